@@ -1,0 +1,266 @@
+//! Typed addresses of modules, resources and resource instances.
+//!
+//! Addresses render exactly as Terraform prints them (`module.eu["x"].aws_s3_bucket.b[0]`,
+//! `data.aws_region.current`) and parse back from that text, so they can key state, plans and
+//! CLI arguments. Every address carries a module path from the start, even before modules exist.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Which `count`/`for_each` instance of a resource or module.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum InstanceKey {
+    /// The single instance of a resource with neither `count` nor `for_each`.
+    None,
+    /// `count` index.
+    Int(i64),
+    /// `for_each` key.
+    Str(String),
+}
+
+impl fmt::Display for InstanceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstanceKey::None => Ok(()),
+            InstanceKey::Int(i) => write!(f, "[{i}]"),
+            InstanceKey::Str(s) => write!(f, "[{}]", serde_json::Value::String(s.clone())),
+        }
+    }
+}
+
+/// The path from the root module to a module instance; empty for the root.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
+pub struct ModulePath(pub Vec<(String, InstanceKey)>);
+
+impl ModulePath {
+    /// The root module.
+    pub fn root() -> Self {
+        ModulePath(Vec::new())
+    }
+
+    /// Whether this is the root module.
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for ModulePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (name, key)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "module.{name}{key}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Managed resources (`resource`) versus data sources (`data`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceMode {
+    /// A `resource` block: Hangar creates and owns it.
+    Managed,
+    /// A `data` block: read only.
+    Data,
+}
+
+/// A resource block's address, all instances together.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct ResourceAddr {
+    /// Module instance the resource lives in.
+    pub module: ModulePath,
+    /// Managed or data.
+    pub mode: ResourceMode,
+    /// Resource type (`aws_s3_bucket`).
+    pub type_: String,
+    /// Local name.
+    pub name: String,
+}
+
+impl ResourceAddr {
+    /// A managed resource in the root module.
+    pub fn managed(type_: &str, name: &str) -> Self {
+        ResourceAddr {
+            module: ModulePath::root(),
+            mode: ResourceMode::Managed,
+            type_: type_.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The instance with `key`.
+    pub fn instance(&self, key: InstanceKey) -> ResourceInstanceAddr {
+        ResourceInstanceAddr { resource: self.clone(), key }
+    }
+
+    /// The address without its module path (`aws_s3_bucket.x`, `data.aws_region.r`).
+    pub fn local(&self) -> String {
+        match self.mode {
+            ResourceMode::Managed => format!("{}.{}", self.type_, self.name),
+            ResourceMode::Data => format!("data.{}.{}", self.type_, self.name),
+        }
+    }
+}
+
+impl fmt::Display for ResourceAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.module.is_root() {
+            write!(f, "{}.", self.module)?;
+        }
+        f.write_str(&self.local())
+    }
+}
+
+/// One instance of a resource: what state records and what a plan acts on.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct ResourceInstanceAddr {
+    /// The resource block.
+    pub resource: ResourceAddr,
+    /// Which instance.
+    pub key: InstanceKey,
+}
+
+impl fmt::Display for ResourceInstanceAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.resource, self.key)
+    }
+}
+
+/// Why an address string could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid address {text:?}: {reason}")]
+pub struct AddressError {
+    /// The text given.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Splits `a.b["x.y"][0].c` into segments, keeping bracketed keys attached.
+fn split_segments(s: &str) -> Result<Vec<(String, InstanceKey)>, String> {
+    let mut out = Vec::new();
+    let bytes: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && bytes[i] != '.' && bytes[i] != '[' {
+            i += 1;
+        }
+        let name: String = bytes[start..i].iter().collect();
+        if name.is_empty() {
+            return Err("empty name".into());
+        }
+        let mut key = InstanceKey::None;
+        if i < bytes.len() && bytes[i] == '[' {
+            let kstart = i + 1;
+            let mut j = kstart;
+            let mut in_str = false;
+            while j < bytes.len() {
+                match bytes[j] {
+                    '\\' if in_str => j += 1,
+                    '"' => in_str = !in_str,
+                    ']' if !in_str => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if j >= bytes.len() {
+                return Err("unclosed [".into());
+            }
+            let k: String = bytes[kstart..j].iter().collect();
+            key = if k.starts_with('"') {
+                InstanceKey::Str(serde_json::from_str(&k).map_err(|e| e.to_string())?)
+            } else {
+                InstanceKey::Int(k.parse().map_err(|_| format!("bad index {k}"))?)
+            };
+            i = j + 1;
+        }
+        out.push((name, key));
+        if i < bytes.len() {
+            if bytes[i] != '.' {
+                return Err("expected '.'".into());
+            }
+            i += 1;
+            if i == bytes.len() {
+                return Err("trailing '.'".into());
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl FromStr for ResourceInstanceAddr {
+    type Err = AddressError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let fail = |reason: &str| AddressError { text: s.into(), reason: reason.into() };
+        let segs = split_segments(s).map_err(|r| fail(&r))?;
+        let mut module = Vec::new();
+        let mut i = 0;
+        while i + 1 < segs.len() && segs[i].0 == "module" && segs[i].1 == InstanceKey::None {
+            let (name, key) = segs[i + 1].clone();
+            module.push((name, key));
+            i += 2;
+        }
+        let rest = &segs[i..];
+        let (mode, rest) = match rest.first() {
+            Some((d, InstanceKey::None)) if d == "data" => (ResourceMode::Data, &rest[1..]),
+            _ => (ResourceMode::Managed, rest),
+        };
+        match rest {
+            [(type_, InstanceKey::None), (name, key)] => Ok(ResourceInstanceAddr {
+                resource: ResourceAddr {
+                    module: ModulePath(module),
+                    mode,
+                    type_: type_.clone(),
+                    name: name.clone(),
+                },
+                key: key.clone(),
+            }),
+            _ => Err(fail("expected [module.NAME.]TYPE.NAME[KEY]")),
+        }
+    }
+}
+
+impl Serialize for ResourceInstanceAddr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for ResourceInstanceAddr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_round_trip_through_text() {
+        for text in [
+            "aws_s3_bucket.b",
+            "aws_s3_bucket.b[0]",
+            "data.aws_region.current",
+            "module.eu[\"a.b\"].module.net.aws_s3_bucket.x[3]",
+            "terraform_data.x[\"k\"]",
+        ] {
+            let a: ResourceInstanceAddr = text.parse().expect(text);
+            assert_eq!(a.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn malformed_addresses_are_rejected() {
+        for text in ["", "aws_s3_bucket", "a.b.c.d", "x.y[", "x.y[abc]"] {
+            assert!(text.parse::<ResourceInstanceAddr>().is_err(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The interface every Hangar provider implements, apart from any implementation.
+//!
+//! A [`Provider`] is unconfigured: it can describe its [`Schema`] and be configured. Configuring
+//! it returns a [`ConfiguredProvider`], the only thing that can plan, create, read, update,
+//! delete and import — so no code can call a cloud before the provider block was evaluated.
+//! Every call takes one request struct and returns one response struct. Providers never touch
+//! state files: they get prior objects in requests and hand new objects back.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod plan;
+pub mod schema;
+
+use async_trait::async_trait;
+use hangar_core::{Diagnostics, Value};
+
+pub use schema::{AttributeSchema, BlockSchema, Nesting, NestedBlock, ResourceSchema, Schema};
+
+/// A cloud's error or a provider's refusal, with enough to tell the user what happened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{call}: {message}")]
+pub struct ProviderError {
+    /// The API call (or step) that failed, e.g. `CreateBucket`.
+    pub call: String,
+    /// The cloud's own error code, when it gave one (`BucketAlreadyExists`).
+    pub code: Option<String>,
+    /// The cloud's message.
+    pub message: String,
+}
+
+impl ProviderError {
+    /// An error from `call` with `message`.
+    pub fn new(call: impl Into<String>, message: impl Into<String>) -> Self {
+        ProviderError { call: call.into(), code: None, message: message.into() }
+    }
+}
+
+/// A remote object as the provider sees it after an operation or a read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteObject {
+    /// All attributes, known.
+    pub attrs: Value,
+    /// The region the object really lives in, read back from the cloud (residency checks).
+    pub region: Option<String>,
+}
+
+/// Who is asking, written onto cloud objects so an unrecorded object can be found again.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OperationContext {
+    /// Resource instance address.
+    pub address: String,
+    /// Workspace name.
+    pub workspace: String,
+    /// Unique token of this operation (the intent journal records it before the call).
+    pub token: String,
+}
+
+/// Configuration of a provider block, evaluated.
+#[derive(Debug, Clone)]
+pub struct ConfigureRequest {
+    /// The provider block's arguments as an object (nulls for unset ones).
+    pub config: Value,
+}
+
+/// Asks for the planned new state of one resource instance.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    /// Resource type.
+    pub type_name: String,
+    /// Recorded state, `None` when the object does not exist yet.
+    pub prior: Option<Value>,
+    /// Configuration, possibly with unknowns.
+    pub config: Value,
+}
+
+/// The planned new state and whether it needs a replacement.
+#[derive(Debug, Clone)]
+pub struct PlanResponse {
+    /// Planned state: configuration plus prior/unknown computed attributes.
+    pub planned: Value,
+    /// Attribute paths whose change forces replacement.
+    pub requires_replace: Vec<String>,
+}
+
+/// Creates, updates or deletes one object.
+#[derive(Debug, Clone)]
+pub struct ApplyRequest {
+    /// Resource type.
+    pub type_name: String,
+    /// Recorded state before (`None` for create).
+    pub prior: Option<Value>,
+    /// Planned state after, fully known now (`None` for delete).
+    pub planned: Option<Value>,
+    /// Who is asking.
+    pub context: OperationContext,
+}
+
+/// Reads one object back.
+#[derive(Debug, Clone)]
+pub struct ReadRequest {
+    /// Resource type.
+    pub type_name: String,
+    /// Recorded state.
+    pub prior: Value,
+}
+
+/// Reads a data source.
+#[derive(Debug, Clone)]
+pub struct ReadDataRequest {
+    /// Data source type.
+    pub type_name: String,
+    /// Its configuration, known.
+    pub config: Value,
+}
+
+/// Imports an existing object by its cloud id.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// Resource type.
+    pub type_name: String,
+    /// Cloud id.
+    pub id: String,
+}
+
+/// A provider before configuration: knows its schema, can be configured.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// Local name (`aws`, `terraform`, `time`).
+    fn name(&self) -> &'static str;
+    /// Resource types, data sources and the provider block's schema.
+    fn schema(&self) -> Schema;
+    /// Validates the provider block and returns the configured provider; fails with diagnostics
+    /// when the configuration is invalid.
+    async fn configure(
+        &self,
+        req: ConfigureRequest,
+    ) -> Result<Box<dyn ConfiguredProvider>, Diagnostics>;
+}
+
+/// A configured provider: the only thing that talks to a cloud.
+#[async_trait]
+pub trait ConfiguredProvider: Send + Sync {
+    /// The region this configuration targets by default, for residency checks.
+    fn region(&self) -> Option<String>;
+
+    /// Plans one resource instance; the default follows the schema (see [`plan::plan_by_schema`]).
+    fn plan(&self, schema: &ResourceSchema, req: PlanRequest) -> Result<PlanResponse, ProviderError> {
+        Ok(plan::plan_by_schema(schema, &req))
+    }
+
+    /// Creates the object; fails with the cloud's error.
+    async fn create(&self, req: ApplyRequest) -> Result<RemoteObject, ProviderError>;
+
+    /// Updates the object in place; fails with the cloud's error.
+    async fn update(&self, req: ApplyRequest) -> Result<RemoteObject, ProviderError>;
+
+    /// Deletes the object; fails with the cloud's error.
+    async fn delete(&self, req: ApplyRequest) -> Result<(), ProviderError>;
+
+    /// Reads the object back; `Ok(None)` when it no longer exists.
+    async fn read(&self, req: ReadRequest) -> Result<Option<RemoteObject>, ProviderError>;
+
+    /// Reads a data source.
+    async fn read_data(&self, req: ReadDataRequest) -> Result<RemoteObject, ProviderError> {
+        Err(ProviderError::new("ReadDataSource", format!("unsupported data source {}", req.type_name)))
+    }
+
+    /// Imports an existing object; fails when it does not exist or import is unsupported.
+    async fn import(&self, req: ImportRequest) -> Result<RemoteObject, ProviderError> {
+        Err(ProviderError::new("Import", format!("{} does not support import", req.type_name)))
+    }
+}
