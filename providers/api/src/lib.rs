@@ -14,7 +14,7 @@ pub mod schema;
 use async_trait::async_trait;
 use hangar_core::{Diagnostics, Value};
 
-pub use schema::{AttributeSchema, BlockSchema, Nesting, NestedBlock, ResourceSchema, Schema};
+pub use schema::{AttributeSchema, BlockSchema, NestedBlock, Nesting, ResourceSchema, Schema};
 
 /// A cloud's error or a provider's refusal, with enough to tell the user what happened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,7 +31,11 @@ pub struct ProviderError {
 impl ProviderError {
     /// An error from `call` with `message`.
     pub fn new(call: impl Into<String>, message: impl Into<String>) -> Self {
-        ProviderError { call: call.into(), code: None, message: message.into() }
+        ProviderError {
+            call: call.into(),
+            code: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -144,7 +148,11 @@ pub trait ConfiguredProvider: Send + Sync {
     fn region(&self) -> Option<String>;
 
     /// Plans one resource instance; the default follows the schema (see [`plan::plan_by_schema`]).
-    fn plan(&self, schema: &ResourceSchema, req: PlanRequest) -> Result<PlanResponse, ProviderError> {
+    fn plan(
+        &self,
+        schema: &ResourceSchema,
+        req: PlanRequest,
+    ) -> Result<PlanResponse, ProviderError> {
         Ok(plan::plan_by_schema(schema, &req))
     }
 
@@ -162,11 +170,17 @@ pub trait ConfiguredProvider: Send + Sync {
 
     /// Reads a data source.
     async fn read_data(&self, req: ReadDataRequest) -> Result<RemoteObject, ProviderError> {
-        Err(ProviderError::new("ReadDataSource", format!("unsupported data source {}", req.type_name)))
+        Err(ProviderError::new(
+            "ReadDataSource",
+            format!("unsupported data source {}", req.type_name),
+        ))
     }
 
     /// Imports an existing object; fails when it does not exist or import is unsupported.
     async fn import(&self, req: ImportRequest) -> Result<RemoteObject, ProviderError> {
-        Err(ProviderError::new("Import", format!("{} does not support import", req.type_name)))
+        Err(ProviderError::new(
+            "Import",
+            format!("{} does not support import", req.type_name),
+        ))
     }
 }

@@ -40,10 +40,18 @@ pub fn plan_by_schema(schema: &ResourceSchema, req: &PlanRequest) -> PlanRespons
             }
         }
     }
-    let keep_prior = if requires_replace.is_empty() { prior } else { None };
+    let keep_prior = if requires_replace.is_empty() {
+        prior
+    } else {
+        None
+    };
     let mut out = BTreeMap::new();
     for (name, attr) in &schema.block.attributes {
-        let configured = req.config.get_attr(name).cloned().unwrap_or(Value::Null(attr.ty.clone()));
+        let configured = req
+            .config
+            .get_attr(name)
+            .cloned()
+            .unwrap_or(Value::Null(attr.ty.clone()));
         let v = if !configured.is_null() || !attr.computed {
             configured
         } else {
@@ -55,9 +63,15 @@ pub fn plan_by_schema(schema: &ResourceSchema, req: &PlanRequest) -> PlanRespons
         out.insert(name.clone(), if attr.sensitive { v.sensitive() } else { v });
     }
     for name in schema.block.blocks.keys() {
-        out.insert(name.clone(), req.config.get_attr(name).cloned().unwrap_or(Value::NULL));
+        out.insert(
+            name.clone(),
+            req.config.get_attr(name).cloned().unwrap_or(Value::NULL),
+        );
     }
-    PlanResponse { planned: Value::Object(out), requires_replace }
+    PlanResponse {
+        planned: Value::Object(out),
+        requires_replace,
+    }
 }
 
 /// Whether two values differ once marks are set aside; unknown always counts as a change.
@@ -76,14 +90,29 @@ mod tests {
 
     fn schema() -> ResourceSchema {
         let mut block = BlockSchema::default();
-        block.attributes.insert("id".into(), AttributeSchema::computed(Type::String));
-        block.attributes.insert("name".into(), AttributeSchema::required(Type::String).force_new());
-        block.attributes.insert("tags".into(), AttributeSchema::optional(Type::String));
-        ResourceSchema { block, refreshable: true }
+        block
+            .attributes
+            .insert("id".into(), AttributeSchema::computed(Type::String));
+        block.attributes.insert(
+            "name".into(),
+            AttributeSchema::required(Type::String).force_new(),
+        );
+        block
+            .attributes
+            .insert("tags".into(), AttributeSchema::optional(Type::String));
+        ResourceSchema {
+            block,
+            refreshable: true,
+        }
     }
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -100,7 +129,11 @@ mod tests {
 
     #[test]
     fn update_keeps_computed_and_force_new_replaces() {
-        let prior = obj(&[("id", "i-1".into()), ("name", "a".into()), ("tags", Value::NULL)]);
+        let prior = obj(&[
+            ("id", "i-1".into()),
+            ("name", "a".into()),
+            ("tags", Value::NULL),
+        ]);
         let req = PlanRequest {
             type_name: "t".into(),
             prior: Some(prior.clone()),
@@ -109,7 +142,10 @@ mod tests {
         let r = plan_by_schema(&schema(), &req);
         assert_eq!(r.planned.get_attr("id"), Some(&Value::string("i-1")));
         assert!(r.requires_replace.is_empty());
-        let req = PlanRequest { config: obj(&[("name", "b".into())]), ..req };
+        let req = PlanRequest {
+            config: obj(&[("name", "b".into())]),
+            ..req
+        };
         let r = plan_by_schema(&schema(), &req);
         assert_eq!(r.requires_replace, vec!["name".to_string()]);
         assert!(r.planned.get_attr("id").is_some_and(Value::is_unknown));

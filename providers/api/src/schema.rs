@@ -70,22 +70,35 @@ impl AttributeSchema {
 
     /// A required argument.
     pub fn required(ty: Type) -> Self {
-        AttributeSchema { required: true, ..Self::base(ty) }
+        AttributeSchema {
+            required: true,
+            ..Self::base(ty)
+        }
     }
 
     /// An optional argument.
     pub fn optional(ty: Type) -> Self {
-        AttributeSchema { optional: true, ..Self::base(ty) }
+        AttributeSchema {
+            optional: true,
+            ..Self::base(ty)
+        }
     }
 
     /// A read-only attribute the provider sets.
     pub fn computed(ty: Type) -> Self {
-        AttributeSchema { computed: true, ..Self::base(ty) }
+        AttributeSchema {
+            computed: true,
+            ..Self::base(ty)
+        }
     }
 
     /// An optional argument the provider fills in when unset.
     pub fn optional_computed(ty: Type) -> Self {
-        AttributeSchema { optional: true, computed: true, ..Self::base(ty) }
+        AttributeSchema {
+            optional: true,
+            computed: true,
+            ..Self::base(ty)
+        }
     }
 
     /// The same attribute, replacing the object when it changes.

@@ -1,0 +1,602 @@
+//! Reading a configuration directory into the [`Config`](super::Config) model.
+//!
+//! Every `*.tf` and `*.hcl` file in the directory (not subdirectories, not dotfiles) is parsed;
+//! a file that does not parse contributes a located diagnostic and the others are still read,
+//! so one run reports every problem. Only literal meta-arguments are interpreted here
+//! (`sensitive`, `alias`, `provider`, `lifecycle` flags); everything else stays an expression.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use hangar_core::{Diagnostic, Diagnostics, ModulePath, ResourceAddr, ResourceMode, SourceRange};
+use hangar_lang::SourceFile;
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::{Attribute, Block, Body, Structure};
+use hcl_edit::Span;
+use sha2::{Digest, Sha256};
+
+use super::*;
+
+/// Loads every configuration file of `dir`; fails with all diagnostics found.
+pub fn load_dir(dir: &Path) -> Result<Config, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut names: Vec<_> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && is_config_file(p))
+            .collect(),
+        Err(e) => {
+            return Err(Diagnostic::error(
+                "Failed to read configuration directory",
+                format!("{}: {e}", dir.display()),
+            )
+            .into())
+        }
+    };
+    names.sort();
+    let mut cfg = Config { dir: dir.to_path_buf(), ..Default::default() };
+    let mut hasher = Sha256::new();
+    for path in names {
+        let shown = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::error("Failed to read file", format!("{shown}: {e}")));
+                continue;
+            }
+        };
+        hasher.update(shown.as_bytes());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+        let file = Arc::new(SourceFile::new(shown, text));
+        cfg.files.push(file.clone());
+        match parse_file(&file) {
+            Ok(body) => Loader { cfg: &mut cfg, file: &file, diags: &mut diags }.body(&body),
+            Err(d) => diags.push(d),
+        }
+    }
+    cfg.fingerprint = format!("{:x}", hasher.finalize());
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(cfg)
+    }
+}
+
+fn is_config_file(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    !name.starts_with('.')
+        && (name.ends_with(".tf") || name.ends_with(".hcl"))
+        && !name.ends_with(".tfvars.hcl")
+}
+
+/// Parses one file's body, turning a syntax error into a located diagnostic.
+pub fn parse_file(file: &SourceFile) -> Result<Body, Diagnostic> {
+    hcl_edit::parser::parse_body(&file.text).map_err(|e| syntax_error(file, &e))
+}
+
+/// A diagnostic for an `hcl-edit` syntax error, located at the error's line and column.
+pub fn syntax_error(file: &SourceFile, e: &hcl_edit::parser::Error) -> Diagnostic {
+    let loc = e.location();
+    let byte = byte_of(&file.text, loc.line(), loc.column());
+    Diagnostic::error("Invalid syntax", e.message().to_string())
+        .at(Some(file.range(byte..byte + 1)))
+}
+
+/// The byte offset of a 1-based line and column (in characters).
+fn byte_of(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let rest = &text[start.min(text.len())..];
+    start + rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
+}
+
+struct Loader<'a> {
+    cfg: &'a mut Config,
+    file: &'a Arc<SourceFile>,
+    diags: &'a mut Diagnostics,
+}
+
+impl Loader<'_> {
+    fn range(&self, span: Option<std::ops::Range<usize>>) -> SourceRange {
+        self.file.range(span.unwrap_or(0..0))
+    }
+
+    fn expr(&self, e: &Expression) -> Expr {
+        Expr { expr: e.clone(), file: self.file.clone() }
+    }
+
+    fn err(&mut self, summary: &str, detail: String, span: Option<std::ops::Range<usize>>) {
+        let r = self.range(span);
+        self.diags.push(Diagnostic::error(summary, detail).at(Some(r)));
+    }
+
+    fn body(&mut self, body: &Body) {
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => self.err(
+                    "Unsupported argument",
+                    format!("An argument named \"{}\" is not expected here.", a.key.as_str()),
+                    a.key.span(),
+                ),
+                Structure::Block(b) => self.block(b),
+            }
+        }
+    }
+
+    fn labels(&mut self, b: &Block, want: usize, what: &str) -> Option<Vec<String>> {
+        if b.labels.len() != want {
+            self.err(
+                &format!("Missing name for {}", b.ident.as_str()),
+                format!("A {} block requires {want} label(s): {what}.", b.ident.as_str()),
+                b.ident.span(),
+            );
+            return None;
+        }
+        Some(b.labels.iter().map(|l| l.as_str().to_string()).collect())
+    }
+
+    fn block(&mut self, b: &Block) {
+        let decl = self.range(b.ident.span());
+        match b.ident.as_str() {
+            "terraform" => {}
+            "variable" => {
+                if let Some(l) = self.labels(b, 1, "the variable name") {
+                    self.variable(&l[0], b, decl);
+                }
+            }
+            "locals" => {
+                for s in b.body.iter() {
+                    match s {
+                        Structure::Attribute(a) => {
+                            let name = a.key.as_str().to_string();
+                            if self.cfg.locals.contains_key(&name) {
+                                self.err(
+                                    "Duplicate local value definition",
+                                    format!("A local value named \"{name}\" was already defined."),
+                                    a.key.span(),
+                                );
+                                continue;
+                            }
+                            let decl = self.range(a.key.span());
+                            let value = self.expr(&a.value);
+                            self.cfg.locals.insert(name.clone(), Local { name, value, decl });
+                        }
+                        Structure::Block(inner) => self.err(
+                            "Unexpected block",
+                            "Blocks are not allowed in a locals block.".into(),
+                            inner.ident.span(),
+                        ),
+                    }
+                }
+            }
+            "provider" => {
+                if let Some(l) = self.labels(b, 1, "the provider name") {
+                    self.provider(&l[0], b, decl);
+                }
+            }
+            "resource" | "data" => {
+                if let Some(l) = self.labels(b, 2, "the type and the name") {
+                    let mode = if b.ident.as_str() == "data" {
+                        ResourceMode::Data
+                    } else {
+                        ResourceMode::Managed
+                    };
+                    self.resource(mode, &l[0], &l[1], b, decl);
+                }
+            }
+            "output" => {
+                if let Some(l) = self.labels(b, 1, "the output name") {
+                    self.output(&l[0], b, decl);
+                }
+            }
+            other => self.err(
+                "Unsupported block type",
+                format!("Blocks of type \"{other}\" are not expected here."),
+                b.ident.span(),
+            ),
+        }
+    }
+
+    fn bool_attr(&mut self, a: &Attribute) -> bool {
+        match &a.value {
+            Expression::Bool(v) => *v.value(),
+            _ => {
+                self.err(
+                    "Invalid value",
+                    format!("The \"{}\" argument must be true or false.", a.key.as_str()),
+                    a.value.span(),
+                );
+                false
+            }
+        }
+    }
+
+    fn string_attr(&mut self, a: &Attribute) -> Option<String> {
+        match &a.value {
+            Expression::String(v) => Some(v.value().clone()),
+            _ => {
+                self.err(
+                    "Invalid value",
+                    format!("The \"{}\" argument must be a literal string.", a.key.as_str()),
+                    a.value.span(),
+                );
+                None
+            }
+        }
+    }
+
+    fn check(&mut self, b: &Block) -> Option<Check> {
+        let cond = b.body.get_attribute("condition");
+        let msg = b.body.get_attribute("error_message");
+        match (cond, msg) {
+            (Some(c), Some(m)) => {
+                Some(Check { condition: self.expr(&c.value), error_message: self.expr(&m.value) })
+            }
+            _ => {
+                self.err(
+                    "Missing required argument",
+                    format!(
+                        "A {} block requires the arguments \"condition\" and \"error_message\".",
+                        b.ident.as_str()
+                    ),
+                    b.ident.span(),
+                );
+                None
+            }
+        }
+    }
+
+    fn variable(&mut self, name: &str, b: &Block, decl: SourceRange) {
+        let mut v = Variable {
+            name: name.to_string(),
+            type_expr: None,
+            default: None,
+            description: None,
+            sensitive: false,
+            nullable: true,
+            validations: Vec::new(),
+            decl,
+        };
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "type" => v.type_expr = Some(self.expr(&a.value)),
+                    "default" => v.default = Some(self.expr(&a.value)),
+                    "description" => v.description = self.string_attr(a),
+                    "sensitive" => v.sensitive = self.bool_attr(a),
+                    "nullable" => v.nullable = self.bool_attr(a),
+                    "ephemeral" => {}
+                    other => self.err(
+                        "Unsupported argument",
+                        format!("An argument named \"{other}\" is not expected here."),
+                        a.key.span(),
+                    ),
+                },
+                Structure::Block(inner) if inner.ident.as_str() == "validation" => {
+                    if let Some(c) = self.check(inner) {
+                        v.validations.push(c);
+                    }
+                }
+                Structure::Block(inner) => self.err(
+                    "Unsupported block type",
+                    format!(
+                        "Blocks of type \"{}\" are not expected here.",
+                        inner.ident.as_str()
+                    ),
+                    inner.ident.span(),
+                ),
+            }
+        }
+        if self.cfg.variables.contains_key(name) {
+            self.err(
+                "Duplicate variable declaration",
+                format!("A variable named \"{name}\" was already declared."),
+                b.ident.span(),
+            );
+            return;
+        }
+        self.cfg.variables.insert(name.to_string(), v);
+    }
+
+    fn provider(&mut self, name: &str, b: &Block, decl: SourceRange) {
+        let mut body = b.body.clone();
+        let alias = body.remove_attribute("alias").and_then(|a| self.string_attr(&a));
+        body.remove_attribute("version");
+        let key = (name.to_string(), alias.clone());
+        if self.cfg.providers.contains_key(&key) {
+            self.err(
+                "Duplicate provider configuration",
+                format!("A provider configuration for \"{name}\" was already given."),
+                b.ident.span(),
+            );
+            return;
+        }
+        let body = BodyRef { body, file: self.file.clone() };
+        self.cfg
+            .providers
+            .insert(key, ProviderBlock { name: name.to_string(), alias, body, decl });
+    }
+
+    fn resource(&mut self, mode: ResourceMode, ty: &str, name: &str, b: &Block, decl: SourceRange) {
+        let addr = ResourceAddr {
+            module: ModulePath::root(),
+            mode,
+            type_: ty.to_string(),
+            name: name.to_string(),
+        };
+        let default_provider = ty.split('_').next().unwrap_or(ty).to_string();
+        let mut r = Resource {
+            addr: addr.clone(),
+            provider: ProviderRef { name: default_provider, alias: None },
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            body: BodyRef { body: Body::new(), file: self.file.clone() },
+            lifecycle: Lifecycle::default(),
+            decl,
+        };
+        let mut body = Body::new();
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "count" => r.count = Some(self.expr(&a.value)),
+                    "for_each" => r.for_each = Some(self.expr(&a.value)),
+                    "depends_on" => r.depends_on = self.reference_list(&a.value),
+                    "provider" => {
+                        if let Some(p) = self.provider_ref(&a.value) {
+                            r.provider = p;
+                        }
+                    }
+                    _ => body.push(s.clone()),
+                },
+                Structure::Block(inner) if inner.ident.as_str() == "lifecycle" => {
+                    r.lifecycle = self.lifecycle(inner);
+                }
+                Structure::Block(_) => body.push(s.clone()),
+            }
+        }
+        if r.count.is_some() && r.for_each.is_some() {
+            self.err(
+                "Invalid combination of \"count\" and \"for_each\"",
+                "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one \
+                 should be used to be explicit about the number of resources to be created."
+                    .into(),
+                b.ident.span(),
+            );
+        }
+        r.body = BodyRef { body, file: self.file.clone() };
+        if self.cfg.resources.contains_key(&addr) {
+            let what = if mode == ResourceMode::Data { "data" } else { "resource" };
+            self.err(
+                &format!("Duplicate {what} \"{ty}\" configuration"),
+                format!("A {ty} {what} named \"{name}\" was already declared."),
+                b.ident.span(),
+            );
+            return;
+        }
+        self.cfg.resources.insert(addr, r);
+    }
+
+    fn provider_ref(&mut self, e: &Expression) -> Option<ProviderRef> {
+        match e {
+            Expression::Variable(v) => Some(ProviderRef { name: v.as_str().into(), alias: None }),
+            Expression::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
+                (Expression::Variable(v), [op]) => match op.value() {
+                    TraversalOperator::GetAttr(a) => Some(ProviderRef {
+                        name: v.as_str().into(),
+                        alias: Some(a.as_str().into()),
+                    }),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+        .or_else(|| {
+            self.err(
+                "Invalid provider reference",
+                "Provider argument requires a provider name followed by an optional alias, \
+                 like \"aws.foo\"."
+                    .into(),
+                e.span(),
+            );
+            None
+        })
+    }
+
+    fn reference_list(&mut self, e: &Expression) -> Vec<Expr> {
+        match e {
+            Expression::Array(items) => items.iter().map(|i| self.expr(i)).collect(),
+            _ => {
+                self.err(
+                    "Invalid expression",
+                    "A static list expression is required.".into(),
+                    e.span(),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn lifecycle(&mut self, b: &Block) -> Lifecycle {
+        let mut l = Lifecycle::default();
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "create_before_destroy" => l.create_before_destroy = self.bool_attr(a),
+                    "prevent_destroy" => l.prevent_destroy = self.bool_attr(a),
+                    "ignore_changes" => l.ignore_changes = self.ignore_changes(&a.value),
+                    "replace_triggered_by" => l.replace_triggered_by = self.reference_list(&a.value),
+                    other => self.err(
+                        "Unsupported argument",
+                        format!("An argument named \"{other}\" is not expected here."),
+                        a.key.span(),
+                    ),
+                },
+                Structure::Block(inner) => match inner.ident.as_str() {
+                    "precondition" => l.preconditions.extend(self.check(inner)),
+                    "postcondition" => l.postconditions.extend(self.check(inner)),
+                    other => self.err(
+                        "Unsupported block type",
+                        format!("Blocks of type \"{other}\" are not expected here."),
+                        inner.ident.span(),
+                    ),
+                },
+            }
+        }
+        l
+    }
+
+    fn ignore_changes(&mut self, e: &Expression) -> IgnoreChanges {
+        match e {
+            Expression::Variable(v) if v.as_str() == "all" => IgnoreChanges::All,
+            Expression::Array(items) => {
+                let mut names = Vec::new();
+                for i in items.iter() {
+                    match i {
+                        Expression::Variable(v) => names.push(v.as_str().to_string()),
+                        Expression::Traversal(t) => match &t.expr {
+                            Expression::Variable(v) => names.push(v.as_str().to_string()),
+                            _ => self.err(
+                                "Invalid ignore_changes",
+                                "Expected an attribute reference.".into(),
+                                i.span(),
+                            ),
+                        },
+                        _ => self.err(
+                            "Invalid ignore_changes",
+                            "Expected an attribute reference.".into(),
+                            i.span(),
+                        ),
+                    }
+                }
+                IgnoreChanges::Attrs(names)
+            }
+            _ => {
+                self.err(
+                    "Invalid ignore_changes",
+                    "Expected a list of attribute references, or the keyword all.".into(),
+                    e.span(),
+                );
+                IgnoreChanges::None
+            }
+        }
+    }
+
+    fn output(&mut self, name: &str, b: &Block, decl: SourceRange) {
+        let mut value = None;
+        let mut o = Output {
+            name: name.to_string(),
+            value: self.expr(&Expression::null()),
+            sensitive: false,
+            description: None,
+            preconditions: Vec::new(),
+            depends_on: Vec::new(),
+            decl,
+        };
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "value" => value = Some(self.expr(&a.value)),
+                    "sensitive" => o.sensitive = self.bool_attr(a),
+                    "description" => o.description = self.string_attr(a),
+                    "depends_on" => o.depends_on = self.reference_list(&a.value),
+                    "ephemeral" => {}
+                    other => self.err(
+                        "Unsupported argument",
+                        format!("An argument named \"{other}\" is not expected here."),
+                        a.key.span(),
+                    ),
+                },
+                Structure::Block(inner) if inner.ident.as_str() == "precondition" => {
+                    o.preconditions.extend(self.check(inner));
+                }
+                Structure::Block(inner) => self.err(
+                    "Unsupported block type",
+                    format!("Blocks of type \"{}\" are not expected here.", inner.ident.as_str()),
+                    inner.ident.span(),
+                ),
+            }
+        }
+        match value {
+            Some(v) => o.value = v,
+            None => {
+                self.err(
+                    "Missing required argument",
+                    "The argument \"value\" is required, but no definition was found.".into(),
+                    b.ident.span(),
+                );
+                return;
+            }
+        }
+        if self.cfg.outputs.contains_key(name) {
+            self.err(
+                "Duplicate output definition",
+                format!("An output named \"{name}\" was already defined."),
+                b.ident.span(),
+            );
+            return;
+        }
+        self.cfg.outputs.insert(name.to_string(), o);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).expect("write fixture");
+    }
+
+    #[test]
+    fn loads_blocks_into_the_model() {
+        let d = tempfile::tempdir().expect("tempdir");
+        write(
+            d.path(),
+            "main.tf",
+            r#"
+variable "n" {
+  type    = number
+  default = 2
+}
+locals { x = var.n }
+resource "terraform_data" "a" {
+  count = local.x
+  input = "hi"
+  lifecycle { create_before_destroy = true }
+}
+data "terraform_remote_state" "r" {}
+output "o" { value = terraform_data.a[0].id }
+"#,
+        );
+        let cfg = load_dir(d.path()).expect("loads");
+        assert!(cfg.variables.contains_key("n"));
+        assert!(cfg.locals.contains_key("x"));
+        assert_eq!(cfg.resources.len(), 2);
+        let a = &cfg.resources[&ResourceAddr::managed("terraform_data", "a")];
+        assert!(a.count.is_some());
+        assert!(a.lifecycle.create_before_destroy);
+        assert!(a.body.body.get_attribute("count").is_none());
+        assert_eq!(a.provider.name, "terraform");
+    }
+
+    #[test]
+    fn reports_every_error_with_a_location() {
+        let d = tempfile::tempdir().expect("tempdir");
+        write(d.path(), "a.tf", "resource \"x\" {}\nbogus {}\n");
+        write(d.path(), "b.tf", "output \"o\" {\n  value = (\n}\n");
+        let diags = load_dir(d.path()).expect_err("fails");
+        let located: Vec<_> = diags
+            .0
+            .iter()
+            .map(|d| d.subject.as_ref().map(|s| (s.filename.clone(), s.start.line)))
+            .collect();
+        assert!(located.contains(&Some(("a.tf".into(), 1))), "{located:?}");
+        assert!(located.contains(&Some(("a.tf".into(), 2))), "{located:?}");
+        assert!(located.iter().any(|l| l.as_ref().is_some_and(|l| l.0 == "b.tf")), "{located:?}");
+    }
+}

@@ -1,0 +1,217 @@
+//! The configuration model: what a directory of `*.tf`/`*.hcl` files declares.
+//!
+//! Loading ([`load`]) parses every file with `hcl-edit`, keeps each expression with the file it
+//! came from (so every later diagnostic points at `file:line:col`), and sorts blocks into
+//! variables, locals, providers, resources, data sources and outputs. Nothing is evaluated
+//! here; unknown block types and misplaced arguments are reported, all at once.
+
+pub mod load;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hangar_core::{ResourceAddr, SourceRange};
+use hangar_lang::SourceFile;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::Body;
+
+pub use load::load_dir;
+
+/// An expression together with the file it was written in.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    /// The parsed expression, spans intact.
+    pub expr: Expression,
+    /// The file it came from.
+    pub file: Arc<SourceFile>,
+}
+
+impl Expr {
+    /// Where the expression stands in its file.
+    pub fn range(&self) -> SourceRange {
+        use hcl_edit::Span;
+        self.file.range(self.expr.span().unwrap_or(0..0))
+    }
+}
+
+/// A block body (resource arguments and nested blocks) with its file.
+#[derive(Clone, Debug)]
+pub struct BodyRef {
+    /// The body, with meta-arguments removed.
+    pub body: Body,
+    /// The file it came from.
+    pub file: Arc<SourceFile>,
+}
+
+/// A whole configuration directory.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The directory it was loaded from (`path.module`, `path.root`).
+    pub dir: PathBuf,
+    /// Every source file, in load order.
+    pub files: Vec<Arc<SourceFile>>,
+    /// `variable` blocks by name.
+    pub variables: BTreeMap<String, Variable>,
+    /// `locals` entries by name.
+    pub locals: BTreeMap<String, Local>,
+    /// `provider` blocks by (name, alias).
+    pub providers: BTreeMap<(String, Option<String>), ProviderBlock>,
+    /// `resource` and `data` blocks by address.
+    pub resources: BTreeMap<ResourceAddr, Resource>,
+    /// `output` blocks by name.
+    pub outputs: BTreeMap<String, Output>,
+    /// A hash of every file's text: a saved plan applies only to the configuration it was made from.
+    pub fingerprint: String,
+}
+
+/// A `variable` block.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    /// Its name.
+    pub name: String,
+    /// `type` constraint expression, if any.
+    pub type_expr: Option<Expr>,
+    /// `default`.
+    pub default: Option<Expr>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `sensitive = true`.
+    pub sensitive: bool,
+    /// `nullable` (default true).
+    pub nullable: bool,
+    /// `validation` blocks.
+    pub validations: Vec<Check>,
+    /// The block's header.
+    pub decl: SourceRange,
+}
+
+/// A condition with an error message (`validation`, `precondition`, `postcondition`).
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// Must be true.
+    pub condition: Expr,
+    /// Shown when it is not.
+    pub error_message: Expr,
+}
+
+/// One entry of a `locals` block.
+#[derive(Debug, Clone)]
+pub struct Local {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: Expr,
+    /// Where it is declared.
+    pub decl: SourceRange,
+}
+
+/// A `provider` block.
+#[derive(Debug, Clone)]
+pub struct ProviderBlock {
+    /// Provider local name (`aws`).
+    pub name: String,
+    /// `alias`, if any.
+    pub alias: Option<String>,
+    /// Arguments.
+    pub body: BodyRef,
+    /// The block's header.
+    pub decl: SourceRange,
+}
+
+/// Which provider configuration a resource uses (`aws`, `aws.eu`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProviderRef {
+    /// Provider local name.
+    pub name: String,
+    /// Alias, if any.
+    pub alias: Option<String>,
+}
+
+impl ProviderRef {
+    /// Terraform's provider configuration address (`provider["aws"].eu`).
+    pub fn config_addr(&self) -> String {
+        match &self.alias {
+            Some(a) => format!("provider[\"{}\"].{a}", self.name),
+            None => format!("provider[\"{}\"]", self.name),
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.alias {
+            Some(a) => write!(f, "{}.{a}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// A `resource` or `data` block.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// Its address (module path, mode, type, name).
+    pub addr: ResourceAddr,
+    /// Provider configuration it uses.
+    pub provider: ProviderRef,
+    /// `count`.
+    pub count: Option<Expr>,
+    /// `for_each`.
+    pub for_each: Option<Expr>,
+    /// `depends_on` references.
+    pub depends_on: Vec<Expr>,
+    /// Arguments and nested blocks, meta-arguments removed.
+    pub body: BodyRef,
+    /// `lifecycle` settings.
+    pub lifecycle: Lifecycle,
+    /// The block's header.
+    pub decl: SourceRange,
+}
+
+/// The `lifecycle` block.
+#[derive(Debug, Clone, Default)]
+pub struct Lifecycle {
+    /// Create the replacement before destroying the old object.
+    pub create_before_destroy: bool,
+    /// Refuse any plan that destroys the object.
+    pub prevent_destroy: bool,
+    /// Attribute names whose changes are ignored; `all` ignores every change.
+    pub ignore_changes: IgnoreChanges,
+    /// References whose change replaces this resource.
+    pub replace_triggered_by: Vec<Expr>,
+    /// Checked before planning the resource.
+    pub preconditions: Vec<Check>,
+    /// Checked after applying it.
+    pub postconditions: Vec<Check>,
+}
+
+/// `ignore_changes`: a list of attribute paths, or `all`.
+#[derive(Debug, Clone, Default)]
+pub enum IgnoreChanges {
+    /// Nothing ignored.
+    #[default]
+    None,
+    /// These top-level attributes are ignored.
+    Attrs(Vec<String>),
+    /// Every change is ignored.
+    All,
+}
+
+/// An `output` block.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Its name.
+    pub name: String,
+    /// `value`.
+    pub value: Expr,
+    /// `sensitive = true`.
+    pub sensitive: bool,
+    /// `description`.
+    pub description: Option<String>,
+    /// `precondition` blocks.
+    pub preconditions: Vec<Check>,
+    /// `depends_on`.
+    pub depends_on: Vec<Expr>,
+    /// The block's header.
+    pub decl: SourceRange,
+}
