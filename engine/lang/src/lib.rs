@@ -1,3 +1,30 @@
 //! Hangar's expression language: Terraform's expressions evaluated on Hangar values.
+//!
+//! Expressions are parsed by `hcl-edit`; this crate gives them meaning. [`eval`] evaluates one
+//! expression against a [`Scope`] that resolves references, with Terraform's conversion,
+//! unknown-value and sensitivity rules and its diagnostics (each located in a [`SourceFile`]).
+//! [`references`] lists what an expression refers to without evaluating it, [`parse_type`]
+//! reads variable type constraints, and [`console_format`] prints a value exactly as
+//! `terraform console` does. Built-in functions come from `hangar-funcs`; `can` and `try` are
+//! implemented here because they need unevaluated arguments.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod call;
+mod eval;
+mod forexpr;
+mod format;
+mod ops;
+mod refs;
+mod scope;
+mod source;
+mod template;
+mod traverse;
+mod typeexpr;
+
+pub use eval::{eval, EvalContext};
+pub use format::console_format;
+pub use refs::{references, Reference};
+pub use scope::{EmptyScope, Scope, ScopeError};
+pub use source::SourceFile;
+pub use typeexpr::parse_type;

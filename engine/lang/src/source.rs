@@ -1,0 +1,83 @@
+//! Source files and the mapping from byte offsets to line/column positions.
+//!
+//! Parsers hand out byte ranges; diagnostics need 1-based lines and character columns. A
+//! [`SourceFile`] keeps the text and its line starts so that mapping is a binary search. It does
+//! not read files from disk: the caller supplies the text.
+
+use std::ops::Range;
+
+use hangar_core::{SourcePos, SourceRange};
+
+/// One configuration file's text, kept so diagnostics can point into it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path of the file as the user named it.
+    pub name: String,
+    /// The whole text.
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Wraps a file's text, indexing its line starts once.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// The position of a byte offset (clamped into the text, snapped back to a char boundary).
+    pub fn pos(&self, byte: usize) -> SourcePos {
+        let mut byte = byte.min(self.text.len());
+        while !self.text.is_char_boundary(byte) {
+            byte -= 1;
+        }
+        let line = self.line_starts.partition_point(|&s| s <= byte).max(1);
+        let start = self.line_starts[line - 1];
+        let column = self.text[start..byte].chars().count() + 1;
+        SourcePos { line, column, byte }
+    }
+
+    /// The source range of a byte range, for locating diagnostics.
+    pub fn range(&self, bytes: Range<usize>) -> SourceRange {
+        SourceRange {
+            filename: self.name.clone(),
+            start: self.pos(bytes.start),
+            end: self.pos(bytes.end.max(bytes.start)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_bytes_to_lines_and_char_columns() {
+        let f = SourceFile::new("main.tf", "a = 1\nbé = \"x\"\n");
+        let r = f.range(10..13);
+        assert_eq!(r.filename, "main.tf");
+        assert_eq!((r.start.line, r.start.column, r.start.byte), (2, 4, 10));
+        assert_eq!((r.end.line, r.end.column), (2, 7));
+        assert_eq!(
+            f.pos(0),
+            SourcePos {
+                line: 1,
+                column: 1,
+                byte: 0
+            }
+        );
+    }
+
+    #[test]
+    fn clamps_out_of_range_offsets() {
+        let f = SourceFile::new("x", "é");
+        assert_eq!(f.pos(1).byte, 0);
+        assert_eq!(f.pos(99).byte, 2);
+    }
+}
