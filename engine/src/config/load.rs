@@ -5,7 +5,6 @@
 //! so one run reports every problem. Only literal meta-arguments are interpreted here
 //! (`sensitive`, `alias`, `provider`, `lifecycle` flags); everything else stays an expression.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,14 +35,23 @@ pub fn load_dir(dir: &Path) -> Result<Config, Diagnostics> {
         }
     };
     names.sort();
-    let mut cfg = Config { dir: dir.to_path_buf(), ..Default::default() };
+    let mut cfg = Config {
+        dir: dir.to_path_buf(),
+        ..Default::default()
+    };
     let mut hasher = Sha256::new();
     for path in names {
-        let shown = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let shown = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                diags.push(Diagnostic::error("Failed to read file", format!("{shown}: {e}")));
+                diags.push(Diagnostic::error(
+                    "Failed to read file",
+                    format!("{shown}: {e}"),
+                ));
                 continue;
             }
         };
@@ -54,7 +62,12 @@ pub fn load_dir(dir: &Path) -> Result<Config, Diagnostics> {
         let file = Arc::new(SourceFile::new(shown, text));
         cfg.files.push(file.clone());
         match parse_file(&file) {
-            Ok(body) => Loader { cfg: &mut cfg, file: &file, diags: &mut diags }.body(&body),
+            Ok(body) => Loader {
+                cfg: &mut cfg,
+                file: &file,
+                diags: &mut diags,
+            }
+            .body(&body),
             Err(d) => diags.push(d),
         }
     }
@@ -88,9 +101,17 @@ pub fn syntax_error(file: &SourceFile, e: &hcl_edit::parser::Error) -> Diagnosti
 
 /// The byte offset of a 1-based line and column (in characters).
 fn byte_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
     let rest = &text[start.min(text.len())..];
-    start + rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
+    start
+        + rest
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i)
 }
 
 struct Loader<'a> {
@@ -105,12 +126,16 @@ impl Loader<'_> {
     }
 
     fn expr(&self, e: &Expression) -> Expr {
-        Expr { expr: e.clone(), file: self.file.clone() }
+        Expr {
+            expr: e.clone(),
+            file: self.file.clone(),
+        }
     }
 
     fn err(&mut self, summary: &str, detail: String, span: Option<std::ops::Range<usize>>) {
         let r = self.range(span);
-        self.diags.push(Diagnostic::error(summary, detail).at(Some(r)));
+        self.diags
+            .push(Diagnostic::error(summary, detail).at(Some(r)));
     }
 
     fn body(&mut self, body: &Body) {
@@ -118,7 +143,10 @@ impl Loader<'_> {
             match s {
                 Structure::Attribute(a) => self.err(
                     "Unsupported argument",
-                    format!("An argument named \"{}\" is not expected here.", a.key.as_str()),
+                    format!(
+                        "An argument named \"{}\" is not expected here.",
+                        a.key.as_str()
+                    ),
                     a.key.span(),
                 ),
                 Structure::Block(b) => self.block(b),
@@ -130,7 +158,10 @@ impl Loader<'_> {
         if b.labels.len() != want {
             self.err(
                 &format!("Missing name for {}", b.ident.as_str()),
-                format!("A {} block requires {want} label(s): {what}.", b.ident.as_str()),
+                format!(
+                    "A {} block requires {want} label(s): {what}.",
+                    b.ident.as_str()
+                ),
                 b.ident.span(),
             );
             return None;
@@ -162,7 +193,9 @@ impl Loader<'_> {
                             }
                             let decl = self.range(a.key.span());
                             let value = self.expr(&a.value);
-                            self.cfg.locals.insert(name.clone(), Local { name, value, decl });
+                            self.cfg
+                                .locals
+                                .insert(name.clone(), Local { name, value, decl });
                         }
                         Structure::Block(inner) => self.err(
                             "Unexpected block",
@@ -220,7 +253,10 @@ impl Loader<'_> {
             _ => {
                 self.err(
                     "Invalid value",
-                    format!("The \"{}\" argument must be a literal string.", a.key.as_str()),
+                    format!(
+                        "The \"{}\" argument must be a literal string.",
+                        a.key.as_str()
+                    ),
                     a.value.span(),
                 );
                 None
@@ -232,9 +268,10 @@ impl Loader<'_> {
         let cond = b.body.get_attribute("condition");
         let msg = b.body.get_attribute("error_message");
         match (cond, msg) {
-            (Some(c), Some(m)) => {
-                Some(Check { condition: self.expr(&c.value), error_message: self.expr(&m.value) })
-            }
+            (Some(c), Some(m)) => Some(Check {
+                condition: self.expr(&c.value),
+                error_message: self.expr(&m.value),
+            }),
             _ => {
                 self.err(
                     "Missing required argument",
@@ -303,7 +340,9 @@ impl Loader<'_> {
 
     fn provider(&mut self, name: &str, b: &Block, decl: SourceRange) {
         let mut body = b.body.clone();
-        let alias = body.remove_attribute("alias").and_then(|a| self.string_attr(&a));
+        let alias = body
+            .remove_attribute("alias")
+            .and_then(|a| self.string_attr(&a));
         body.remove_attribute("version");
         let key = (name.to_string(), alias.clone());
         if self.cfg.providers.contains_key(&key) {
@@ -314,10 +353,19 @@ impl Loader<'_> {
             );
             return;
         }
-        let body = BodyRef { body, file: self.file.clone() };
-        self.cfg
-            .providers
-            .insert(key, ProviderBlock { name: name.to_string(), alias, body, decl });
+        let body = BodyRef {
+            body,
+            file: self.file.clone(),
+        };
+        self.cfg.providers.insert(
+            key,
+            ProviderBlock {
+                name: name.to_string(),
+                alias,
+                body,
+                decl,
+            },
+        );
     }
 
     fn resource(&mut self, mode: ResourceMode, ty: &str, name: &str, b: &Block, decl: SourceRange) {
@@ -330,11 +378,17 @@ impl Loader<'_> {
         let default_provider = ty.split('_').next().unwrap_or(ty).to_string();
         let mut r = Resource {
             addr: addr.clone(),
-            provider: ProviderRef { name: default_provider, alias: None },
+            provider: ProviderRef {
+                name: default_provider,
+                alias: None,
+            },
             count: None,
             for_each: None,
             depends_on: Vec::new(),
-            body: BodyRef { body: Body::new(), file: self.file.clone() },
+            body: BodyRef {
+                body: Body::new(),
+                file: self.file.clone(),
+            },
             lifecycle: Lifecycle::default(),
             decl,
         };
@@ -367,9 +421,16 @@ impl Loader<'_> {
                 b.ident.span(),
             );
         }
-        r.body = BodyRef { body, file: self.file.clone() };
+        r.body = BodyRef {
+            body,
+            file: self.file.clone(),
+        };
         if self.cfg.resources.contains_key(&addr) {
-            let what = if mode == ResourceMode::Data { "data" } else { "resource" };
+            let what = if mode == ResourceMode::Data {
+                "data"
+            } else {
+                "resource"
+            };
             self.err(
                 &format!("Duplicate {what} \"{ty}\" configuration"),
                 format!("A {ty} {what} named \"{name}\" was already declared."),
@@ -382,7 +443,10 @@ impl Loader<'_> {
 
     fn provider_ref(&mut self, e: &Expression) -> Option<ProviderRef> {
         match e {
-            Expression::Variable(v) => Some(ProviderRef { name: v.as_str().into(), alias: None }),
+            Expression::Variable(v) => Some(ProviderRef {
+                name: v.as_str().into(),
+                alias: None,
+            }),
             Expression::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
                 (Expression::Variable(v), [op]) => match op.value() {
                     TraversalOperator::GetAttr(a) => Some(ProviderRef {
@@ -429,7 +493,9 @@ impl Loader<'_> {
                     "create_before_destroy" => l.create_before_destroy = self.bool_attr(a),
                     "prevent_destroy" => l.prevent_destroy = self.bool_attr(a),
                     "ignore_changes" => l.ignore_changes = self.ignore_changes(&a.value),
-                    "replace_triggered_by" => l.replace_triggered_by = self.reference_list(&a.value),
+                    "replace_triggered_by" => {
+                        l.replace_triggered_by = self.reference_list(&a.value)
+                    }
                     other => self.err(
                         "Unsupported argument",
                         format!("An argument named \"{other}\" is not expected here."),
@@ -516,7 +582,10 @@ impl Loader<'_> {
                 }
                 Structure::Block(inner) => self.err(
                     "Unsupported block type",
-                    format!("Blocks of type \"{}\" are not expected here.", inner.ident.as_str()),
+                    format!(
+                        "Blocks of type \"{}\" are not expected here.",
+                        inner.ident.as_str()
+                    ),
                     inner.ident.span(),
                 ),
             }
@@ -593,10 +662,19 @@ output "o" { value = terraform_data.a[0].id }
         let located: Vec<_> = diags
             .0
             .iter()
-            .map(|d| d.subject.as_ref().map(|s| (s.filename.clone(), s.start.line)))
+            .map(|d| {
+                d.subject
+                    .as_ref()
+                    .map(|s| (s.filename.clone(), s.start.line))
+            })
             .collect();
         assert!(located.contains(&Some(("a.tf".into(), 1))), "{located:?}");
         assert!(located.contains(&Some(("a.tf".into(), 2))), "{located:?}");
-        assert!(located.iter().any(|l| l.as_ref().is_some_and(|l| l.0 == "b.tf")), "{located:?}");
+        assert!(
+            located
+                .iter()
+                .any(|l| l.as_ref().is_some_and(|l| l.0 == "b.tf")),
+            "{located:?}"
+        );
     }
 }

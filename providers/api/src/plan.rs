@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use hangar_core::json::to_json;
 use hangar_core::Value;
 
 use crate::{PlanRequest, PlanResponse, ResourceSchema};
@@ -74,12 +75,10 @@ pub fn plan_by_schema(schema: &ResourceSchema, req: &PlanRequest) -> PlanRespons
     }
 }
 
-/// Whether two values differ once marks are set aside; unknown always counts as a change.
+/// Whether two values differ once marks and collection kinds (list/tuple, map/object) are set
+/// aside; an unknown anywhere counts as a change.
 pub fn differs(old: &Value, new: &Value) -> bool {
-    match old.equals(new) {
-        v if v.is_unknown() => true,
-        v => v.as_bool() != Some(true),
-    }
+    !old.is_wholly_known() || !new.is_wholly_known() || to_json(old) != to_json(new)
 }
 
 #[cfg(test)]

@@ -36,6 +36,23 @@ pub struct BlockSchema {
     pub blocks: BTreeMap<String, NestedBlock>,
 }
 
+impl BlockSchema {
+    /// The object type a value of this block has (attributes and nested blocks).
+    pub fn object_type(&self) -> Type {
+        let attrs = self.attributes.iter().map(|(k, a)| (k.clone(), a.ty.clone()));
+        let blocks = self.blocks.iter().map(|(k, b)| {
+            let t = b.block.object_type();
+            let t = match b.nesting {
+                Nesting::Single => t,
+                Nesting::List => Type::List(Box::new(t)),
+                Nesting::Set => Type::Set(Box::new(t)),
+            };
+            (k.clone(), t)
+        });
+        Type::object(attrs.chain(blocks))
+    }
+}
+
 /// One attribute.
 #[derive(Debug, Clone)]
 pub struct AttributeSchema {

@@ -1,0 +1,697 @@
+//! Applying a plan: exactly the planned actions, concurrently, recording each as it completes.
+//!
+//! The create/update walk runs the configuration graph with [`run_dag`]: locals and outputs
+//! are re-evaluated with real values of what was just applied, provider configurations are
+//! configured, and each resource instance's body is evaluated again so "known after apply"
+//! values become known; the provider's new plan must agree with every value the saved plan
+//! already knew. Deletions (orphans and destroy plans) run afterwards in reverse dependency
+//! order. Every finished operation goes to the [`StateWriter`] and is durable before the node
+//! ends. After the first failure, or an interrupt, no new operation starts.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use hangar_core::json::{sensitive_paths, to_json};
+use hangar_core::{Diagnostic, Diagnostics, InstanceKey, ResourceAddr, ResourceMode, Value};
+use hangar_provider::{
+    ApplyRequest, ConfiguredProvider, OperationContext, PlanRequest, ReadDataRequest, RemoteObject,
+};
+use hangar_state::{InstanceRecord, JournalEntry, OutputRecord};
+use tokio::sync::Semaphore;
+
+use crate::body::{eval_body, eval_expr};
+use crate::config::{Config, ProviderRef};
+use crate::expand::{expand, Expansion};
+use crate::graph::{Node, OrderedGraph};
+use crate::plan::{Action, Plan, ResourceChange};
+use crate::planner::{configure_provider, parse_provider_addr};
+use crate::registry::Registry;
+use crate::scope::{EvalScope, InstanceNames, Values};
+use crate::ui::Ui;
+use crate::walk::run_dag;
+use crate::writer::StateWriter;
+
+/// What an apply did.
+#[derive(Debug, Default)]
+pub struct ApplySummary {
+    /// Objects created (replacements count here too).
+    pub added: usize,
+    /// Objects updated in place.
+    pub changed: usize,
+    /// Objects destroyed (replacements count here too).
+    pub destroyed: usize,
+    /// Everything that went wrong.
+    pub diags: Diagnostics,
+    /// Whether it stopped early on an interrupt.
+    pub interrupted: bool,
+}
+
+/// Everything an apply needs.
+pub struct Applier<'a> {
+    /// The configuration the plan was made from.
+    pub cfg: &'a Config,
+    /// Its graph.
+    pub graph: &'a OrderedGraph,
+    /// Providers.
+    pub registry: &'a Registry,
+    /// The plan to carry out.
+    pub plan: &'a Plan,
+    /// The only writer of state.
+    pub writer: &'a StateWriter,
+    /// Progress lines.
+    pub ui: &'a dyn Ui,
+    /// Set on interrupt or failure: start nothing new.
+    pub stop: &'a AtomicBool,
+    /// Set by the signal handler only.
+    pub interrupted: &'a AtomicBool,
+    /// At most this many provider operations at once.
+    pub parallelism: usize,
+}
+
+struct Run<'a> {
+    a: &'a Applier<'a>,
+    values: Mutex<Values>,
+    providers: Mutex<HashMap<ProviderRef, Arc<dyn ConfiguredProvider>>>,
+    changes: HashMap<ResourceAddr, Vec<&'a ResourceChange>>,
+    sem: Semaphore,
+    diags: Mutex<Diagnostics>,
+    added: AtomicUsize,
+    changed: AtomicUsize,
+    destroyed: AtomicUsize,
+    outputs: Mutex<BTreeMap<String, OutputRecord>>,
+}
+
+impl<'a> Applier<'a> {
+    /// Carries out the plan; see the module documentation.
+    pub async fn run(&'a self) -> ApplySummary {
+        let mut changes: HashMap<ResourceAddr, Vec<&ResourceChange>> = HashMap::new();
+        for c in &self.plan.resource_changes {
+            changes.entry(c.addr.resource.clone()).or_default().push(c);
+        }
+        let run = Run {
+            a: self,
+            values: Mutex::new(Values {
+                vars: self
+                    .plan
+                    .variables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.decode()))
+                    .collect(),
+                path_module: ".".into(),
+                path_cwd: self.cfg.dir.display().to_string(),
+                workspace: self.plan.workspace.clone(),
+                ..Default::default()
+            }),
+            providers: Mutex::new(HashMap::new()),
+            changes,
+            sem: Semaphore::new(self.parallelism.max(1)),
+            diags: Mutex::new(Diagnostics::new()),
+            added: AtomicUsize::new(0),
+            changed: AtomicUsize::new(0),
+            destroyed: AtomicUsize::new(0),
+            outputs: Mutex::new(BTreeMap::new()),
+        };
+        let order: Vec<_> = self.graph.order().map(|(i, _)| i).collect();
+        let pos: HashMap<_, _> = order.iter().enumerate().map(|(p, i)| (*i, p)).collect();
+        let deps: Vec<Vec<usize>> = order
+            .iter()
+            .map(|i| self.graph.dependencies(*i).map(|d| pos[&d]).collect())
+            .collect();
+        run_dag(&deps, self.stop, true, |p| {
+            run.visit(self.graph.node(order[p]).clone())
+        })
+        .await;
+        if !self.plan.destroy {
+            let outputs = run.outputs.lock().map(|o| o.clone()).unwrap_or_default();
+            if let Err(e) = self
+                .writer
+                .write(vec![JournalEntry::Outputs(outputs)])
+                .await
+            {
+                run.error(Diagnostic::error("Failed to persist state", e));
+            }
+        } else if let Err(e) = self
+            .writer
+            .write(vec![JournalEntry::Outputs(BTreeMap::new())])
+            .await
+        {
+            run.error(Diagnostic::error("Failed to persist state", e));
+        }
+        run.delete_walk().await;
+        ApplySummary {
+            added: run.added.load(Ordering::SeqCst),
+            changed: run.changed.load(Ordering::SeqCst),
+            destroyed: run.destroyed.load(Ordering::SeqCst),
+            diags: run.diags.into_inner().unwrap_or_default(),
+            interrupted: self.interrupted.load(Ordering::SeqCst),
+        }
+    }
+}
+
+fn elapsed(t: Instant) -> String {
+    let s = t.elapsed().as_secs();
+    if s >= 60 {
+        format!("{}m{}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+fn id_of(v: &Value) -> String {
+    v.get_attr("id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+impl Run<'_> {
+    fn error(&self, d: Diagnostic) {
+        if let Ok(mut g) = self.diags.lock() {
+            g.push(d);
+        }
+    }
+
+    fn errors(&self, ds: Diagnostics) {
+        if let Ok(mut g) = self.diags.lock() {
+            g.extend(ds);
+        }
+    }
+
+    fn eval_with<T>(
+        &self,
+        names: &InstanceNames,
+        f: impl FnOnce(&EvalScope<'_>) -> T,
+    ) -> Option<T> {
+        let values = self.values.lock().ok()?;
+        let scope = EvalScope {
+            cfg: self.a.cfg,
+            values: &values,
+            names,
+        };
+        Some(f(&scope))
+    }
+
+    async fn visit(&self, node: Node) -> bool {
+        let cfg = self.a.cfg;
+        match node {
+            Node::Variable(_) => true,
+            Node::Local(name) => {
+                let names = InstanceNames::default();
+                match self.eval_with(&names, |s| eval_expr(&cfg.locals[&name].value, s, &cfg.dir)) {
+                    Some(Ok(v)) => {
+                        if let Ok(mut vals) = self.values.lock() {
+                            vals.locals.insert(name, v);
+                        }
+                        true
+                    }
+                    Some(Err(d)) => {
+                        self.errors(d);
+                        false
+                    }
+                    None => false,
+                }
+            }
+            Node::Provider(p) => {
+                let values = match self.values.lock() {
+                    Ok(v) => v.clone(),
+                    Err(_) => return false,
+                };
+                match configure_provider(cfg, self.a.registry, &p, &values).await {
+                    Ok(c) => {
+                        if let Ok(mut m) = self.providers.lock() {
+                            m.insert(p, c);
+                        }
+                        true
+                    }
+                    Err(d) => {
+                        self.errors(d);
+                        false
+                    }
+                }
+            }
+            Node::Resource(addr) => self.apply_resource(&addr).await,
+            Node::Output(name) => {
+                let o = &cfg.outputs[&name];
+                let names = InstanceNames::default();
+                match self.eval_with(&names, |s| eval_expr(&o.value, s, &cfg.dir)) {
+                    Some(Ok(v)) => {
+                        let sensitive = o.sensitive || v.contains_sensitive();
+                        if let Ok(mut outs) = self.outputs.lock() {
+                            outs.insert(
+                                name,
+                                OutputRecord {
+                                    value: to_json(&v),
+                                    sensitive,
+                                },
+                            );
+                        }
+                        true
+                    }
+                    Some(Err(d)) => {
+                        self.errors(d);
+                        false
+                    }
+                    None => false,
+                }
+            }
+        }
+    }
+
+    fn provider(&self, p: &ProviderRef) -> Option<Arc<dyn ConfiguredProvider>> {
+        self.providers.lock().ok()?.get(p).cloned()
+    }
+
+    async fn apply_resource(&self, addr: &ResourceAddr) -> bool {
+        let cfg = self.a.cfg;
+        let r = &cfg.resources[addr];
+        let changes: Vec<&ResourceChange> = self
+            .changes
+            .get(addr)
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|c| c.action != Action::Delete)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let expansion = if self.a.plan.destroy {
+            Expansion::Single
+        } else {
+            match self.eval_with(&InstanceNames::default(), |s| expand(r, s, &cfg.dir)) {
+                Some(Ok(e)) => e,
+                Some(Err(d)) => {
+                    self.errors(d);
+                    return false;
+                }
+                None => return false,
+            }
+        };
+        let names: HashMap<InstanceKey, InstanceNames> =
+            expansion.instances().into_iter().collect();
+        let Some(provider) = self.provider(&r.provider) else {
+            return false;
+        };
+        let schema = self.a.registry.resource_schema(
+            &r.provider.name,
+            &addr.type_,
+            addr.mode == ResourceMode::Data,
+        );
+        let Some(schema) = schema else { return false };
+        let results = futures_util::future::join_all(changes.iter().map(|c| {
+            let names = names.get(&c.addr.key).cloned().unwrap_or_default();
+            self.apply_instance(c, names, &provider, schema)
+        }))
+        .await;
+        let mut ok = true;
+        let mut instance_values = Vec::new();
+        for (c, res) in changes.iter().zip(results) {
+            match res {
+                Some(v) => instance_values.push((c.addr.key.clone(), v)),
+                None => ok = false,
+            }
+        }
+        let value = if self.a.plan.destroy {
+            let before: Vec<_> = self
+                .changes
+                .get(addr)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.before.as_ref().map(|b| (c.addr.key.clone(), b.decode())))
+                .collect();
+            Expansion::assemble_keys(before)
+        } else {
+            expansion.assemble(instance_values)
+        };
+        if let Ok(mut vals) = self.values.lock() {
+            vals.resources.insert(addr.clone(), value);
+        }
+        ok
+    }
+
+    /// Applies one instance's change; its final value, or `None` after reporting an error.
+    async fn apply_instance(
+        &self,
+        c: &ResourceChange,
+        names: InstanceNames,
+        provider: &Arc<dyn ConfiguredProvider>,
+        schema: &hangar_provider::ResourceSchema,
+    ) -> Option<Value> {
+        let cfg = self.a.cfg;
+        let r = &cfg.resources[&c.addr.resource];
+        let before = c.before.as_ref().map(|b| b.decode());
+        let saved_after = c.after.as_ref().map(|a| a.decode()).unwrap_or(Value::NULL);
+        if c.action == Action::NoOp {
+            if c.addr.resource.mode == ResourceMode::Data {
+                self.record(c, &saved_after, None).await?;
+            }
+            return Some(before.unwrap_or(saved_after));
+        }
+        let config = match self.eval_with(&names, |s| {
+            eval_body(&r.body, &schema.block, s, &cfg.dir, Some(r.decl.clone()))
+        }) {
+            Some(Ok(v)) => v,
+            Some(Err(d)) => {
+                self.errors(d);
+                return None;
+            }
+            None => return None,
+        };
+        let _permit = self.sem.acquire().await.ok()?;
+        if self.a.stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        let addr = c.addr.to_string();
+        if c.action == Action::Read {
+            let started = Instant::now();
+            self.a.ui.line(&format!("{addr}: Reading..."));
+            return match provider
+                .read_data(ReadDataRequest {
+                    type_name: c.addr.resource.type_.clone(),
+                    config,
+                })
+                .await
+            {
+                Ok(obj) => {
+                    self.a
+                        .ui
+                        .line(&format!("{addr}: Read complete after {}", elapsed(started)));
+                    self.record(c, &obj.attrs, obj.region.clone()).await?;
+                    Some(obj.attrs)
+                }
+                Err(e) => {
+                    self.cloud_error(c, "reading", &e);
+                    None
+                }
+            };
+        }
+        let planned = match provider.plan(
+            schema,
+            PlanRequest {
+                type_name: c.addr.resource.type_.clone(),
+                prior: before.clone(),
+                config,
+            },
+        ) {
+            Ok(p) => p.planned,
+            Err(e) => {
+                self.cloud_error(c, "planning", &e);
+                return None;
+            }
+        };
+        if let Some(path) = inconsistency(&saved_after, &planned, "") {
+            self.error(Diagnostic::error(
+                "Provider produced inconsistent final plan",
+                format!(
+                    "When expanding the plan for {addr} to include new values learned so far \
+                     during apply, the provider produced an invalid new value for {path}: it \
+                     does not match the value in the saved plan."
+                ),
+            ));
+            return None;
+        }
+        let token = uuid::Uuid::new_v4().to_string();
+        let context = OperationContext {
+            address: addr.clone(),
+            workspace: self.a.plan.workspace.clone(),
+            token,
+        };
+        let req = |prior: Option<Value>, planned: Option<Value>| ApplyRequest {
+            type_name: c.addr.resource.type_.clone(),
+            prior,
+            planned,
+            context: context.clone(),
+        };
+        match c.action {
+            Action::Update => {
+                let started = Instant::now();
+                self.a.ui.line(&format!(
+                    "{addr}: Modifying... [id={}]",
+                    id_of(before.as_ref().unwrap_or(&Value::NULL))
+                ));
+                match provider
+                    .update(req(before.clone(), Some(planned.clone())))
+                    .await
+                {
+                    Ok(obj) => {
+                        let v = self.finish(c, obj, &planned).await?;
+                        self.a.ui.line(&format!(
+                            "{addr}: Modifications complete after {} [id={}]",
+                            elapsed(started),
+                            id_of(&v)
+                        ));
+                        self.changed.fetch_add(1, Ordering::SeqCst);
+                        Some(v)
+                    }
+                    Err(e) => {
+                        self.cloud_error(c, "updating", &e);
+                        None
+                    }
+                }
+            }
+            Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete => {
+                if c.action == Action::DeleteThenCreate {
+                    self.delete_one(c, provider, before.clone()?, false).await?;
+                }
+                let started = Instant::now();
+                self.a.ui.line(&format!("{addr}: Creating..."));
+                let created = match provider.create(req(None, Some(planned.clone()))).await {
+                    Ok(obj) => obj,
+                    Err(e) => {
+                        self.cloud_error(c, "creating", &e);
+                        return None;
+                    }
+                };
+                let v = self.finish(c, created, &planned).await?;
+                self.a.ui.line(&format!(
+                    "{addr}: Creation complete after {} [id={}]",
+                    elapsed(started),
+                    id_of(&v)
+                ));
+                self.added.fetch_add(1, Ordering::SeqCst);
+                if c.action == Action::CreateThenDelete {
+                    self.delete_one(c, provider, before?, true).await?;
+                }
+                Some(v)
+            }
+            Action::NoOp | Action::Read | Action::Delete => None,
+        }
+    }
+
+    /// Marks, records and returns the object a create or update produced.
+    async fn finish(
+        &self,
+        c: &ResourceChange,
+        obj: RemoteObject,
+        planned: &Value,
+    ) -> Option<Value> {
+        let marked = hangar_core::json::mark_paths(obj.attrs, &sensitive_paths(planned));
+        self.record(c, &marked, obj.region).await?;
+        Some(marked)
+    }
+
+    async fn record(&self, c: &ResourceChange, v: &Value, region: Option<String>) -> Option<()> {
+        let rec = InstanceRecord {
+            addr: c.addr.clone(),
+            provider: c.provider.clone(),
+            attributes: to_json(v),
+            sensitive_paths: sensitive_paths(v),
+            dependencies: c.dependencies.clone(),
+            region,
+            create_before_destroy: c.create_before_destroy,
+            tainted: false,
+        };
+        match self.a.writer.write(vec![JournalEntry::Put(rec)]).await {
+            Ok(()) => Some(()),
+            Err(e) => {
+                self.error(Diagnostic::error(
+                    "Failed to persist state",
+                    format!("{}: {e}", c.addr),
+                ));
+                self.a.stop.store(true, Ordering::SeqCst);
+                None
+            }
+        }
+    }
+
+    fn cloud_error(&self, c: &ResourceChange, doing: &str, e: &hangar_provider::ProviderError) {
+        let code = e
+            .code
+            .as_ref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        self.error(Diagnostic::error(
+            format!("Error {doing} {}", c.addr),
+            format!("{} failed{code}: {}", e.call, e.message),
+        ));
+    }
+
+    /// Deletes one object and forgets it (unless a replacement already took its place).
+    async fn delete_one(
+        &self,
+        c: &ResourceChange,
+        provider: &Arc<dyn ConfiguredProvider>,
+        prior: Value,
+        deposed: bool,
+    ) -> Option<()> {
+        let addr = c.addr.to_string();
+        let started = Instant::now();
+        let suffix = if deposed { " (deposed object)" } else { "" };
+        self.a.ui.line(&format!(
+            "{addr}: Destroying...{suffix} [id={}]",
+            id_of(&prior)
+        ));
+        let req = ApplyRequest {
+            type_name: c.addr.resource.type_.clone(),
+            prior: Some(prior),
+            planned: None,
+            context: OperationContext {
+                address: addr.clone(),
+                workspace: self.a.plan.workspace.clone(),
+                token: uuid::Uuid::new_v4().to_string(),
+            },
+        };
+        if let Err(e) = provider.delete(req).await {
+            self.cloud_error(c, "deleting", &e);
+            return None;
+        }
+        if !deposed {
+            if let Err(e) = self
+                .a
+                .writer
+                .write(vec![JournalEntry::Remove { addr: addr.clone() }])
+                .await
+            {
+                self.error(Diagnostic::error(
+                    "Failed to persist state",
+                    format!("{addr}: {e}"),
+                ));
+                return None;
+            }
+        }
+        self.a.ui.line(&format!(
+            "{addr}: Destruction complete after {}",
+            elapsed(started)
+        ));
+        self.destroyed.fetch_add(1, Ordering::SeqCst);
+        Some(())
+    }
+
+    async fn delete_walk(&self) {
+        let deletes: Vec<&ResourceChange> = self
+            .a
+            .plan
+            .resource_changes
+            .iter()
+            .filter(|c| c.action == Action::Delete)
+            .collect();
+        if deletes.is_empty() {
+            return;
+        }
+        let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, c) in deletes.iter().enumerate() {
+            by_resource
+                .entry(c.addr.resource.to_string())
+                .or_default()
+                .push(i);
+        }
+        let mut deps: Vec<Vec<usize>> = vec![Vec::new(); deletes.len()];
+        for (j, ds) in deletes.iter().map(|c| &c.dependencies).enumerate() {
+            for d in ds {
+                for &i in by_resource.get(d).into_iter().flatten() {
+                    if i != j {
+                        deps[i].push(j);
+                    }
+                }
+            }
+        }
+        let deletes = &deletes;
+        run_dag(&deps, self.a.stop, true, |i| async move {
+            let c = deletes[i];
+            let (name, alias) = parse_provider_addr(&c.provider);
+            let p = ProviderRef { name, alias };
+            let provider = match self.provider(&p) {
+                Some(p) => p,
+                None => {
+                    match configure_provider(self.a.cfg, self.a.registry, &p, &Values::default())
+                        .await
+                    {
+                        Ok(p) => p,
+                        Err(d) => {
+                            self.errors(d);
+                            return false;
+                        }
+                    }
+                }
+            };
+            let Ok(_permit) = self.sem.acquire().await else {
+                return false;
+            };
+            if self.a.stop.load(Ordering::SeqCst) {
+                return false;
+            }
+            let prior = c.before.as_ref().map(|b| b.decode()).unwrap_or(Value::NULL);
+            self.delete_one(c, &provider, prior, false).await.is_some()
+        })
+        .await;
+    }
+}
+
+/// The first path where a known value of the saved plan differs from the final plan.
+fn inconsistency(saved: &Value, fin: &Value, path: &str) -> Option<String> {
+    match (saved.peel(), fin.peel()) {
+        (Value::Unknown(_), _) => None,
+        (Value::Object(a), Value::Object(b))
+        | (Value::Map(a), Value::Map(b))
+        | (Value::Object(a), Value::Map(b))
+        | (Value::Map(a), Value::Object(b)) => {
+            for (k, v) in a {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                let other = b.get(k).cloned().unwrap_or(Value::NULL);
+                if let Some(x) = inconsistency(v, &other, &p) {
+                    return Some(x);
+                }
+            }
+            None
+        }
+        (s, f) => {
+            if s.is_wholly_known() && to_json(s) != to_json(f) {
+                Some(if path.is_empty() {
+                    "the object".into()
+                } else {
+                    path.into()
+                })
+            } else {
+                None
+            }
+        }
+    }
+}
+
+impl Expansion {
+    /// A block value from keyed instance values when the expansion itself is not known.
+    pub fn assemble_keys(mut instances: Vec<(InstanceKey, Value)>) -> Value {
+        match instances.first().map(|(k, _)| k.clone()) {
+            None => Value::NULL,
+            Some(InstanceKey::None) => instances.pop().map(|(_, v)| v).unwrap_or(Value::NULL),
+            Some(InstanceKey::Int(_)) => {
+                instances.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Tuple(instances.into_iter().map(|(_, v)| v).collect())
+            }
+            Some(InstanceKey::Str(_)) => Value::Object(
+                instances
+                    .into_iter()
+                    .filter_map(|(k, v)| match k {
+                        InstanceKey::Str(s) => Some((s, v)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}

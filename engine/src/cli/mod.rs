@@ -1,0 +1,465 @@
+//! The `hangar` command line, shaped like Terraform's.
+//!
+//! Commands and flags follow Terraform/OpenTofu (GNU-style long flags): `init`, `validate`,
+//! `fmt`, `plan`, `apply`, `destroy`, `output`, `show`, `state`, `graph`, `console`,
+//! `force-unlock`, `version`; `-C/--chdir` selects the directory. Every failure ends as
+//! diagnostics on standard error and a non-zero exit code; nothing here panics on user input.
+
+mod inspect;
+mod run;
+mod tools;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use hangar_core::{Diagnostic, Diagnostics};
+use hangar_state::{Backend, LocalBackend, LockGuard, LockInfo, StateDoc, StateError};
+
+use crate::config::{self, Config};
+use crate::render::Style;
+use crate::report::{render_diagnostic, Sources};
+use crate::vars::VarArg;
+
+/// Hangar: infrastructure as code, each workspace bound to one geography.
+#[derive(Parser, Debug)]
+#[command(name = "hangar", version, about, disable_help_subcommand = true)]
+pub struct Cli {
+    /// Switch to this directory before doing anything (like Terraform's -chdir).
+    #[arg(short = 'C', long = "chdir", global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+    /// Workspace to operate on.
+    #[arg(
+        short = 'w',
+        long = "workspace",
+        global = true,
+        env = "HANGAR_WORKSPACE",
+        default_value = "default"
+    )]
+    pub workspace: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Input-variable and locking flags shared by plan, apply and destroy.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RunFlags {
+    /// Set an input variable: --var 'name=value' (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Load input variables from a file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// Skip re-reading recorded objects before planning.
+    #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+    /// How many operations run at once.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    /// Take the state lock (disable only if you know nothing else runs).
+    #[arg(long = "lock", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub lock: bool,
+    /// Disable colors.
+    #[arg(long = "no-color")]
+    pub no_color: bool,
+}
+
+impl RunFlags {
+    fn var_args(&self) -> Vec<VarArg> {
+        let files = self.var_files.iter().cloned().map(VarArg::File);
+        files
+            .chain(self.vars.iter().cloned().map(VarArg::Pair))
+            .collect()
+    }
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Prepare the working directory (checks the configuration loads).
+    Init,
+    /// Check the configuration without touching state or clouds.
+    Validate {
+        /// Print diagnostics as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite configuration files into the canonical layout.
+    Fmt {
+        /// Only report files that are not formatted (exit 3 when any).
+        #[arg(long)]
+        check: bool,
+        /// Also format files in subdirectories.
+        #[arg(long)]
+        recursive: bool,
+        /// Show the changes as a diff.
+        #[arg(long)]
+        diff: bool,
+        /// Files or directories to format (default: the working directory).
+        paths: Vec<PathBuf>,
+    },
+    /// Show what apply would change.
+    Plan {
+        /// Shared flags.
+        #[command(flatten)]
+        flags: RunFlags,
+        /// Save the plan to this file for `hangar apply FILE`.
+        #[arg(long = "out", value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Exit 0 for no changes, 2 for changes, 1 for errors.
+        #[arg(long = "detailed-exitcode")]
+        detailed_exitcode: bool,
+        /// Plan to destroy everything.
+        #[arg(long)]
+        destroy: bool,
+        /// Print the plan in Terraform's JSON plan format.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make the planned changes (or carry out a saved plan).
+    Apply {
+        /// Shared flags.
+        #[command(flatten)]
+        flags: RunFlags,
+        /// Don't ask for confirmation.
+        #[arg(long = "auto-approve")]
+        auto_approve: bool,
+        /// Destroy everything instead.
+        #[arg(long)]
+        destroy: bool,
+        /// A plan saved by `hangar plan --out`.
+        plan_file: Option<PathBuf>,
+    },
+    /// Destroy everything this workspace manages.
+    Destroy {
+        /// Shared flags.
+        #[command(flatten)]
+        flags: RunFlags,
+        /// Don't ask for confirmation.
+        #[arg(long = "auto-approve")]
+        auto_approve: bool,
+    },
+    /// Print output values from state.
+    Output {
+        /// One output's name.
+        name: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print a string output without quotes.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Show state, or a saved plan.
+    Show {
+        /// A saved plan file.
+        file: Option<PathBuf>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Disable colors.
+        #[arg(long = "no-color")]
+        no_color: bool,
+    },
+    /// Inspect and edit state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Print the dependency graph in DOT.
+    Graph,
+    /// Evaluate expressions read from standard input, one per line.
+    Console {
+        /// Shared flags (variables).
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Remove a stuck lock by its ID.
+    ForceUnlock {
+        /// The lock ID the error message named.
+        id: String,
+    },
+    /// Print Hangar's version.
+    Version,
+}
+
+/// `hangar state ...`.
+#[derive(Subcommand, Debug)]
+pub enum StateCommand {
+    /// List recorded resource instances.
+    List {
+        /// Only addresses starting with these.
+        addresses: Vec<String>,
+    },
+    /// Show one recorded instance's attributes.
+    Show {
+        /// Instance address.
+        address: String,
+    },
+    /// Forget instances without destroying them.
+    Rm {
+        /// Instance addresses.
+        #[arg(required = true)]
+        addresses: Vec<String>,
+    },
+    /// Move an instance to another address.
+    Mv {
+        /// Current address.
+        source: String,
+        /// New address.
+        destination: String,
+    },
+}
+
+/// Every way a command can fail, as the CLI reports it.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// User or configuration problems, located.
+    #[error("configuration problems")]
+    Diags(Diagnostics),
+    /// State could not be read, written or locked.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// A plan file could not be used.
+    #[error(transparent)]
+    PlanFile(#[from] crate::plan::PlanFileError),
+    /// Something else, with a message.
+    #[error("{0}")]
+    Message(String),
+    /// Failed with a particular exit code and nothing more to say.
+    #[error("exit {0}")]
+    Exit(u8),
+}
+
+impl From<Diagnostics> for CliError {
+    fn from(d: Diagnostics) -> Self {
+        CliError::Diags(d)
+    }
+}
+
+impl From<Diagnostic> for CliError {
+    fn from(d: Diagnostic) -> Self {
+        CliError::Diags(d.into())
+    }
+}
+
+/// What commands share: directory, workspace, colors, known sources.
+pub struct Env {
+    /// The working directory.
+    pub dir: PathBuf,
+    /// Workspace name.
+    pub workspace: String,
+    /// Colors on or off.
+    pub style: Style,
+    /// Files to quote in diagnostics.
+    pub sources: Sources,
+}
+
+impl Env {
+    /// The state file of the workspace.
+    pub fn state_path(&self) -> PathBuf {
+        if self.workspace == "default" {
+            self.dir.join("hangar.tfstate")
+        } else {
+            self.dir
+                .join("hangar.tfstate.d")
+                .join(&self.workspace)
+                .join("hangar.tfstate")
+        }
+    }
+
+    /// The workspace's state backend.
+    pub fn backend(&self) -> Result<LocalBackend, CliError> {
+        let p = self.state_path();
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                CliError::Message(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        Ok(LocalBackend::new(p))
+    }
+
+    /// Takes the state lock for `operation`, failing fast with the holder's details.
+    pub fn lock(
+        &self,
+        backend: &dyn Backend,
+        operation: &str,
+    ) -> Result<Box<dyn LockGuard>, CliError> {
+        let info = LockInfo::new(operation, self.state_path().display().to_string());
+        backend.lock(info).map_err(|e| match e {
+            StateError::Locked { holder } => CliError::Diags(
+                Diagnostic::error(
+                    "Error acquiring the state lock",
+                    format!(
+                        "The state is locked by another run:\n  ID:        {}\n  Operation: {}\n  Who:       {}\n  Version:   {}\n  Created:   {}\n  Path:      {}\n\nWait for that run to finish. If it died, its operating-system lock was released with it; if you are sure nothing else runs, use `hangar force-unlock {}`.",
+                        holder.id, holder.operation, holder.who, holder.version, holder.created, holder.path, holder.id
+                    ),
+                )
+                .into(),
+            ),
+            other => CliError::State(other),
+        })
+    }
+
+    /// Recorded state, or an empty document when there is none yet.
+    pub fn read_state(&self, backend: &dyn Backend) -> Result<StateDoc, CliError> {
+        Ok(backend.read()?.unwrap_or_default())
+    }
+
+    /// Loads the configuration, remembering its files for diagnostics.
+    pub fn load(&mut self) -> Result<Config, CliError> {
+        match config::load_dir(&self.dir) {
+            Ok(c) => {
+                for f in &c.files {
+                    self.sources.add(f.clone());
+                }
+                Ok(c)
+            }
+            Err(d) => {
+                self.remember_files();
+                Err(d.into())
+            }
+        }
+    }
+
+    fn remember_files(&mut self) {
+        let Ok(rd) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for e in rd.filter_map(Result::ok) {
+            let p = e.path();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.ends_with(".tf") || name.ends_with(".hcl") || name.ends_with(".tfvars") {
+                if let Ok(text) = std::fs::read_to_string(&p) {
+                    self.sources
+                        .add(std::sync::Arc::new(hangar_lang::SourceFile::new(
+                            name, text,
+                        )));
+                }
+            }
+        }
+    }
+}
+
+fn env_vars() -> BTreeMap<String, String> {
+    std::env::vars().collect()
+}
+
+fn use_color(no_color: bool) -> bool {
+    use std::io::IsTerminal;
+    !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// Runs the CLI with the process's arguments; returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let dir = match &cli.chdir {
+        Some(d) => d.clone(),
+        None => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        eprintln!("Error: --chdir {}: no such directory", dir.display());
+        return ExitCode::from(1);
+    }
+    let mut env = Env {
+        dir: normalize(&dir),
+        workspace: cli.workspace.clone(),
+        style: Style {
+            color: use_color(false),
+        },
+        sources: Sources::default(),
+    };
+    let result = dispatch(cli.command, &mut env);
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            report_error(&e, &env);
+            match e {
+                CliError::Exit(c) => ExitCode::from(c),
+                _ => ExitCode::from(1),
+            }
+        }
+    }
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Prints an error the way users see it.
+pub fn report_error(e: &CliError, env: &Env) {
+    let st = Style {
+        color: env.style.color && std::env::var_os("NO_COLOR").is_none(),
+    };
+    match e {
+        CliError::Diags(d) => {
+            for diag in &d.0 {
+                eprintln!("{}", render_diagnostic(diag, &env.sources, st));
+            }
+        }
+        CliError::Exit(_) => {}
+        other => eprintln!(
+            "{}",
+            render_diagnostic(&Diagnostic::error(other.to_string(), ""), &env.sources, st)
+        ),
+    }
+}
+
+fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
+    match cmd {
+        Command::Init => tools::init(env),
+        Command::Validate { json } => tools::validate(env, json),
+        Command::Fmt {
+            check,
+            recursive,
+            diff,
+            paths,
+        } => tools::fmt(env, check, recursive, diff, paths),
+        Command::Plan {
+            flags,
+            out,
+            detailed_exitcode,
+            destroy,
+            json,
+        } => run::plan(
+            env,
+            &flags,
+            out.as_deref(),
+            detailed_exitcode,
+            destroy,
+            json,
+        ),
+        Command::Apply {
+            flags,
+            auto_approve,
+            destroy,
+            plan_file,
+        } => run::apply(env, &flags, auto_approve, destroy, plan_file.as_deref()),
+        Command::Destroy {
+            flags,
+            auto_approve,
+        } => run::apply(env, &flags, auto_approve, true, None),
+        Command::Output { name, json, raw } => inspect::output(env, name.as_deref(), json, raw),
+        Command::Show {
+            file,
+            json,
+            no_color,
+        } => {
+            if no_color {
+                env.style.color = false;
+            }
+            inspect::show(env, file.as_deref(), json)
+        }
+        Command::State(s) => inspect::state(env, s),
+        Command::Graph => tools::graph(env),
+        Command::Console { flags } => inspect::console(env, &flags),
+        Command::ForceUnlock { id } => tools::force_unlock(env, &id),
+        Command::Version => {
+            println!("Hangar v{}", env!("CARGO_PKG_VERSION"));
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! `plan`, `apply` and `destroy`.
+//!
+//! All three lock the workspace's state for their whole run. `apply FILE` carries out a saved
+//! plan only if state is still exactly what the plan was made from (same lineage and serial)
+//! and the configuration is unchanged; otherwise it refuses. Interrupts: the first Ctrl-C (or
+//! SIGTERM) stops new operations and lets running ones finish and be recorded; a second exits
+//! at once, leaving state consistent on disk (every finished operation is already journaled).
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use hangar_core::Diagnostic;
+use hangar_state::{Backend, StateDoc};
+
+use super::{env_vars, CliError, Env, RunFlags};
+use crate::applier::Applier;
+use crate::config::Config;
+use crate::graph::{Graph, OrderedGraph};
+use crate::plan::Plan;
+use crate::planner::{make_plan, PlanOptions};
+use crate::registry::Registry;
+use crate::render::{render_plan, Style};
+use crate::ui::{QuietUi, StdoutUi, Ui};
+use crate::writer::StateWriter;
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Message(format!("cannot start the async runtime: {e}")))
+}
+
+struct Prepared {
+    cfg: Config,
+    graph: OrderedGraph,
+    registry: Registry,
+}
+
+fn prepare(env: &mut Env) -> Result<Prepared, CliError> {
+    let cfg = env.load()?;
+    let graph = Graph::build(&cfg).check()?;
+    Ok(Prepared {
+        cfg,
+        graph,
+        registry: Registry::builtin(),
+    })
+}
+
+fn make(
+    env: &Env,
+    p: &Prepared,
+    prior: &StateDoc,
+    flags: &RunFlags,
+    destroy: bool,
+    ui: &dyn Ui,
+) -> Result<Plan, CliError> {
+    let vars = crate::vars::resolve(&p.cfg, &flags.var_args(), &env_vars())?;
+    let opts = PlanOptions {
+        destroy,
+        refresh: flags.refresh,
+        parallelism: flags.parallelism,
+        workspace: env.workspace.clone(),
+    };
+    let rt = runtime()?;
+    Ok(rt.block_on(make_plan(
+        &p.cfg,
+        &p.graph,
+        prior,
+        &p.registry,
+        vars,
+        &opts,
+        ui,
+    ))?)
+}
+
+/// `hangar plan`.
+pub fn plan(
+    env: &mut Env,
+    flags: &RunFlags,
+    out: Option<&Path>,
+    detailed: bool,
+    destroy: bool,
+    json: bool,
+) -> Result<u8, CliError> {
+    if flags.no_color {
+        env.style.color = false;
+    }
+    let p = prepare(env)?;
+    let backend = env.backend()?;
+    let _lock = if flags.lock {
+        Some(env.lock(&backend, "plan")?)
+    } else {
+        None
+    };
+    let prior = env.read_state(&backend)?;
+    let ui: &dyn Ui = if json { &QuietUi } else { &StdoutUi };
+    let plan = make(env, &p, &prior, flags, destroy, ui)?;
+    if json {
+        println!("{}", crate::plan_json::plan_to_json(&plan));
+    } else {
+        print!("{}", render_plan(&plan, env.style));
+    }
+    if let Some(path) = out {
+        plan.save(path)?;
+        if !json {
+            println!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    hangar apply \"{}\"", path.display(), path.display());
+        }
+    }
+    Ok(if detailed && plan.has_changes() { 2 } else { 0 })
+}
+
+fn confirm(destroy: bool) -> Result<bool, CliError> {
+    let question = if destroy {
+        "Do you really want to destroy all resources?\n  Hangar will destroy all your managed infrastructure, as shown above.\n  There is no undo. Only 'yes' will be accepted to confirm."
+    } else {
+        "Do you want to perform these actions?\n  Hangar will perform the actions described above.\n  Only 'yes' will be accepted to approve."
+    };
+    print!("\n{question}\n\n  Enter a value: ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Message(format!("cannot read confirmation: {e}")))?;
+    println!();
+    Ok(line.trim() == "yes")
+}
+
+/// `hangar apply` and `hangar destroy`.
+pub fn apply(
+    env: &mut Env,
+    flags: &RunFlags,
+    auto_approve: bool,
+    destroy: bool,
+    plan_file: Option<&Path>,
+) -> Result<u8, CliError> {
+    if flags.no_color {
+        env.style.color = false;
+    }
+    let p = prepare(env)?;
+    let backend = env.backend()?;
+    let _lock = if flags.lock {
+        Some(env.lock(&backend, if destroy { "destroy" } else { "apply" })?)
+    } else {
+        None
+    };
+    let stored = backend.read()?;
+    let plan = match plan_file {
+        Some(path) => {
+            let plan = Plan::load(path)?;
+            check_fresh(&plan, stored.as_ref(), &p.cfg)?;
+            plan
+        }
+        None => {
+            let prior = stored.clone().unwrap_or_default();
+            let plan = make(env, &p, &prior, flags, destroy, &StdoutUi)?;
+            print!("{}", render_plan(&plan, env.style));
+            if !plan.has_changes() {
+                return Ok(0);
+            }
+            if !auto_approve && !confirm(destroy)? {
+                let what = if destroy { "Destroy" } else { "Apply" };
+                eprintln!("\n{what} cancelled.");
+                return Err(CliError::Exit(1));
+            }
+            plan
+        }
+    };
+    let base = match stored {
+        Some(doc) => doc,
+        None => StateDoc {
+            lineage: plan.lineage.clone(),
+            ..StateDoc::default()
+        },
+    };
+    run_apply(env, &p, &plan, &backend, base, flags.parallelism)
+}
+
+/// Refuses a saved plan whose state or configuration moved on since it was made.
+fn check_fresh(plan: &Plan, stored: Option<&StateDoc>, cfg: &Config) -> Result<(), CliError> {
+    let (lineage, serial) = match stored {
+        Some(s) => (s.lineage.as_str(), s.serial),
+        None => (plan.lineage.as_str(), 0),
+    };
+    if lineage != plan.lineage || serial != plan.serial {
+        return Err(Diagnostic::error(
+            "Saved plan is stale",
+            format!(
+                "The given plan file can no longer be applied because the state was changed by \
+                 another operation after the plan was created (plan made from serial {} of \
+                 lineage {}, state is now serial {serial} of lineage {lineage}). Create a new plan.",
+                plan.serial, plan.lineage
+            ),
+        )
+        .into());
+    }
+    if cfg.fingerprint != plan.config_fingerprint {
+        return Err(Diagnostic::error(
+            "Saved plan does not match the configuration",
+            "The configuration files changed after the plan was created. Create a new plan.",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn run_apply(
+    env: &Env,
+    p: &Prepared,
+    plan: &Plan,
+    backend: &dyn Backend,
+    base: StateDoc,
+    parallelism: usize,
+) -> Result<u8, CliError> {
+    let rt = runtime()?;
+    let journal = backend.open_journal(&base)?;
+    let writer = StateWriter::start(journal, base);
+    let stop = Arc::new(AtomicBool::new(false));
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let summary = rt.block_on(async {
+        spawn_signal_handler(stop.clone(), interrupted.clone());
+        let applier = Applier {
+            cfg: &p.cfg,
+            graph: &p.graph,
+            registry: &p.registry,
+            plan,
+            writer: &writer,
+            ui: &StdoutUi,
+            stop: &stop,
+            interrupted: &interrupted,
+            parallelism,
+        };
+        applier.run().await
+    });
+    let final_doc = writer.finish()?;
+    if !summary.diags.is_empty() {
+        super::report_error(&CliError::Diags(summary.diags.clone()), env);
+    }
+    if summary.interrupted {
+        eprintln!("Apply interrupted: finished operations are recorded in state.");
+        return Err(CliError::Exit(1));
+    }
+    if summary.diags.has_errors() {
+        return Err(CliError::Exit(1));
+    }
+    let st = env.style;
+    if plan.destroy {
+        println!(
+            "\n{} Resources: {} destroyed.",
+            st_green(st, "Destroy complete!"),
+            summary.destroyed
+        );
+    } else {
+        println!(
+            "\n{} Resources: {} added, {} changed, {} destroyed.",
+            st_green(st, "Apply complete!"),
+            summary.added,
+            summary.changed,
+            summary.destroyed
+        );
+        if !final_doc.outputs.is_empty() {
+            println!("\nOutputs:\n");
+            print!("{}", super::inspect::outputs_text(&final_doc));
+        }
+    }
+    Ok(0)
+}
+
+fn st_green(st: Style, s: &str) -> String {
+    if st.color {
+        format!("\x1b[1;32m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+fn spawn_signal_handler(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        loop {
+            #[cfg(unix)]
+            let got = match term.as_mut() {
+                Some(t) => {
+                    tokio::select! { r = tokio::signal::ctrl_c() => r.is_ok(), r = t.recv() => r.is_some() }
+                }
+                None => tokio::signal::ctrl_c().await.is_ok(),
+            };
+            #[cfg(not(unix))]
+            let got = tokio::signal::ctrl_c().await.is_ok();
+            if !got {
+                return;
+            }
+            if interrupted.swap(true, Ordering::SeqCst) {
+                eprintln!("\nTwo interrupts received. Exiting immediately; finished operations are already recorded.");
+                std::process::exit(130);
+            }
+            stop.store(true, Ordering::SeqCst);
+            eprintln!("\nInterrupt received. Please wait for Hangar to exit or data loss may occur.\nGracefully shutting down...");
+        }
+    });
+}

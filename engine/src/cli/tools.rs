@@ -1,0 +1,247 @@
+//! Commands that need no state or cloud: `init`, `validate`, `fmt`, `graph`, `force-unlock`.
+//!
+//! `validate` evaluates every resource body against its provider schema with all input
+//! variables unknown, so type errors, unsupported arguments and undeclared references are
+//! reported without credentials. `fmt` never rewrites a file it cannot parse.
+
+use std::path::{Path, PathBuf};
+
+use hangar_core::{Diagnostic, Diagnostics, Value};
+use hangar_state::Backend;
+
+use super::{CliError, Env};
+use crate::body::eval_body;
+use crate::graph::Graph;
+use crate::registry::Registry;
+use crate::scope::{EvalScope, InstanceNames, Values};
+
+/// `hangar init`.
+pub fn init(env: &mut Env) -> Result<u8, CliError> {
+    let cfg = env.load()?;
+    let registry = Registry::builtin();
+    let mut missing: Vec<String> = cfg
+        .resources
+        .values()
+        .map(|r| r.provider.name.clone())
+        .filter(|n| registry.get(n).is_none())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    if !missing.is_empty() {
+        return Err(Diagnostic::error(
+            "Failed to query available provider packages",
+            format!(
+                "Hangar has no provider named {}. Built-in providers: {}.",
+                missing.join(", "),
+                registry.names().collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .into());
+    }
+    std::fs::create_dir_all(env.dir.join(".hangar"))
+        .map_err(|e| CliError::Message(format!("cannot create .hangar: {e}")))?;
+    println!("\nHangar has been successfully initialized!\n\nYou may now begin working with Hangar. Try running \"hangar plan\" to see\nany changes that are required for your infrastructure.");
+    Ok(0)
+}
+
+/// `hangar validate`.
+pub fn validate(env: &mut Env, json: bool) -> Result<u8, CliError> {
+    let result = validate_inner(env);
+    if json {
+        let diags = match &result {
+            Ok(()) => Vec::new(),
+            Err(CliError::Diags(d)) => d.0.clone(),
+            Err(e) => vec![Diagnostic::error(e.to_string(), "")],
+        };
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let out = serde_json::json!({
+            "format_version": "1.0",
+            "valid": errors == 0,
+            "error_count": errors,
+            "warning_count": diags.len() - errors,
+            "diagnostics": diags,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return Ok(u8::from(errors > 0));
+    }
+    result?;
+    println!("Success! The configuration is valid.");
+    Ok(0)
+}
+
+fn validate_inner(env: &mut Env) -> Result<(), CliError> {
+    let cfg = env.load()?;
+    let graph = Graph::build(&cfg).check()?;
+    let registry = Registry::builtin();
+    let mut diags = Diagnostics::new();
+    let mut values = Values::default();
+    for v in cfg.variables.values() {
+        match crate::vars::declared_type(v) {
+            Ok(t) => {
+                values.vars.insert(v.name.clone(), Value::Unknown(t));
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    for l in cfg.locals.keys() {
+        values.locals.insert(l.clone(), Value::unknown());
+    }
+    for r in cfg.resources.values() {
+        values.resources.insert(r.addr.clone(), Value::unknown());
+    }
+    let names = InstanceNames {
+        count_index: Some(0),
+        each: Some((Value::unknown(), Value::unknown())),
+        self_value: None,
+    };
+    for (_, node) in graph.order() {
+        let crate::graph::Node::Resource(addr) = node else {
+            continue;
+        };
+        let r = &cfg.resources[addr];
+        let data = addr.mode == hangar_core::ResourceMode::Data;
+        let Some(schema) = registry.resource_schema(&r.provider.name, &addr.type_, data) else {
+            let what = if data { "data source" } else { "resource type" };
+            diags.push(
+                Diagnostic::error(
+                    format!("Invalid {what}"),
+                    format!(
+                        "The provider {} does not support {what} \"{}\".",
+                        r.provider.name, addr.type_
+                    ),
+                )
+                .at(Some(r.decl.clone())),
+            );
+            continue;
+        };
+        let names = InstanceNames {
+            count_index: r.count.as_ref().and(names.count_index),
+            each: r.for_each.as_ref().and(names.each.clone()),
+            self_value: None,
+        };
+        let scope = EvalScope {
+            cfg: &cfg,
+            values: &values,
+            names: &names,
+        };
+        if let Err(d) = eval_body(
+            &r.body,
+            &schema.block,
+            &scope,
+            &cfg.dir,
+            Some(r.decl.clone()),
+        ) {
+            diags.extend(d);
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags.into());
+    }
+    Ok(())
+}
+
+fn collect_files(path: &Path, recursive: bool, out: &mut Vec<PathBuf>) {
+    if path.is_file() {
+        out.push(path.to_path_buf());
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(path) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            if recursive {
+                collect_files(&p, recursive, out);
+            }
+        } else if name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".hcl") {
+            out.push(p);
+        }
+    }
+}
+
+/// `hangar fmt`: exit 0 when all is formatted (or was rewritten), 3 with `--check` when not, 2 on syntax errors.
+pub fn fmt(
+    env: &mut Env,
+    check: bool,
+    recursive: bool,
+    diff: bool,
+    paths: Vec<PathBuf>,
+) -> Result<u8, CliError> {
+    let roots = if paths.is_empty() {
+        vec![env.dir.clone()]
+    } else {
+        paths.iter().map(|p| env.dir.join(p)).collect()
+    };
+    let mut files = Vec::new();
+    for r in &roots {
+        collect_files(r, recursive, &mut files);
+    }
+    let mut unformatted = false;
+    let mut broken = false;
+    for f in files {
+        let shown = f.strip_prefix(&env.dir).unwrap_or(&f).display().to_string();
+        let text = match std::fs::read_to_string(&f) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("Error: cannot read {shown}: {e}");
+                broken = true;
+                continue;
+            }
+        };
+        match hangar_fmt::format(&text) {
+            Ok(formatted) if formatted != text => {
+                unformatted = true;
+                println!("{shown}");
+                if diff {
+                    for (a, b) in text.lines().zip(formatted.lines()).filter(|(a, b)| a != b) {
+                        println!("-{a}\n+{b}");
+                    }
+                }
+                if !check {
+                    std::fs::write(&f, formatted)
+                        .map_err(|e| CliError::Message(format!("cannot write {shown}: {e}")))?;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                broken = true;
+                let file =
+                    std::sync::Arc::new(hangar_lang::SourceFile::new(shown.clone(), text.clone()));
+                env.sources.add(file.clone());
+                match crate::config::load::parse_file(&file) {
+                    Err(d) => super::report_error(&CliError::Diags(d.into()), env),
+                    Ok(_) => eprintln!("Error: cannot format {shown}: {e}"),
+                }
+            }
+        }
+    }
+    Ok(if broken {
+        2
+    } else if check && unformatted {
+        3
+    } else {
+        0
+    })
+}
+
+/// `hangar graph`.
+pub fn graph(env: &mut Env) -> Result<u8, CliError> {
+    let cfg = env.load()?;
+    let g = Graph::build(&cfg).check()?;
+    print!("{}", g.to_dot());
+    Ok(0)
+}
+
+/// `hangar force-unlock ID`.
+pub fn force_unlock(env: &mut Env, id: &str) -> Result<u8, CliError> {
+    let backend = env.backend()?;
+    backend.force_unlock(id)?;
+    println!("Hangar state has been successfully unlocked!");
+    Ok(0)
+}

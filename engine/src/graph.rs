@@ -1,0 +1,342 @@
+//! The dependency graph of a configuration, built in small named passes.
+//!
+//! [`Graph::build`] adds one node per variable, local, provider configuration, resource block and
+//! output ([`Node`]), then one edge per reference (`var.x`, `local.y`, `aws_s3_bucket.b`,
+//! `data.t.n`), `depends_on` entry and provider use. [`Graph::check`] turns it into an
+//! [`OrderedGraph`] or reports every cycle, naming each address on it with its location. Edges run
+//! from a dependency to its dependent; every pass is linear in the size of the configuration.
+//! Instances (`count`, `for_each`) are expanded later, during the walk: the graph is per block.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use hangar_core::{Diagnostic, Diagnostics, ResourceAddr, ResourceMode, SourceRange};
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+use crate::config::{Config, Expr, ProviderRef};
+
+/// One vertex of the graph: a block (or locals entry) of the configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    /// `variable "name"`.
+    Variable(String),
+    /// `local.name`.
+    Local(String),
+    /// A provider configuration.
+    Provider(ProviderRef),
+    /// A `resource` or `data` block.
+    Resource(ResourceAddr),
+    /// `output "name"`.
+    Output(String),
+}
+
+impl std::fmt::Display for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Node::Variable(n) => write!(f, "var.{n}"),
+            Node::Local(n) => write!(f, "local.{n}"),
+            Node::Provider(p) => f.write_str(&p.config_addr()),
+            Node::Resource(a) => write!(f, "{a}"),
+            Node::Output(n) => write!(f, "output.{n}"),
+        }
+    }
+}
+
+/// The graph as built, not yet checked for cycles.
+pub struct Graph {
+    g: DiGraph<Node, ()>,
+    index: HashMap<Node, NodeIndex>,
+    decl: HashMap<NodeIndex, SourceRange>,
+}
+
+/// A graph proven acyclic, with a dependency-first order.
+pub struct OrderedGraph {
+    g: DiGraph<Node, ()>,
+    order: Vec<NodeIndex>,
+}
+
+/// The node a reference chain points at, if it names a block of the configuration.
+pub fn referenced_node(cfg: &Config, chain: &[String]) -> Option<Node> {
+    let s = |i: usize| chain.get(i).map(String::as_str);
+    match (s(0)?, s(1), s(2)) {
+        ("var", Some(n), _) => Some(Node::Variable(n.into())),
+        ("local", Some(n), _) => Some(Node::Local(n.into())),
+        ("data", Some(t), Some(n)) => {
+            let addr = ResourceAddr {
+                mode: ResourceMode::Data,
+                ..ResourceAddr::managed(t, n)
+            };
+            cfg.resources
+                .contains_key(&addr)
+                .then_some(Node::Resource(addr))
+        }
+        (t, Some(n), _) => {
+            let addr = ResourceAddr::managed(t, n);
+            cfg.resources
+                .contains_key(&addr)
+                .then_some(Node::Resource(addr))
+        }
+        _ => None,
+    }
+}
+
+impl Graph {
+    /// Builds the graph of `cfg`: nodes first, then reference, `depends_on` and provider edges.
+    pub fn build(cfg: &Config) -> Graph {
+        let mut g = Graph {
+            g: DiGraph::new(),
+            index: HashMap::new(),
+            decl: HashMap::new(),
+        };
+        g.add_nodes(cfg);
+        g.add_edges(cfg);
+        g
+    }
+
+    fn add(&mut self, n: Node, decl: Option<SourceRange>) -> NodeIndex {
+        if let Some(i) = self.index.get(&n) {
+            return *i;
+        }
+        let i = self.g.add_node(n.clone());
+        self.index.insert(n, i);
+        if let Some(d) = decl {
+            self.decl.insert(i, d);
+        }
+        i
+    }
+
+    fn add_nodes(&mut self, cfg: &Config) {
+        for v in cfg.variables.values() {
+            self.add(Node::Variable(v.name.clone()), Some(v.decl.clone()));
+        }
+        for l in cfg.locals.values() {
+            self.add(Node::Local(l.name.clone()), Some(l.decl.clone()));
+        }
+        for p in cfg.providers.values() {
+            let r = ProviderRef {
+                name: p.name.clone(),
+                alias: p.alias.clone(),
+            };
+            self.add(Node::Provider(r), Some(p.decl.clone()));
+        }
+        for r in cfg.resources.values() {
+            self.add(Node::Provider(r.provider.clone()), None);
+            self.add(Node::Resource(r.addr.clone()), Some(r.decl.clone()));
+        }
+        for o in cfg.outputs.values() {
+            self.add(Node::Output(o.name.clone()), Some(o.decl.clone()));
+        }
+    }
+
+    fn depend_on_refs<'a>(
+        &mut self,
+        cfg: &Config,
+        to: NodeIndex,
+        exprs: impl Iterator<Item = &'a Expr>,
+    ) {
+        for e in exprs {
+            for r in hangar_lang::references(&e.expr) {
+                if let Some(n) = referenced_node(cfg, &r.chain) {
+                    if let Some(&from) = self.index.get(&n) {
+                        self.g.update_edge(from, to, ());
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_edges(&mut self, cfg: &Config) {
+        for v in cfg.variables.values() {
+            let i = self.index[&Node::Variable(v.name.clone())];
+            let exprs = v
+                .validations
+                .iter()
+                .flat_map(|c| [&c.condition, &c.error_message]);
+            self.depend_on_refs(cfg, i, exprs);
+        }
+        for l in cfg.locals.values() {
+            let i = self.index[&Node::Local(l.name.clone())];
+            self.depend_on_refs(cfg, i, std::iter::once(&l.value));
+        }
+        for p in cfg.providers.values() {
+            let r = ProviderRef {
+                name: p.name.clone(),
+                alias: p.alias.clone(),
+            };
+            let i = self.index[&Node::Provider(r)];
+            let exprs = body_exprs(&p.body);
+            self.depend_on_refs(cfg, i, exprs.iter());
+        }
+        for r in cfg.resources.values() {
+            let i = self.index[&Node::Resource(r.addr.clone())];
+            let p = self.index[&Node::Provider(r.provider.clone())];
+            self.g.update_edge(p, i, ());
+            self.depend_on_refs(cfg, i, resource_exprs(r).iter());
+        }
+        for o in cfg.outputs.values() {
+            let i = self.index[&Node::Output(o.name.clone())];
+            let mut exprs = vec![o.value.clone()];
+            exprs.extend(o.depends_on.iter().cloned());
+            for c in &o.preconditions {
+                exprs.push(c.condition.clone());
+                exprs.push(c.error_message.clone());
+            }
+            self.depend_on_refs(cfg, i, exprs.iter());
+        }
+    }
+
+    /// Proves the graph acyclic, or reports each cycle with every address on it.
+    pub fn check(self) -> Result<OrderedGraph, Diagnostics> {
+        let mut diags = Diagnostics::new();
+        for scc in tarjan_scc(&self.g) {
+            let self_loop = scc.len() == 1 && self.g.contains_edge(scc[0], scc[0]);
+            if scc.len() < 2 && !self_loop {
+                continue;
+            }
+            let mut members: Vec<_> = scc.iter().collect();
+            members.sort_by_key(|i| self.g[**i].to_string());
+            let mut detail = String::from("The following objects depend on each other:\n");
+            for i in &members {
+                let at = self
+                    .decl
+                    .get(i)
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
+                let _ = writeln!(detail, "  - {}{at}", self.g[**i]);
+            }
+            let first = members.first().and_then(|i| self.decl.get(i)).cloned();
+            diags.push(Diagnostic::error("Cycle in configuration", detail.trim_end()).at(first));
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let order = petgraph::algo::toposort(&self.g, None).map_err(|c| {
+            Diagnostics::from(Diagnostic::error(
+                "Cycle in configuration",
+                format!("{} depends on itself", self.g[c.node_id()]),
+            ))
+        })?;
+        Ok(OrderedGraph { g: self.g, order })
+    }
+}
+
+/// Every expression of a resource block that can reference another block.
+pub fn resource_exprs(r: &crate::config::Resource) -> Vec<Expr> {
+    let mut exprs = body_exprs(&r.body);
+    exprs.extend(r.count.iter().cloned());
+    exprs.extend(r.for_each.iter().cloned());
+    exprs.extend(r.depends_on.iter().cloned());
+    exprs.extend(r.lifecycle.replace_triggered_by.iter().cloned());
+    for c in r
+        .lifecycle
+        .preconditions
+        .iter()
+        .chain(&r.lifecycle.postconditions)
+    {
+        exprs.push(c.condition.clone());
+        exprs.push(c.error_message.clone());
+    }
+    exprs
+}
+
+fn body_exprs(b: &crate::config::BodyRef) -> Vec<Expr> {
+    let mut out = Vec::new();
+    collect_body(&b.body, &b.file, &mut out);
+    out
+}
+
+fn collect_body(
+    body: &hcl_edit::structure::Body,
+    file: &std::sync::Arc<hangar_lang::SourceFile>,
+    out: &mut Vec<Expr>,
+) {
+    for s in body.iter() {
+        match s {
+            hcl_edit::structure::Structure::Attribute(a) => out.push(Expr {
+                expr: a.value.clone(),
+                file: file.clone(),
+            }),
+            hcl_edit::structure::Structure::Block(b) => collect_body(&b.body, file, out),
+        }
+    }
+}
+
+impl OrderedGraph {
+    /// Nodes, dependencies first.
+    pub fn order(&self) -> impl Iterator<Item = (NodeIndex, &Node)> {
+        self.order.iter().map(|i| (*i, &self.g[*i]))
+    }
+
+    /// The node at `i`.
+    pub fn node(&self, i: NodeIndex) -> &Node {
+        &self.g[i]
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.g.node_count()
+    }
+
+    /// Whether there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.g.node_count() == 0
+    }
+
+    /// Direct dependencies of `i`.
+    pub fn dependencies(&self, i: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.g.neighbors_directed(i, Direction::Incoming)
+    }
+
+    /// Direct dependents of `i`.
+    pub fn dependents(&self, i: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.g.neighbors_directed(i, Direction::Outgoing)
+    }
+
+    /// Resource blocks `i` depends on, directly or through locals, variables and outputs.
+    pub fn resource_dependencies(&self, i: NodeIndex) -> Vec<ResourceAddr> {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<NodeIndex> = self.dependencies(i).collect();
+        let mut out = Vec::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            match &self.g[n] {
+                Node::Resource(a) => out.push(a.clone()),
+                Node::Provider(_) => {}
+                _ => stack.extend(self.dependencies(n)),
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The graph in Graphviz DOT, as `hangar graph` prints it.
+    pub fn to_dot(&self) -> String {
+        let mut s = String::from("digraph {\n  compound = \"true\"\n  newrank = \"true\"\n");
+        let mut edges: Vec<(String, String)> = self
+            .g
+            .edge_indices()
+            .filter_map(|e| self.g.edge_endpoints(e))
+            .map(|(a, b)| (self.g[b].to_string(), self.g[a].to_string()))
+            .collect();
+        edges.sort();
+        let mut nodes: Vec<String> = self.g.node_weights().map(Node::to_string).collect();
+        nodes.sort();
+        for n in nodes {
+            let _ = writeln!(s, "  \"{}\"", n.replace('"', "\\\""));
+        }
+        for (a, b) in edges {
+            let _ = writeln!(
+                s,
+                "  \"{}\" -> \"{}\"",
+                a.replace('"', "\\\""),
+                b.replace('"', "\\\"")
+            );
+        }
+        s.push_str("}\n");
+        s
+    }
+}

@@ -1,0 +1,298 @@
+//! A plan: the actions apply must take, and everything needed to take exactly those.
+//!
+//! A [`Plan`] records the state it was made from (lineage and serial), the configuration's
+//! fingerprint, the resolved input variables, and one [`ResourceChange`] per resource instance
+//! with its before/after values (unknowns and sensitive marks included). Saved to a file
+//! ([`Plan::save`]) it is versioned JSON; [`Plan::load`] refuses other versions. The [`Action`]
+//! enum carries its own glyph, so renderers never disagree about symbols.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use hangar_core::json::{from_json, mark_paths, sensitive_paths, to_json, unknown_mirror};
+use hangar_core::{ResourceInstanceAddr, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// Version of the saved-plan file format.
+pub const PLAN_FORMAT: u32 = 1;
+
+/// What will happen to one resource instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Nothing changes.
+    NoOp,
+    /// A new object is created.
+    Create,
+    /// A data source is read during apply.
+    Read,
+    /// The object is changed in place.
+    Update,
+    /// The object is destroyed, then a new one created.
+    DeleteThenCreate,
+    /// A new object is created, then the old one destroyed (`create_before_destroy`).
+    CreateThenDelete,
+    /// The object is destroyed.
+    Delete,
+}
+
+impl Action {
+    /// The glyph Terraform shows before the resource (`+`, `~`, `-/+`, `+/-`, `-`, `<=`).
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Read => "<=",
+            Action::Update => "~",
+            Action::DeleteThenCreate => "-/+",
+            Action::CreateThenDelete => "+/-",
+            Action::Delete => "-",
+        }
+    }
+
+    /// The action list of Terraform's plan JSON.
+    pub fn json_actions(self) -> &'static [&'static str] {
+        match self {
+            Action::NoOp => &["no-op"],
+            Action::Create => &["create"],
+            Action::Read => &["read"],
+            Action::Update => &["update"],
+            Action::DeleteThenCreate => &["delete", "create"],
+            Action::CreateThenDelete => &["create", "delete"],
+            Action::Delete => &["delete"],
+        }
+    }
+
+    /// Whether this action replaces the object.
+    pub fn is_replace(self) -> bool {
+        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
+    }
+}
+
+/// A value in a plan file: JSON plus Terraform's unknown and sensitive mirrors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EncodedValue {
+    /// The known parts.
+    pub value: Json,
+    /// `true` where unknown.
+    #[serde(default, skip_serializing_if = "is_false_json")]
+    pub unknown: Json,
+    /// Paths of sensitive marks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive: Vec<Vec<Json>>,
+}
+
+fn is_false_json(j: &Json) -> bool {
+    matches!(j, Json::Null | Json::Bool(false)) || j.as_object().is_some_and(|o| o.is_empty())
+}
+
+impl EncodedValue {
+    /// Encodes a value with its marks.
+    pub fn encode(v: &Value) -> Self {
+        EncodedValue {
+            value: to_json(v),
+            unknown: unknown_mirror(v),
+            sensitive: sensitive_paths(v),
+        }
+    }
+
+    /// Decodes back into a value with unknowns and sensitive marks restored.
+    pub fn decode(&self) -> Value {
+        let v = restore_unknown(from_json(&self.value), &self.unknown);
+        mark_paths(v, &self.sensitive)
+    }
+}
+
+fn restore_unknown(v: Value, mirror: &Json) -> Value {
+    match mirror {
+        Json::Bool(true) => Value::unknown(),
+        Json::Object(m) => {
+            let mut obj = v.as_map().cloned().unwrap_or_default();
+            for (k, sub) in m {
+                let inner = obj.remove(k).unwrap_or(Value::NULL);
+                obj.insert(k.clone(), restore_unknown(inner, sub));
+            }
+            Value::Object(obj)
+        }
+        Json::Array(xs) => {
+            let items = v.as_seq().map(<[Value]>::to_vec).unwrap_or_default();
+            let items = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, x)| restore_unknown(x, xs.get(i).unwrap_or(&Json::Null)))
+                .collect();
+            Value::Tuple(items)
+        }
+        _ => v,
+    }
+}
+
+/// The planned change of one resource instance.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResourceChange {
+    /// Instance address.
+    pub addr: ResourceInstanceAddr,
+    /// Provider configuration address (`provider["aws"].eu`).
+    pub provider: String,
+    /// What happens.
+    pub action: Action,
+    /// Value before (refreshed state), `None` when creating.
+    pub before: Option<EncodedValue>,
+    /// Value after, `None` when deleting.
+    pub after: Option<EncodedValue>,
+    /// Attributes that force the replacement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace_paths: Vec<String>,
+    /// Why the action was chosen, when it is not obvious (e.g. `delete_because_no_resource_config`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Resource instances this one depends on (recorded into state).
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    /// `create_before_destroy` for this instance.
+    #[serde(default)]
+    pub create_before_destroy: bool,
+}
+
+/// The planned change of one output.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OutputChange {
+    /// Output name.
+    pub name: String,
+    /// What happens.
+    pub action: Action,
+    /// Old value.
+    pub before: Option<EncodedValue>,
+    /// New value.
+    pub after: Option<EncodedValue>,
+    /// Declared sensitive.
+    pub sensitive: bool,
+}
+
+/// Everything apply needs to do exactly what was planned.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Plan {
+    /// File format version.
+    pub format_version: u32,
+    /// Hangar version that made it.
+    pub hangar_version: String,
+    /// Workspace it is for.
+    pub workspace: String,
+    /// `true` for a destroy plan.
+    #[serde(default)]
+    pub destroy: bool,
+    /// Lineage of the state it was made from.
+    pub lineage: String,
+    /// Serial of the state it was made from.
+    pub serial: u64,
+    /// Fingerprint of the configuration it was made from.
+    pub config_fingerprint: String,
+    /// Input variable values, resolved.
+    pub variables: BTreeMap<String, EncodedValue>,
+    /// One entry per resource instance, sorted by address.
+    pub resource_changes: Vec<ResourceChange>,
+    /// One entry per output.
+    pub output_changes: Vec<OutputChange>,
+    /// Problems found while planning that did not stop it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<hangar_core::Diagnostic>,
+}
+
+/// Why a plan file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    /// Reading or writing the file failed.
+    #[error("cannot access plan file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not a Hangar plan of a supported version.
+    #[error("{path} is not a Hangar plan file of format {PLAN_FORMAT}: {detail}")]
+    Format {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl Plan {
+    /// Whether applying this plan would change anything (resources or outputs).
+    pub fn has_changes(&self) -> bool {
+        self.resource_changes
+            .iter()
+            .any(|c| c.action != Action::NoOp)
+            || self.output_changes.iter().any(|c| c.action != Action::NoOp)
+    }
+
+    /// Writes the plan atomically (temporary file, then rename).
+    pub fn save(&self, path: &Path) -> Result<(), PlanFileError> {
+        let io = |source| PlanFileError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let text = serde_json::to_vec_pretty(self).map_err(|e| io(std::io::Error::other(e)))?;
+        let tmp = path.with_extension("tmp-hangar");
+        std::fs::write(&tmp, text).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// Reads a plan file; fails when it is unreadable or of another format.
+    pub fn load(path: &Path) -> Result<Plan, PlanFileError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read(path).map_err(|source| PlanFileError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let plan: Plan = serde_json::from_slice(&text).map_err(|e| PlanFileError::Format {
+            path: shown.clone(),
+            detail: e.to_string(),
+        })?;
+        if plan.format_version != PLAN_FORMAT {
+            return Err(PlanFileError::Format {
+                path: shown,
+                detail: format!("found format {}", plan.format_version),
+            });
+        }
+        Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_values_keep_unknown_and_sensitive_marks() {
+        let v = Value::Object(
+            [
+                ("a".to_string(), Value::unknown()),
+                ("b".to_string(), Value::string("s").sensitive()),
+                (
+                    "c".to_string(),
+                    Value::Tuple(vec![Value::int(1), Value::unknown()]),
+                ),
+            ]
+            .into(),
+        );
+        let back = EncodedValue::encode(&v).decode();
+        assert!(back.get_attr("a").is_some_and(Value::is_unknown));
+        assert_eq!(back.get_attr("b"), Some(&Value::string("s").sensitive()));
+        let c = back.get_attr("c").and_then(Value::as_seq).expect("tuple");
+        assert_eq!(c[0], Value::int(1));
+        assert!(c[1].is_unknown());
+    }
+
+    #[test]
+    fn glyphs_match_terraform() {
+        assert_eq!(Action::DeleteThenCreate.glyph(), "-/+");
+        assert_eq!(
+            Action::CreateThenDelete.json_actions(),
+            &["create", "delete"]
+        );
+    }
+}

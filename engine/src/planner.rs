@@ -1,0 +1,780 @@
+//! Making a plan: walk the graph, refresh what state records, diff config against it.
+//!
+//! The walk visits nodes dependencies-first. A provider node configures its provider and then
+//! refreshes, in parallel, every recorded object that provider owns. A resource node expands
+//! its instances, evaluates each body against the schema, asks the provider for the planned
+//! state and chooses the [`Action`]. Recorded instances that configuration no longer has are
+//! planned for deletion. A node whose dependency failed is skipped, so one mistake gives one
+//! error, while independent mistakes are all reported.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use hangar_core::json::{from_json, mark_paths};
+use hangar_core::{Diagnostic, Diagnostics, InstanceKey, ResourceMode, Value};
+use hangar_provider::plan::differs;
+use hangar_provider::{
+    ConfigureRequest, ConfiguredProvider, PlanRequest, ReadDataRequest, ReadRequest,
+};
+use hangar_state::{InstanceRecord, StateDoc};
+use petgraph::graph::NodeIndex;
+
+use crate::body::{eval_body, eval_expr};
+use crate::config::{Config, IgnoreChanges, ProviderRef, Resource};
+use crate::expand::expand;
+use crate::graph::{Node, OrderedGraph};
+use crate::plan::{Action, EncodedValue, OutputChange, Plan, ResourceChange, PLAN_FORMAT};
+use crate::registry::Registry;
+use crate::scope::{EvalScope, InstanceNames, Values};
+use crate::ui::Ui;
+
+/// How to plan.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    /// Plan to destroy everything recorded.
+    pub destroy: bool,
+    /// Re-read recorded objects first (`--refresh=false` skips).
+    pub refresh: bool,
+    /// How many provider calls may run at once.
+    pub parallelism: usize,
+    /// Workspace name (`terraform.workspace`).
+    pub workspace: String,
+}
+
+/// The value of a state record, with its sensitive marks, typed by the resource schema.
+pub fn record_value(rec: &InstanceRecord, ty: Option<&hangar_core::Type>) -> Value {
+    let v = from_json(&rec.attributes);
+    let v = match ty {
+        Some(t) => hangar_core::convert::convert(v.clone(), t).unwrap_or(v),
+        None => v,
+    };
+    mark_paths(v, &rec.sensitive_paths)
+}
+
+/// Configures the provider of `p` from its block (or an empty one).
+pub async fn configure_provider(
+    cfg: &Config,
+    registry: &Registry,
+    p: &ProviderRef,
+    values: &Values,
+) -> Result<Arc<dyn ConfiguredProvider>, Diagnostics> {
+    let Some(provider) = registry.get(&p.name) else {
+        let known: Vec<_> = registry.names().collect();
+        return Err(Diagnostic::error(
+            "Failed to query available provider packages",
+            format!(
+                "Hangar has no provider named \"{}\". Built-in providers: {}.",
+                p.name,
+                known.join(", ")
+            ),
+        )
+        .into());
+    };
+    let schema = registry
+        .schema(&p.name)
+        .map(|s| s.provider.clone())
+        .unwrap_or_default();
+    let config =
+        match cfg.providers.get(&(p.name.clone(), p.alias.clone())) {
+            Some(block) => {
+                let names = InstanceNames::default();
+                let scope = EvalScope {
+                    cfg,
+                    values,
+                    names: &names,
+                };
+                eval_body(
+                    &block.body,
+                    &schema,
+                    &scope,
+                    &cfg.dir,
+                    Some(block.decl.clone()),
+                )?
+            }
+            None if p.alias.is_some() => return Err(Diagnostic::error(
+                "Provider configuration not present",
+                format!(
+                    "There is no provider block for {p}: add provider \"{}\" {{ alias = \"{}\" }}.",
+                    p.name,
+                    p.alias.clone().unwrap_or_default()
+                ),
+            )
+            .into()),
+            None => Value::Object(
+                schema
+                    .attributes
+                    .keys()
+                    .map(|k| (k.clone(), Value::NULL))
+                    .collect(),
+            ),
+        };
+    provider
+        .configure(ConfigureRequest { config })
+        .await
+        .map(Arc::from)
+}
+
+/// Plans `cfg` against `prior`; fails with every diagnostic found.
+pub async fn make_plan(
+    cfg: &Config,
+    graph: &OrderedGraph,
+    prior: &StateDoc,
+    registry: &Registry,
+    variables: BTreeMap<String, Value>,
+    opts: &PlanOptions,
+    ui: &dyn Ui,
+) -> Result<Plan, Diagnostics> {
+    let mut p = Planner {
+        cfg,
+        graph,
+        prior,
+        registry,
+        opts,
+        ui,
+        values: Values {
+            vars: variables.clone().into_iter().collect(),
+            path_module: ".".into(),
+            path_cwd: cfg.dir.display().to_string(),
+            workspace: opts.workspace.clone(),
+            ..Default::default()
+        },
+        providers: HashMap::new(),
+        refreshed: HashMap::new(),
+        changes: Vec::new(),
+        outputs: Vec::new(),
+        diags: Diagnostics::new(),
+        failed: HashSet::new(),
+        seen: HashSet::new(),
+    };
+    for (i, node) in graph.order() {
+        if graph.dependencies(i).any(|d| p.failed.contains(&d)) {
+            p.failed.insert(i);
+            continue;
+        }
+        if let Err(d) = p.visit(i, node.clone()).await {
+            p.diags.extend(d);
+            p.failed.insert(i);
+        }
+    }
+    p.plan_orphans();
+    if p.diags.has_errors() {
+        return Err(p.diags);
+    }
+    p.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    Ok(Plan {
+        format_version: PLAN_FORMAT,
+        hangar_version: env!("CARGO_PKG_VERSION").into(),
+        workspace: opts.workspace.clone(),
+        destroy: opts.destroy,
+        lineage: prior.lineage.clone(),
+        serial: prior.serial,
+        config_fingerprint: cfg.fingerprint.clone(),
+        variables: variables
+            .iter()
+            .map(|(k, v)| (k.clone(), EncodedValue::encode(v)))
+            .collect(),
+        resource_changes: p.changes,
+        output_changes: p.outputs,
+        warnings: p.diags.0,
+    })
+}
+
+struct Planner<'a> {
+    cfg: &'a Config,
+    graph: &'a OrderedGraph,
+    prior: &'a StateDoc,
+    registry: &'a Registry,
+    opts: &'a PlanOptions,
+    ui: &'a dyn Ui,
+    values: Values,
+    providers: HashMap<ProviderRef, Arc<dyn ConfiguredProvider>>,
+    refreshed: HashMap<String, Option<Value>>,
+    changes: Vec<ResourceChange>,
+    outputs: Vec<OutputChange>,
+    diags: Diagnostics,
+    failed: HashSet<NodeIndex>,
+    seen: HashSet<String>,
+}
+
+impl Planner<'_> {
+    fn scope<'s>(&'s self, names: &'s InstanceNames) -> EvalScope<'s> {
+        EvalScope {
+            cfg: self.cfg,
+            values: &self.values,
+            names,
+        }
+    }
+
+    async fn visit(&mut self, idx: NodeIndex, node: Node) -> Result<(), Diagnostics> {
+        let base = self.cfg.dir.clone();
+        match node {
+            Node::Variable(_) => Ok(()),
+            Node::Local(name) => {
+                let local = &self.cfg.locals[&name];
+                let names = InstanceNames::default();
+                let v = eval_expr(&local.value, &self.scope(&names), &base)?;
+                self.values.locals.insert(name, v);
+                Ok(())
+            }
+            Node::Provider(p) => {
+                let configured =
+                    configure_provider(self.cfg, self.registry, &p, &self.values).await?;
+                if self.opts.refresh {
+                    self.refresh(&p, &configured).await?;
+                }
+                self.providers.insert(p, configured);
+                Ok(())
+            }
+            Node::Resource(addr) => {
+                let r = &self.cfg.resources[&addr];
+                if r.addr.mode == ResourceMode::Data {
+                    self.plan_data(r).await
+                } else {
+                    self.plan_resource(idx, r)
+                }
+            }
+            Node::Output(name) => self.plan_output(&name, &base),
+        }
+    }
+
+    async fn refresh(
+        &mut self,
+        p: &ProviderRef,
+        prov: &Arc<dyn ConfiguredProvider>,
+    ) -> Result<(), Diagnostics> {
+        let owner = p.config_addr();
+        let sem = Arc::new(tokio::sync::Semaphore::new(self.opts.parallelism.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (key, rec) in &self.prior.resources {
+            if rec.provider != owner || rec.addr.resource.mode != ResourceMode::Managed {
+                continue;
+            }
+            let Some(schema) =
+                self.registry
+                    .resource_schema(&p.name, &rec.addr.resource.type_, false)
+            else {
+                continue;
+            };
+            let prior = record_value(rec, Some(&schema.block.object_type()));
+            if !schema.refreshable {
+                self.refreshed.insert(key.clone(), Some(prior));
+                continue;
+            }
+            let id = prior
+                .get_attr("id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            self.ui
+                .line(&format!("{key}: Refreshing state... [id={id}]"));
+            let (prov, sem, key, type_name) = (
+                prov.clone(),
+                sem.clone(),
+                key.clone(),
+                rec.addr.resource.type_.clone(),
+            );
+            tasks.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                let r = prov
+                    .read(ReadRequest {
+                        type_name,
+                        prior: prior.clone(),
+                    })
+                    .await;
+                (key, prior, r)
+            });
+        }
+        let mut diags = Diagnostics::new();
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((key, prior, r)) = joined else {
+                continue;
+            };
+            match r {
+                Ok(Some(obj)) => {
+                    let marked = remark_like(obj.attrs, &prior);
+                    self.refreshed.insert(key, Some(marked));
+                }
+                Ok(None) => {
+                    self.refreshed.insert(key, None);
+                }
+                Err(e) => diags.push(Diagnostic::error(
+                    format!("Error refreshing {key}"),
+                    format!("{}: {}", e.call, e.message),
+                )),
+            }
+        }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The refreshed (or recorded) prior value of an instance, `None` if it does not exist.
+    fn prior_value(&self, key: &str, ty: &hangar_core::Type) -> Option<Value> {
+        match self.refreshed.get(key) {
+            Some(v) => v.clone(),
+            None => self
+                .prior
+                .resources
+                .get(key)
+                .map(|rec| record_value(rec, Some(ty))),
+        }
+    }
+
+    fn plan_resource(&mut self, idx: NodeIndex, r: &Resource) -> Result<(), Diagnostics> {
+        let Some(schema) = self
+            .registry
+            .resource_schema(&r.provider.name, &r.addr.type_, false)
+            .cloned()
+        else {
+            return Err(unsupported_type(
+                r,
+                self.registry.get(&r.provider.name).is_some(),
+            ));
+        };
+        let ty = schema.block.object_type();
+        let base = self.cfg.dir.clone();
+        let expansion = {
+            let names = InstanceNames::default();
+            expand(r, &self.scope(&names), &base)?
+        };
+        let provider = self.providers.get(&r.provider).cloned();
+        let mut instance_values = Vec::new();
+        let mut diags = Diagnostics::new();
+        let deps: Vec<String> = self
+            .graph
+            .resource_dependencies(idx)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        for (key, names) in expansion.instances() {
+            let inst = r.addr.instance(key.clone());
+            let key_text = inst.to_string();
+            self.seen.insert(key_text.clone());
+            let prior = self.prior_value(&key_text, &ty);
+            if self.opts.destroy {
+                if let Some(prior) = prior {
+                    instance_values.push((key, prior.clone()));
+                    self.push_delete(r, inst, prior, None);
+                }
+                continue;
+            }
+            let config = match eval_body(
+                &r.body,
+                &schema.block,
+                &self.scope(&names),
+                &base,
+                Some(r.decl.clone()),
+            ) {
+                Ok(c) => c,
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
+            };
+            if let Err(d) = self.check_conditions(r, &names, &base) {
+                diags.extend(d);
+                continue;
+            }
+            let Some(provider) = provider.as_ref() else {
+                continue;
+            };
+            let resp = match provider.plan(
+                &schema,
+                PlanRequest {
+                    type_name: r.addr.type_.clone(),
+                    prior: prior.clone(),
+                    config,
+                },
+            ) {
+                Ok(resp) => resp,
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error(format!("Error planning {key_text}"), e.to_string())
+                            .at(Some(r.decl.clone())),
+                    );
+                    continue;
+                }
+            };
+            let mut planned = resp.planned;
+            if let (Some(prior), IgnoreChanges::Attrs(attrs)) =
+                (&prior, &r.lifecycle.ignore_changes)
+            {
+                planned = keep_attrs(planned, prior, attrs);
+            }
+            let mut replace = resp.requires_replace;
+            if prior.is_some() && self.triggered_replace(r, &names, &base) {
+                replace.push("replace_triggered_by".into());
+            }
+            let action = match &prior {
+                None => Action::Create,
+                Some(_) if matches!(r.lifecycle.ignore_changes, IgnoreChanges::All) => Action::NoOp,
+                Some(_) if !replace.is_empty() => {
+                    if r.lifecycle.create_before_destroy {
+                        Action::CreateThenDelete
+                    } else {
+                        Action::DeleteThenCreate
+                    }
+                }
+                Some(p) if differs(p, &planned) => Action::Update,
+                Some(_) => Action::NoOp,
+            };
+            if action.is_replace() && r.lifecycle.prevent_destroy {
+                diags.push(prevent_destroy_error(r, &key_text));
+                continue;
+            }
+            let value = if action == Action::NoOp {
+                prior.clone().unwrap_or(planned.clone())
+            } else {
+                planned.clone()
+            };
+            instance_values.push((key, value));
+            self.changes.push(ResourceChange {
+                addr: inst,
+                provider: r.provider.config_addr(),
+                action,
+                before: prior.as_ref().map(EncodedValue::encode),
+                after: Some(EncodedValue::encode(&planned)),
+                replace_paths: if action.is_replace() {
+                    replace
+                } else {
+                    Vec::new()
+                },
+                reason: None,
+                dependencies: deps.clone(),
+                create_before_destroy: r.lifecycle.create_before_destroy,
+            });
+        }
+        self.values
+            .resources
+            .insert(r.addr.clone(), expansion.assemble(instance_values));
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn triggered_replace(&self, r: &Resource, names: &InstanceNames, base: &Path) -> bool {
+        r.lifecycle.replace_triggered_by.iter().any(|e| {
+            hangar_lang::references(&e.expr).iter().any(|reference| {
+                let Some(Node::Resource(a)) =
+                    crate::graph::referenced_node(self.cfg, &reference.chain)
+                else {
+                    return false;
+                };
+                let prefix = a.to_string();
+                self.changes.iter().any(|c| {
+                    c.addr.resource == a
+                        && c.action != Action::NoOp
+                        && c.addr.to_string().starts_with(&prefix)
+                })
+            }) || eval_expr(e, &self.scope(names), base).is_ok_and(|v| v.is_unknown())
+        })
+    }
+
+    fn check_conditions(
+        &self,
+        r: &Resource,
+        names: &InstanceNames,
+        base: &Path,
+    ) -> Result<(), Diagnostics> {
+        let mut diags = Diagnostics::new();
+        for c in &r.lifecycle.preconditions {
+            match eval_expr(&c.condition, &self.scope(names), base) {
+                Ok(v) if v.as_bool() == Some(false) => {
+                    let msg = eval_expr(&c.error_message, &self.scope(names), base)
+                        .ok()
+                        .and_then(|m| m.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    diags.push(
+                        Diagnostic::error("Resource precondition failed", msg)
+                            .at(Some(c.condition.range())),
+                    );
+                }
+                Ok(_) => {}
+                Err(d) => diags.extend(d),
+            }
+        }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn push_delete(
+        &mut self,
+        r: &Resource,
+        inst: hangar_core::ResourceInstanceAddr,
+        prior: Value,
+        reason: Option<&str>,
+    ) {
+        if r.lifecycle.prevent_destroy {
+            self.diags.push(prevent_destroy_error(r, &inst.to_string()));
+            return;
+        }
+        let inst_text = inst.to_string();
+        self.changes.push(ResourceChange {
+            addr: inst,
+            provider: r.provider.config_addr(),
+            action: Action::Delete,
+            before: Some(EncodedValue::encode(&prior)),
+            after: None,
+            replace_paths: Vec::new(),
+            reason: reason.map(str::to_string),
+            dependencies: self
+                .prior
+                .resources
+                .get(&inst_text)
+                .map(|r| r.dependencies.clone())
+                .unwrap_or_default(),
+            create_before_destroy: false,
+        });
+    }
+
+    async fn plan_data(&mut self, r: &Resource) -> Result<(), Diagnostics> {
+        let Some(schema) = self
+            .registry
+            .resource_schema(&r.provider.name, &r.addr.type_, true)
+            .cloned()
+        else {
+            return Err(unsupported_type(
+                r,
+                self.registry.get(&r.provider.name).is_some(),
+            ));
+        };
+        let base = self.cfg.dir.clone();
+        let expansion = {
+            let names = InstanceNames::default();
+            expand(r, &self.scope(&names), &base)?
+        };
+        let provider = self.providers.get(&r.provider).cloned();
+        let mut instance_values = Vec::new();
+        let mut diags = Diagnostics::new();
+        for (key, names) in expansion.instances() {
+            let inst = r.addr.instance(key.clone());
+            self.seen.insert(inst.to_string());
+            if self.opts.destroy {
+                continue;
+            }
+            let config = match eval_body(
+                &r.body,
+                &schema.block,
+                &self.scope(&names),
+                &base,
+                Some(r.decl.clone()),
+            ) {
+                Ok(c) => c,
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
+            };
+            let Some(provider) = provider.as_ref() else {
+                continue;
+            };
+            let deferred = !config.is_wholly_known();
+            let (action, value) = if deferred {
+                (Action::Read, schema_unknowns(&schema.block, config))
+            } else {
+                match provider
+                    .read_data(ReadDataRequest {
+                        type_name: r.addr.type_.clone(),
+                        config,
+                    })
+                    .await
+                {
+                    Ok(obj) => (Action::NoOp, obj.attrs),
+                    Err(e) => {
+                        diags.push(
+                            Diagnostic::error(format!("Error reading {inst}"), e.to_string())
+                                .at(Some(r.decl.clone())),
+                        );
+                        continue;
+                    }
+                }
+            };
+            instance_values.push((key, value.clone()));
+            self.changes.push(ResourceChange {
+                addr: inst,
+                provider: r.provider.config_addr(),
+                action,
+                before: None,
+                after: Some(EncodedValue::encode(&value)),
+                replace_paths: Vec::new(),
+                reason: None,
+                dependencies: Vec::new(),
+                create_before_destroy: false,
+            });
+        }
+        self.values
+            .resources
+            .insert(r.addr.clone(), expansion.assemble(instance_values));
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn plan_output(&mut self, name: &str, base: &Path) -> Result<(), Diagnostics> {
+        let o = &self.cfg.outputs[name];
+        let names = InstanceNames::default();
+        let before = self.prior.outputs.get(name).map(|r| {
+            let v = from_json(&r.value);
+            if r.sensitive {
+                v.sensitive()
+            } else {
+                v
+            }
+        });
+        let after = if self.opts.destroy {
+            None
+        } else {
+            let v = eval_expr(&o.value, &self.scope(&names), base)?;
+            if v.contains_sensitive() && !o.sensitive {
+                return Err(Diagnostic::error(
+                    "Output refers to sensitive values",
+                    "To reduce the risk of accidentally exporting sensitive data that was \
+                     intended to be only internal, Hangar requires that any root module output \
+                     containing sensitive data be explicitly marked as sensitive, to confirm \
+                     your intent.\n\nIf you do intend to export this data, annotate the output \
+                     value as sensitive by adding the following argument:\n    sensitive = true",
+                )
+                .at(Some(o.decl.clone()))
+                .into());
+            }
+            Some(if o.sensitive { v.sensitive() } else { v })
+        };
+        let action = match (&before, &after) {
+            (None, None) => return Ok(()),
+            (None, Some(_)) => Action::Create,
+            (Some(_), None) => Action::Delete,
+            (Some(b), Some(a)) if differs(b, a) => Action::Update,
+            _ => Action::NoOp,
+        };
+        self.outputs.push(OutputChange {
+            name: name.to_string(),
+            action,
+            before: before.as_ref().map(EncodedValue::encode),
+            after: after.as_ref().map(EncodedValue::encode),
+            sensitive: o.sensitive,
+        });
+        Ok(())
+    }
+
+    fn plan_orphans(&mut self) {
+        let orphans: Vec<(String, InstanceRecord)> = self
+            .prior
+            .resources
+            .iter()
+            .filter(|(k, _)| !self.seen.contains(*k))
+            .map(|(k, r)| (k.clone(), r.clone()))
+            .collect();
+        for (key, rec) in orphans {
+            if rec.addr.resource.mode == ResourceMode::Data {
+                continue;
+            }
+            let in_config = self.cfg.resources.get(&rec.addr.resource);
+            let reason = match (in_config, &rec.addr.key) {
+                (None, _) => "delete_because_no_resource_config",
+                (Some(_), InstanceKey::Int(_)) => "delete_because_count_index",
+                (Some(_), InstanceKey::Str(_)) => "delete_because_each_key",
+                (Some(_), InstanceKey::None) => "delete_because_no_resource_config",
+            };
+            let prior = self.prior_value(&key, &hangar_core::Type::Dynamic);
+            let Some(prior) = prior else { continue };
+            let r = in_config.cloned().unwrap_or_else(|| orphan_resource(&rec));
+            self.push_delete(&r, rec.addr.clone(), prior, Some(reason));
+        }
+    }
+}
+
+fn orphan_resource(rec: &InstanceRecord) -> Resource {
+    let (name, alias) = parse_provider_addr(&rec.provider);
+    Resource {
+        addr: rec.addr.resource.clone(),
+        provider: ProviderRef { name, alias },
+        count: None,
+        for_each: None,
+        depends_on: Vec::new(),
+        body: crate::config::BodyRef {
+            body: hcl_edit::structure::Body::new(),
+            file: Arc::new(hangar_lang::SourceFile::new(String::new(), String::new())),
+        },
+        lifecycle: Default::default(),
+        decl: Default::default(),
+    }
+}
+
+/// Splits `provider["aws"].eu` into its name and alias.
+pub fn parse_provider_addr(s: &str) -> (String, Option<String>) {
+    let rest = s.strip_prefix("provider[\"").unwrap_or(s);
+    let (name, tail) = rest.split_once("\"]").unwrap_or((rest, ""));
+    let alias = tail.strip_prefix('.').map(str::to_string);
+    (name.to_string(), alias)
+}
+
+/// Restores `prior`'s sensitive marks on a value read back from the cloud.
+fn remark_like(read: Value, prior: &Value) -> Value {
+    let paths = hangar_core::json::sensitive_paths(prior);
+    mark_paths(read, &paths)
+}
+
+fn keep_attrs(planned: Value, prior: &Value, attrs: &[String]) -> Value {
+    let mut m = planned.as_map().cloned().unwrap_or_default();
+    for a in attrs {
+        if let Some(old) = prior.get_attr(a) {
+            m.insert(a.clone(), old.clone());
+        }
+    }
+    Value::Object(m)
+}
+
+fn schema_unknowns(block: &hangar_provider::BlockSchema, config: Value) -> Value {
+    let mut m = config.as_map().cloned().unwrap_or_default();
+    for (k, a) in &block.attributes {
+        if a.computed && m.get(k).is_none_or(Value::is_null) {
+            m.insert(k.clone(), Value::Unknown(a.ty.clone()));
+        }
+    }
+    Value::Object(m)
+}
+
+fn prevent_destroy_error(r: &Resource, key: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Instance cannot be destroyed",
+        format!(
+            "Resource {key} has lifecycle.prevent_destroy set, but the plan calls for this \
+             resource to be destroyed. To avoid this error and continue with the plan, either \
+             disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target \
+             flag."
+        ),
+    )
+    .at(Some(r.decl.clone()))
+}
+
+fn unsupported_type(r: &Resource, provider_known: bool) -> Diagnostics {
+    let what = if r.addr.mode == ResourceMode::Data {
+        "data source"
+    } else {
+        "resource type"
+    };
+    let detail = if provider_known {
+        format!(
+            "The provider {} does not support {what} \"{}\".",
+            r.provider.name, r.addr.type_
+        )
+    } else {
+        format!(
+            "There is no provider named \"{}\" for {what} \"{}\".",
+            r.provider.name, r.addr.type_
+        )
+    };
+    Diagnostic::error(format!("Invalid {what}"), detail)
+        .at(Some(r.decl.clone()))
+        .into()
+}

@@ -1,0 +1,54 @@
+//! The one list of providers Hangar knows, by local name.
+//!
+//! Cloud providers are separate crates behind cargo features and are registered here and only
+//! here; the engine never names a cloud SDK type.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use hangar_provider::{Provider, ResourceSchema, Schema};
+
+/// Providers by local name, with their schemas computed once.
+pub struct Registry {
+    providers: BTreeMap<&'static str, (Arc<dyn Provider>, Schema)>,
+}
+
+impl Registry {
+    /// Every provider built into this binary.
+    pub fn builtin() -> Registry {
+        let list: Vec<Arc<dyn Provider>> = vec![
+            Arc::new(hangar_provider_builtin::TerraformProvider),
+            Arc::new(hangar_provider_builtin::TimeProvider),
+        ];
+        let providers = list
+            .into_iter()
+            .map(|p| (p.name(), (p.clone(), p.schema())))
+            .collect();
+        Registry { providers }
+    }
+
+    /// The provider called `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
+        self.providers.get(name).map(|(p, _)| p)
+    }
+
+    /// The schema of provider `name`.
+    pub fn schema(&self, name: &str) -> Option<&Schema> {
+        self.providers.get(name).map(|(_, s)| s)
+    }
+
+    /// The schema of a resource (or data source when `data`) type of provider `name`.
+    pub fn resource_schema(&self, name: &str, type_: &str, data: bool) -> Option<&ResourceSchema> {
+        let s = self.schema(name)?;
+        if data {
+            s.data_sources.get(type_)
+        } else {
+            s.resources.get(type_)
+        }
+    }
+
+    /// Names of all providers.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.providers.keys().copied()
+    }
+}

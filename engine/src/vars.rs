@@ -1,0 +1,324 @@
+//! Input variables: gathering values from every source and checking them against declarations.
+//!
+//! Sources, lowest precedence first, as Terraform: the declaration's `default`; environment
+//! variables `TF_VAR_name` then `HANGAR_VAR_name`; `terraform.tfvars`/`hangar.tfvars` (and their
+//! `.json`-less `.hcl` forms); `*.auto.tfvars` in lexical order; then `--var-file` and `--var` in
+//! command-line order. Values given as raw text (command line, environment) are strings for
+//! primitive-typed variables and HCL expressions otherwise. Each value is converted to the
+//! declared type, `nullable` and `validation` rules are checked, and sensitive ones are marked.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hangar_core::convert::convert;
+use hangar_core::{Diagnostic, Diagnostics, Type, Value};
+use hangar_lang::{Scope, ScopeError, SourceFile};
+use hcl_edit::structure::Structure;
+use hcl_edit::Span;
+
+use crate::body::eval_expr;
+use crate::config::{load::parse_file, Config, Expr, Variable};
+
+/// One variable given on the command line: `--var k=v` or `--var-file F`, in order.
+#[derive(Clone, Debug)]
+pub enum VarArg {
+    /// `--var name=value`.
+    Pair(String),
+    /// `--var-file path`.
+    File(PathBuf),
+}
+
+/// A value before conversion: an expression from a file, or raw text.
+#[derive(Clone, Debug)]
+enum Raw {
+    Expr(Expr),
+    Text(String, String),
+}
+
+/// The declared type of a variable (`any` when not given).
+pub fn declared_type(v: &Variable) -> Result<Type, Diagnostic> {
+    match &v.type_expr {
+        Some(e) => hangar_lang::parse_type(&e.expr, &e.file),
+        None => Ok(Type::Dynamic),
+    }
+}
+
+/// Resolves every declared variable's value; fails with all problems found.
+pub fn resolve(
+    cfg: &Config,
+    args: &[VarArg],
+    env: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, Value>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
+    for prefix in ["TF_VAR_", "HANGAR_VAR_"] {
+        for (k, v) in env {
+            if let Some(name) = k.strip_prefix(prefix) {
+                if cfg.variables.contains_key(name) {
+                    raw.insert(
+                        name.into(),
+                        Raw::Text(v.clone(), format!("environment {k}")),
+                    );
+                }
+            }
+        }
+    }
+    let mut files: Vec<PathBuf> = ["terraform.tfvars", "hangar.tfvars", "terraform.tfvars.hcl"]
+        .iter()
+        .map(|f| cfg.dir.join(f))
+        .filter(|p| p.is_file())
+        .collect();
+    let mut autos: Vec<PathBuf> = std::fs::read_dir(&cfg.dir)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    autos.retain(|p| {
+        let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.hcl")
+    });
+    autos.sort();
+    files.extend(autos);
+    for f in &files {
+        read_var_file(cfg, f, false, &mut raw, &mut diags);
+    }
+    for a in args {
+        match a {
+            VarArg::File(f) => read_var_file(cfg, f, true, &mut raw, &mut diags),
+            VarArg::Pair(p) => match p.split_once('=') {
+                Some((k, v)) if !k.is_empty() => {
+                    if !cfg.variables.contains_key(k) {
+                        diags.push(Diagnostic::error(
+                            "Value for undeclared variable",
+                            format!(
+                                "A variable named \"{k}\" was assigned on the command line, but \
+                                 the root module does not declare a variable of that name. To \
+                                 use this value, add a \"variable\" block to the configuration."
+                            ),
+                        ));
+                    }
+                    raw.insert(k.into(), Raw::Text(v.into(), "command line".into()));
+                }
+                _ => diags.push(Diagnostic::error(
+                    "Invalid -var option",
+                    format!(
+                        "The given -var option {p:?} is not correctly specified. Must be a \
+                         variable name and value separated by an equals sign, like -var=\"key=value\"."
+                    ),
+                )),
+            },
+        }
+    }
+    let mut out = BTreeMap::new();
+    for v in cfg.variables.values() {
+        match resolve_one(cfg, v, raw.remove(&v.name)) {
+            Ok(val) => {
+                out.insert(v.name.clone(), val);
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(out)
+    }
+}
+
+fn read_var_file(
+    cfg: &Config,
+    path: &Path,
+    explicit: bool,
+    raw: &mut BTreeMap<String, Raw>,
+    diags: &mut Diagnostics,
+) {
+    let shown = path
+        .strip_prefix(&cfg.dir)
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "Failed to read variables file",
+                format!("Given variables file {shown} does not exist or cannot be read: {e}"),
+            ));
+            return;
+        }
+    };
+    let file = Arc::new(SourceFile::new(shown.clone(), text));
+    let body = match parse_file(&file) {
+        Ok(b) => b,
+        Err(d) => {
+            diags.push(d);
+            return;
+        }
+    };
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                let name = a.key.as_str();
+                if !cfg.variables.contains_key(name) {
+                    let sev = if explicit {
+                        Diagnostic::error
+                    } else {
+                        Diagnostic::warning
+                    };
+                    let d = sev(
+                        "Value for undeclared variable",
+                        &format!(
+                            "The root module does not declare a variable named \"{name}\" but a \
+                             value was found in file \"{shown}\"."
+                        ),
+                    );
+                    diags.push(d.at(a.key.span().map(|s| file.range(s))));
+                    continue;
+                }
+                raw.insert(
+                    name.into(),
+                    Raw::Expr(Expr {
+                        expr: a.value.clone(),
+                        file: file.clone(),
+                    }),
+                );
+            }
+            Structure::Block(b) => diags.push(
+                Diagnostic::error(
+                    "Unexpected block",
+                    "Blocks are not allowed in a variables file.",
+                )
+                .at(b.ident.span().map(|s| file.range(s))),
+            ),
+        }
+    }
+}
+
+/// A scope with no names at all: variables files may only hold constant expressions.
+struct EmptyScope;
+
+impl Scope for EmptyScope {
+    fn resolve(&self, chain: &[&str]) -> Result<(Value, usize), ScopeError> {
+        Err(ScopeError::new(
+            "Variables not allowed",
+            format!(
+                "Variables may not be used here (found a reference to \"{}\").",
+                chain.join(".")
+            ),
+        ))
+    }
+}
+
+/// A scope holding just one variable, for its `validation` rules.
+struct OneVarScope<'a> {
+    name: &'a str,
+    value: &'a Value,
+}
+
+impl Scope for OneVarScope<'_> {
+    fn resolve(&self, chain: &[&str]) -> Result<(Value, usize), ScopeError> {
+        match chain {
+            ["var", n, ..] if *n == self.name => Ok((self.value.clone(), 2)),
+            _ => Err(ScopeError::new(
+                "Invalid reference in variable validation",
+                "The condition for variable can only refer to the variable itself.",
+            )),
+        }
+    }
+}
+
+fn resolve_one(cfg: &Config, v: &Variable, raw: Option<Raw>) -> Result<Value, Diagnostics> {
+    let ty = declared_type(v).map_err(Diagnostics::from)?;
+    let (value, from) = match raw {
+        Some(Raw::Expr(e)) => (eval_expr(&e, &EmptyScope, &cfg.dir)?, Some(e.range())),
+        Some(Raw::Text(text, source)) => {
+            if ty.is_primitive() || ty == Type::Dynamic {
+                (Value::String(text), None)
+            } else {
+                let file = Arc::new(SourceFile::new(
+                    format!("<value for var.{} from {source}>", v.name),
+                    text,
+                ));
+                let expr = hcl_edit::parser::parse_expr(&file.text)
+                    .map_err(|e| Diagnostics::from(crate::config::load::syntax_error(&file, &e)))?;
+                (
+                    eval_expr(&Expr { expr, file }, &EmptyScope, &cfg.dir)?,
+                    None,
+                )
+            }
+        }
+        None => match &v.default {
+            Some(d) => (eval_expr(d, &EmptyScope, &cfg.dir)?, Some(d.range())),
+            None => {
+                return Err(Diagnostic::error(
+                    "No value for required variable",
+                    format!(
+                        "The root module input variable \"{}\" is not set, and has no default \
+                         value. Use a -var or -var-file command line argument or set a \
+                         HANGAR_VAR_{} environment variable to provide a value for this variable.",
+                        v.name, v.name
+                    ),
+                )
+                .at(Some(v.decl.clone()))
+                .into())
+            }
+        },
+    };
+    let value = convert(value, &ty).map_err(|e| {
+        Diagnostics::from(
+            Diagnostic::error(
+                "Invalid value for input variable",
+                format!("The given value is not suitable for var.{}: {e}.", v.name),
+            )
+            .at(from.clone().or(Some(v.decl.clone()))),
+        )
+    })?;
+    if value.is_null() && !v.nullable {
+        return Err(Diagnostic::error(
+            "Required variable not set",
+            format!(
+                "Unsuitable value for var.{}: the variable is not nullable.",
+                v.name
+            ),
+        )
+        .at(from.or(Some(v.decl.clone())))
+        .into());
+    }
+    let mut diags = Diagnostics::new();
+    for rule in &v.validations {
+        let scope = OneVarScope {
+            name: &v.name,
+            value: &value,
+        };
+        let ok = match eval_expr(&rule.condition, &scope, &cfg.dir) {
+            Ok(ok) => ok,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        if ok.as_bool() == Some(false) {
+            let msg = eval_expr(&rule.error_message, &scope, &cfg.dir)
+                .ok()
+                .and_then(|m| m.as_str().map(str::to_string))
+                .unwrap_or_default();
+            diags.push(
+                Diagnostic::error(
+                    "Invalid value for variable",
+                    format!(
+                        "{msg}\n\nThis was checked by the validation rule at {}.",
+                        rule.condition.range()
+                    ),
+                )
+                .at(Some(v.decl.clone())),
+            );
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(if v.sensitive {
+        value.sensitive()
+    } else {
+        value
+    })
+}
