@@ -230,7 +230,7 @@ mod tests {
     fn newer_format_is_refused_not_misread() {
         let mut raw = serde_json::to_value(StateDoc::new()).expect("json");
         raw["format_version"] = json!(FORMAT_VERSION + 1);
-        let err = StateDoc::decode(raw.to_string().as_bytes(), "x.tfstate").unwrap_err();
+        let err = StateDoc::decode(raw.to_string().as_bytes(), "x.tfstate").expect_err("must fail");
         assert!(
             matches!(err, StateError::UnsupportedVersion { found: 2, .. }),
             "{err}"
@@ -242,13 +242,14 @@ mod tests {
         let mut doc = StateDoc::new();
         doc.resources
             .insert("aws_s3_bucket.other".into(), record("aws_s3_bucket.b"));
-        let err = StateDoc::decode(&doc.encode().expect("encodes"), "x.tfstate").unwrap_err();
+        let err =
+            StateDoc::decode(&doc.encode().expect("encodes"), "x.tfstate").expect_err("must fail");
         assert!(err.to_string().contains("aws_s3_bucket.other"), "{err}");
     }
 
     #[test]
     fn garbage_is_corrupt_and_names_the_file() {
-        let err = StateDoc::decode(b"{not json", "dir/hangar.tfstate").unwrap_err();
+        let err = StateDoc::decode(b"{not json", "dir/hangar.tfstate").expect_err("must fail");
         assert!(matches!(err, StateError::Corrupt { .. }));
         assert!(err.to_string().contains("dir/hangar.tfstate"));
     }

@@ -16,6 +16,10 @@ use crate::document::{InstanceRecord, Intent, OutputRecord, StateDoc};
 
 /// One recorded change to state.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "entries live briefly in small batches; boxing would only complicate every Put"
+)]
 pub enum JournalEntry {
     /// An instance was created or changed: record it under its address.
     Put(InstanceRecord),

@@ -3,8 +3,10 @@
 //! For a snapshot at `P` (the engine passes `<dir>/hangar.tfstate`, or
 //! `<dir>/hangar.tfstate.d/<ws>/hangar.tfstate` for a workspace) the backend keeps:
 //! `P` — the snapshot, replaced atomically; `P.backup` — the snapshot before the last
-//! replacement; `P.journal` — changes since the snapshot (see [`journal_file`]); `P.lock` and
-//! `P.lock.info` — the lock and its holder (see [`file_lock`]).
+//! replacement; `P.journal` — changes since the snapshot, one checksummed JSON line per entry;
+//! `P.lock` — the OS lock, released by the OS when its holder dies; `P.lock.info` — the
+//! holder's [`LockInfo`]. A live holder's OS lock cannot be taken away from another process:
+//! [`Backend::force_unlock`] only clears the holder record.
 //!
 //! A journal applies only to the snapshot whose lineage and serial its header names; one left
 //! behind by a later snapshot replacement is ignored. Opening a journal first makes its base
@@ -152,7 +154,7 @@ impl Backend for LocalBackend {
         }
         if !journal.entries.is_empty() {
             doc.apply(&journal.entries);
-            doc.serial += 1;
+            doc.serial = doc.serial.saturating_add(1);
         }
         Ok(Some(doc))
     }

@@ -204,7 +204,7 @@ impl Journal for LocalJournal {
                 given: final_doc.lineage.clone(),
             });
         }
-        let floor = self.header.serial + u64::from(self.appended);
+        let floor = self.header.serial.saturating_add(u64::from(self.appended));
         if final_doc.serial < floor {
             return Err(StateError::StaleSerial {
                 stored: floor,
