@@ -142,7 +142,11 @@ fn space(tokens: &mut [Token], lines: &[Line]) {
 
 fn space_cell(tokens: &mut [Token], (s, e): (usize, usize)) {
     for i in s..e.saturating_sub(1) {
-        let before = if i > s { Some(tokens[i - 1].kind) } else { None };
+        let before = if i > s {
+            Some(tokens[i - 1].kind)
+        } else {
+            None
+        };
         let spaced = space_after(&tokens[i], before, &tokens[i + 1]);
         tokens[i + 1].spaces = usize::from(spaced);
     }
@@ -265,8 +269,7 @@ fn align(tokens: &mut [Token], lines: &[Line]) {
 
     // Trailing comments of consecutive lines.
     let width_of = |tokens: &[Token], l: &Line| {
-        columns(&tokens[l.lead.0..l.lead.1])
-            + l.assign.map_or(0, |(a, b)| columns(&tokens[a..b]))
+        columns(&tokens[l.lead.0..l.lead.1]) + l.assign.map_or(0, |(a, b)| columns(&tokens[a..b]))
     };
     let mut run: Vec<&Line> = Vec::new();
     let flush = |tokens: &mut [Token], run: &mut Vec<&Line>| {

@@ -275,8 +275,8 @@ impl Lexer<'_> {
             self.push(Kind::Comment, n);
             return Ok(());
         }
-        if rest.starts_with("/*") {
-            let Some(end) = rest[2..].find("*/") else {
+        if let Some(body) = rest.strip_prefix("/*") {
+            let Some(end) = body.find("*/") else {
                 return Err(self.error("unterminated /* comment".to_string()));
             };
             self.push(Kind::Comment, end + 4);
@@ -472,9 +472,7 @@ impl Lexer<'_> {
             self.set_start_of_line(false);
             return Ok(());
         }
-        let run = rest
-            .find(['$', '%', '\r', '\n'])
-            .unwrap_or(rest.len());
+        let run = rest.find(['$', '%', '\r', '\n']).unwrap_or(rest.len());
         let eol = match &rest.as_bytes()[run..] {
             [b'\n', ..] => Some(1),
             [b'\r', b'\n', ..] => Some(2),

@@ -1,16 +1,21 @@
 //! Canonical HCL layout, byte for byte as `terraform fmt` writes it.
 //!
-//! [`format`] takes HCL native syntax (`.tf`, `.tfvars`, `.hcl`) and returns it in the layout
+//! [`format()`] takes HCL native syntax (`.tf`, `.tfvars`, `.hcl`) and returns it in the layout
 //! Terraform's `fmt` command produces: hclwrite's token-based formatter (indentation by bracket
 //! nesting, normalized spacing between tokens, aligned `=` and trailing comments) plus the
 //! rewrites Terraform adds on top (legacy `"${…}"` values unwrapped, block labels quoted, legacy
 //! variable `type` strings replaced). Heredoc bodies, comments, blank lines and line endings
 //! (`\n` or `\r\n`) are kept as written; no trailing newline is added.
 //!
-//! The work is done in three steps, one module each: [`lexer`] splits the source into HCL's
-//! tokens, [`terraform`] applies Terraform's rewrites over the body structure, [`layout`] sets
-//! the whitespace before every token. The source is first checked with `hcl-edit`'s parser, so
-//! nothing is rewritten unless the whole file parses.
+//! The work is done in four steps, one module each: `lexer` splits the source into HCL's
+//! tokens, `syntax` checks them against HCL's grammar as Terraform's parser does (so nothing is
+//! rewritten unless the whole file parses), `terraform` applies Terraform's rewrites over the
+//! body structure, and `layout` sets the whitespace before every token.
+//!
+//! The grammar check is our own rather than `hcl-edit`'s parser: differential runs against
+//! Terraform showed `hcl-edit` rejecting files Terraform formats (duplicate object keys, which
+//! HCL only reports when evaluating) and accepting files Terraform rejects (nested splats,
+//! chained legacy indexes, unbalanced template directives).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -40,8 +45,8 @@ pub fn format(src: &str) -> Result<String, FmtError> {
     // spaces, one per byte).
     let end = tokens.last().map_or(0, |t| t.offset + t.text.len());
     let trailing = src.len() - end;
-    let mut tokens = terraform::rewrite(tokens)
-        .map_err(|e| parse_error(src, e.offset, &e.message))?;
+    let mut tokens =
+        terraform::rewrite(tokens).map_err(|e| parse_error(src, e.offset, &e.message))?;
     layout::layout(&mut tokens);
     let mut out = layout::render(&tokens);
     out.extend(std::iter::repeat_n(' ', trailing));
@@ -61,4 +66,34 @@ fn line_column(src: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        for (open, close) in [
+            ("[", "]"),
+            ("(", ")"),
+            ("{a=", "}"),
+            ("\"${", "}\""),
+            ("-", ""),
+        ] {
+            let src = format!("x = {}1{}\n", open.repeat(5000), close.repeat(5000));
+            assert!(format(&src).is_err(), "{open}");
+        }
+        let blocks = format!("{}{}", "a {\n".repeat(5000), "}\n".repeat(5000));
+        assert!(format(&blocks).is_err());
+        let ok = format!("x = {}1{}\n", "[".repeat(50), "]".repeat(50));
+        assert!(format(&ok).is_ok());
+    }
+
+    #[test]
+    fn errors_carry_a_location() {
+        let err = format("a = 1\nb = \n").expect_err("missing value");
+        let FmtError::Parse(msg) = err;
+        assert!(msg.starts_with("2:5: "), "{msg}");
+    }
 }

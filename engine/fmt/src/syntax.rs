@@ -35,6 +35,7 @@ pub(crate) fn check(tokens: &[Token], src_len: usize) -> Result<()> {
         pos: 0,
         newlines: vec![true],
         src_len,
+        depth: 0,
     };
     p.body(None)
 }
@@ -52,7 +53,13 @@ struct Parser<'a> {
     /// Whether newlines are significant, innermost context last.
     newlines: Vec<bool>,
     src_len: usize,
+    /// Current nesting of blocks and expressions, bounded by [`MAX_DEPTH`].
+    depth: usize,
 }
+
+/// Deepest nesting of blocks and expressions accepted. Real configurations stay far below; the
+/// bound keeps the recursive parser off the end of the stack.
+const MAX_DEPTH: usize = 200;
 
 impl Parser<'_> {
     fn include_newlines(&self) -> bool {
@@ -110,9 +117,7 @@ impl Parser<'_> {
     }
 
     fn error_here(&self, message: &str) -> SyntaxError {
-        let offset = self
-            .peek_token()
-            .map_or(self.src_len, |t| t.offset);
+        let offset = self.peek_token().map_or(self.src_len, |t| t.offset);
         SyntaxError {
             offset,
             message: message.to_string(),
@@ -128,7 +133,11 @@ impl Parser<'_> {
         }
     }
 
-    fn with_newlines<T>(&mut self, include: bool, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+    fn with_newlines<T>(
+        &mut self,
+        include: bool,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         self.newlines.push(include);
         let r = f(self);
         self.newlines.pop();
@@ -169,12 +178,12 @@ impl Parser<'_> {
                     }
                 }
                 Tok::Kind(Kind::OQuote) => {
-                    return Err(self.error_here("Invalid argument name: argument names must not be quoted"))
+                    return Err(
+                        self.error_here("Invalid argument name: argument names must not be quoted")
+                    )
                 }
                 Tok::Kind(_) => {
-                    return Err(self.error_here(
-                        "Argument or block definition required",
-                    ))
+                    return Err(self.error_here("Argument or block definition required"))
                 }
             }
         }
@@ -184,14 +193,17 @@ impl Parser<'_> {
 impl Parser<'_> {
     /// An attribute (returns its name and offset) or a block (returns `None`).
     fn body_item(&mut self) -> Result<Option<(String, usize)>> {
-        let ident = self.read().cloned().ok_or_else(|| self.error_here("expected a name"))?;
+        let ident = self
+            .read()
+            .cloned()
+            .ok_or_else(|| self.error_here("expected a name"))?;
         match self.peek() {
             Tok::Kind(Kind::Equal) => {
                 self.attribute(false)?;
                 Ok(Some((ident.text, ident.offset)))
             }
             Tok::Kind(Kind::OQuote | Kind::OBrace | Kind::Ident) => {
-                self.block()?;
+                self.nested(Self::block)?;
                 Ok(None)
             }
             _ => Err(self.error_here(
@@ -337,6 +349,23 @@ impl Parser<'_> {
     // ---- expressions ----
 
     fn expression(&mut self) -> Result<()> {
+        self.nested(Self::expression_inner)
+    }
+
+    /// Runs `f` one nesting level deeper, failing past [`MAX_DEPTH`].
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        if self.depth >= MAX_DEPTH {
+            return Err(
+                self.error_here("Nesting too deep: blocks and expressions nest past 200 levels")
+            );
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
+    fn expression_inner(&mut self) -> Result<()> {
         self.binary(0)?;
         if self.peek_is(Kind::Question) {
             self.read();
@@ -408,7 +437,7 @@ impl Parser<'_> {
             }
             Tok::Kind(Kind::Minus | Kind::Bang) => {
                 self.read();
-                self.term_with_traversals()
+                self.nested(Self::term_with_traversals)
             }
             Tok::Kind(Kind::OBrack) => {
                 self.read();
@@ -466,7 +495,7 @@ impl Parser<'_> {
                              operator must be immediately followed by a closing bracket (\"]\")",
                         )?;
                         // The rest of the traversal applies to each element.
-                        return self.traversals();
+                        continue;
                     }
                     self.with_newlines(false, |p| {
                         p.expression()?;
@@ -536,35 +565,33 @@ impl Parser<'_> {
             Kind::OParen,
             "Missing function call: a function namespace must be followed by a function call",
         )?;
-        self.with_newlines(false, |p| {
-            loop {
-                if p.peek_is(Kind::CParen) {
+        self.with_newlines(false, |p| loop {
+            if p.peek_is(Kind::CParen) {
+                p.read();
+                return Ok(());
+            }
+            p.expression()?;
+            match p.peek() {
+                Tok::Kind(Kind::CParen) => {
                     p.read();
                     return Ok(());
                 }
-                p.expression()?;
-                match p.peek() {
-                    Tok::Kind(Kind::CParen) => {
-                        p.read();
-                        return Ok(());
-                    }
-                    Tok::Kind(Kind::Ellipsis) => {
-                        p.read();
-                        return p.expect(
-                            Kind::CParen,
-                            "Missing closing parenthesis: an expanded function argument (with \
+                Tok::Kind(Kind::Ellipsis) => {
+                    p.read();
+                    return p.expect(
+                        Kind::CParen,
+                        "Missing closing parenthesis: an expanded function argument (with \
                              ...) must be immediately followed by closing parentheses",
-                        );
-                    }
-                    Tok::Kind(Kind::Comma) => {
-                        p.read();
-                    }
-                    _ => {
-                        return Err(p.error_here(
-                            "Missing argument separator: a comma is required to separate each \
+                    );
+                }
+                Tok::Kind(Kind::Comma) => {
+                    p.read();
+                }
+                _ => {
+                    return Err(p.error_here(
+                        "Missing argument separator: a comma is required to separate each \
                              function argument from the next",
-                        ))
-                    }
+                    ))
                 }
             }
         })
@@ -804,7 +831,11 @@ impl Parser<'_> {
                 offset: *offset,
                 message: format!(
                     "Unterminated template directive: no \"{}\" closes this directive",
-                    if *kind == Open::For { "endfor" } else { "endif" }
+                    if *kind == Open::For {
+                        "endfor"
+                    } else {
+                        "endif"
+                    }
                 ),
             }),
             None => Ok(()),
@@ -840,7 +871,10 @@ fn check_number(t: &Token) -> Result<()> {
     } else {
         Err(SyntaxError {
             offset: t.offset,
-            message: format!("Invalid number literal: \"{}\" is not a valid number", t.text),
+            message: format!(
+                "Invalid number literal: \"{}\" is not a valid number",
+                t.text
+            ),
         })
     }
 }

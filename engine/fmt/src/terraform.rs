@@ -140,8 +140,7 @@ impl Walker {
         while expr_end > expr_start && is_inline_comment(&self.tokens[expr_end - 1]) {
             expr_end -= 1;
         }
-        self.out
-            .extend_from_slice(&self.tokens[start..expr_start]);
+        self.out.extend_from_slice(&self.tokens[start..expr_start]);
         let expr = &self.tokens[expr_start..expr_end];
         let in_variable = self.blocks.len() == 1 && self.blocks[0] == "variable";
         let rewritten = if in_variable && name == "type" {
@@ -160,7 +159,7 @@ impl Walker {
 
     fn block(&mut self, name: String) -> Result<(), StructureError> {
         self.copy(); // the block type
-        // Labels (quoted or bare) and comments, up to the opening brace.
+                     // Labels (quoted or bare) and comments, up to the opening brace.
         let header_start = self.pos;
         let mut labels: Vec<Option<String>> = Vec::new();
         let mut after_last_label = header_start;

@@ -114,7 +114,10 @@ fn fixtures_match_terraform_fmt() {
             format!(": {}", known_hit.join(", "))
         }
     );
-    assert!(stale.is_empty(), "KNOWN_FAILURES names missing cases: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "KNOWN_FAILURES names missing cases: {stale:?}"
+    );
     assert!(
         unexpectedly_passing.is_empty(),
         "listed in KNOWN_FAILURES but passing now (remove them): {unexpectedly_passing:?}"
