@@ -64,6 +64,11 @@ fn mirror(v: &Value, hit: &dyn Fn(&Value) -> bool) -> Json {
         return Json::Bool(true);
     }
     match v {
+        Value::Unknown(t) => match t {
+            crate::Type::Object(_) | crate::Type::Map(_) => Json::Object(Map::new()),
+            crate::Type::List(_) | crate::Type::Set(_) | crate::Type::Tuple(_) => Json::Array(Vec::new()),
+            _ => Json::Bool(false),
+        },
         Value::Sensitive(inner) => mirror(inner, hit),
         Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => {
             Json::Array(xs.iter().map(|x| mirror_elem(x, hit)).collect())

@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use hangar_core::json::{from_json, mark_paths, sensitive_paths, to_json, unknown_mirror};
+use hangar_core::json::{
+    from_json, mark_paths, sensitive_mirror, sensitive_paths, to_json, unknown_mirror,
+};
 use hangar_core::{ResourceInstanceAddr, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -81,6 +83,9 @@ pub struct EncodedValue {
     /// Paths of sensitive marks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive: Vec<Vec<Json>>,
+    /// Terraform's `*_sensitive` mirror, kept because it depends on the types of unknowns.
+    #[serde(default)]
+    pub sensitive_mirror: Json,
 }
 
 fn is_false_json(j: &Json) -> bool {
@@ -94,6 +99,7 @@ impl EncodedValue {
             value: to_json(v),
             unknown: unknown_mirror(v),
             sensitive: sensitive_paths(v),
+            sensitive_mirror: sensitive_mirror(v),
         }
     }
 

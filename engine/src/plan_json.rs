@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value as Json};
 use hangar_core::json::{sensitive_mirror, to_json, unknown_mirror};
 use hangar_core::{InstanceKey, ResourceMode, Value};
 
-use crate::plan::{Action, Plan, ResourceChange};
+use crate::plan::{Action, EncodedValue, Plan, ResourceChange};
 
 /// Terraform's JSON plan format version this output follows.
 pub const JSON_FORMAT_VERSION: &str = "1.2";
@@ -59,26 +59,38 @@ fn identity(c: &ResourceChange, obj: &mut Map<String, Json>) {
     );
 }
 
-fn sensitive_or_false(v: Option<&Value>) -> Json {
+fn mirror_or_false(v: Option<&EncodedValue>) -> Json {
     match v {
         None => Json::Bool(false),
-        Some(v) => sensitive_mirror(v),
+        Some(v) => v.sensitive_mirror.clone(),
     }
 }
 
-fn change_json(action: Action, before: Option<&Value>, after: Option<&Value>) -> Map<String, Json> {
+fn change_json(
+    action: Action,
+    (before, before_enc): (Option<&Value>, Option<&EncodedValue>),
+    (after, after_enc): (Option<&Value>, Option<&EncodedValue>),
+) -> Map<String, Json> {
     let mut m = Map::new();
     m.insert("actions".into(), json!(action.json_actions()));
     m.insert("before".into(), before.map(to_json).unwrap_or(Json::Null));
-    m.insert("after".into(), after.map(to_json).unwrap_or(Json::Null));
+    match after {
+        Some(a) if a.is_unknown() => {}
+        Some(a) => {
+            m.insert("after".into(), to_json(a));
+        }
+        None => {
+            m.insert("after".into(), Json::Null);
+        }
+    }
     m.insert(
         "after_unknown".into(),
         after
             .map(unknown_mirror)
             .unwrap_or_else(|| Json::Object(Map::new())),
     );
-    m.insert("before_sensitive".into(), sensitive_or_false(before));
-    m.insert("after_sensitive".into(), sensitive_or_false(after));
+    m.insert("before_sensitive".into(), mirror_or_false(before_enc));
+    m.insert("after_sensitive".into(), mirror_or_false(after_enc));
     m
 }
 
@@ -105,12 +117,17 @@ pub fn plan_to_json(plan: &Plan) -> Json {
             identity(c, &mut r);
             r.insert("schema_version".into(), json!(0));
             r.insert("values".into(), to_json(a));
-            r.insert("sensitive_values".into(), sensitive_mirror(a));
+            let mirror = c.after.as_ref().map(|e| e.sensitive_mirror.clone());
+            r.insert("sensitive_values".into(), mirror.unwrap_or_else(|| sensitive_mirror(a)));
             planned_resources.push(Json::Object(r));
         }
         let mut rc = Map::new();
         identity(c, &mut rc);
-        let mut ch = change_json(c.action, before.as_ref(), after.as_ref());
+        let mut ch = change_json(
+            c.action,
+            (before.as_ref(), c.before.as_ref()),
+            (after.as_ref(), c.after.as_ref()),
+        );
         if !c.replace_paths.is_empty() {
             let paths: Vec<Json> = c.replace_paths.iter().map(|p| json!([p])).collect();
             ch.insert("replace_paths".into(), Json::Array(paths));
@@ -145,7 +162,11 @@ pub fn plan_to_json(plan: &Plan) -> Json {
             }
             outputs_planned.insert(o.name.clone(), Json::Object(pv));
         }
-        let mut ch = change_json(o.action, before.as_ref(), after.as_ref());
+        let mut ch = change_json(
+            o.action,
+            (before.as_ref(), o.before.as_ref()),
+            (after.as_ref(), o.after.as_ref()),
+        );
         if let Some(a) = &after {
             ch.insert("after_unknown".into(), json!(!a.is_wholly_known()));
             ch.insert("after_sensitive".into(), json!(o.sensitive));

@@ -364,8 +364,13 @@ pub fn main() -> ExitCode {
         eprintln!("Error: --chdir {}: no such directory", dir.display());
         return ExitCode::from(1);
     }
+    let dir = normalize(&dir);
+    if let Err(e) = std::env::set_current_dir(&dir) {
+        eprintln!("Error: --chdir {}: {e}", dir.display());
+        return ExitCode::from(1);
+    }
     let mut env = Env {
-        dir: normalize(&dir),
+        dir,
         workspace: cli.workspace.clone(),
         style: Style {
             color: use_color(false),

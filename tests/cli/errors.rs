@@ -1,0 +1,88 @@
+//! Bad input: every problem reported at once, located with file:line:col and a caret.
+
+use crate::Work;
+
+#[test]
+fn syntax_errors_point_at_the_spot() {
+    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  input = (\n}\n")]);
+    let out = w.run(&["plan"]).expect(1);
+    assert!(out.stderr.contains("Error: Invalid syntax") || out.stderr.contains("Error:"), "{}", out.stderr);
+    assert!(out.stderr.contains("main.tf:"), "{}", out.stderr);
+    assert!(out.stderr.contains('^'), "caret: {}", out.stderr);
+    assert!(!w.path().join("hangar.tfstate").exists(), "nothing written");
+}
+
+#[test]
+fn every_configuration_error_is_reported_with_its_location() {
+    let w = Work::new(&[(
+        "main.tf",
+        r#"resource "terraform_data" "a" {
+  inptu = "typo"
+}
+
+resource "terraform_data" "b" {
+  input = var.missing
+}
+
+output "o" {
+  value = terraform_data.nope.id
+}
+"#,
+    )]);
+    let out = w.run(&["plan"]).expect(1);
+    let e = &out.stderr;
+    assert!(e.contains("Unsupported argument") && e.contains("main.tf:2:3"), "{e}");
+    assert!(e.contains("Reference to undeclared input variable") && e.contains("main.tf:6:"), "{e}");
+    assert!(e.contains("Reference to undeclared resource") && e.contains("main.tf:10:"), "{e}");
+    assert!(e.contains("  2 |   inptu = \"typo\""), "source line quoted: {e}");
+}
+
+#[test]
+fn variable_type_errors_name_the_variable() {
+    let w = Work::new(&[(
+        "main.tf",
+        "variable \"n\" {\n  type = number\n}\nresource \"terraform_data\" \"a\" {\n  input = var.n\n}\n",
+    )]);
+    let out = w.run(&["plan", "--var", "n=abc"]).expect(1);
+    assert!(out.stderr.contains("Invalid value for input variable"), "{}", out.stderr);
+    assert!(out.stderr.contains("var.n"), "{}", out.stderr);
+    let missing = w.run(&["plan"]).expect(1);
+    assert!(missing.stderr.contains("No value for required variable"), "{}", missing.stderr);
+}
+
+#[test]
+fn cycles_name_every_address_with_locations() {
+    let w = Work::new(&[(
+        "main.tf",
+        r#"resource "terraform_data" "a" {
+  input = terraform_data.c.id
+}
+resource "terraform_data" "b" {
+  input = terraform_data.a.id
+}
+resource "terraform_data" "c" {
+  input = terraform_data.b.id
+}
+"#,
+    )]);
+    let out = w.run(&["plan"]).expect(1);
+    for addr in ["terraform_data.a (main.tf:1:1)", "terraform_data.b (main.tf:4:1)", "terraform_data.c (main.tf:7:1)"] {
+        assert!(out.stderr.contains(addr), "{addr} in {}", out.stderr);
+    }
+    assert!(out.stderr.contains("Cycle"), "{}", out.stderr);
+}
+
+#[test]
+fn invalid_count_is_refused() {
+    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  count = -1\n}\n")]);
+    let out = w.run(&["plan"]).expect(1);
+    assert!(out.stderr.contains("Invalid count argument"), "{}", out.stderr);
+    assert!(out.stderr.contains("main.tf:2:11"), "{}", out.stderr);
+}
+
+#[test]
+fn unknown_resource_types_are_reported() {
+    let w = Work::new(&[("main.tf", "resource \"nosuch_thing\" \"a\" {}\n")]);
+    let out = w.run(&["plan"]).expect(1);
+    assert!(out.stderr.contains("nosuch"), "{}", out.stderr);
+}

@@ -1,0 +1,63 @@
+//! Concurrency and crashes: a second run is refused naming the holder; a killed apply leaves
+//! loadable state that the next apply completes without duplicates.
+
+use std::time::{Duration, Instant};
+
+use crate::Work;
+
+fn wait_for(w: &Work, file: &str, timeout: Duration) {
+    let start = Instant::now();
+    while !w.path().join(file).exists() {
+        assert!(start.elapsed() < timeout, "{file} never appeared");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_second_concurrent_run_is_refused_and_names_the_holder() {
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"time_sleep\" \"wait\" {\n  create_duration = \"3s\"\n}\n",
+    )]);
+    let mut first = w.cmd(&["apply", "--auto-approve"]).spawn().expect("spawn");
+    wait_for(&w, "hangar.tfstate.lock.info", Duration::from_secs(20));
+    let second = w.run(&["plan"]).expect(1);
+    assert!(second.stderr.contains("Error acquiring the state lock"), "{}", second.stderr);
+    assert!(second.stderr.contains("Operation: apply"), "{}", second.stderr);
+    assert!(second.stderr.contains("ID:"), "{}", second.stderr);
+    let status = first.wait().expect("wait");
+    assert!(status.success());
+    w.run(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn a_killed_apply_leaves_state_that_the_next_apply_completes() {
+    let mut cfg = String::new();
+    for i in 0..6 {
+        cfg.push_str(&format!(
+            "resource \"time_sleep\" \"s{i}\" {{\n  create_duration = \"{}ms\"\n}}\n",
+            300 * (i + 1)
+        ));
+    }
+    let w = Work::new(&[("main.tf", &cfg)]);
+    let mut child = w.cmd(&["apply", "--auto-approve", "--parallelism", "6"]).spawn().expect("spawn");
+    std::thread::sleep(Duration::from_millis(1000));
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let listed = w.run(&["state", "list"]).expect(0);
+    let done: Vec<&str> = listed.stdout.lines().collect();
+    assert!(!done.is_empty() && done.len() < 6, "some but not all recorded: {done:?}");
+    let plan = w.run(&["plan"]).expect(0);
+    let expected = format!("Plan: {} to add, 0 to change, 0 to destroy.", 6 - done.len());
+    assert!(plan.stdout.contains(&expected), "{expected}\n{}", plan.stdout);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(w.run(&["state", "list"]).expect(0).stdout.lines().count(), 6);
+    w.run(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn force_unlock_needs_the_right_id() {
+    let w = Work::new(&[("main.tf", "")]);
+    let out = w.run(&["force-unlock", "no-such-id"]);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+}

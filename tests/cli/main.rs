@@ -1,0 +1,88 @@
+//! Integration tests: the real `hangar` binary in temporary directories.
+//!
+//! One module per feature; all share the [`Work`] harness below.
+
+mod errors;
+mod lifecycle;
+mod locking;
+mod plan_files;
+mod plan_json;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A temporary working directory with a configuration in it.
+pub struct Work {
+    dir: tempfile::TempDir,
+}
+
+/// What one run of the binary printed and returned.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// Fails the test with both streams unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_hangar"))
+}
+
+impl Work {
+    pub fn new(files: &[(&str, &str)]) -> Work {
+        let w = Work { dir: tempfile::tempdir().expect("tempdir") };
+        for (name, text) in files {
+            w.write(name, text);
+        }
+        w
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, name: &str, text: &str) {
+        let p = self.dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(p, text).expect("write");
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).expect("read")
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.arg("-C").arg(self.dir.path()).args(args);
+        c.env("NO_COLOR", "1").env_remove("HANGAR_WORKSPACE").stdin(Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd(args).output().expect("run hangar"))
+    }
+
+    /// The recorded state as JSON.
+    pub fn state(&self) -> serde_json::Value {
+        serde_json::from_str(&self.read("hangar.tfstate")).expect("state is JSON")
+    }
+}

@@ -1,0 +1,88 @@
+//! validate, fmt, graph, console, output, state commands.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::Work;
+
+#[test]
+fn validate_reports_schema_errors_without_state() {
+    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  id = \"x\"\n}\n")]);
+    let out = w.run(&["validate"]).expect(1);
+    assert!(out.stderr.contains("read-only") || out.stderr.contains("Invalid or unknown key"), "{}", out.stderr);
+    w.write("main.tf", "variable \"v\" {}\nresource \"terraform_data\" \"a\" {\n  input = var.v\n}\n");
+    let ok = w.run(&["validate"]).expect(0);
+    assert!(ok.stdout.contains("Success"), "{}", ok.stdout);
+    assert!(!w.path().join("hangar.tfstate").exists());
+}
+
+#[test]
+fn graph_prints_dot_with_dependency_edges() {
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {\n  input = terraform_data.a.id\n}\n",
+    )]);
+    let out = w.run(&["graph"]).expect(0);
+    assert!(out.stdout.starts_with("digraph {"), "{}", out.stdout);
+    assert!(out.stdout.contains("\"terraform_data.b\" -> \"terraform_data.a\""), "{}", out.stdout);
+}
+
+#[test]
+fn console_evaluates_against_state_and_variables() {
+    let w = Work::new(&[(
+        "main.tf",
+        "variable \"n\" {\n  default = 3\n}\nlocals {\n  twice = var.n * 2\n}\nresource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n",
+    )]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let mut child = w.cmd(&["console"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"local.twice\nterraform_data.a.output\n[var.n, \"a\"]\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text, "6\n\"x\"\n[\n  3,\n  \"a\",\n]\n");
+}
+
+#[test]
+fn state_mv_and_rm_edit_state() {
+    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n")]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    w.run(&["state", "mv", "terraform_data.a", "terraform_data.b"]).expect(0);
+    assert_eq!(w.run(&["state", "list"]).expect(0).stdout, "terraform_data.b\n");
+    let show = w.run(&["state", "show", "terraform_data.b"]).expect(0);
+    assert!(show.stdout.contains("input  = 1"), "{}", show.stdout);
+    w.run(&["state", "rm", "terraform_data.b"]).expect(0);
+    assert_eq!(w.run(&["state", "list"]).expect(0).stdout, "");
+    w.run(&["state", "rm", "terraform_data.b"]).expect(1);
+}
+
+#[test]
+fn output_prints_values_as_terraform_does() {
+    let w = Work::new(&[(
+        "main.tf",
+        "output \"s\" {\n  value = \"text\"\n}\noutput \"l\" {\n  value = [1, 2]\n}\n",
+    )]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(w.run(&["output", "--raw", "s"]).expect(0).stdout, "text");
+    assert_eq!(w.run(&["output", "s"]).expect(0).stdout, "\"text\"\n");
+    let json: serde_json::Value = serde_json::from_str(&w.run(&["output", "--json"]).expect(0).stdout).expect("json");
+    assert_eq!(json["l"]["value"], serde_json::json!([1, 2]));
+    w.run(&["output", "nope"]).expect(1);
+}
+
+#[test]
+fn fmt_check_reports_and_fmt_rewrites() {
+    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\ninput = 1\n  triggers_replace = 2\n}\n")]);
+    let check = w.run(&["fmt", "--check"]).expect(3);
+    assert_eq!(check.stdout, "main.tf\n");
+    w.run(&["fmt"]).expect(0);
+    assert_eq!(w.read("main.tf"), "resource \"terraform_data\" \"a\" {\n  input            = 1\n  triggers_replace = 2\n}\n");
+    w.run(&["fmt", "--check"]).expect(0);
+    w.write("bad.tf", "resource {\n");
+    let bad = w.run(&["fmt"]).expect(2);
+    assert!(bad.stderr.contains("bad.tf"), "{}", bad.stderr);
+    assert_eq!(w.read("bad.tf"), "resource {\n");
+}
