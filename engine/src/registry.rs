@@ -16,10 +16,12 @@ pub struct Registry {
 impl Registry {
     /// Every provider built into this binary.
     pub fn builtin() -> Registry {
-        let list: Vec<Arc<dyn Provider>> = vec![
+        let mut list: Vec<Arc<dyn Provider>> = vec![
             Arc::new(hangar_provider_builtin::TerraformProvider),
             Arc::new(hangar_provider_builtin::TimeProvider),
         ];
+        #[cfg(feature = "aws")]
+        list.push(Arc::new(hangar_provider_aws::AwsProvider));
         let providers = list
             .into_iter()
             .map(|p| (p.name(), (p.clone(), p.schema())))
