@@ -130,7 +130,11 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     /// `try(a, b, ...)`: the first argument that evaluates without error.
     fn try_(&mut self, args: &[&Expression], here: &Range<usize>) -> Res {
         if args.is_empty() {
-            return Err(self.arity("try", 1, "expressions", 0, here));
+            return Err(self.fail(
+                "Error in function call",
+                "Call to function \"try\" failed: at least one argument is required.",
+                here,
+            ));
         }
         let mut failures = Vec::new();
         for arg in args {
@@ -147,7 +151,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             let at = d
                 .subject
                 .as_ref()
-                .map(|s| format!(" (at {s})"))
+                .map(|s| {
+                    let (a, b) = (s.start, s.end);
+                    format!(" (at {}:{},{}-{})", s.filename, a.line, a.column, b.column)
+                })
                 .unwrap_or_default();
             detail.push_str(&format!("\n- {}{at}\n  {}", d.summary, d.detail));
         }

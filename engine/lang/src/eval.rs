@@ -12,6 +12,8 @@ use std::ops::Range;
 use hangar_core::convert::{convert, unify};
 use hangar_core::{Diagnostic, Diagnostics, Number, Type, Value};
 use hcl_edit::expr::{Array, Conditional, Expression, Object, ObjectKey};
+use hcl_edit::parser::parse_expr;
+use hcl_edit::template::HeredocTemplate;
 use hcl_edit::{Formatted, Span};
 
 use crate::scope::Scope;
@@ -45,6 +47,9 @@ pub(crate) struct Evaluator<'c, 'a> {
     /// How many reference errors occurred; `can` and `try` never hide those, as Terraform
     /// reports them before evaluation.
     pub(crate) static_errors: usize,
+    /// Where the text being evaluated starts in the file: non-zero inside a `<<-` heredoc that
+    /// was re-parsed from its source to recover its original indentation.
+    offset: usize,
 }
 
 impl<'c, 'a> Evaluator<'c, 'a> {
@@ -53,6 +58,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             ctx,
             locals: Vec::new(),
             static_errors: 0,
+            offset: 0,
         }
     }
 
@@ -63,7 +69,8 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         detail: impl Into<String>,
         span: &Range<usize>,
     ) -> Diagnostic {
-        Diagnostic::error(summary, detail).at(Some(self.ctx.file.range(span.clone())))
+        let span = span.start + self.offset..span.end + self.offset;
+        Diagnostic::error(summary, detail).at(Some(self.ctx.file.range(span)))
     }
 
     /// An error diagnostic located at `span`, as a collection.
@@ -109,8 +116,8 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             Expression::String(s) => Ok(Value::String(s.value().clone())),
             Expression::Array(a) => self.array(a, &here),
             Expression::Object(o) => self.object(o, &here),
-            Expression::StringTemplate(t) => self.template(t, &here),
-            Expression::HeredocTemplate(h) => self.template(&h.template, &here),
+            Expression::StringTemplate(t) => self.template(t, false, false, &here),
+            Expression::HeredocTemplate(h) => self.heredoc(h, &here),
             Expression::Parenthesis(p) => self.expr(p.inner(), &here),
             Expression::Variable(v) => self.lookup(v.value().as_str(), &[], &here).map(|(v, _)| v),
             Expression::Conditional(c) => self.conditional(c, &here),
@@ -119,6 +126,34 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             Expression::UnaryOp(u) => self.unary(u, &here),
             Expression::BinaryOp(b) => self.binary(b, &here),
             Expression::ForExpr(f) => self.for_expr(f, &here),
+        }
+    }
+
+    /// The source text of a span of the expression being evaluated.
+    pub(crate) fn source(&self, span: &Range<usize>) -> Option<&str> {
+        self.ctx
+            .file
+            .text
+            .get(span.start + self.offset..span.end + self.offset)
+    }
+
+    /// A heredoc. For `<<-` the parser's own dedent differs from HCL's (which runs after strip
+    /// markers), so the source is re-parsed as a plain `<<` heredoc and dedented here.
+    fn heredoc(&mut self, h: &HeredocTemplate, here: &Range<usize>) -> Res {
+        let plain = self
+            .source(here)
+            .and_then(|src| src.strip_prefix("<<-"))
+            .and_then(|rest| parse_expr(&format!("<<{rest}")).ok());
+        match plain {
+            Some(Expression::HeredocTemplate(raw)) => {
+                let saved = self.offset;
+                self.offset += here.start + 1;
+                let whole = 0..here.end - here.start - 1;
+                let v = self.template(&raw.template, true, true, &whole);
+                self.offset = saved;
+                v
+            }
+            _ => self.template(&h.template, true, false, here),
         }
     }
 

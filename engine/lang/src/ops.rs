@@ -208,13 +208,20 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         let l = self.convert_operand(l, &Type::Bool, "left", lspan, &mut conv);
         let r = self.convert_operand(r, &Type::Bool, "right", rspan, &mut conv);
         let decider = op == BinaryOperator::Or;
-        let decides =
-            |o: &Option<Operand>| matches!(o, Some(o) if o.value.as_bool() == Some(decider));
-        if let Some(o) = [&l, &r].into_iter().find(|o| decides(o)) {
+        // cty's short-circuit tests `v.True()` for `||` and `v.False()` for `&&`; a null
+        // operand is not true, so it decides `&&` (as false) but never `||`.
+        let decides = |o: &Option<Operand>| match o {
+            Some(o) if decider => o.value.as_bool() == Some(true),
+            Some(o) => matches!(o.value, Value::Bool(false) | Value::Null(_)),
+            None => false,
+        };
+        if decides(&l) || decides(&r) {
             if !conv.is_empty() {
                 return Err(conv);
             }
-            let marked = o.as_ref().is_some_and(|o| o.marked);
+            let marked = [&l, &r]
+                .iter()
+                .any(|o| o.as_ref().is_some_and(|o| o.marked));
             return Ok(Value::Bool(decider).mark_if(marked));
         }
         eval_diags.extend(conv);
