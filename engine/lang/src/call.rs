@@ -19,16 +19,21 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         let name = fc.name.name.value().as_str();
         let args: Vec<&Expression> = fc.args.iter().collect();
         if fc.name.is_namespaced() {
-            let mut full: Vec<&str> = fc
+            let ns: Vec<&str> = fc
                 .name
                 .namespace
                 .iter()
                 .map(|n| n.value().as_str())
                 .collect();
-            full.push(name);
+            let full = format!("{}::{name}", ns.join("::"));
+            let provider = ns.get(1).copied().unwrap_or_default();
             return Err(self.fail(
-                "Call to unknown function",
-                format!("There is no function named \"{}\".", full.join("::")),
+                "Unknown provider function",
+                format!(
+                    "There is no function named \"{full}\". Ensure that provider name \"{provider}\" is \
+                     declared in this module's required_providers block, and that this provider offers a \
+                     function named \"{name}\"."
+                ),
                 here,
             ));
         }

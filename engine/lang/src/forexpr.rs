@@ -5,6 +5,7 @@
 //! the object form an object (of tuples when grouping with `...`). An unknown collection,
 //! condition or key makes the whole result unknown; a sensitive collection makes it sensitive.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -125,7 +126,9 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                     marked |= m;
                     if f.grouping {
                         groups.entry(key).or_default().push(value);
-                    } else if object.contains_key(&key) {
+                    } else if let Entry::Vacant(slot) = object.entry(key.clone()) {
+                        slot.insert(value);
+                    } else {
                         diags.push(self.diag(
                             "Duplicate object key",
                             format!(
@@ -135,8 +138,6 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                             ),
                             &key_span,
                         ));
-                    } else {
-                        object.insert(key, value);
                     }
                 }
             }
