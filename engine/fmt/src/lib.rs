@@ -5,7 +5,8 @@
 //! nesting, normalized spacing between tokens, aligned `=` and trailing comments) plus the
 //! rewrites Terraform adds on top (legacy `"${…}"` values unwrapped, block labels quoted, legacy
 //! variable `type` strings replaced). Heredoc bodies, comments, blank lines and line endings
-//! (`\n` or `\r\n`) are kept as written; no trailing newline is added.
+//! (`\n` or `\r\n`) are kept as written; no trailing newline is added; a leading byte order
+//! mark is dropped.
 //!
 //! The work is done in four steps, one module each: `lexer` splits the source into HCL's
 //! tokens, `syntax` checks them against HCL's grammar as Terraform's parser does (so nothing is
@@ -39,6 +40,8 @@ pub enum FmtError {
 ///
 /// Fails with [`FmtError::Parse`], changing nothing, when `src` is not valid HCL native syntax.
 pub fn format(src: &str) -> Result<String, FmtError> {
+    // Terraform drops a leading byte order mark.
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let tokens = lexer::lex(src).map_err(|e| parse_error(src, e.offset, &e.message))?;
     syntax::check(&tokens, src.len()).map_err(|e| parse_error(src, e.offset, &e.message))?;
     // Spaces and tabs after the last token are not part of any line; Terraform keeps them (as
