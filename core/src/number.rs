@@ -1,196 +1,971 @@
-//! Terraform's number: an arbitrary-precision decimal, never an `f64`.
+//! Terraform's number: a binary floating-point number with a per-value mantissa precision,
+//! exactly like Go's `*big.Float` that Terraform (through cty) uses, never an `f64`.
 //!
-//! `0.1 + 0.2 == 0.3` holds and `9007199254740993` stays exact. The representation is private so
-//! it can be tuned to match Terraform's 512-bit `big.Float` digit for digit; callers only see
-//! the arithmetic, comparison, parsing and formatting below. Transcendental functions go through
-//! `f64`, as Terraform's do.
+//! Literals and strings parse as `big.ParseFloat(s, 10, 512, ToNearestEven)`: 512 bits of
+//! mantissa, so `0.1 + 0.2 == 0.3` holds and `9007199254740993` stays exact, while `10 / 3`
+//! rounds to 512 bits and prints as Terraform prints it
+//! (`3.333…332`, the shortest decimal that reads back as the same 512-bit value). Integers
+//! made by functions (`length`, `count.index`) carry 64 bits and floats from `f64` 53 bits, as in
+//! cty; arithmetic takes the larger precision of its operands, so results match Terraform digit
+//! for digit. Negative zero and the two infinities exist, as in Terraform (`5 / 0` is `+Inf`).
+//!
+//! Equality, ordering and hashing are numeric: precision and the sign of zero do not count.
 
 use std::cmp::Ordering;
 use std::fmt;
-use std::str::FromStr;
+use std::hash::{Hash, Hasher};
 
-use bigdecimal::{BigDecimal, One, ToPrimitive, Zero};
+pub use bigdecimal::num_bigint::BigUint;
+use bigdecimal::num_bigint::{BigInt, Sign};
+use bigdecimal::{ToPrimitive, Zero};
 
-/// Significant decimal digits kept by inexact operations (division), about what 512 bits hold.
-const PRECISION: u64 = 154;
+/// Precision (mantissa bits) of parsed numbers, as cty's `ParseNumberVal`.
+pub const PARSE_PREC: u32 = 512;
+/// Precision of integers made by `Number::from(i64)`, as cty's `NumberIntVal`.
+pub const INT_PREC: u32 = 64;
+/// Precision of numbers made from `f64`, as cty's `NumberFloatVal`.
+pub const FLOAT_PREC: u32 = 53;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Form {
+    Zero,
+    Finite,
+    Inf,
+}
 
 /// An arbitrary-precision number with Terraform's semantics.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Number(BigDecimal);
+///
+/// The value is `(-1)^neg * mant * 2^exp`; a finite mantissa is odd (normalized), so two equal
+/// finite numbers have equal fields apart from `prec`.
+#[derive(Clone)]
+pub struct Number {
+    neg: bool,
+    form: Form,
+    mant: BigUint,
+    exp: i64,
+    prec: u32,
+}
 
 /// Why arithmetic on numbers failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NumberError {
-    /// Terraform refuses division (and modulo) by zero.
+    /// Kept for callers that refuse division by zero themselves; Terraform's own `/` gives an
+    /// infinity instead, and its `%` returns the dividend.
     #[error("Division by zero")]
     DivisionByZero,
     /// The text is not a number literal.
     #[error("cannot parse {0:?} as a number")]
     Parse(String),
+    /// The operation has no numeric result (Go's `big.ErrNaN`); the message is cty's.
+    #[error("{0}")]
+    NotANumber(&'static str),
+}
+
+/// Rounds `m * 2^exp` (plus a nonzero tail below `m` when `sticky`) to `prec` bits, nearest-even.
+/// Returns a normalized (odd) mantissa, or zero.
+fn round_to(m: BigUint, exp: i64, sticky: bool, prec: u32) -> (BigUint, i64) {
+    if m.is_zero() {
+        return (m, 0);
+    }
+    let bits = m.bits();
+    let (mut m, mut exp) = if bits > u64::from(prec) {
+        let shift = bits - u64::from(prec);
+        let kept = &m >> shift;
+        let half = m.bit(shift - 1);
+        let rest = sticky || (shift >= 2 && m.trailing_zeros().unwrap_or(0) < shift - 1);
+        let odd = kept.bit(0);
+        let kept = if half && (rest || odd) { kept + 1u32 } else { kept };
+        (kept, exp + shift as i64)
+    } else {
+        (m, exp)
+    };
+    if m.is_zero() {
+        return (m, 0);
+    }
+    let tz = m.trailing_zeros().unwrap_or(0);
+    if tz > 0 {
+        m >>= tz;
+        exp += tz as i64;
+    }
+    (m, exp)
+}
+
+fn pow5(n: u64) -> BigUint {
+    BigUint::from(5u32).pow(n as u32)
 }
 
 impl Number {
-    /// Zero, the default count and the identity of addition.
-    pub fn zero() -> Self {
-        Number(BigDecimal::zero())
+    fn zero_with(neg: bool, prec: u32) -> Number {
+        Number { neg, form: Form::Zero, mant: BigUint::zero(), exp: 0, prec }
     }
 
-    /// Parses a decimal literal as HCL and `tonumber` accept it (`1`, `-2.5`, `1e3`).
-    pub fn parse(s: &str) -> Result<Self, NumberError> {
-        let t = s.trim();
-        if t.is_empty() || t.starts_with('+') || t.contains('_') {
-            return Err(NumberError::Parse(s.to_string()));
+    fn inf_with(neg: bool, prec: u32) -> Number {
+        Number { neg, form: Form::Inf, mant: BigUint::zero(), exp: 0, prec }
+    }
+
+    /// A finite number `±m * 2^exp` rounded to `prec` bits (`sticky`: inexact tail below `m`).
+    fn make(neg: bool, m: BigUint, exp: i64, sticky: bool, prec: u32) -> Number {
+        let (m, exp) = round_to(m, exp, sticky, prec);
+        if m.is_zero() {
+            return Number::zero_with(neg, prec);
         }
-        BigDecimal::from_str(t)
-            .map(|d| Number(d.normalized()))
-            .map_err(|_| NumberError::Parse(s.to_string()))
+        Number { neg, form: Form::Finite, mant: m, exp, prec }
     }
 
-    /// Converts from an `f64`, for results of functions that Terraform computes in float64.
+    /// Zero, the default count and the identity of addition (64-bit, as `cty.Zero`).
+    pub fn zero() -> Self {
+        Number::zero_with(false, INT_PREC)
+    }
+
+    /// One, the identity of multiplication (64-bit).
+    pub fn one() -> Self {
+        Number::from(1i64)
+    }
+
+    /// Positive or negative infinity.
+    pub fn infinity(negative: bool) -> Self {
+        Number::inf_with(negative, 0)
+    }
+
+    /// Parses a number as Terraform does (`big.ParseFloat(s, 10, 512, ToNearestEven)`):
+    /// `1`, `-2.5`, `1e3`, `.5`, `5.`, `+1`, `Inf`; no spaces, no underscores, no hex.
+    pub fn parse(s: &str) -> Result<Self, NumberError> {
+        Number::parse_prec(s, PARSE_PREC)
+    }
+
+    /// Like [`Number::parse`] at another precision.
+    pub fn parse_prec(s: &str, prec: u32) -> Result<Self, NumberError> {
+        let bad = || NumberError::Parse(s.to_string());
+        match s {
+            "Inf" | "inf" | "+Inf" | "+inf" => return Ok(Number::inf_with(false, prec)),
+            "-Inf" | "-inf" => return Ok(Number::inf_with(true, prec)),
+            _ => {}
+        }
+        let b = s.as_bytes();
+        let mut i = 0;
+        let mut neg = false;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            neg = b[i] == b'-';
+            i += 1;
+        }
+        let mut digits = String::new();
+        let mut frac: i64 = 0;
+        let mut seen_dot = false;
+        let mut ndigits = 0usize;
+        while i < b.len() {
+            let c = b[i];
+            if c.is_ascii_digit() {
+                digits.push(c as char);
+                ndigits += 1;
+                if seen_dot {
+                    frac += 1;
+                }
+            } else if c == b'.' && !seen_dot {
+                seen_dot = true;
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        if ndigits == 0 {
+            return Err(bad());
+        }
+        let mut exp: i64 = 0;
+        let mut ebase = 10;
+        if i < b.len() && matches!(b[i], b'e' | b'E' | b'p' | b'P') {
+            if matches!(b[i], b'p' | b'P') {
+                ebase = 2;
+            }
+            i += 1;
+            let mut eneg = false;
+            if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+                eneg = b[i] == b'-';
+                i += 1;
+            }
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                exp = exp.checked_mul(10).and_then(|e| e.checked_add(i64::from(b[i] - b'0'))).ok_or_else(bad)?;
+                i += 1;
+            }
+            if i == start {
+                return Err(bad());
+            }
+            if eneg {
+                exp = -exp;
+            }
+        }
+        if i != b.len() {
+            return Err(bad());
+        }
+        let m: BigUint = digits.parse().map_err(|_| bad())?;
+        if m.is_zero() {
+            return Ok(Number::zero_with(neg, prec));
+        }
+        let (exp5, exp2) = if ebase == 10 { (exp - frac, exp - frac) } else { (-frac, exp - frac) };
+        if (m.bits() as i64 + exp2).abs() > i64::from(i32::MAX) {
+            return Err(bad());
+        }
+        if exp5 == 0 {
+            return Ok(Number::make(neg, m, exp2, false, prec));
+        }
+        // 5^|exp5| as Go computes it: exact up to 5^27, then by squaring at prec+64 bits.
+        let (p, pexp) = go_pow5(exp5.unsigned_abs(), prec + 64);
+        if exp5 < 0 {
+            Ok(Number::quo_parts(neg, &m, exp2, &p, pexp, prec))
+        } else {
+            let prod = &m * &p;
+            Ok(Number::make(neg, prod, exp2 + pexp, false, prec))
+        }
+    }
+
+    fn quo_parts(neg: bool, a: &BigUint, ea: i64, b: &BigUint, eb: i64, prec: u32) -> Number {
+        let need = u64::from(prec) + 2 + b.bits();
+        let k = need.saturating_sub(a.bits());
+        let num = a << k;
+        let q = &num / b;
+        let r = &num - &q * b;
+        Number::make(neg, q, ea - eb - k as i64, !r.is_zero(), prec)
+    }
+
+    /// Converts from an `f64` exactly, with 53 bits of precision (`cty.NumberFloatVal`).
     pub fn from_f64(f: f64) -> Option<Self> {
-        if !f.is_finite() {
+        if f.is_nan() {
             return None;
         }
-        BigDecimal::from_str(&format!("{f:?}")).ok().map(|d| Number(d.normalized()))
+        if f.is_infinite() {
+            return Some(Number::inf_with(f < 0.0, FLOAT_PREC));
+        }
+        if f == 0.0 {
+            return Some(Number::zero_with(f.is_sign_negative(), FLOAT_PREC));
+        }
+        let bits = f.to_bits();
+        let neg = bits >> 63 == 1;
+        let e = ((bits >> 52) & 0x7ff) as i64;
+        let frac = bits & ((1u64 << 52) - 1);
+        let (m, exp) = if e == 0 { (frac, -1074) } else { (frac | (1u64 << 52), e - 1075) };
+        Some(Number::make(neg, BigUint::from(m), exp, false, FLOAT_PREC))
     }
 
-    /// The nearest `f64`, for transcendental functions.
+    /// The nearest `f64` (ties to even), for functions that Terraform computes in float64.
     pub fn to_f64(&self) -> f64 {
-        self.0.to_f64().unwrap_or(f64::NAN)
+        let v = match self.form {
+            Form::Zero => 0.0,
+            Form::Inf => f64::INFINITY,
+            Form::Finite => {
+                let top = self.mant.bits() as i64 + self.exp - 1; // value in [2^top, 2^(top+1))
+                if top > 1023 {
+                    f64::INFINITY
+                } else {
+                    let prec = if top >= -1022 { 53 } else { 53 - (-1022 - top) };
+                    if prec <= 0 {
+                        // Below the smallest subnormal: round to 0 or 2^-1074.
+                        let half = top == -1075 && self.mant.bits() > 1;
+                        if top >= -1075 && (half || top > -1075) {
+                            f64::from_bits(1)
+                        } else {
+                            0.0
+                        }
+                    } else {
+                        let (m, e) = round_to(self.mant.clone(), self.exp, false, prec as u32);
+                        let m = m.to_u64().unwrap_or(0) as f64;
+                        scale2(m, e)
+                    }
+                }
+            }
+        };
+        if self.neg {
+            -v
+        } else {
+            v
+        }
     }
 
     /// The value as an `i64` when it is a whole number in range.
     pub fn to_i64(&self) -> Option<i64> {
-        if self.is_integer() {
-            self.0.to_i64()
-        } else {
-            None
+        if !self.is_integer() {
+            return None;
         }
+        let i = self.to_bigint()?;
+        i.to_i64()
+    }
+
+    /// The value as a big integer when it is a whole number.
+    pub fn to_bigint(&self) -> Option<BigInt> {
+        match self.form {
+            Form::Zero => Some(BigInt::zero()),
+            Form::Inf => None,
+            Form::Finite if self.exp >= 0 => {
+                let m = &self.mant << (self.exp as u64);
+                Some(BigInt::from_biguint(if self.neg { Sign::Minus } else { Sign::Plus }, m))
+            }
+            Form::Finite => None,
+        }
+    }
+
+    /// A whole number from a big integer, with Go's `SetInt` precision (max(bits, 64)).
+    pub fn from_bigint(i: &BigInt) -> Number {
+        let neg = i.sign() == Sign::Minus;
+        let m = i.magnitude().clone();
+        let prec = (m.bits() as u32).max(INT_PREC);
+        if m.is_zero() {
+            return Number::zero_with(false, prec);
+        }
+        Number::make(neg, m, 0, false, prec)
     }
 
     /// Whether the number has no fractional part (what `count` and indexes require).
     pub fn is_integer(&self) -> bool {
-        self.0.is_integer()
+        match self.form {
+            Form::Zero => true,
+            Form::Inf => false,
+            Form::Finite => self.exp >= 0,
+        }
     }
 
-    /// Whether the number is below zero.
+    /// Whether the number is below zero (negative zero is not).
     pub fn is_negative(&self) -> bool {
-        self.0 < BigDecimal::zero()
+        self.neg && self.form != Form::Zero
     }
 
-    /// Sum.
+    /// Whether the sign bit is set (true for `-0` too).
+    pub fn sign_bit(&self) -> bool {
+        self.neg
+    }
+
+    /// Whether the number is zero (of either sign).
+    pub fn is_zero(&self) -> bool {
+        self.form == Form::Zero
+    }
+
+    /// Whether the number is an infinity.
+    pub fn is_infinite(&self) -> bool {
+        self.form == Form::Inf
+    }
+
+    /// -1, 0 or 1.
+    pub fn signum(&self) -> i32 {
+        match (self.form, self.neg) {
+            (Form::Zero, _) => 0,
+            (_, true) => -1,
+            (_, false) => 1,
+        }
+    }
+
+    /// The mantissa precision in bits that this value carries.
+    pub fn prec(&self) -> u32 {
+        self.prec
+    }
+
+    /// Go's `MinPrec`: bits needed to represent the value exactly (0 for zero and infinities).
+    pub fn min_prec(&self) -> u32 {
+        match self.form {
+            Form::Finite => self.mant.bits() as u32,
+            _ => 0,
+        }
+    }
+
+    /// The value rounded to `prec` bits, carrying that precision (Go's `SetPrec`).
+    pub fn with_prec(&self, prec: u32) -> Number {
+        match self.form {
+            Form::Finite => Number::make(self.neg, self.mant.clone(), self.exp, false, prec),
+            _ => Number { prec, ..self.clone() },
+        }
+    }
+
+    fn set_prec_from(&self, prec: u32) -> Number {
+        // Go's `z.Set(x)` into a z of precision `prec`: rounds only when x has more bits.
+        if self.prec > prec {
+            self.with_prec(prec)
+        } else {
+            Number { prec, ..self.clone() }
+        }
+    }
+
+    /// Sum (Go's `Add` at the larger precision). Opposing infinities give `+0`; see
+    /// [`Number::try_add`].
     pub fn add(&self, o: &Number) -> Number {
-        Number((&self.0 + &o.0).normalized())
+        self.try_add(o).unwrap_or_else(|_| Number::zero_with(false, self.prec.max(o.prec)))
     }
 
-    /// Difference.
+    /// Sum, failing on opposing infinities as Terraform does.
+    pub fn try_add(&self, o: &Number) -> Result<Number, NumberError> {
+        let prec = self.prec.max(o.prec);
+        match (self.form, o.form) {
+            (Form::Finite, Form::Finite) => Ok(add_finite(self, o.neg, o, prec)),
+            (Form::Inf, Form::Inf) if self.neg != o.neg => {
+                Err(NumberError::NotANumber("can't compute sum of opposing infinities"))
+            }
+            (Form::Zero, Form::Zero) => Ok(Number::zero_with(self.neg && o.neg, prec)),
+            (Form::Inf, _) | (_, Form::Zero) => Ok(self.set_prec_from(prec)),
+            _ => Ok(o.set_prec_from(prec)),
+        }
+    }
+
+    /// Difference (cty computes `a + (-b)`). Equal infinities give `+0`; see
+    /// [`Number::try_sub`].
     pub fn sub(&self, o: &Number) -> Number {
-        Number((&self.0 - &o.0).normalized())
+        self.add(&o.neg())
     }
 
-    /// Product.
+    /// Difference, failing on subtracting an infinity from itself as Terraform does.
+    pub fn try_sub(&self, o: &Number) -> Result<Number, NumberError> {
+        self.try_add(&o.neg())
+            .map_err(|_| NumberError::NotANumber("can't subtract infinity from itself"))
+    }
+
+    /// Product (cty: computed at 512 bits, kept at the larger operand precision or the bits the
+    /// product needs). Zero times infinity gives `+0`; see [`Number::try_mul`].
     pub fn mul(&self, o: &Number) -> Number {
-        Number((&self.0 * &o.0).normalized())
+        self.try_mul(o).unwrap_or_else(|_| Number::zero_with(false, self.prec.max(o.prec)))
     }
 
-    /// Quotient; fails on division by zero like Terraform.
+    /// Product, failing on zero times infinity as Terraform does.
+    pub fn try_mul(&self, o: &Number) -> Result<Number, NumberError> {
+        let mut res_prec = self.prec.max(o.prec);
+        let t = go_mul(self, o, 512)?;
+        let mp = t.min_prec();
+        if mp > res_prec {
+            res_prec = mp;
+        }
+        Ok(t.with_prec(res_prec))
+    }
+
+    /// Quotient (Go's `Quo` at the larger precision): `x / 0` is an infinity as in Terraform;
+    /// `0 / 0` and `Inf / Inf` fail.
     pub fn div(&self, o: &Number) -> Result<Number, NumberError> {
-        if o.0.is_zero() {
-            return Err(NumberError::DivisionByZero);
+        let prec = self.prec.max(o.prec);
+        let neg = self.neg != o.neg;
+        match (self.form, o.form) {
+            (Form::Finite, Form::Finite) => {
+                Ok(Number::quo_parts(neg, &self.mant, self.exp, &o.mant, o.exp, prec))
+            }
+            (Form::Zero, Form::Zero) | (Form::Inf, Form::Inf) => Err(NumberError::NotANumber(
+                "can't divide zero by zero or infinity by infinity",
+            )),
+            (Form::Zero, _) | (_, Form::Inf) => Ok(Number::zero_with(neg, prec)),
+            _ => Ok(Number::inf_with(neg, prec)),
         }
-        let q = (&self.0 / &o.0).with_prec(PRECISION);
-        Ok(Number(q.normalized()))
     }
 
-    /// Remainder with the sign of the dividend, as Terraform's `%`.
+    /// Remainder with the sign of the dividend, as Terraform's `%` (cty's `Modulo`):
+    /// `x % 0` is `x`; infinities fail.
     pub fn rem(&self, o: &Number) -> Result<Number, NumberError> {
-        if o.0.is_zero() {
-            return Err(NumberError::DivisionByZero);
+        // cty compares with its canonical infinity values by identity, which computed
+        // infinities never are: a finite value modulo an infinity multiplies the infinity by
+        // zero, and an infinite dividend has no integer part; both fail.
+        if o.form == Form::Inf && self.form != Form::Inf {
+            return Err(NumberError::NotANumber("can't use modulo with zero and infinity"));
         }
-        Ok(Number((&self.0 % &o.0).normalized()))
+        if self.form == Form::Inf {
+            return Err(NumberError::NotANumber(
+                "panic in function implementation: runtime error: invalid memory address or nil pointer dereference",
+            ));
+        }
+        if o.form == Form::Zero {
+            return Ok(self.clone());
+        }
+        let rat = self.div(o)?;
+        let i = rat.trunc_bigint();
+        let prec = self.prec;
+        let work = Number::from_bigint_prec(&i, prec);
+        let work = go_mul(o, &work, prec)?;
+        Ok(go_sub(self, &work, prec))
     }
 
-    /// Negation.
+    fn trunc_bigint(&self) -> BigInt {
+        match self.form {
+            Form::Finite => {
+                let m = if self.exp >= 0 {
+                    &self.mant << (self.exp as u64)
+                } else {
+                    &self.mant >> ((-self.exp) as u64)
+                };
+                BigInt::from_biguint(if self.neg { Sign::Minus } else { Sign::Plus }, m)
+            }
+            _ => BigInt::zero(),
+        }
+    }
+
+    /// The integer part, rounding toward zero (Go's `Float.Int` then `SetInt`), at this value's
+    /// precision; a zero result is `+0`.
+    pub fn trunc(&self) -> Number {
+        if self.form == Form::Inf {
+            return self.clone();
+        }
+        Number::from_bigint_prec(&self.trunc_bigint(), self.prec)
+    }
+
+    fn from_bigint_prec(i: &BigInt, prec: u32) -> Number {
+        if i.is_zero() {
+            return Number::zero_with(false, prec);
+        }
+        Number::make(i.sign() == Sign::Minus, i.magnitude().clone(), 0, false, prec)
+    }
+
+    /// Negation (keeps the precision; `-0` exists).
     pub fn neg(&self) -> Number {
-        Number(-self.0.clone())
+        Number { neg: !self.neg, ..self.clone() }
     }
 
-    /// Largest integer not above the number.
+    /// Largest integer not above the number (infinities stay), at this value's precision, as
+    /// Terraform's `floor`.
     pub fn floor(&self) -> Number {
-        let t = self.0.with_scale_round(0, bigdecimal::RoundingMode::Floor);
-        Number(t.normalized())
+        if self.form == Form::Inf {
+            return self.clone();
+        }
+        let mut i = self.trunc_bigint();
+        if !self.is_integer() && self.neg {
+            i -= 1;
+        }
+        Number::from_bigint_prec(&i, self.prec)
     }
 
-    /// Smallest integer not below the number.
+    /// Smallest integer not below the number (infinities stay), at this value's precision, as
+    /// Terraform's `ceil`.
     pub fn ceil(&self) -> Number {
-        let t = self.0.with_scale_round(0, bigdecimal::RoundingMode::Ceiling);
-        Number(t.normalized())
+        if self.form == Form::Inf {
+            return self.clone();
+        }
+        let mut i = self.trunc_bigint();
+        if !self.is_integer() && !self.neg {
+            i += 1;
+        }
+        Number::from_bigint_prec(&i, self.prec)
     }
 
-    /// Absolute value.
+    /// Absolute value (`abs(-0)` is `0`).
     pub fn abs(&self) -> Number {
-        Number(self.0.abs())
+        Number { neg: false, ..self.clone() }
     }
 
-    /// Numeric comparison.
+    /// Numeric comparison (`-0 == 0`; precision is ignored).
     pub fn cmp_num(&self, o: &Number) -> Ordering {
-        self.0.cmp(&o.0)
+        let rank = |n: &Number| -> i32 {
+            match (n.form, n.neg) {
+                (Form::Inf, true) => -2,
+                (Form::Finite, true) => -1,
+                (Form::Zero, _) => 0,
+                (Form::Finite, false) => 1,
+                (Form::Inf, false) => 2,
+            }
+        };
+        let (ra, rb) = (rank(self), rank(o));
+        if ra != rb || ra.abs() != 1 {
+            return ra.cmp(&rb);
+        }
+        let mag = cmp_mag(self, o);
+        if self.neg {
+            mag.reverse()
+        } else {
+            mag
+        }
     }
 
-    /// One, the identity of multiplication.
-    pub fn one() -> Self {
-        Number(BigDecimal::one())
+    /// Go's `Text(format, prec)` for the formats `e`, `E`, `f`, `g`, `G`; a negative `prec`
+    /// asks for the shortest decimal that reads back as this value at its precision.
+    pub fn text(&self, format: char, prec: i32) -> String {
+        let mut buf = String::new();
+        if self.neg {
+            buf.push('-');
+        }
+        if self.form == Form::Inf {
+            if !self.neg {
+                buf.push('+');
+            }
+            buf.push_str("Inf");
+            return buf;
+        }
+        let mut d = if self.form == Form::Finite {
+            Decimal::new(&self.mant, self.exp)
+        } else {
+            Decimal { mant: Vec::new(), exp: 0 }
+        };
+        let mut prec = prec as i64;
+        let shortest = prec < 0;
+        if shortest {
+            round_shortest(&mut d, self);
+            prec = match format {
+                'e' | 'E' => d.mant.len() as i64 - 1,
+                'f' => (d.mant.len() as i64 - d.exp).max(0),
+                _ => d.mant.len() as i64,
+            };
+        } else {
+            match format {
+                'e' | 'E' => d.round(1 + prec),
+                'f' => d.round(d.exp + prec),
+                _ => {
+                    if prec == 0 {
+                        prec = 1;
+                    }
+                    d.round(prec)
+                }
+            }
+        }
+        match format {
+            'e' | 'E' => fmt_e(&mut buf, format, prec, &d),
+            'f' => fmt_f(&mut buf, prec, &d),
+            'g' | 'G' => {
+                let mut eprec = prec;
+                if eprec > d.mant.len() as i64 && d.mant.len() as i64 >= d.exp {
+                    eprec = d.mant.len() as i64;
+                }
+                if shortest {
+                    eprec = 6;
+                }
+                let exp = d.exp - 1;
+                if exp < -4 || exp >= eprec {
+                    if prec > d.mant.len() as i64 {
+                        prec = d.mant.len() as i64;
+                    }
+                    let f = if format == 'g' { 'e' } else { 'E' };
+                    fmt_e(&mut buf, f, prec - 1, &d);
+                } else {
+                    if prec > d.exp {
+                        prec = d.mant.len() as i64;
+                    }
+                    fmt_f(&mut buf, (prec - d.exp).max(0), &d);
+                }
+            }
+            _ => {
+                if self.neg {
+                    buf.pop();
+                }
+                buf.push('%');
+                buf.push(format);
+            }
+        }
+        buf
+    }
+}
+
+/// `m * 2^e` as an f64, for `m` < 2^53 and a result known to be in range.
+fn scale2(m: f64, e: i64) -> f64 {
+    let mut v = m;
+    let mut e = e;
+    while e > 0 {
+        let s = e.min(1000);
+        v *= 2f64.powi(s as i32);
+        e -= s;
+    }
+    while e < 0 {
+        let s = (-e).min(1000);
+        v /= 2f64.powi(s as i32);
+        e += s;
+    }
+    v
+}
+
+fn cmp_mag(a: &Number, b: &Number) -> Ordering {
+    let ta = a.mant.bits() as i64 + a.exp;
+    let tb = b.mant.bits() as i64 + b.exp;
+    if ta != tb {
+        return ta.cmp(&tb);
+    }
+    let e = a.exp.min(b.exp);
+    let x = &a.mant << ((a.exp - e) as u64);
+    let y = &b.mant << ((b.exp - e) as u64);
+    x.cmp(&y)
+}
+
+/// Exact signed sum of two finite numbers (`b` taken with sign `bneg`), rounded to `prec`.
+fn add_finite(a: &Number, bneg: bool, b: &Number, prec: u32) -> Number {
+    let e = a.exp.min(b.exp);
+    let x = &a.mant << ((a.exp - e) as u64);
+    let y = &b.mant << ((b.exp - e) as u64);
+    if a.neg == bneg {
+        Number::make(a.neg, x + y, e, false, prec)
+    } else {
+        match x.cmp(&y) {
+            Ordering::Greater => Number::make(a.neg, x - y, e, false, prec),
+            Ordering::Less => Number::make(bneg, y - x, e, false, prec),
+            Ordering::Equal => Number::zero_with(false, prec),
+        }
+    }
+}
+
+/// Go's `z.Mul(x, y)` with `z` of precision `prec`.
+fn go_mul(x: &Number, y: &Number, prec: u32) -> Result<Number, NumberError> {
+    let neg = x.neg != y.neg;
+    match (x.form, y.form) {
+        (Form::Finite, Form::Finite) => {
+            Ok(Number::make(neg, &x.mant * &y.mant, x.exp + y.exp, false, prec))
+        }
+        (Form::Zero, Form::Inf) | (Form::Inf, Form::Zero) => {
+            Err(NumberError::NotANumber("can't multiply zero by infinity"))
+        }
+        (Form::Inf, _) | (_, Form::Inf) => Ok(Number::inf_with(neg, prec)),
+        _ => Ok(Number::zero_with(neg, prec)),
+    }
+}
+
+/// Go's `z.Sub(x, y)` with `z` of precision `prec`, for finite or zero operands.
+fn go_sub(x: &Number, y: &Number, prec: u32) -> Number {
+    match (x.form, y.form) {
+        (Form::Finite, Form::Finite) => add_finite(x, !y.neg, y, prec),
+        (Form::Zero, Form::Zero) => Number::zero_with(x.neg && !y.neg, prec),
+        (_, Form::Zero) => x.set_prec_from(prec),
+        _ => y.set_prec_from(prec).neg(),
+    }
+}
+
+/// `5^n` as Go's `pow5` computes it into a Float of precision `prec`: exact up to `5^27`,
+/// then by binary powering with the factor at `prec + 64` bits and the product at `prec`.
+fn go_pow5(n: u64, prec: u32) -> (BigUint, i64) {
+    const M: u64 = 27;
+    if n <= M {
+        return (pow5(n), 0);
+    }
+    let (mut z, mut ze) = round_to(pow5(M), 0, false, prec);
+    let mut n = n - M;
+    let (mut f, mut fe) = (BigUint::from(5u32), 0i64);
+    while n > 0 {
+        if n & 1 != 0 {
+            let (m, e) = round_to(&z * &f, ze + fe, false, prec);
+            z = m;
+            ze = e;
+        }
+        let (m, e) = round_to(&f * &f, fe + fe, false, prec + 64);
+        f = m;
+        fe = e;
+        n >>= 1;
+    }
+    (z, ze)
+}
+
+/// Go's `math/big` multi-precision decimal: `0.mant * 10^exp`, no trailing zeros.
+struct Decimal {
+    mant: Vec<u8>,
+    exp: i64,
+}
+
+impl Decimal {
+    fn new(m: &BigUint, exp: i64) -> Decimal {
+        if m.is_zero() {
+            return Decimal { mant: Vec::new(), exp: 0 };
+        }
+        let (s, k) = if exp >= 0 {
+            ((m << (exp as u64)).to_string(), 0i64)
+        } else {
+            let k = -exp;
+            ((m * pow5(k as u64)).to_string(), k)
+        };
+        let mut mant = s.into_bytes();
+        let exp = mant.len() as i64 - k;
+        while mant.last() == Some(&b'0') {
+            mant.pop();
+        }
+        Decimal { mant, exp }
+    }
+
+    fn at(&self, i: i64) -> u8 {
+        if i >= 0 && (i as usize) < self.mant.len() {
+            self.mant[i as usize]
+        } else {
+            b'0'
+        }
+    }
+
+    fn round(&mut self, n: i64) {
+        if n < 0 || n >= self.mant.len() as i64 {
+            return;
+        }
+        if self.should_round_up(n as usize) {
+            self.round_up(n);
+        } else {
+            self.round_down(n);
+        }
+    }
+
+    fn should_round_up(&self, n: usize) -> bool {
+        if self.mant[n] == b'5' && n + 1 == self.mant.len() {
+            return n > 0 && (self.mant[n - 1] - b'0') & 1 != 0;
+        }
+        self.mant[n] >= b'5'
+    }
+
+    fn round_up(&mut self, n: i64) {
+        if n < 0 || n >= self.mant.len() as i64 {
+            return;
+        }
+        let mut n = n as usize;
+        while n > 0 && self.mant[n - 1] >= b'9' {
+            n -= 1;
+        }
+        if n == 0 {
+            self.mant.truncate(1);
+            self.mant[0] = b'1';
+            self.exp += 1;
+            return;
+        }
+        self.mant[n - 1] += 1;
+        self.mant.truncate(n);
+    }
+
+    fn round_down(&mut self, n: i64) {
+        if n < 0 || n >= self.mant.len() as i64 {
+            return;
+        }
+        self.mant.truncate(n as usize);
+        while self.mant.last() == Some(&b'0') {
+            self.mant.pop();
+        }
+        if self.mant.is_empty() {
+            self.exp = 0;
+        }
+    }
+}
+
+fn round_shortest(d: &mut Decimal, x: &Number) {
+    if d.mant.is_empty() {
+        return;
+    }
+    // x = mant * 2^exp with mant of exactly prec+1 bits (lsb = 1/2 ulp).
+    let bits = x.mant.bits() as i64;
+    let s = bits - (i64::from(x.prec) + 1);
+    let (mant, exp) = if s < 0 {
+        (&x.mant << ((-s) as u64), x.exp + s)
+    } else {
+        (&x.mant >> (s as u64), x.exp + s)
+    };
+    let lower = Decimal::new(&(&mant - 1u32), exp);
+    let upper = Decimal::new(&(&mant + 1u32), exp);
+    let inclusive = !mant.bit(1);
+    for i in 0..d.mant.len() {
+        let m = d.mant[i];
+        let l = lower.at(i as i64);
+        let u = upper.at(i as i64);
+        let okdown = l != m || inclusive && i + 1 == lower.mant.len();
+        let okup = m != u && (inclusive || m + 1 < u || i + 1 < upper.mant.len());
+        if okdown && okup {
+            d.round(i as i64 + 1);
+            return;
+        } else if okdown {
+            d.round_down(i as i64 + 1);
+            return;
+        } else if okup {
+            d.round_up(i as i64 + 1);
+            return;
+        }
+    }
+}
+
+fn fmt_e(buf: &mut String, format: char, prec: i64, d: &Decimal) {
+    buf.push(d.mant.first().map(|c| *c as char).unwrap_or('0'));
+    if prec > 0 {
+        buf.push('.');
+        let mut i = 1usize;
+        let m = d.mant.len().min(prec as usize + 1);
+        if i < m {
+            buf.push_str(std::str::from_utf8(&d.mant[i..m]).unwrap_or(""));
+            i = m;
+        }
+        while (i as i64) <= prec {
+            buf.push('0');
+            i += 1;
+        }
+    }
+    buf.push(format);
+    let mut exp = if d.mant.is_empty() { 0 } else { d.exp - 1 };
+    if exp < 0 {
+        buf.push('-');
+        exp = -exp;
+    } else {
+        buf.push('+');
+    }
+    if exp < 10 {
+        buf.push('0');
+    }
+    buf.push_str(&exp.to_string());
+}
+
+fn fmt_f(buf: &mut String, prec: i64, d: &Decimal) {
+    if d.exp > 0 {
+        let m = d.mant.len().min(d.exp as usize);
+        buf.push_str(std::str::from_utf8(&d.mant[..m]).unwrap_or(""));
+        for _ in m as i64..d.exp {
+            buf.push('0');
+        }
+    } else {
+        buf.push('0');
+    }
+    if prec > 0 {
+        buf.push('.');
+        for i in 0..prec {
+            buf.push(d.at(d.exp + i) as char);
+        }
+    }
+}
+
+impl PartialEq for Number {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp_num(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Number {}
+
+impl PartialOrd for Number {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Number {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.cmp_num(other)
+    }
+}
+
+impl Hash for Number {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self.form {
+            Form::Zero => 0u8.hash(state),
+            Form::Inf => (1u8, self.neg).hash(state),
+            Form::Finite => (2u8, self.neg, &self.mant, self.exp).hash(state),
+        }
     }
 }
 
 impl From<i64> for Number {
     fn from(i: i64) -> Self {
-        Number(BigDecimal::from(i))
+        if i == 0 {
+            return Number::zero_with(false, INT_PREC);
+        }
+        Number::make(i < 0, BigUint::from(i.unsigned_abs()), 0, false, INT_PREC)
     }
 }
 
 impl From<u64> for Number {
     fn from(i: u64) -> Self {
-        Number(BigDecimal::from(i))
+        if i == 0 {
+            return Number::zero_with(false, INT_PREC);
+        }
+        Number::make(false, BigUint::from(i), 0, false, INT_PREC)
     }
 }
 
 impl From<usize> for Number {
     fn from(i: usize) -> Self {
-        Number(BigDecimal::from(i as u64))
+        Number::from(i as u64)
     }
 }
 
 impl fmt::Display for Number {
-    /// Plain decimal notation without exponent, as Terraform prints numbers.
+    /// Terraform's rendering: `Text('f', -1)` (plain digits, shortest round-trip, `-0`, `+Inf`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.0.normalized();
-        if d.is_zero() {
-            return f.write_str("0");
-        }
-        let (digits, scale) = d.as_bigint_and_exponent();
-        let neg = digits < bigdecimal::num_bigint::BigInt::zero();
-        let mut s = digits.magnitude().to_string();
-        if scale <= 0 {
-            s.push_str(&"0".repeat((-scale) as usize));
-        } else {
-            let scale = scale as usize;
-            if s.len() <= scale {
-                s = format!("0.{}{}", "0".repeat(scale - s.len()), s);
-            } else {
-                s.insert(s.len() - scale, '.');
-            }
-        }
-        if neg {
-            f.write_str("-")?;
-        }
-        f.write_str(&s)
+        f.write_str(&self.text('f', -1))
     }
 }
 
 impl fmt::Debug for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+impl Default for Number {
+    fn default() -> Self {
+        Number::zero()
     }
 }
 
@@ -202,10 +977,32 @@ mod tests {
         Number::parse(s).expect("number")
     }
 
+    fn div(a: &str, b: &str) -> String {
+        n(a).div(&n(b)).expect("div").to_string()
+    }
+
     #[test]
-    fn decimal_arithmetic_is_exact() {
+    fn decimal_arithmetic_matches_terraform() {
         assert_eq!(n("0.1").add(&n("0.2")), n("0.3"));
+        assert_eq!(n("0.1").add(&n("0.2")).to_string(), "0.3");
         assert_eq!(n("9007199254740993").to_string(), "9007199254740993");
+        assert_eq!(
+            n("123456789012345678901234567890").mul(&n("3")).to_string(),
+            "370370367037037036703703703670"
+        );
+    }
+
+    #[test]
+    fn division_prints_like_terraform() {
+        let third = "3.".to_string() + &"3".repeat(153) + "2";
+        assert_eq!(div("10", "3"), third);
+        let two_thirds = "0.".to_string() + &"6".repeat(153) + "7";
+        assert_eq!(div("2", "3"), two_thirds);
+        assert_eq!(n("1").div(&n("3")).expect("div").mul(&n("3")).to_string(), "1");
+        // 64-bit integers (length() results) divide at 64 bits.
+        let a = Number::from(3i64);
+        let b = Number::from(7i64);
+        assert_eq!(a.div(&b).expect("div").to_string(), "0.42857142857142857144");
     }
 
     #[test]
@@ -213,10 +1010,48 @@ mod tests {
         assert_eq!(n("1e3").to_string(), "1000");
         assert_eq!(n("1.50").to_string(), "1.5");
         assert_eq!(n("-0.001").to_string(), "-0.001");
+        assert_eq!(n("1e-20").to_string(), "0.00000000000000000001");
+        assert_eq!(n("1e30").to_string(), "1000000000000000000000000000000");
+        assert_eq!(n("0").neg().to_string(), "-0");
+        assert_eq!(Number::from_f64(1.4142135623730951).expect("f").to_string(), "1.4142135623730951");
     }
 
     #[test]
-    fn division_by_zero_is_an_error() {
-        assert_eq!(n("1").div(&n("0")), Err(NumberError::DivisionByZero));
+    fn modulo_follows_cty() {
+        assert_eq!(n("-7").rem(&n("3")).expect("rem").to_string(), "-1");
+        assert_eq!(n("7.5").rem(&n("2")).expect("rem").to_string(), "1.5");
+        assert_eq!(n("7").rem(&n("-3")).expect("rem").to_string(), "1");
+        assert_eq!(n("5").rem(&n("0")).expect("rem").to_string(), "5");
+    }
+
+    #[test]
+    fn division_by_zero_is_infinite() {
+        assert_eq!(n("5").div(&n("0")).expect("div").to_string(), "+Inf");
+        assert!(n("0").div(&n("0")).is_err());
+    }
+
+    #[test]
+    fn equality_and_hash_are_numeric() {
+        use std::collections::hash_map::DefaultHasher;
+        let h = |x: &Number| {
+            let mut s = DefaultHasher::new();
+            x.hash(&mut s);
+            s.finish()
+        };
+        let a = Number::from(3i64);
+        let b = n("3");
+        assert_eq!(a, b);
+        assert_eq!(h(&a), h(&b));
+        assert_eq!(n("0"), n("0").neg());
+        assert_eq!(h(&n("0")), h(&n("0").neg()));
+    }
+
+    #[test]
+    fn floats_round_trip() {
+        for f in [0.1, 1e300, 5e-324, 2.2250738585072014e-308, 123.456, -7.0] {
+            assert_eq!(Number::from_f64(f).expect("f").to_f64(), f);
+        }
+        assert_eq!(n("0.1").to_f64(), 0.1);
+        assert_eq!(n("1e-400").to_f64(), 0.0);
     }
 }
