@@ -1,0 +1,83 @@
+//! Turning AWS SDK errors into [`ProviderError`]s: the call, AWS's own code and AWS's message.
+//!
+//! Every SDK call goes through [`call`], so no SDK error type, debug dump or panic ever reaches
+//! the engine. Errors with no service answer (a refused connection, a timeout, missing
+//! credentials) keep their cause chain in the message and have no code.
+
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use hangar_provider::ProviderError;
+
+/// One failed SDK call, kept long enough to ask whether it means "not found".
+#[derive(Debug)]
+pub struct CallError {
+    /// The error as the engine will see it.
+    pub error: ProviderError,
+    /// The HTTP status of the answer, when the service answered.
+    pub status: Option<u16>,
+}
+
+impl CallError {
+    /// Whether AWS said the object does not exist: one of `codes`, or a bare HTTP 404.
+    pub fn is_not_found(&self, codes: &[&str]) -> bool {
+        match self.error.code.as_deref() {
+            Some(c) => codes.contains(&c) || (c == "NotFound" && self.status == Some(404)),
+            None => self.status == Some(404),
+        }
+    }
+
+    /// Whether AWS answered with `code`.
+    pub fn is(&self, code: &str) -> bool {
+        self.error.code.as_deref() == Some(code)
+    }
+}
+
+impl From<CallError> for ProviderError {
+    fn from(e: CallError) -> Self {
+        e.error
+    }
+}
+
+/// Converts the SDK's error of `call` into a [`CallError`].
+pub fn sdk<E>(call: &str, err: SdkError<E, HttpResponse>) -> CallError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    let code = err.code().map(str::to_string);
+    let message = match (err.message(), &code) {
+        (Some(m), _) if !m.is_empty() => m.to_string(),
+        (_, Some(c)) => match status {
+            Some(s) => format!("{c} (HTTP {s})"),
+            None => c.clone(),
+        },
+        (_, None) => match &err {
+            SdkError::ServiceError(_) => match status {
+                Some(s) => format!("the service answered HTTP {s}"),
+                None => DisplayErrorContext(&err).to_string(),
+            },
+            _ => DisplayErrorContext(&err).to_string(),
+        },
+    };
+    CallError {
+        error: ProviderError {
+            call: call.to_string(),
+            code,
+            message,
+        },
+        status,
+    }
+}
+
+/// Maps an SDK result of `call` to a [`CallError`] result.
+pub fn call<T, E>(call_name: &str, r: Result<T, SdkError<E, HttpResponse>>) -> Result<T, CallError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    r.map_err(|e| sdk(call_name, e))
+}
+
+/// An error the provider itself raises (no cloud code).
+pub fn refuse(call: &str, message: impl Into<String>) -> ProviderError {
+    ProviderError::new(call, message)
+}

@@ -1,0 +1,91 @@
+//! Cloud errors arrive as call + AWS code + AWS message; configuration mistakes as diagnostics.
+
+use hangar_core::Value;
+use hangar_provider::{ApplyRequest, ConfigureRequest, Provider};
+use hangar_provider_aws::AwsProvider;
+
+use crate::driver::{obj, provider_block, shape, Driver};
+use crate::moto;
+
+#[tokio::test]
+async fn cloud_errors_carry_call_code_and_message() {
+    let _g = moto::exclusive();
+    let d = Driver::new().await;
+    let config = d.config("aws_s3_bucket", obj([("bucket", "Not_A_Valid_Name".into())]));
+    let (_, plan) = d.plan("aws_s3_bucket", &config, None);
+    let err = d
+        .provider
+        .create(ApplyRequest {
+            type_name: "aws_s3_bucket".into(),
+            prior: None,
+            planned: Some(plan.planned),
+            context: Default::default(),
+        })
+        .await
+        .expect_err("invalid name");
+    assert_eq!(err.call, "CreateBucket");
+    assert_eq!(err.code.as_deref(), Some("InvalidBucketName"), "{err:?}");
+    assert!(!err.message.is_empty() && !err.message.contains("SdkError"), "{err:?}");
+
+    let err = d.import("aws_eks_cluster", "ghost").await.expect_err("missing");
+    assert_eq!(err.code.as_deref(), Some("ResourceNotFoundException"));
+    let err = d.import("aws_s3_bucket", "ghost").await.expect_err("missing");
+    assert_eq!(err.code.as_deref(), Some("NoSuchBucket"));
+}
+
+#[tokio::test]
+async fn unreachable_endpoints_fail_without_a_code() {
+    crate::driver::isolate();
+    let p = AwsProvider;
+    let schema = p.schema();
+    // a port nothing listens on (bound then released)
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let url = format!("http://127.0.0.1:{port}");
+    let mut block = provider_block(&[("max_retries", Value::int(1))]);
+    if let Value::Object(m) = &mut block {
+        m.insert(
+            "endpoints".into(),
+            obj([("s3", url.clone().into()), ("eks", url.clone().into()), ("sts", url.into())]),
+        );
+    }
+    let c = p
+        .configure(ConfigureRequest {
+            config: shape(&schema.provider, &block),
+        })
+        .await
+        .ok()
+        .expect("configure");
+    let err = c
+        .import(hangar_provider::ImportRequest {
+            type_name: "aws_eks_cluster".into(),
+            id: "x".into(),
+        })
+        .await
+        .expect_err("unreachable");
+    assert_eq!(err.call, "DescribeCluster");
+    assert_eq!(err.code, None);
+    assert!(err.message.to_lowercase().contains("connect") || err.message.contains("dispatch"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn bad_provider_blocks_are_diagnostics() {
+    crate::driver::isolate();
+    let p = AwsProvider;
+    let schema = p.schema();
+    let block = obj([
+        ("region", "eu-central-1".into()),
+        ("access_key", "only-half".into()),
+        ("endpoints", obj([("s3", "not-a-url".into())])),
+    ]);
+    let d = p
+        .configure(ConfigureRequest {
+            config: shape(&schema.provider, &block),
+        })
+        .await
+        .err()
+        .expect("invalid");
+    assert_eq!(d.0.len(), 2, "{d:?}");
+}

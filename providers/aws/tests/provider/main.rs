@@ -1,0 +1,12 @@
+//! The AWS provider through the `Provider` trait, against moto: one conformance lifecycle
+//! (create, no-op re-plan, update in place, replace, import, out-of-band delete, destroy) run
+//! for every resource type, plus data sources and error reporting.
+
+#[path = "../moto/mod.rs"]
+mod moto;
+
+mod data;
+mod driver;
+mod eks;
+mod errors;
+mod s3;
