@@ -68,6 +68,8 @@ pub struct Applier<'a> {
     pub interrupted: &'a AtomicBool,
     /// At most this many provider operations at once.
     pub parallelism: usize,
+    /// The workspace's residency policy, when it has one.
+    pub policy: Option<&'a crate::residency::Policy>,
 }
 
 struct Run<'a> {
@@ -102,6 +104,7 @@ impl<'a> Applier<'a> {
                 path_module: ".".into(),
                 path_cwd: self.cfg.dir.display().to_string(),
                 workspace: self.plan.workspace.clone(),
+                workspace_value: self.policy.map(crate::residency::Policy::value),
                 ..Default::default()
             }),
             providers: Mutex::new(HashMap::new()),
@@ -487,7 +490,23 @@ impl Run<'_> {
         planned: &Value,
     ) -> Option<Value> {
         let marked = hangar_core::json::mark_paths(obj.attrs, &sensitive_paths(planned));
-        self.record(c, &marked, obj.region).await?;
+        self.record(c, &marked, obj.region.clone()).await?;
+        let cloud =
+            crate::residency::catalogue::Cloud::of_provider(&parse_provider_addr(&c.provider).0);
+        if let (Some(policy), Some(region), Some(cloud)) = (self.a.policy, &obj.region, cloud) {
+            if let Err(why) = policy.admits(cloud, region) {
+                self.error(Diagnostic::error(
+                    format!("Residency violation: {} is in region {region}", c.addr),
+                    format!(
+                        "The cloud reports {} in region \"{region}\". {}",
+                        c.addr,
+                        policy.explain(cloud, region, &why)
+                    ),
+                ));
+                self.a.stop.store(true, Ordering::SeqCst);
+                return None;
+            }
+        }
         Some(marked)
     }
 

@@ -20,6 +20,7 @@ pub mod planner;
 pub mod registry;
 pub mod render;
 pub mod report;
+pub mod residency;
 pub mod scope;
 pub mod ui;
 pub mod vars;

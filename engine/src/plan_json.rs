@@ -118,7 +118,10 @@ pub fn plan_to_json(plan: &Plan) -> Json {
             r.insert("schema_version".into(), json!(0));
             r.insert("values".into(), to_json(a));
             let mirror = c.after.as_ref().map(|e| e.sensitive_mirror.clone());
-            r.insert("sensitive_values".into(), mirror.unwrap_or_else(|| sensitive_mirror(a)));
+            r.insert(
+                "sensitive_values".into(),
+                mirror.unwrap_or_else(|| sensitive_mirror(a)),
+            );
             planned_resources.push(Json::Object(r));
         }
         let mut rc = Map::new();

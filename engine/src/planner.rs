@@ -40,6 +40,8 @@ pub struct PlanOptions {
     pub parallelism: usize,
     /// Workspace name (`terraform.workspace`).
     pub workspace: String,
+    /// The workspace's residency policy, when it has one.
+    pub policy: Option<crate::residency::Policy>,
 }
 
 /// The value of a state record, with its sensitive marks, typed by the resource schema.
@@ -75,24 +77,24 @@ pub async fn configure_provider(
         .schema(&p.name)
         .map(|s| s.provider.clone())
         .unwrap_or_default();
-    let config =
-        match cfg.providers.get(&(p.name.clone(), p.alias.clone())) {
-            Some(block) => {
-                let names = InstanceNames::default();
-                let scope = EvalScope {
-                    cfg,
-                    values,
-                    names: &names,
-                };
-                eval_body(
-                    &block.body,
-                    &schema,
-                    &scope,
-                    &cfg.dir,
-                    Some(block.decl.clone()),
-                )?
-            }
-            None if p.alias.is_some() => return Err(Diagnostic::error(
+    let config = match cfg.providers.get(&(p.name.clone(), p.alias.clone())) {
+        Some(block) => {
+            let names = InstanceNames::default();
+            let scope = EvalScope {
+                cfg,
+                values,
+                names: &names,
+            };
+            eval_body(
+                &block.body,
+                &schema,
+                &scope,
+                &cfg.dir,
+                Some(block.decl.clone()),
+            )?
+        }
+        None if p.alias.is_some() => {
+            return Err(Diagnostic::error(
                 "Provider configuration not present",
                 format!(
                     "There is no provider block for {p}: add provider \"{}\" {{ alias = \"{}\" }}.",
@@ -100,15 +102,16 @@ pub async fn configure_provider(
                     p.alias.clone().unwrap_or_default()
                 ),
             )
-            .into()),
-            None => Value::Object(
-                schema
-                    .attributes
-                    .keys()
-                    .map(|k| (k.clone(), Value::NULL))
-                    .collect(),
-            ),
-        };
+            .into())
+        }
+        None => Value::Object(
+            schema
+                .attributes
+                .keys()
+                .map(|k| (k.clone(), Value::NULL))
+                .collect(),
+        ),
+    };
     provider
         .configure(ConfigureRequest { config })
         .await
@@ -137,6 +140,7 @@ pub async fn make_plan(
             path_module: ".".into(),
             path_cwd: cfg.dir.display().to_string(),
             workspace: opts.workspace.clone(),
+            workspace_value: opts.policy.as_ref().map(crate::residency::Policy::value),
             ..Default::default()
         },
         providers: HashMap::new(),
@@ -292,6 +296,21 @@ impl Planner<'_> {
             };
             match r {
                 Ok(Some(obj)) => {
+                    if let (Some(policy), Some(region), Some(cloud)) = (
+                        &self.opts.policy,
+                        &obj.region,
+                        crate::residency::catalogue::Cloud::of_provider(&p.name),
+                    ) {
+                        if let Err(why) = policy.admits(cloud, region) {
+                            diags.push(Diagnostic::error(
+                                format!("Residency violation: {key} is in region {region}"),
+                                format!(
+                                    "{key} was read back from the cloud in region \"{region}\". {}",
+                                    policy.explain(cloud, region, &why)
+                                ),
+                            ));
+                        }
+                    }
                     let marked = remark_like(obj.attrs, &prior);
                     self.refreshed.insert(key, Some(marked));
                 }

@@ -28,6 +28,8 @@ pub struct Values {
     pub path_cwd: String,
     /// `terraform.workspace`.
     pub workspace: String,
+    /// `workspace.*`: the selected workspace block's settings, when there is one.
+    pub workspace_value: Option<Value>,
 }
 
 /// Per-instance names: `count.index`, `each.*`, `self`.
@@ -119,6 +121,21 @@ impl Scope for EvalScope<'_> {
                 )),
             },
             ["terraform", "workspace", ..] => Ok((Value::string(v.workspace.clone()), 2)),
+            ["workspace", ..] => match &v.workspace_value {
+                Some(w) => Ok((w.clone(), 1)),
+                None => Ok((
+                    Value::Object(
+                        [
+                            ("name".to_string(), Value::string(v.workspace.clone())),
+                            ("geography".to_string(), Value::Null(hangar_core::Type::String)),
+                            ("region".to_string(), Value::Null(hangar_core::Type::String)),
+                            ("allowed_regions".to_string(), Value::List(Vec::new())),
+                        ]
+                        .into(),
+                    ),
+                    1,
+                )),
+            },
             ["data", ty, name, ..] => {
                 let addr = ResourceAddr { mode: ResourceMode::Data, ..ResourceAddr::managed(ty, name) };
                 self.resource(addr, 3, "data resource")

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use hangar_core::convert::convert;
 use hangar_core::{Diagnostic, Diagnostics, Type, Value};
-use hangar_lang::{Scope, ScopeError, SourceFile};
+use hangar_lang::{EmptyScope, Scope, ScopeError, SourceFile};
 use hcl_edit::structure::Structure;
 use hcl_edit::Span;
 
@@ -34,6 +34,7 @@ pub enum VarArg {
 enum Raw {
     Expr(Expr),
     Text(String, String),
+    Value(Value),
 }
 
 /// The declared type of a variable (`any` when not given).
@@ -49,9 +50,15 @@ pub fn resolve(
     cfg: &Config,
     args: &[VarArg],
     env: &BTreeMap<String, String>,
+    workspace_vars: &BTreeMap<String, Value>,
 ) -> Result<BTreeMap<String, Value>, Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
+    for (k, v) in workspace_vars {
+        if cfg.variables.contains_key(k) {
+            raw.insert(k.clone(), Raw::Value(v.clone()));
+        }
+    }
     for prefix in ["TF_VAR_", "HANGAR_VAR_"] {
         for (k, v) in env {
             if let Some(name) = k.strip_prefix(prefix) {
@@ -193,21 +200,6 @@ fn read_var_file(
     }
 }
 
-/// A scope with no names at all: variables files may only hold constant expressions.
-struct EmptyScope;
-
-impl Scope for EmptyScope {
-    fn resolve(&self, chain: &[&str]) -> Result<(Value, usize), ScopeError> {
-        Err(ScopeError::new(
-            "Variables not allowed",
-            format!(
-                "Variables may not be used here (found a reference to \"{}\").",
-                chain.join(".")
-            ),
-        ))
-    }
-}
-
 /// A scope holding just one variable, for its `validation` rules.
 struct OneVarScope<'a> {
     name: &'a str,
@@ -230,6 +222,7 @@ fn resolve_one(cfg: &Config, v: &Variable, raw: Option<Raw>) -> Result<Value, Di
     let ty = declared_type(v).map_err(Diagnostics::from)?;
     let (value, from) = match raw {
         Some(Raw::Expr(e)) => (eval_expr(&e, &EmptyScope, &cfg.dir)?, Some(e.range())),
+        Some(Raw::Value(v)) => (v, None),
         Some(Raw::Text(text, source)) => {
             if ty.is_primitive() || ty == Type::Dynamic {
                 (Value::String(text), None)

@@ -291,12 +291,18 @@ fn console_values(
     doc: &StateDoc,
     flags: &RunFlags,
 ) -> Result<Values, CliError> {
-    let vars = crate::vars::resolve(cfg, &flags.var_args(), &env_vars())?;
+    let policy = crate::residency::Policy::select(cfg, &env.workspace)?;
+    let ws_vars = policy
+        .as_ref()
+        .map(|x| x.variables.clone())
+        .unwrap_or_default();
+    let vars = crate::vars::resolve(cfg, &flags.var_args(), &env_vars(), &ws_vars)?;
     let mut values = Values {
         vars: vars.into_iter().collect(),
         path_module: ".".into(),
         path_cwd: env.dir.display().to_string(),
         workspace: env.workspace.clone(),
+        workspace_value: policy.as_ref().map(crate::residency::Policy::value),
         ..Default::default()
     };
     let mut grouped: BTreeMap<ResourceAddr, Vec<(InstanceKey, Value)>> = BTreeMap::new();

@@ -6,6 +6,7 @@
 //! diagnostics on standard error and a non-zero exit code; nothing here panics on user input.
 
 mod inspect;
+mod residency_cmd;
 mod run;
 mod tools;
 
@@ -181,6 +182,27 @@ pub enum Command {
     },
     /// Print Hangar's version.
     Version,
+    /// List or show workspaces and their geography binding.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Show where every recorded resource lives and whether that is inside the workspace's geography (exit 1 on any violation).
+    Residency {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `hangar workspace ...`.
+#[derive(Subcommand, Debug)]
+pub enum WorkspaceCommand {
+    /// List declared workspaces; `*` marks the selected one.
+    List,
+    /// Show one workspace's geography, regions and binding.
+    Show {
+        /// Workspace name.
+        name: String,
+    },
 }
 
 /// `hangar state ...`.
@@ -269,7 +291,14 @@ impl Env {
     }
 
     /// The workspace's state backend.
-    pub fn backend(&self) -> Result<LocalBackend, CliError> {
+    pub fn backend(&mut self) -> Result<LocalBackend, CliError> {
+        if self.workspace == "default" {
+            if let Ok(cfg) = config::load_dir(&self.dir) {
+                if let Ok(ws) = crate::residency::selected_workspace(&cfg, "default") {
+                    self.workspace = ws;
+                }
+            }
+        }
         let p = self.state_path();
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
@@ -462,6 +491,9 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
         Command::Graph => tools::graph(env),
         Command::Console { flags } => inspect::console(env, &flags),
         Command::ForceUnlock { id } => tools::force_unlock(env, &id),
+        Command::Workspace(WorkspaceCommand::List) => residency_cmd::list(env),
+        Command::Workspace(WorkspaceCommand::Show { name }) => residency_cmd::show(env, &name),
+        Command::Residency { json } => residency_cmd::residency(env, json),
         Command::Version => {
             println!("Hangar v{}", env!("CARGO_PKG_VERSION"));
             Ok(0)

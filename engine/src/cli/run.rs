@@ -16,12 +16,18 @@ use hangar_state::{Backend, StateDoc};
 
 use super::{env_vars, CliError, Env, RunFlags};
 use crate::applier::Applier;
+use std::collections::BTreeMap;
+
 use crate::config::Config;
 use crate::graph::{Graph, OrderedGraph};
 use crate::plan::Plan;
 use crate::planner::{make_plan, PlanOptions};
 use crate::registry::Registry;
 use crate::render::{render_plan, Style};
+use crate::residency::binding::{self, Binding};
+use crate::residency::check::check_config;
+use crate::residency::{self, Policy};
+use crate::scope::Values;
 use crate::ui::{QuietUi, StdoutUi, Ui};
 use crate::writer::StateWriter;
 
@@ -36,16 +42,43 @@ struct Prepared {
     cfg: Config,
     graph: OrderedGraph,
     registry: Registry,
+    policy: Option<Policy>,
 }
 
+/// Loads configuration, selects the workspace and its residency policy, builds the graph.
 fn prepare(env: &mut Env) -> Result<Prepared, CliError> {
     let cfg = env.load()?;
+    env.workspace = residency::selected_workspace(&cfg, &env.workspace)?;
+    let policy = Policy::select(&cfg, &env.workspace)?;
     let graph = Graph::build(&cfg).check()?;
     Ok(Prepared {
         cfg,
         graph,
         registry: Registry::builtin(),
+        policy,
     })
+}
+
+/// Refuses, before any cloud call, a configuration or binding change that breaks residency;
+/// returns the binding to record.
+fn check_residency(
+    p: &Prepared,
+    prior: &StateDoc,
+    vars: &BTreeMap<String, hangar_core::Value>,
+) -> Result<Option<Binding>, CliError> {
+    let Some(policy) = &p.policy else {
+        return Ok(None);
+    };
+    let b = binding::check(policy, prior)?;
+    let mut values = Values {
+        vars: vars.clone().into_iter().collect(),
+        path_module: ".".into(),
+        workspace: policy.workspace.clone(),
+        workspace_value: Some(policy.value()),
+        ..Default::default()
+    };
+    check_config(&p.cfg, &p.graph, &mut values, policy)?;
+    Ok(Some(b))
 }
 
 fn make(
@@ -56,12 +89,19 @@ fn make(
     destroy: bool,
     ui: &dyn Ui,
 ) -> Result<Plan, CliError> {
-    let vars = crate::vars::resolve(&p.cfg, &flags.var_args(), &env_vars())?;
+    let ws_vars = p
+        .policy
+        .as_ref()
+        .map(|x| x.variables.clone())
+        .unwrap_or_default();
+    let vars = crate::vars::resolve(&p.cfg, &flags.var_args(), &env_vars(), &ws_vars)?;
+    check_residency(p, prior, &vars)?;
     let opts = PlanOptions {
         destroy,
         refresh: flags.refresh,
         parallelism: flags.parallelism,
         workspace: env.workspace.clone(),
+        policy: p.policy.clone(),
     };
     let rt = runtime()?;
     Ok(rt.block_on(make_plan(
@@ -168,13 +208,17 @@ pub fn apply(
             plan
         }
     };
-    let base = match stored {
+    let mut base = match stored {
         Some(doc) => doc,
         None => StateDoc {
             lineage: plan.lineage.clone(),
             ..StateDoc::default()
         },
     };
+    if let Some(policy) = &p.policy {
+        let b = binding::check(policy, &base)?;
+        base.binding = serde_json::to_value(&b).ok();
+    }
     run_apply(env, &p, &plan, &backend, base, flags.parallelism)
 }
 
@@ -231,6 +275,7 @@ fn run_apply(
             stop: &stop,
             interrupted: &interrupted,
             parallelism,
+            policy: p.policy.as_ref(),
         };
         applier.run().await
     });

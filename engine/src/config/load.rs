@@ -5,6 +5,7 @@
 //! so one run reports every problem. Only literal meta-arguments are interpreted here
 //! (`sensitive`, `alias`, `provider`, `lifecycle` flags); everything else stays an expression.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -225,12 +226,118 @@ impl Loader<'_> {
                     self.output(&l[0], b, decl);
                 }
             }
+            "workspace" => {
+                if let Some(l) = self.labels(b, 1, "the workspace name") {
+                    self.workspace(&l[0], b, decl);
+                }
+            }
+            "geography" => {
+                if let Some(l) = self.labels(b, 1, "the geography name") {
+                    self.geography(&l[0], b, decl);
+                }
+            }
             other => self.err(
                 "Unsupported block type",
                 format!("Blocks of type \"{other}\" are not expected here."),
                 b.ident.span(),
             ),
         }
+    }
+
+    fn workspace(&mut self, name: &str, b: &Block, decl: SourceRange) {
+        let mut w = WorkspaceBlock {
+            name: name.to_string(),
+            geography: None,
+            region: None,
+            allowed_regions: None,
+            variables: None,
+            decl,
+        };
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "geography" => w.geography = Some(self.expr(&a.value)),
+                    "region" => w.region = Some(self.expr(&a.value)),
+                    "allowed_regions" => w.allowed_regions = Some(self.expr(&a.value)),
+                    "variables" => w.variables = Some(self.expr(&a.value)),
+                    other => self.err(
+                        "Unsupported argument",
+                        format!("An argument named \"{other}\" is not expected here."),
+                        a.key.span(),
+                    ),
+                },
+                Structure::Block(inner) if inner.ident.as_str() == "backend" => {}
+                Structure::Block(inner) => self.err(
+                    "Unsupported block type",
+                    format!(
+                        "Blocks of type \"{}\" are not expected here.",
+                        inner.ident.as_str()
+                    ),
+                    inner.ident.span(),
+                ),
+            }
+        }
+        for (field, value) in [("geography", &w.geography), ("region", &w.region)] {
+            if value.is_none() {
+                self.err(
+                    "Missing required argument",
+                    format!("The argument \"{field}\" is required in a workspace block, but no definition was found."),
+                    b.ident.span(),
+                );
+            }
+        }
+        if self.cfg.workspaces.contains_key(name) {
+            self.err(
+                "Duplicate workspace",
+                format!("A workspace named \"{name}\" was already declared."),
+                b.ident.span(),
+            );
+            return;
+        }
+        self.cfg.workspaces.insert(name.to_string(), w);
+    }
+
+    fn geography(&mut self, name: &str, b: &Block, decl: SourceRange) {
+        let mut regions = BTreeMap::new();
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) if matches!(a.key.as_str(), "aws" | "gcp" | "azure") => {
+                    regions.insert(a.key.as_str().to_string(), self.expr(&a.value));
+                }
+                Structure::Attribute(a) => self.err(
+                    "Unsupported argument",
+                    format!(
+                        "A geography lists regions per cloud: aws, gcp or azure (found \"{}\").",
+                        a.key.as_str()
+                    ),
+                    a.key.span(),
+                ),
+                Structure::Block(inner) => self.err(
+                    "Unsupported block type",
+                    format!(
+                        "Blocks of type \"{}\" are not expected here.",
+                        inner.ident.as_str()
+                    ),
+                    inner.ident.span(),
+                ),
+            }
+        }
+        if self.cfg.geographies.contains_key(name) {
+            self.err(
+                "Duplicate geography",
+                format!("A geography named \"{name}\" was already declared."),
+                b.ident.span(),
+            );
+            return;
+        }
+        self.cfg.geographies.insert(
+            name.to_string(),
+            GeographyBlock {
+                name: name.to_string(),
+                regions,
+                decl,
+            },
+        );
     }
 
     fn bool_attr(&mut self, a: &Attribute) -> bool {

@@ -63,6 +63,38 @@ pub struct Config {
     pub outputs: BTreeMap<String, Output>,
     /// A hash of every file's text: a saved plan applies only to the configuration it was made from.
     pub fingerprint: String,
+    /// `workspace` blocks by name.
+    pub workspaces: BTreeMap<String, WorkspaceBlock>,
+    /// `geography` blocks by name.
+    pub geographies: BTreeMap<String, GeographyBlock>,
+}
+
+/// A `workspace` block: the geography and regions a workspace is bound to.
+#[derive(Debug, Clone)]
+pub struct WorkspaceBlock {
+    /// Workspace name.
+    pub name: String,
+    /// `geography`: a built-in or custom geography name.
+    pub geography: Option<Expr>,
+    /// `region`: the primary region.
+    pub region: Option<Expr>,
+    /// `allowed_regions`: more regions inside the geography.
+    pub allowed_regions: Option<Expr>,
+    /// `variables`: per-workspace input variable values.
+    pub variables: Option<Expr>,
+    /// The block's header.
+    pub decl: SourceRange,
+}
+
+/// A `geography` block: a custom geography as explicit region lists per cloud.
+#[derive(Debug, Clone)]
+pub struct GeographyBlock {
+    /// Geography name.
+    pub name: String,
+    /// `aws = [...]`, `gcp = [...]`, `azure = [...]`.
+    pub regions: BTreeMap<String, Expr>,
+    /// The block's header.
+    pub decl: SourceRange,
 }
 
 /// A `variable` block.

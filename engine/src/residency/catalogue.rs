@@ -1,0 +1,258 @@
+//! Where every cloud region is: AWS, GCP and Azure regions mapped to their country, and named
+//! geographies as sets of countries.
+//!
+//! A region belongs to a geography when its country is one of the geography's countries.
+//! Custom geographies (`geography "de-only" { aws = [...] }`) list regions explicitly instead;
+//! see [`super::Geography`]. Multi-region locations (GCS `EU`, `US`) belong to the geography
+//! whose whole area they span. Unlisted regions belong to no geography, so they are refused.
+
+/// Cloud of a region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cloud {
+    /// Amazon Web Services.
+    Aws,
+    /// Google Cloud.
+    Gcp,
+    /// Microsoft Azure.
+    Azure,
+}
+
+impl Cloud {
+    /// The cloud a provider (by local name) talks to, if any.
+    pub fn of_provider(name: &str) -> Option<Cloud> {
+        match name {
+            "aws" => Some(Cloud::Aws),
+            "google" | "google-beta" | "gcp" => Some(Cloud::Gcp),
+            "azurerm" | "azure" => Some(Cloud::Azure),
+            _ => None,
+        }
+    }
+
+    /// Lower-case name, as geography blocks spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cloud::Aws => "aws",
+            Cloud::Gcp => "gcp",
+            Cloud::Azure => "azure",
+        }
+    }
+}
+
+const AWS: &[(&str, &str)] = &[
+    ("us-east-1", "US"),
+    ("us-east-2", "US"),
+    ("us-west-1", "US"),
+    ("us-west-2", "US"),
+    ("us-gov-east-1", "US"),
+    ("us-gov-west-1", "US"),
+    ("ca-central-1", "CA"),
+    ("ca-west-1", "CA"),
+    ("mx-central-1", "MX"),
+    ("sa-east-1", "BR"),
+    ("eu-central-1", "DE"),
+    ("eu-central-2", "CH"),
+    ("eu-west-1", "IE"),
+    ("eu-west-2", "GB"),
+    ("eu-west-3", "FR"),
+    ("eu-south-1", "IT"),
+    ("eu-south-2", "ES"),
+    ("eu-north-1", "SE"),
+    ("il-central-1", "IL"),
+    ("me-south-1", "BH"),
+    ("me-central-1", "AE"),
+    ("af-south-1", "ZA"),
+    ("ap-south-1", "IN"),
+    ("ap-south-2", "IN"),
+    ("ap-northeast-1", "JP"),
+    ("ap-northeast-2", "KR"),
+    ("ap-northeast-3", "JP"),
+    ("ap-southeast-1", "SG"),
+    ("ap-southeast-2", "AU"),
+    ("ap-southeast-3", "ID"),
+    ("ap-southeast-4", "AU"),
+    ("ap-southeast-5", "MY"),
+    ("ap-southeast-7", "TH"),
+    ("ap-east-1", "HK"),
+    ("ap-east-2", "TW"),
+    ("cn-north-1", "CN"),
+    ("cn-northwest-1", "CN"),
+];
+
+const GCP: &[(&str, &str)] = &[
+    ("us-central1", "US"),
+    ("us-east1", "US"),
+    ("us-east4", "US"),
+    ("us-east5", "US"),
+    ("us-south1", "US"),
+    ("us-west1", "US"),
+    ("us-west2", "US"),
+    ("us-west3", "US"),
+    ("us-west4", "US"),
+    ("northamerica-northeast1", "CA"),
+    ("northamerica-northeast2", "CA"),
+    ("northamerica-south1", "MX"),
+    ("southamerica-east1", "BR"),
+    ("southamerica-west1", "CL"),
+    ("europe-central2", "PL"),
+    ("europe-north1", "FI"),
+    ("europe-north2", "SE"),
+    ("europe-southwest1", "ES"),
+    ("europe-west1", "BE"),
+    ("europe-west2", "GB"),
+    ("europe-west3", "DE"),
+    ("europe-west4", "NL"),
+    ("europe-west6", "CH"),
+    ("europe-west8", "IT"),
+    ("europe-west9", "FR"),
+    ("europe-west10", "DE"),
+    ("europe-west12", "IT"),
+    ("asia-east1", "TW"),
+    ("asia-east2", "HK"),
+    ("asia-northeast1", "JP"),
+    ("asia-northeast2", "JP"),
+    ("asia-northeast3", "KR"),
+    ("asia-south1", "IN"),
+    ("asia-south2", "IN"),
+    ("asia-southeast1", "SG"),
+    ("asia-southeast2", "ID"),
+    ("australia-southeast1", "AU"),
+    ("australia-southeast2", "AU"),
+    ("me-central1", "QA"),
+    ("me-central2", "SA"),
+    ("me-west1", "IL"),
+    ("africa-south1", "ZA"),
+];
+
+const AZURE: &[(&str, &str)] = &[
+    ("eastus", "US"),
+    ("eastus2", "US"),
+    ("centralus", "US"),
+    ("northcentralus", "US"),
+    ("southcentralus", "US"),
+    ("westcentralus", "US"),
+    ("westus", "US"),
+    ("westus2", "US"),
+    ("westus3", "US"),
+    ("canadacentral", "CA"),
+    ("canadaeast", "CA"),
+    ("mexicocentral", "MX"),
+    ("brazilsouth", "BR"),
+    ("northeurope", "IE"),
+    ("westeurope", "NL"),
+    ("francecentral", "FR"),
+    ("francesouth", "FR"),
+    ("germanywestcentral", "DE"),
+    ("germanynorth", "DE"),
+    ("swedencentral", "SE"),
+    ("norwayeast", "NO"),
+    ("norwaywest", "NO"),
+    ("switzerlandnorth", "CH"),
+    ("switzerlandwest", "CH"),
+    ("uksouth", "GB"),
+    ("ukwest", "GB"),
+    ("italynorth", "IT"),
+    ("polandcentral", "PL"),
+    ("spaincentral", "ES"),
+    ("japaneast", "JP"),
+    ("japanwest", "JP"),
+    ("koreacentral", "KR"),
+    ("koreasouth", "KR"),
+    ("southeastasia", "SG"),
+    ("eastasia", "HK"),
+    ("centralindia", "IN"),
+    ("southindia", "IN"),
+    ("westindia", "IN"),
+    ("australiaeast", "AU"),
+    ("australiasoutheast", "AU"),
+    ("australiacentral", "AU"),
+    ("uaenorth", "AE"),
+    ("southafricanorth", "ZA"),
+    ("qatarcentral", "QA"),
+    ("israelcentral", "IL"),
+];
+
+const EU: &[&str] = &[
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+];
+
+/// The countries of a built-in geography, `None` if there is no such built-in.
+pub fn builtin_countries(geo: &str) -> Option<Vec<&'static str>> {
+    let one = |c: &'static str| Some(vec![c]);
+    match geo {
+        "eu" => Some(EU.to_vec()),
+        "eea" => Some(EU.iter().copied().chain(["NO", "IS", "LI"]).collect()),
+        "us" => one("US"),
+        "uk" => one("GB"),
+        "ca" => one("CA"),
+        "ch" => one("CH"),
+        "in" => one("IN"),
+        "jp" => one("JP"),
+        "au" => one("AU"),
+        "br" => one("BR"),
+        "sg" => one("SG"),
+        "kr" => one("KR"),
+        "za" => one("ZA"),
+        "ae" => one("AE"),
+        "mx" => one("MX"),
+        "il" => one("IL"),
+        "de" => one("DE"),
+        "fr" => one("FR"),
+        _ => None,
+    }
+}
+
+/// Names of the built-in geographies, for error messages.
+pub const BUILTIN_GEOGRAPHIES: &[&str] = &[
+    "eu", "eea", "us", "uk", "ca", "ch", "in", "jp", "au", "br", "sg", "kr", "za", "ae", "mx",
+    "il", "de", "fr",
+];
+
+/// The country of a region of `cloud`, `None` when the region is unknown.
+pub fn country(cloud: Cloud, region: &str) -> Option<&'static str> {
+    let table = match cloud {
+        Cloud::Aws => AWS,
+        Cloud::Gcp => GCP,
+        Cloud::Azure => AZURE,
+    };
+    let r = region.to_ascii_lowercase();
+    table.iter().find(|(name, _)| *name == r).map(|(_, c)| *c)
+}
+
+/// Whether `region` of `cloud` names a multi-region location inside built-in geography `geo`.
+pub fn multi_region_in(cloud: Cloud, region: &str, geo: &str) -> bool {
+    matches!(
+        (cloud, region.to_ascii_uppercase().as_str(), geo),
+        (Cloud::Gcp, "EU", "eu" | "eea") | (Cloud::Gcp, "US", "us")
+    )
+}
+
+/// Every known region of a cloud, for suggestions.
+pub fn regions(cloud: Cloud) -> impl Iterator<Item = &'static str> {
+    let table = match cloud {
+        Cloud::Aws => AWS,
+        Cloud::Gcp => GCP,
+        Cloud::Azure => AZURE,
+    };
+    table.iter().map(|(r, _)| *r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_map_to_countries() {
+        assert_eq!(country(Cloud::Aws, "eu-central-1"), Some("DE"));
+        assert_eq!(country(Cloud::Gcp, "europe-west2"), Some("GB"));
+        assert_eq!(country(Cloud::Azure, "westeurope"), Some("NL"));
+        assert_eq!(country(Cloud::Aws, "mars-north-1"), None);
+    }
+
+    #[test]
+    fn uk_and_switzerland_are_not_in_the_eu() {
+        let eu = builtin_countries("eu").expect("eu");
+        assert!(!eu.contains(&"GB") && !eu.contains(&"CH"));
+        assert!(eu.contains(&"IE"));
+    }
+}

@@ -1,0 +1,309 @@
+//! Residency: a workspace is bound to one geography, and nothing may land outside it.
+//!
+//! [`Policy::select`] reads the selected `workspace` block (geography, primary region, allowed
+//! regions) and checks that its own regions lie inside its geography. [`Policy::admits`] decides
+//! for any region of any cloud. [`binding`] records the policy in state on first apply and
+//! refuses any later run that would change it; [`check`] refuses, before any cloud call, every
+//! configuration that would place a provider, resource or replication destination elsewhere.
+//! Configurations without workspace blocks have no policy (the plain Terraform behaviour).
+
+pub mod binding;
+pub mod catalogue;
+pub mod check;
+
+use std::collections::BTreeMap;
+
+use hangar_core::{Diagnostic, Diagnostics, Value};
+use hangar_lang::EmptyScope;
+
+use crate::body::eval_expr;
+use crate::config::{Config, Expr};
+use catalogue::{builtin_countries, country, multi_region_in, Cloud, BUILTIN_GEOGRAPHIES};
+
+/// The rules of the selected workspace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// Workspace name.
+    pub workspace: String,
+    /// Geography name.
+    pub geography: String,
+    /// Primary region.
+    pub region: String,
+    /// Further regions the workspace may use.
+    pub allowed_regions: Vec<String>,
+    /// For custom geographies: the explicit regions per cloud.
+    pub custom: Option<BTreeMap<Cloud, Vec<String>>>,
+    /// Per-workspace input variables.
+    pub variables: BTreeMap<String, Value>,
+}
+
+/// Why a region is not admitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The region is outside the geography.
+    OutsideGeography,
+    /// Inside the geography but not one of the workspace's regions.
+    NotAllowed,
+}
+
+fn eval_const(e: &Expr) -> Result<Value, Diagnostics> {
+    eval_expr(e, &EmptyScope, std::path::Path::new("."))
+}
+
+fn string_list(v: &Value) -> Option<Vec<String>> {
+    v.as_seq().map(|xs| {
+        xs.iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    })
+}
+
+/// The workspace a run uses: the one named, or the only declared one.
+pub fn selected_workspace(cfg: &Config, requested: &str) -> Result<String, Diagnostic> {
+    if cfg.workspaces.is_empty() {
+        return Ok(requested.to_string());
+    }
+    if requested == "default" && cfg.workspaces.len() == 1 {
+        return Ok(cfg.workspaces.keys().next().cloned().unwrap_or_default());
+    }
+    if cfg.workspaces.contains_key(requested) {
+        return Ok(requested.to_string());
+    }
+    let names: Vec<_> = cfg.workspaces.keys().cloned().collect();
+    Err(Diagnostic::error(
+        "No such workspace",
+        if requested == "default" {
+            format!("This configuration declares several workspaces ({}); choose one with -w NAME or HANGAR_WORKSPACE.", names.join(", "))
+        } else {
+            format!(
+                "Workspace \"{requested}\" is not declared. Declared workspaces: {}.",
+                names.join(", ")
+            )
+        },
+    ))
+}
+
+impl Policy {
+    /// The policy of workspace `name`, `None` when the configuration declares no workspaces.
+    pub fn select(cfg: &Config, name: &str) -> Result<Option<Policy>, Diagnostics> {
+        let Some(w) = cfg.workspaces.get(name) else {
+            return Ok(None);
+        };
+        let mut diags = Diagnostics::new();
+        let text = |e: &Option<Expr>, what: &str, diags: &mut Diagnostics| -> String {
+            let Some(e) = e else { return String::new() };
+            match eval_const(e) {
+                Ok(v) => match v.as_str() {
+                    Some(s) => s.to_string(),
+                    None => {
+                        diags.push(
+                            Diagnostic::error(
+                                format!("Invalid workspace {what}"),
+                                format!("The {what} must be a string."),
+                            )
+                            .at(Some(e.range())),
+                        );
+                        String::new()
+                    }
+                },
+                Err(d) => {
+                    diags.extend(d);
+                    String::new()
+                }
+            }
+        };
+        let geography = text(&w.geography, "geography", &mut diags);
+        let region = text(&w.region, "region", &mut diags);
+        let allowed_regions = match &w.allowed_regions {
+            None => Vec::new(),
+            Some(e) => match eval_const(e).map(|v| string_list(&v)) {
+                Ok(Some(l)) => l,
+                Ok(None) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid allowed_regions",
+                            "allowed_regions must be a list of region names.",
+                        )
+                        .at(Some(e.range())),
+                    );
+                    Vec::new()
+                }
+                Err(d) => {
+                    diags.extend(d);
+                    Vec::new()
+                }
+            },
+        };
+        let variables = match &w.variables {
+            None => BTreeMap::new(),
+            Some(e) => match eval_const(e) {
+                Ok(v) => v
+                    .as_map()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+                Err(d) => {
+                    diags.extend(d);
+                    BTreeMap::new()
+                }
+            },
+        };
+        let custom = match cfg.geographies.get(&geography) {
+            Some(g) => {
+                let mut m = BTreeMap::new();
+                for (cloud, e) in &g.regions {
+                    let c = match cloud.as_str() {
+                        "aws" => Cloud::Aws,
+                        "gcp" => Cloud::Gcp,
+                        _ => Cloud::Azure,
+                    };
+                    match eval_const(e).map(|v| string_list(&v)) {
+                        Ok(Some(l)) => {
+                            m.insert(c, l);
+                        }
+                        Ok(None) => diags.push(
+                            Diagnostic::error(
+                                "Invalid geography",
+                                "Region lists must be lists of strings.",
+                            )
+                            .at(Some(e.range())),
+                        ),
+                        Err(d) => diags.extend(d),
+                    }
+                }
+                Some(m)
+            }
+            None if builtin_countries(&geography).is_some() || geography.is_empty() => None,
+            None => {
+                diags.push(
+                    Diagnostic::error(
+                        "Unknown geography",
+                        format!(
+                            "Geography \"{geography}\" is neither built in ({}) nor declared by a geography block.",
+                            BUILTIN_GEOGRAPHIES.join(", ")
+                        ),
+                    )
+                    .at(w.geography.as_ref().map(Expr::range)),
+                );
+                None
+            }
+        };
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let policy = Policy {
+            workspace: name.to_string(),
+            geography,
+            region,
+            allowed_regions,
+            custom,
+            variables,
+        };
+        for r in std::iter::once(&policy.region).chain(&policy.allowed_regions) {
+            if !policy.in_geography_any_cloud(r) {
+                diags.push(
+                    Diagnostic::error(
+                        "Workspace region outside its geography",
+                        format!("Workspace \"{name}\" lists region \"{r}\", which is not inside geography \"{}\".", policy.geography),
+                    )
+                    .at(Some(w.decl.clone())),
+                );
+            }
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(Some(policy))
+    }
+
+    fn in_geography_any_cloud(&self, region: &str) -> bool {
+        [Cloud::Aws, Cloud::Gcp, Cloud::Azure]
+            .iter()
+            .any(|c| self.in_geography(*c, region))
+    }
+
+    /// Whether `region` of `cloud` lies inside the geography.
+    pub fn in_geography(&self, cloud: Cloud, region: &str) -> bool {
+        match &self.custom {
+            Some(m) => m
+                .get(&cloud)
+                .is_some_and(|l| l.iter().any(|r| r.eq_ignore_ascii_case(region))),
+            None => {
+                let countries = builtin_countries(&self.geography).unwrap_or_default();
+                country(cloud, region).is_some_and(|c| countries.contains(&c))
+                    || multi_region_in(cloud, region, &self.geography)
+            }
+        }
+    }
+
+    /// Every region the workspace may use.
+    pub fn regions(&self) -> Vec<String> {
+        std::iter::once(self.region.clone())
+            .chain(self.allowed_regions.iter().cloned())
+            .collect()
+    }
+
+    /// Whether anything of `cloud` may live in `region`.
+    pub fn admits(&self, cloud: Cloud, region: &str) -> Result<(), Refusal> {
+        if !self.in_geography(cloud, region) {
+            return Err(Refusal::OutsideGeography);
+        }
+        let listed = self
+            .regions()
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(region));
+        let multi = [("EU", "eu"), ("US", "us")]
+            .iter()
+            .any(|(m, _)| region.eq_ignore_ascii_case(m));
+        if listed || multi {
+            Ok(())
+        } else {
+            Err(Refusal::NotAllowed)
+        }
+    }
+
+    /// A sentence explaining a refusal, naming the region, the workspace and its geography.
+    pub fn explain(&self, cloud: Cloud, region: &str, why: &Refusal) -> String {
+        let place = country(cloud, region)
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        match why {
+            Refusal::OutsideGeography => format!(
+                "Region \"{region}\"{place} is outside geography \"{}\", to which workspace \"{}\" is bound.",
+                self.geography, self.workspace
+            ),
+            Refusal::NotAllowed => format!(
+                "Region \"{region}\"{place} is inside geography \"{}\" but is not one of workspace \"{}\"'s regions ({}). Add it to allowed_regions to use it.",
+                self.geography,
+                self.workspace,
+                self.regions().join(", ")
+            ),
+        }
+    }
+
+    /// `workspace.*` in expressions.
+    pub fn value(&self) -> Value {
+        Value::Object(
+            [
+                ("name".to_string(), Value::string(self.workspace.clone())),
+                (
+                    "geography".to_string(),
+                    Value::string(self.geography.clone()),
+                ),
+                ("region".to_string(), Value::string(self.region.clone())),
+                (
+                    "allowed_regions".to_string(),
+                    Value::List(
+                        self.allowed_regions
+                            .iter()
+                            .cloned()
+                            .map(Value::String)
+                            .collect(),
+                    ),
+                ),
+            ]
+            .into(),
+        )
+    }
+}
