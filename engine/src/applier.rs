@@ -361,7 +361,7 @@ impl Run<'_> {
             }
             None => return None,
         };
-        let _permit = self.sem.acquire().await.ok()?;
+        let permit = self.sem.acquire().await.ok()?;
         if self.a.stop.load(Ordering::SeqCst) {
             return None;
         }
@@ -377,6 +377,7 @@ impl Run<'_> {
                 .await
             {
                 Ok(obj) => {
+                    drop(permit);
                     self.a
                         .ui
                         .line(&format!("{addr}: Read complete after {}", elapsed(started)));
@@ -438,6 +439,7 @@ impl Run<'_> {
                     .await
                 {
                     Ok(obj) => {
+                        drop(permit);
                         let v = self.finish(c, obj, &planned).await?;
                         self.a.ui.line(&format!(
                             "{addr}: Modifications complete after {} [id={}]",
@@ -466,6 +468,7 @@ impl Run<'_> {
                         return None;
                     }
                 };
+                drop(permit);
                 let v = self.finish(c, created, &planned).await?;
                 self.a.ui.line(&format!(
                     "{addr}: Creation complete after {} [id={}]",

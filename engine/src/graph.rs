@@ -49,6 +49,7 @@ pub struct Graph {
     g: DiGraph<Node, ()>,
     index: HashMap<Node, NodeIndex>,
     decl: HashMap<NodeIndex, SourceRange>,
+    edges: std::collections::HashSet<(NodeIndex, NodeIndex)>,
 }
 
 /// A graph proven acyclic, with a dependency-first order.
@@ -89,10 +90,18 @@ impl Graph {
             g: DiGraph::new(),
             index: HashMap::new(),
             decl: HashMap::new(),
+            edges: Default::default(),
         };
         g.add_nodes(cfg);
         g.add_edges(cfg);
         g
+    }
+
+    /// Adds the edge once; `update_edge` would scan existing edges and make building quadratic.
+    fn edge(&mut self, from: NodeIndex, to: NodeIndex) {
+        if self.edges.insert((from, to)) {
+            self.g.add_edge(from, to, ());
+        }
     }
 
     fn add(&mut self, n: Node, decl: Option<SourceRange>) -> NodeIndex {
@@ -140,7 +149,7 @@ impl Graph {
             for r in hangar_lang::references(&e.expr) {
                 if let Some(n) = referenced_node(cfg, &r.chain) {
                     if let Some(&from) = self.index.get(&n) {
-                        self.g.update_edge(from, to, ());
+                        self.edge(from, to);
                     }
                 }
             }
@@ -172,7 +181,7 @@ impl Graph {
         for r in cfg.resources.values() {
             let i = self.index[&Node::Resource(r.addr.clone())];
             let p = self.index[&Node::Provider(r.provider.clone())];
-            self.g.update_edge(p, i, ());
+            self.edge(p, i);
             self.depend_on_refs(cfg, i, resource_exprs(r).iter());
         }
         for o in cfg.outputs.values() {

@@ -54,6 +54,35 @@ pub struct EvalScope<'a> {
 }
 
 impl Scope for EvalScope<'_> {
+    fn resolve_index(&self, chain: &[&str], key: &Value) -> Option<Value> {
+        match chain {
+            ["data", ty, name] => {
+                let addr = ResourceAddr {
+                    mode: ResourceMode::Data,
+                    ..ResourceAddr::managed(ty, name)
+                };
+                self.indexed(&addr, key)
+            }
+            [ty, name]
+                if !matches!(
+                    *ty,
+                    "var"
+                        | "local"
+                        | "count"
+                        | "each"
+                        | "self"
+                        | "path"
+                        | "terraform"
+                        | "workspace"
+                        | "data"
+                ) =>
+            {
+                self.indexed(&ResourceAddr::managed(ty, name), key)
+            }
+            _ => None,
+        }
+    }
+
     fn resolve(&self, chain: &[&str]) -> Result<(Value, usize), ScopeError> {
         let v = self.values;
         match chain {
@@ -151,6 +180,16 @@ impl Scope for EvalScope<'_> {
 }
 
 impl EvalScope<'_> {
+    fn indexed(&self, addr: &ResourceAddr, key: &Value) -> Option<Value> {
+        match (self.values.resources.get(addr)?.peel(), key.peel()) {
+            (Value::Tuple(xs), Value::Number(n)) => {
+                xs.get(usize::try_from(n.to_i64()?).ok()?).cloned()
+            }
+            (Value::Object(m), Value::String(k)) => m.get(k).cloned(),
+            _ => None,
+        }
+    }
+
     fn resource(
         &self,
         addr: ResourceAddr,

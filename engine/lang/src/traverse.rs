@@ -38,7 +38,22 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 .get(attrs.len().wrapping_sub(1))
                 .and_then(step_span)
                 .map_or_else(|| t.expr.span().map_or(here.end, |s| s.end), |s| s.end);
-            let (v, used) = self.lookup(root.value().as_str(), &attrs, &(start..end))?;
+            let name = root.value().as_str();
+            if let (Some(TraversalOperator::Index(e)), None) = (
+                t.operators.get(attrs.len()).map(|o| o.value()),
+                self.local(name),
+            ) {
+                let mut chain = Vec::with_capacity(attrs.len() + 1);
+                chain.push(name);
+                chain.extend_from_slice(&attrs);
+                let key = self.expr(e, here)?;
+                if key.is_wholly_known() && !key.contains_sensitive() {
+                    if let Some(v) = self.ctx.scope.resolve_index(&chain, &key) {
+                        return self.steps(v, &t.operators[attrs.len() + 1..], here);
+                    }
+                }
+            }
+            let (v, used) = self.lookup(name, &attrs, &(start..end))?;
             return self.steps(v, &t.operators[used.min(t.operators.len())..], here);
         }
         let v = self.expr(&t.expr, here)?;
