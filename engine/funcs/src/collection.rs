@@ -254,7 +254,7 @@ fn length(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
         Value::Unknown(Type::Tuple(ts)) => int(ts.len() as i64),
         Value::Unknown(Type::Object(o)) => int(o.attrs.len() as i64),
         Value::Unknown(_) => Value::Unknown(Type::Number),
-        Value::String(x) => return Ok(int(x.graphemes(true).count() as i64)),
+        Value::String(x) => int(x.graphemes(true).count() as i64),
         Value::Tuple(xs) => int(xs.len() as i64),
         Value::Object(m) => int(m.len() as i64),
         Value::List(xs) => int(xs.len() as i64),
@@ -359,11 +359,6 @@ fn distinct(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError>
 }
 
 fn element_type(a: &[Value]) -> Result<Type, FuncError> {
-    if let Some(n) = a[1].as_number() {
-        if n.is_negative() {
-            return Err(FuncError::fail("cannot use element function with a negative index"));
-        }
-    }
     match type_of(&a[0]) {
         Type::List(e) => Ok(*e),
         Type::Tuple(ts) => {
@@ -374,7 +369,7 @@ fn element_type(a: &[Value]) -> Result<Type, FuncError> {
             if ts.is_empty() {
                 return Err(FuncError::fail("cannot use element function with an empty list"));
             }
-            Ok(ts[(i as usize) % ts.len()].clone())
+            Ok(ts[wrap(i, ts.len())].clone())
         }
         t => Err(FuncError::fail(format!("cannot read elements from {}", friendly_name(&t)))),
     }
@@ -382,9 +377,6 @@ fn element_type(a: &[Value]) -> Result<Type, FuncError> {
 
 fn element(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
     let i = to_int(&a[1]).map_err(|m| FuncError::fail(format!("invalid index: {m}")))?;
-    if i < 0 {
-        return Err(FuncError::fail("cannot use element function with a negative index"));
-    }
     let (v, marked) = a[0].clone().unmark();
     if v.is_unknown() {
         return Ok(Value::Unknown(ret.clone()).mark_if(marked));
@@ -393,7 +385,13 @@ fn element(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> 
     if xs.is_empty() {
         return Err(FuncError::fail("cannot use element function with an empty list"));
     }
-    Ok(xs[(i as usize) % xs.len()].clone().mark_if(marked))
+    Ok(xs[wrap(i, xs.len())].clone().mark_if(marked))
+}
+
+/// An index modulo the length, counting from the end when negative.
+fn wrap(i: i64, len: usize) -> usize {
+    let r = i % len as i64;
+    (if r < 0 { r + len as i64 } else { r }) as usize
 }
 
 fn flatten(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {

@@ -147,7 +147,7 @@ pub fn mismatch_message(got: &Type, want: &Type) -> String {
                             return format!("element {i}: {}", mismatch_message(e, w));
                         }
                     }
-                    format!("all elements must be {}", friendly_constraint(w))
+                    format!("all elements must be {}", friendly_name(w))
                 }
                 (Type::Object(o), Type::Map(w)) => {
                     for (k, e) in &o.attrs {
@@ -155,9 +155,9 @@ pub fn mismatch_message(got: &Type, want: &Type) -> String {
                             return format!("element {k:?}: {}", mismatch_message(e, w));
                         }
                     }
-                    format!("all elements must be {}", friendly_constraint(w))
+                    format!("all elements must be {}", friendly_name(w))
                 }
-                _ => format!("{} required", friendly_constraint(want)),
+                _ => format!("{} required", friendly_name(want)),
             }
         }
         (
@@ -169,7 +169,7 @@ pub fn mismatch_message(got: &Type, want: &Type) -> String {
                 _ => matches!(got, Type::Map(_)),
             };
             if !kind_ok {
-                return format!("{} required", friendly_constraint(want));
+                return format!("{} required", friendly_name(want));
             }
             let noun = match want {
                 Type::List(_) => "list element type",
@@ -178,7 +178,7 @@ pub fn mismatch_message(got: &Type, want: &Type) -> String {
             };
             format!("incorrect {noun}: {}", mismatch_message(g, w))
         }
-        _ => format!("{} required, but have {}", friendly_constraint(want), friendly_name(got)),
+        _ => format!("{} required, but have {}", friendly_name(want), friendly_name(got)),
     }
 }
 
@@ -464,13 +464,12 @@ pub fn unify(types: &[Type]) -> Option<Type> {
     } else if objects > 0 && tuples > 0 {
         return None;
     }
-    // General case: the most general type that every other type converts to.
-    if dynamic > 0 {
-        return Some(Type::Dynamic);
-    }
+    // General case: the most general type that every other type converts to; dynamic has
+    // the lowest preference, since it converts to anything.
     let mut prefs: Vec<&Type> = types.iter().collect();
     prefs.sort_by_key(|t| match t {
         Type::String => 0,
+        Type::Dynamic => 2,
         _ => 1,
     });
     'pref: for want in prefs {
@@ -487,7 +486,7 @@ pub fn unify(types: &[Type]) -> Option<Type> {
 /// Safe conversions only (used when picking a unification target): primitives to string, and
 /// structural or collection types whose elements convert safely.
 fn safe_convertible(from: &Type, to: &Type) -> bool {
-    if from == to || *to == Type::Dynamic {
+    if from == to || *to == Type::Dynamic || *from == Type::Dynamic {
         return true;
     }
     match (from, to) {

@@ -13,8 +13,8 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             Ok(s(Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()))
         }),
         "timeadd" => Def::new(vec![p("timestamp", st()), p("duration", st())], st(), |_, a, _| {
-            let t = parse_ts(str_of(&a[0])).map_err(|m| FuncError::arg(0, m))?;
-            let d = parse_duration(str_of(&a[1])).map_err(|m| FuncError::arg(1, m))?;
+            let t = parse_ts(str_of(&a[0])).map_err(FuncError::fail)?;
+            let d = parse_duration(str_of(&a[1])).map_err(FuncError::fail)?;
             let t2 = t
                 .checked_add_signed(Duration::nanoseconds(d))
                 .ok_or_else(|| FuncError::fail("time out of range"))?;
@@ -31,7 +31,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
         }),
         "formatdate" => Def::new(vec![p("format", st()), p("time", st())], st(), |_, a, _| {
             let t = parse_ts(str_of(&a[1])).map_err(|m| FuncError::arg(1, m))?;
-            format_date(str_of(&a[0]), &t).map(s).map_err(FuncError::fail)
+            format_date(str_of(&a[0]), &t).map(s).map_err(|m| FuncError::arg(0, m))
         }),
         _ => return None,
     })
@@ -73,9 +73,7 @@ fn parse_ts(text: &str) -> Result<DateTime<FixedOffset>, String> {
             return Err(format!("{pre}: end of string before {what}"));
         }
         digits(b, i, n).ok_or_else(|| {
-            let end = (i..b.len()).find(|&k| !b[k].is_ascii_digit()).unwrap_or(b.len()).max(i + 1);
-            let found = &text[i..end.min(text.len())];
-            format!("{pre}: cannot use {found:?} as {what}")
+            format!("{pre}: cannot use {:?} as {what}", &text[i..])
         })
     };
     let lit = |i: usize, c: u8| -> Result<(), String> {
@@ -308,10 +306,7 @@ fn format_date(spec: &str, t: &DateTime<FixedOffset>) -> Result<String, String> 
                     }
                 }
                 _ => {
-                    return Err(format!(
-                        "invalid date format verb {:?}: may contain only letters A-Z and a-z",
-                        tok
-                    ))
+                    return Err(format!("invalid date format verb {tok:?}"))
                 }
             };
             out.push_str(&piece);

@@ -286,7 +286,7 @@ impl Encoding {
             Encoding::Utf8 => "UTF-8",
             Encoding::Utf16Le => "UTF-16LE",
             Encoding::Utf16Be => "UTF-16BE",
-            Encoding::Latin1 => "ISO-8859-1",
+            Encoding::Latin1 => "ISO_8859-1:1987",
             Encoding::Ascii => "US-ASCII",
         }
     }

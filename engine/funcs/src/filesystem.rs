@@ -144,7 +144,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 return Ok(Value::Bool(true).mark_if(m));
             }
             let what = if meta.is_dir() { "is a directory, not a file" } else { "is not a regular file" };
-            Err(FuncError::arg(1, format!("{} {what}", redact(&full, m))))
+            Err(FuncError::fail(format!("{} {what}", redact(&full, m))))
         }),
         "fileset" => Def::new(vec![p("path", st()).marked(), p("pattern", st()).marked()], Type::Set(Box::new(st())), fileset),
         "templatefile" => Def::new(vec![p("path", st()).marked(), p("vars", Type::Dynamic)], Type::Dynamic, |c, a, _| {
@@ -214,7 +214,7 @@ fn fileset(c: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
     let pattern = join(&base, str_of(&gv));
     let rel_pattern = pattern.strip_prefix(&format!("{base}/")).unwrap_or(&pattern).to_string();
     let re = glob_regex(&rel_pattern).map_err(|e| {
-        FuncError::arg(1, format!("failed to glob pattern {}: {e}", redact(&pattern, gm)))
+        FuncError::fail(format!("failed to glob pattern {}: {e}", redact(&pattern, gm)))
     })?;
     let mut found = Vec::new();
     walk(Path::new(&base), PathBuf::new(), &mut |rel: &Path, is_file: bool| {

@@ -27,15 +27,24 @@ fn format(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
     if !a[1..].iter().all(Value::is_wholly_known) {
         return Ok(Value::Unknown(Type::String));
     }
-    let out = format_fsm(str_of(&a[0]), &a[1..]).map_err(FuncError::fail)?;
+    let out = format_fsm(str_of(&a[0]), &a[1..]).map_err(fsm_err)?;
     Ok(s(out))
+}
+
+fn fsm_err(e: String) -> FuncError {
+    if let Some(rest) = e.strip_prefix('\u{0}') {
+        if let Some((i, m)) = rest.split_once('\u{0}') {
+            return FuncError::arg(i.parse().unwrap_or(1), m);
+        }
+    }
+    FuncError::fail(e)
 }
 
 fn formatlist(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
     let fmt = str_of(&a[0]).to_string();
     let args = &a[1..];
     if args.is_empty() {
-        let out = format_fsm(&fmt, args).map_err(FuncError::fail)?;
+        let out = format_fsm(&fmt, args).map_err(fsm_err)?;
         return Ok(Value::List(vec![s(out)]));
     }
     let mut iter_len: Option<usize> = None;
@@ -91,7 +100,10 @@ fn formatlist(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncErro
             fa.push(v);
         }
         let text = format_fsm(&fmt, &fa)
-            .map_err(|e| FuncError::fail(format!("error on format iteration {idx}: {e}")))?;
+            .map_err(|e| match fsm_err(e) {
+                FuncError::Failed(m) => FuncError::fail(format!("error on format iteration {idx}: {m}")),
+                other => other,
+            })?;
         out.push(s(text));
     }
     Ok(Value::List(out))
@@ -117,6 +129,7 @@ fn format_fsm(fmt: &str, args: &[Value]) -> Result<String, String> {
     let mut out = String::new();
     let mut i = 0;
     let mut next = 1usize;
+    let mut max_used = 0usize;
     while i < b.len() {
         if b[i] != b'%' {
             let ch = fmt[i..].chars().next().unwrap_or('\0');
@@ -145,7 +158,8 @@ fn format_fsm(fmt: &str, args: &[Value]) -> Result<String, String> {
         }
         let bad = |at: usize| -> String {
             if at >= b.len() {
-                format!("invalid format string starting at offset {start}")
+                let _ = start;
+                format!("invalid format string starting at offset {at}")
             } else {
                 let ch = fmt[at..].chars().next().unwrap_or('\0');
                 format!("unrecognized format character {} at offset {at}", go_quote_rune(ch))
@@ -192,6 +206,10 @@ fn format_fsm(fmt: &str, args: &[Value]) -> Result<String, String> {
         v.raw = fmt[start..i].to_string();
         format_append(&v, &mut out, args)?;
         next = v.arg + 1;
+        max_used = max_used.max(v.arg);
+    }
+    if max_used < args.len() {
+        return Err(format!("\u{0}{}\u{0}too many arguments; only {max_used} used by format string", max_used + 1));
     }
     Ok(out)
 }

@@ -128,7 +128,7 @@ impl<'a> P<'a> {
     fn lit(&mut self, word: &str, v: Value) -> Result<Value, String> {
         for (k, w) in word.bytes().enumerate() {
             match self.b.get(self.i + k) {
-                None => return Err("EOF".into()),
+                None => return Err("unexpected EOF".into()),
                 Some(&c) if c != w => {
                     return Err(format!(
                         "invalid character {} in literal {word} (expecting {})",
@@ -156,7 +156,7 @@ impl<'a> P<'a> {
                 }
             }
             Some(c) => return Err(format!("invalid character {} in numeric literal", quote_char(c))),
-            None => return Err("EOF".into()),
+            None => return Err("unexpected EOF".into()),
         }
         if self.peek() == Some(b'.') {
             self.i += 1;
@@ -168,7 +168,7 @@ impl<'a> P<'a> {
                         quote_char(c)
                     ))
                 }
-                None => return Err("EOF".into()),
+                None => return Err("unexpected EOF".into()),
             }
             while matches!(self.peek(), Some(b'0'..=b'9')) {
                 self.i += 1;
@@ -184,7 +184,7 @@ impl<'a> P<'a> {
                 Some(c) => {
                     return Err(format!("invalid character {} in exponent of numeric literal", quote_char(c)))
                 }
-                None => return Err("EOF".into()),
+                None => return Err("unexpected EOF".into()),
             }
             while matches!(self.peek(), Some(b'0'..=b'9')) {
                 self.i += 1;
@@ -199,14 +199,14 @@ impl<'a> P<'a> {
         let mut out: Vec<u8> = Vec::new();
         loop {
             let Some(c) = self.peek() else {
-                return Err("EOF".into());
+                return Err("unexpected EOF".into());
             };
             self.i += 1;
             match c {
                 b'"' => break,
                 b'\\' => {
                     let Some(e) = self.peek() else {
-                        return Err("EOF".into());
+                        return Err("unexpected EOF".into());
                     };
                     self.i += 1;
                     match e {
@@ -258,7 +258,7 @@ impl<'a> P<'a> {
         let mut v = 0u32;
         for _ in 0..4 {
             let Some(c) = self.peek() else {
-                return Err("EOF".into());
+                return Err("unexpected EOF".into());
             };
             let d = (c as char).to_digit(16).ok_or_else(|| {
                 format!("invalid character {} in \\u hexadecimal character escape", quote_char(c))

@@ -267,15 +267,14 @@ pub fn call(ctx: &FuncContext<'_>, name: &str, args: Vec<Value>) -> Result<Value
         }
     }
     let any_marks = args.iter().any(Value::contains_sensitive);
-    if dynamic_short {
-        return Ok(Value::Unknown(Type::Dynamic).mark_if(any_marks));
-    }
     let type_args: Vec<Value> = args
         .iter()
         .enumerate()
         .map(|(i, a)| if param_of(i).allow_marked { a.clone() } else { a.clone().unmark().0 })
         .collect();
+    // cty skips the type function when an argument's type is not decided yet.
     let ret = match &def.ty {
+        _ if dynamic_short => Type::Dynamic,
         Ok(t) => t.clone(),
         Err(f) => f(&type_args)?,
     };

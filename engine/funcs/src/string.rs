@@ -63,7 +63,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
         "indent" => Def::new(vec![p("spaces", Type::Number), p("str", str_t())], str_t(), |_, a, _| {
             let n = to_int(&a[0]).map_err(FuncError::fail)?;
             if n < 0 {
-                return Err(FuncError::fail("strings: negative Repeat count"));
+                return Err(FuncError::fail("panic in function implementation: strings: negative Repeat count"));
             }
             let pad = " ".repeat(n as usize);
             Ok(s(str_of(&a[1]).replace('\n', &format!("\n{pad}"))))
@@ -326,11 +326,11 @@ fn regex_result_type(pat: &str) -> Result<Type, String> {
     let named: Vec<&str> = names.iter().flatten().copied().collect();
     Ok(match (unnamed, named.len()) {
         (0, 0) => Type::String,
-        (_, 0) => list_str(),
+        (n, 0) => Type::Tuple(vec![Type::String; n]),
         (0, _) => Type::object(named.iter().map(|n| (n.to_string(), Type::String))),
         _ => {
             return Err(
-                "invalid regexp pattern: cannot use both named and unnamed capture groups".into()
+                "invalid regexp pattern: cannot mix both named and unnamed capture groups".into()
             )
         }
     })
@@ -349,7 +349,7 @@ fn regex_match(re: &regex::Regex, caps: &regex::Captures<'_>, ty: &Type) -> Valu
             }
             Value::Object(m)
         }
-        _ => Value::List(
+        _ => Value::Tuple(
             (1..caps.len())
                 .map(|i| caps.get(i).map(|g| s(g.as_str())).unwrap_or(Value::Null(Type::String)))
                 .collect(),

@@ -16,6 +16,10 @@ pub fn encode(v: &Value) -> String {
     if !out.ends_with('\n') {
         out.push('\n');
     }
+    // A plain scalar document is open-ended, so the emitter closes it explicitly.
+    if matches!(v.peel(), Value::Null(_) | Value::Unknown(_) | Value::Bool(_) | Value::Number(_)) {
+        out.push_str("...\n");
+    }
     out
 }
 
@@ -135,7 +139,12 @@ fn scalar(v: &Value, indent: usize) -> Option<String> {
 }
 
 fn node(v: &Value, indent: usize, out: &mut String, ctx: Ctx) {
-    if let Some(sc) = scalar(v, indent.max(if ctx == Ctx::Top { 2 } else { indent })) {
+    let block_indent = match ctx {
+        Ctx::Top => indent + 2,
+        Ctx::MapValue => indent + 2,
+        Ctx::SeqItem => indent,
+    };
+    if let Some(sc) = scalar(v, block_indent) {
         match ctx {
             Ctx::Top => out.push_str(&sc),
             _ => {
@@ -281,7 +290,7 @@ pub fn decode(text: &str) -> Result<Value, String> {
         return Err(e);
     }
     match b.docs.len() {
-        0 => Ok(Value::NULL),
+        0 => Err("on line 1, column 1: missing start of document".into()),
         1 => to_value(&b.docs[0]),
         _ => Err("unexpected extra content after value".into()),
     }
@@ -295,7 +304,12 @@ fn to_value(n: &Node) -> Result<Value, String> {
             let mut m = BTreeMap::new();
             for (k, v) in kvs {
                 let key = match k {
-                    Node::Scalar(x, ..) => x.clone(),
+                    Node::Scalar(x, style, tag) => match resolve(x, *style, tag.as_deref())? {
+                        Value::String(s) => s,
+                        Value::Bool(b) => b.to_string(),
+                        Value::Number(n) => n.to_string(),
+                        _ => "null".to_string(),
+                    },
                     _ => return Err("only string keys are supported".into()),
                 };
                 m.insert(key, to_value(v)?);
@@ -357,8 +371,6 @@ fn resolve_plain(v: &str) -> Value {
             Some((b, 2))
         } else if let Some(o) = body.strip_prefix("0o") {
             Some((o, 8))
-        } else if body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| b.is_ascii_digit()) {
-            Some((&body[1..], 8))
         } else {
             None
         };

@@ -750,7 +750,6 @@ MISC = r'''
 nosuchfunction(1)
 list(1, 2)
 map("a", 1)
-bcrypt("x")
 '''
 
 ALL = [
