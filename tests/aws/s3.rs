@@ -96,7 +96,7 @@ fn bucket_lifecycle_through_the_binary() {
 fn cloud_errors_reach_the_user_with_aws_code() {
     let _g = moto::exclusive();
     let w = Work::new(&format!(
-        "{}\nresource \"aws_s3_bucket\" \"bad\" {{\n  bucket = \"Not_Valid\"\n}}\n",
+        "{}\nresource \"aws_s3_bucket\" \"bad\" {{\n  bucket = \"ab\"\n}}\n",
         provider_block("")
     ));
     w.run(&["init"]).expect(0);

@@ -5,7 +5,7 @@
 //! credentials) keep their cause chain in the message and have no code.
 
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use hangar_provider::ProviderError;
 
 /// One failed SDK call, kept long enough to ask whether it means "not found".
@@ -24,6 +24,12 @@ impl CallError {
             Some(c) => codes.contains(&c) || (c == "NotFound" && self.status == Some(404)),
             None => self.status == Some(404),
         }
+    }
+
+    /// Whether the endpoint does not know the operation at all (HTTP 404 without an AWS error
+    /// code), as some AWS-compatible endpoints and emulators answer for calls they lack.
+    pub fn is_unsupported_operation(&self) -> bool {
+        self.status == Some(404) && self.error.code.is_none()
     }
 
     /// Whether AWS answered with `code`.
@@ -51,12 +57,11 @@ where
             Some(s) => format!("{c} (HTTP {s})"),
             None => c.clone(),
         },
-        (_, None) => match &err {
-            SdkError::ServiceError(_) => match status {
-                Some(s) => format!("the service answered HTTP {s}"),
-                None => DisplayErrorContext(&err).to_string(),
-            },
-            _ => DisplayErrorContext(&err).to_string(),
+        // No code: an answer the SDK could not read, or no answer at all; the cause chain
+        // says which.
+        (_, None) => match status {
+            Some(s) => format!("HTTP {s}: {}", chain(&err)),
+            None => chain(&err),
         },
     };
     CallError {
@@ -67,6 +72,21 @@ where
         },
         status,
     }
+}
+
+/// The messages of `err` and its causes, joined (Display only: never a debug dump of the
+/// request or response).
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !text.is_empty() && parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
 }
 
 /// Maps an SDK result of `call` to a [`CallError`] result.

@@ -436,6 +436,7 @@ impl Resource for Cluster {
             if let Some(id) = out.update().and_then(|u| u.id()) {
                 wait_update(aws, &name, None, id, budget).await?;
             }
+            self.wait_active(aws, &name, "update", budget).await?;
         }
         let old_logs = attrs::strings(prior, "enabled_cluster_log_types");
         let new_logs = attrs::strings(planned, "enabled_cluster_log_types");
@@ -466,6 +467,7 @@ impl Resource for Cluster {
             if let Some(id) = out.update().and_then(|u| u.id()) {
                 wait_update(aws, &name, None, id, budget).await?;
             }
+            self.wait_active(aws, &name, "update", budget).await?;
         }
         if tags::user_tags_changed(prior, planned) {
             let arn = attrs::string(prior, "arn").ok_or_else(|| crate::s3::missing("TagResource", "arn"))?;
@@ -483,6 +485,9 @@ impl Resource for Cluster {
             return Ok(());
         };
         let budget = wait::budget(prior, "delete", DELETE)?;
+        if self.read_named(aws, &name, &Value::NULL).await?.is_none() {
+            return Ok(());
+        }
         self.wait_node_groups_gone(aws, &name, budget).await?;
         match call(
             "DeleteCluster",

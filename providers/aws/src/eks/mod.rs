@@ -62,7 +62,9 @@ pub async fn retag(
     Ok(())
 }
 
-/// Waits for update `id` of a cluster (or of one of its node groups) to succeed.
+/// Waits for update `id` of a cluster (or of one of its node groups) to succeed. An endpoint
+/// that does not implement DescribeUpdate at all ends the wait at once: callers then wait for
+/// the object itself to be ACTIVE again.
 pub async fn wait_update(
     aws: &Aws,
     cluster: &str,
@@ -75,7 +77,7 @@ pub async fn wait_update(
         None => format!("update {id} of EKS cluster {cluster}"),
     };
     wait::until("DescribeUpdate", &what, "update", budget, Pace::EKS, || async {
-        let out = call(
+        let out = match call(
             "DescribeUpdate",
             aws.clients
                 .eks
@@ -85,7 +87,11 @@ pub async fn wait_update(
                 .update_id(id)
                 .send()
                 .await,
-        )?;
+        ) {
+            Ok(o) => o,
+            Err(e) if e.is_unsupported_operation() => return Ok(Check::Done(())),
+            Err(e) => return Err(e.into()),
+        };
         let Some(u) = out.update() else {
             return Ok(Check::Pending("unknown".into()));
         };

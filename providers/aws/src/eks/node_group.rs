@@ -89,6 +89,37 @@ impl NodeGroup {
         }
     }
 
+    /// Waits until the node group is ACTIVE; fails when it lands in a failed state.
+    async fn wait_active(
+        &self,
+        aws: &Aws,
+        cluster: &str,
+        name: &str,
+        knob: &str,
+        budget: Duration,
+    ) -> Result<(), ProviderError> {
+        let what = format!("EKS node group {cluster}:{name} to become ACTIVE");
+        wait::until("DescribeNodegroup", &what, knob, budget, Pace::EKS, || async {
+            let ng = self.describe(aws, cluster, name).await?.ok_or_else(|| {
+                ProviderError::new("DescribeNodegroup", format!("node group {cluster}:{name} vanished"))
+            })?;
+            let status = ng.status().map(|s| s.as_str().to_string()).unwrap_or_default();
+            match status.as_str() {
+                "ACTIVE" => Ok(Check::Done(())),
+                "CREATE_FAILED" | "DEGRADED" | "DELETING" | "DELETE_FAILED" => Err(ProviderError {
+                    call: "DescribeNodegroup".into(),
+                    code: Some(status.clone()),
+                    message: format!(
+                        "EKS node group {cluster}:{name} is {status} instead of ACTIVE: {}",
+                        health(&ng)
+                    ),
+                }),
+                s => Ok(Check::Pending(s.to_string())),
+            }
+        })
+        .await
+    }
+
     async fn read_named(
         &self,
         aws: &Aws,
@@ -295,26 +326,7 @@ impl Resource for NodeGroup {
             ));
         call("CreateNodegroup", req.send().await)?;
         let budget = wait::budget(planned, "create", CREATE)?;
-        let what = format!("EKS node group {cluster}:{name} to become ACTIVE");
-        wait::until("DescribeNodegroup", &what, "create", budget, Pace::EKS, || async {
-            let ng = self.describe(aws, &cluster, &name).await?.ok_or_else(|| {
-                ProviderError::new("DescribeNodegroup", format!("node group {cluster}:{name} vanished"))
-            })?;
-            let status = ng.status().map(|s| s.as_str().to_string()).unwrap_or_default();
-            match status.as_str() {
-                "ACTIVE" => Ok(Check::Done(())),
-                "CREATE_FAILED" | "DEGRADED" | "DELETING" | "DELETE_FAILED" => Err(ProviderError {
-                    call: "DescribeNodegroup".into(),
-                    code: Some(status.clone()),
-                    message: format!(
-                        "EKS node group {cluster}:{name} is {status} instead of ACTIVE: {}",
-                        health(&ng)
-                    ),
-                }),
-                s => Ok(Check::Pending(s.to_string())),
-            }
-        })
-        .await?;
+        self.wait_active(aws, &cluster, &name, "create", budget).await?;
         self.read_named(aws, &cluster, &name, planned)
             .await?
             .ok_or_else(|| {
@@ -371,6 +383,7 @@ impl Resource for NodeGroup {
             if let Some(id) = out.update().and_then(|u| u.id()) {
                 wait_update(aws, &cluster, Some(&name), id, budget).await?;
             }
+            self.wait_active(aws, &cluster, &name, "update", budget).await?;
         }
         if tags::user_tags_changed(prior, planned) {
             let arn = attrs::string(prior, "arn").ok_or_else(|| crate::s3::missing("TagResource", "arn"))?;

@@ -115,15 +115,7 @@ impl Replication {
                 } else {
                     Some(attrs::object([(
                         "prefix",
-                        if prefix.is_empty() {
-                            attrs::get(
-                                attrs::block(was, "filter").unwrap_or(&Value::NULL),
-                                "prefix",
-                            )
-                            .clone()
-                        } else {
-                            Value::string(prefix)
-                        },
+                        attrs::opt_string(Some(prefix).filter(|p| !p.is_empty())),
                     )]))
                 };
                 let dmr = r

@@ -11,7 +11,7 @@ use crate::moto;
 async fn cloud_errors_carry_call_code_and_message() {
     let _g = moto::exclusive();
     let d = Driver::new().await;
-    let config = d.config("aws_s3_bucket", obj([("bucket", "Not_A_Valid_Name".into())]));
+    let config = d.config("aws_s3_bucket", obj([("bucket", "ab".into())]));
     let (_, plan) = d.plan("aws_s3_bucket", &config, None);
     let err = d
         .provider
