@@ -86,3 +86,15 @@ fn fmt_check_reports_and_fmt_rewrites() {
     assert!(bad.stderr.contains("bad.tf"), "{}", bad.stderr);
     assert_eq!(w.read("bad.tf"), "resource {\n");
 }
+
+#[test]
+fn import_adopts_an_object_into_state_once() {
+    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n")]);
+    let out = w.run(&["import", "terraform_data.a", "existing-id"]).expect(0);
+    assert!(out.stdout.contains("Import successful!"), "{}", out.stdout);
+    assert_eq!(w.state()["resources"]["terraform_data.a"]["attributes"]["id"], "existing-id");
+    let again = w.run(&["import", "terraform_data.a", "existing-id"]).expect(1);
+    assert!(again.stderr.contains("already managing"), "{}", again.stderr);
+    let missing = w.run(&["import", "terraform_data.nope", "x"]).expect(1);
+    assert!(missing.stderr.contains("does not exist"), "{}", missing.stderr);
+}

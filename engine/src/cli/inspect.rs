@@ -285,7 +285,7 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
 }
 
 /// Values of everything recorded, plus variables and locals, for `console`.
-fn console_values(
+pub(super) fn console_values(
     env: &Env,
     cfg: &crate::config::Config,
     doc: &StateDoc,

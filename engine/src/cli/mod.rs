@@ -5,6 +5,7 @@
 //! `force-unlock`, `version`; `-C/--chdir` selects the directory. Every failure ends as
 //! diagnostics on standard error and a non-zero exit code; nothing here panics on user input.
 
+mod import;
 mod inspect;
 mod residency_cmd;
 mod run;
@@ -174,6 +175,16 @@ pub enum Command {
         /// Shared flags (variables).
         #[command(flatten)]
         flags: RunFlags,
+    },
+    /// Adopt an existing object into state at ADDRESS.
+    Import {
+        /// Shared flags (variables).
+        #[command(flatten)]
+        flags: RunFlags,
+        /// Resource instance address, e.g. aws_s3_bucket.artifacts.
+        address: String,
+        /// The object's id in its cloud.
+        id: String,
     },
     /// Remove a stuck lock by its ID.
     ForceUnlock {
@@ -490,6 +501,7 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
         Command::State(s) => inspect::state(env, s),
         Command::Graph => tools::graph(env),
         Command::Console { flags } => inspect::console(env, &flags),
+        Command::Import { flags, address, id } => import::import(env, &flags, &address, &id),
         Command::ForceUnlock { id } => tools::force_unlock(env, &id),
         Command::Workspace(WorkspaceCommand::List) => residency_cmd::list(env),
         Command::Workspace(WorkspaceCommand::Show { name }) => residency_cmd::show(env, &name),
