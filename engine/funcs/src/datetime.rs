@@ -141,11 +141,21 @@ fn parse_ts(text: &str) -> Result<DateTime<FixedOffset>, String> {
     if i != b.len() {
         return Err(format!("{pre}: extra text: {:?}", &text[i..]));
     }
-    let range = |ok: bool, what: &str| if ok { Ok(()) } else { Err(format!("{pre}: {what} out of range")) };
-    range((1..=12).contains(&month), "month")?;
-    range(hour < 24, "hour")?;
-    range(min < 60, "minute")?;
-    range(sec < 60, "second")?;
+    if !(1..=12).contains(&month) {
+        return Err(format!("{pre}: cannot use {:?} as month", &text[7..]));
+    }
+    if day > 31 {
+        return Err(format!("{pre}: cannot use {:?} as day of month", &text[10..]));
+    }
+    if hour >= 24 {
+        return Err(format!("{pre}: hour must be between 0 and 23 inclusive"));
+    }
+    if min >= 60 {
+        return Err(format!("{pre}: minute must have exactly two digits"));
+    }
+    if sec >= 60 {
+        return Err(format!("{pre}: cannot use {:?} as second", &text[19..]));
+    }
     let tz = FixedOffset::east_opt(off).ok_or_else(|| format!("{pre}: UTC offset out of range"))?;
     let naive = chrono::NaiveDate::from_ymd_opt(year as i32, month, day)
         .ok_or_else(|| format!("{pre}: day out of range"))?
@@ -306,7 +316,20 @@ fn format_date(spec: &str, t: &DateTime<FixedOffset>) -> Result<String, String> 
                     }
                 }
                 _ => {
-                    return Err(format!("invalid date format verb {tok:?}"))
+                    let why = match c {
+                        'Y' => ": year must either be \"YY\" or \"YYYY\"",
+                        'M' => ": month must either be \"M\", \"MM\", \"MMM\", or \"MMMM\"",
+                        'D' => ": day of month must either be \"D\" or \"DD\"",
+                        'E' => ": day of week must either be \"EEE\" or \"EEEE\"",
+                        'h' => ": 24-hour must either be \"h\" or \"hh\"",
+                        'H' => ": 12-hour must either be \"H\" or \"HH\"",
+                        'A' | 'a' => ": must be \"AA\" or \"aa\"",
+                        'm' => ": minute must either be \"m\" or \"mm\"",
+                        's' => ": second must either be \"s\" or \"ss\"",
+                        'Z' => ": timezone must be Z, ZZZZ, or ZZZZZ",
+                        _ => "",
+                    };
+                    return Err(format!("invalid date format verb {tok:?}{why}"))
                 }
             };
             out.push_str(&piece);

@@ -190,12 +190,11 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             }
             if num > max || num.sign() == Sign::Minus {
                 return Err(FuncError::fail(format!(
-                    "prefix of {} does not accommodate a host numbered {}",
-                    net.prefix,
-                    big_of(&a[1])?
+                    "prefix of {} does not accommodate a host numbered {num}",
+                    net.prefix
                 )));
             }
-            Ok(s(ip_string(net.ip | to_u128(&num), net.bits)))
+            Ok(s(ip_string(insert_num(net.ip, &num, 0), net.bits)))
         }),
         "cidrnetmask" => Def::new(vec![p("prefix", st())], st(), |_, a, _| {
             let net = parse_cidr(str_of(&a[0]))
@@ -223,21 +222,20 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                         net.prefix, newbits
                     )));
                 }
-                if newbits < 0 {
-                    return Err(FuncError::fail(format!(
-                        "insufficient address space to extend prefix of {} by {}",
-                        net.prefix, newbits
-                    )));
-                }
-                let max: BigInt = (BigInt::from(1) << newbits as u32) - 1;
-                if num > max || num.sign() == Sign::Minus {
+                // Go compares the low 64 bits of |netnum| with 2^newbits-1 in uint64
+                // arithmetic, where a shift by 64 or more (or a negative one) gives 0.
+                let max_net: u64 =
+                    if (0..64).contains(&newbits) { (1u64 << newbits).wrapping_sub(1) } else { u64::MAX };
+                let low = num.magnitude().to_u64_digits().first().copied().unwrap_or(0);
+                if low > max_net {
                     return Err(FuncError::fail(format!(
                         "prefix extension of {newbits} does not accommodate a subnet numbered {num}"
                     )));
                 }
-                let shift = net.bits - new_len as u32;
-                let ip = net.ip | (to_u128(&num) << shift);
-                Ok(s(format!("{}/{}", ip_string(ip, net.bits), new_len)))
+                let shift = net.bits as i64 - new_len;
+                let ip = insert_num(net.ip, &num, shift.max(0) as u32) & mask_of(net.bits, net.bits);
+                let mask_len = new_len.max(0) as u32;
+                Ok(s(format!("{}/{}", ip_string(ip, net.bits), mask_len)))
             },
         ),
         "cidrsubnets" => Def::new(vec![p("prefix", st())], Type::List(Box::new(st())), cidrsubnets)
@@ -302,4 +300,11 @@ fn cidrsubnets(_: &crate::Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, Fu
         out.push(s(format!("{}/{}", ip_string(cur_ip, bits), cur_len)));
     }
     Ok(Value::List(out))
+}
+
+/// cidr's `insertNumIntoIP`: the address ORed (two's complement, as Go's big.Int) with `num`
+/// shifted left, then read back from the absolute value's bytes.
+fn insert_num(ip: u128, num: &BigInt, shift: u32) -> u128 {
+    let r = BigInt::from(ip) | (num.clone() << shift);
+    to_u128(&BigInt::from(r.magnitude().clone()))
 }

@@ -276,12 +276,8 @@ pub fn decode(text: &str) -> Result<Value, String> {
     let v = p.value("value")?;
     p.ws();
     if p.i < p.b.len() {
-        let what = match v {
-            Value::Object(_) => "object",
-            Value::Tuple(_) => "array",
-            _ => "value",
-        };
-        return Err(format!("extraneous data after JSON {what}"));
+        let _ = v;
+        return Err("extraneous data after JSON object".into());
     }
     Ok(v)
 }

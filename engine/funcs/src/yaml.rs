@@ -41,8 +41,35 @@ fn is_printable(c: char) -> bool {
 }
 
 fn double_quoted(x: &str) -> String {
+    double_quoted_at(x, 0, 0, false)
+}
+
+/// go-yaml's double-quoted writer: starting at column `col`, it breaks lines at a space once
+/// the line is past 80 columns, continuing at `indent`.
+fn double_quoted_at(x: &str, col: usize, indent: usize, allow_breaks: bool) -> String {
     let mut out = String::from("\"");
-    for c in x.chars() {
+    let mut column = col + 1;
+    let chars: Vec<char> = x.chars().collect();
+    let mut spaces = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            if allow_breaks && !spaces && column > 80 && i > 0 && i < chars.len() - 1 {
+                out.push('\n');
+                out.push_str(&" ".repeat(indent));
+                column = indent;
+                if chars.get(i + 1) == Some(&' ') {
+                    out.push('\\');
+                    column += 1;
+                }
+            } else {
+                out.push(' ');
+                column += 1;
+            }
+            spaces = true;
+            continue;
+        }
+        spaces = false;
+        let before = out.len();
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -72,6 +99,7 @@ fn double_quoted(x: &str) -> String {
             }
             c => out.push(c),
         }
+        column += out[before..].chars().count();
     }
     out.push('"');
     out
@@ -120,7 +148,7 @@ fn literal(x: &str, indent: usize) -> String {
     out
 }
 
-fn scalar(v: &Value, indent: usize) -> Option<String> {
+fn scalar(v: &Value, indent: usize, col: usize) -> Option<String> {
     Some(match v.peel() {
         Value::Null(_) | Value::Unknown(_) => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -129,7 +157,7 @@ fn scalar(v: &Value, indent: usize) -> Option<String> {
             if literal_ok(x) {
                 literal(x, indent)
             } else {
-                double_quoted(x)
+                double_quoted_at(x, col, indent, true)
             }
         }
         Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) if xs.is_empty() => "[]".into(),
@@ -144,7 +172,9 @@ fn node(v: &Value, indent: usize, out: &mut String, ctx: Ctx) {
         Ctx::MapValue => indent + 2,
         Ctx::SeqItem => indent,
     };
-    if let Some(sc) = scalar(v, block_indent) {
+    let line_start = out.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = out[line_start..].chars().count() + usize::from(ctx != Ctx::Top);
+    if let Some(sc) = scalar(v, block_indent, col) {
         match ctx {
             Ctx::Top => out.push_str(&sc),
             _ => {
@@ -227,6 +257,8 @@ struct Builder {
     docs: Vec<Node>,
     pending_key: Vec<Option<Node>>,
     error: Option<String>,
+    doc_starts: usize,
+    second_doc_line: usize,
 }
 
 impl Builder {
@@ -250,8 +282,14 @@ impl Builder {
 }
 
 impl MarkedEventReceiver for Builder {
-    fn on_event(&mut self, ev: Event, _mark: Marker) {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
+            Event::DocumentStart => {
+                self.doc_starts += 1;
+                if self.doc_starts == 2 {
+                    self.second_doc_line = mark.line();
+                }
+            }
             Event::Scalar(v, style, anchor, tag) => {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 self.push_value(Node::Scalar(v, style, tag), anchor);
@@ -285,14 +323,23 @@ impl MarkedEventReceiver for Builder {
 pub fn decode(text: &str) -> Result<Value, String> {
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut b, true).map_err(|e| format!("on line {}, column {}: {}", e.marker().line(), e.marker().col() + 1, e.info()))?;
+    parser.load(&mut b, true).map_err(|e| {
+        if e.info().starts_with("mapping values are not allowed") {
+            e.info().to_string()
+        } else {
+            format!("on line {}, column {}: {}", e.marker().line(), e.marker().col() + 1, e.info())
+        }
+    })?;
     if let Some(e) = b.error {
         return Err(e);
     }
     match b.docs.len() {
         0 => Err("on line 1, column 1: missing start of document".into()),
         1 => to_value(&b.docs[0]),
-        _ => Err("unexpected extra content after value".into()),
+        _ => Err(format!(
+            "on line {}, column 1: unexpected extra content after value",
+            b.second_doc_line.saturating_sub(1)
+        )),
     }
 }
 
@@ -320,6 +367,9 @@ fn to_value(n: &Node) -> Result<Value, String> {
 }
 
 fn resolve(v: &str, style: TScalarStyle, tag: Option<&str>) -> Result<Value, String> {
+    if style != TScalarStyle::Plain {
+        return Ok(s(v));
+    }
     if let Some(t) = tag {
         let t = t.trim_start_matches("tag:yaml.org,2002:").trim_start_matches("!!");
         return Ok(match t {
@@ -357,9 +407,12 @@ fn resolve_plain(v: &str) -> Value {
         "-.inf" | "-.Inf" | "-.INF" => return Value::Number(Number::infinity(true)),
         _ => {}
     }
+    if let Some(ts) = yaml_timestamp(v) {
+        return s(ts);
+    }
     let c = v.as_bytes()[0];
     if c.is_ascii_digit() || c == b'-' || c == b'+' || c == b'.' {
-        let plain = v.replace('_', "");
+        let plain = v.to_string();
         let (neg, body) = match plain.as_bytes().first() {
             Some(b'-') => (true, &plain[1..]),
             Some(b'+') => (false, &plain[1..]),
@@ -367,8 +420,6 @@ fn resolve_plain(v: &str) -> Value {
         };
         let radix = if let Some(h) = body.strip_prefix("0x") {
             Some((h, 16))
-        } else if let Some(b) = body.strip_prefix("0b") {
-            Some((b, 2))
         } else if let Some(o) = body.strip_prefix("0o") {
             Some((o, 8))
         } else {
@@ -423,4 +474,25 @@ fn is_yaml_float(b: &str) -> bool {
         }
     }
     i == b.len()
+}
+
+/// A YAML timestamp (`2001-12-14`, `2001-12-14T21:59:43Z`) as an RFC 3339 string.
+fn yaml_timestamp(v: &str) -> Option<String> {
+    let b = v.as_bytes();
+    let date_ok = b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit);
+    if !date_ok {
+        return None;
+    }
+    if b.len() == 10 {
+        return Some(format!("{v}T00:00:00Z"));
+    }
+    if b.len() == 20 && (b[10] == b'T' || b[10] == b't') && b[19] == b'Z' {
+        return Some(format!("{}T{}", &v[..10], &v[11..]));
+    }
+    None
 }

@@ -129,6 +129,18 @@ impl<'a> Parser<'a> {
                     let (a, b) = (v.as_number().unwrap().clone(), r.as_number().unwrap().clone());
                     v = Value::Number(a.add(&b));
                 }
+                Some(b'-') => {
+                    self.i += 1;
+                    let r = self.value()?;
+                    let (a, b) = (v.as_number().unwrap().clone(), r.as_number().unwrap().clone());
+                    v = Value::Number(a.sub(&b));
+                }
+                Some(b'*') => {
+                    self.i += 1;
+                    let r = self.value()?;
+                    let (a, b) = (v.as_number().unwrap().clone(), r.as_number().unwrap().clone());
+                    v = Value::Number(a.mul(&b));
+                }
                 _ => return Ok(v),
             }
         }
