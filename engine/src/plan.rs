@@ -200,6 +200,15 @@ pub struct Plan {
     pub resource_changes: Vec<ResourceChange>,
     /// One entry per output.
     pub output_changes: Vec<OutputChange>,
+    /// What refresh found changed outside Hangar.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observations: Vec<crate::drift::Observation>,
+    /// Provider API calls made while refreshing.
+    #[serde(default)]
+    pub api_calls: u64,
+    /// A `--refresh-only` plan: applying it only records what refresh found.
+    #[serde(default)]
+    pub refresh_only: bool,
     /// Problems found while planning that did not stop it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<hangar_core::Diagnostic>,

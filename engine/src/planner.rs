@@ -14,9 +14,7 @@ use std::sync::Arc;
 use hangar_core::json::{from_json, mark_paths};
 use hangar_core::{Diagnostic, Diagnostics, InstanceKey, ResourceMode, Value};
 use hangar_provider::plan::differs;
-use hangar_provider::{
-    ConfigureRequest, ConfiguredProvider, PlanRequest, ReadDataRequest, ReadRequest,
-};
+use hangar_provider::{ConfigureRequest, ConfiguredProvider, PlanRequest, ReadDataRequest};
 use hangar_state::{InstanceRecord, StateDoc};
 use petgraph::graph::NodeIndex;
 
@@ -42,6 +40,10 @@ pub struct PlanOptions {
     pub workspace: String,
     /// The workspace's residency policy, when it has one.
     pub policy: Option<crate::residency::Policy>,
+    /// Drift detection: report residency violations found by refresh instead of failing.
+    pub drift: bool,
+    /// Also ask providers for tagged objects that state lacks.
+    pub find_orphans: bool,
 }
 
 /// The value of a state record, with its sensitive marks, typed by the resource schema.
@@ -150,6 +152,8 @@ pub async fn make_plan(
         diags: Diagnostics::new(),
         failed: HashSet::new(),
         seen: HashSet::new(),
+        observations: Vec::new(),
+        api_calls: 0,
     };
     for (i, node) in graph.order() {
         if graph.dependencies(i).any(|d| p.failed.contains(&d)) {
@@ -181,6 +185,9 @@ pub async fn make_plan(
         resource_changes: p.changes,
         output_changes: p.outputs,
         warnings: p.diags.0,
+        observations: p.observations,
+        api_calls: p.api_calls,
+        refresh_only: false,
     })
 }
 
@@ -199,6 +206,8 @@ struct Planner<'a> {
     diags: Diagnostics,
     failed: HashSet<NodeIndex>,
     seen: HashSet<String>,
+    observations: Vec<crate::drift::Observation>,
+    api_calls: u64,
 }
 
 impl Planner<'_> {
@@ -225,7 +234,18 @@ impl Planner<'_> {
                 let configured =
                     configure_provider(self.cfg, self.registry, &p, &self.values).await?;
                 if self.opts.refresh {
-                    self.refresh(&p, &configured).await?;
+                    let r = crate::refresh::refresh_provider(
+                        self.prior,
+                        self.registry,
+                        &p,
+                        &configured,
+                        self.opts,
+                        self.ui,
+                    )
+                    .await?;
+                    self.refreshed.extend(r.values);
+                    self.observations.extend(r.observations);
+                    self.api_calls += r.api_calls;
                 }
                 self.providers.insert(p, configured);
                 Ok(())
@@ -239,94 +259,6 @@ impl Planner<'_> {
                 }
             }
             Node::Output(name) => self.plan_output(&name, &base),
-        }
-    }
-
-    async fn refresh(
-        &mut self,
-        p: &ProviderRef,
-        prov: &Arc<dyn ConfiguredProvider>,
-    ) -> Result<(), Diagnostics> {
-        let owner = p.config_addr();
-        let sem = Arc::new(tokio::sync::Semaphore::new(self.opts.parallelism.max(1)));
-        let mut tasks = tokio::task::JoinSet::new();
-        for (key, rec) in &self.prior.resources {
-            if rec.provider != owner || rec.addr.resource.mode != ResourceMode::Managed {
-                continue;
-            }
-            let Some(schema) =
-                self.registry
-                    .resource_schema(&p.name, &rec.addr.resource.type_, false)
-            else {
-                continue;
-            };
-            let prior = record_value(rec, Some(&schema.block.object_type()));
-            if !schema.refreshable {
-                self.refreshed.insert(key.clone(), Some(prior));
-                continue;
-            }
-            let id = prior
-                .get_attr("id")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            self.ui
-                .line(&format!("{key}: Refreshing state... [id={id}]"));
-            let (prov, sem, key, type_name) = (
-                prov.clone(),
-                sem.clone(),
-                key.clone(),
-                rec.addr.resource.type_.clone(),
-            );
-            tasks.spawn(async move {
-                let _permit = sem.acquire_owned().await;
-                let r = prov
-                    .read(ReadRequest {
-                        type_name,
-                        prior: prior.clone(),
-                    })
-                    .await;
-                (key, prior, r)
-            });
-        }
-        let mut diags = Diagnostics::new();
-        while let Some(joined) = tasks.join_next().await {
-            let Ok((key, prior, r)) = joined else {
-                continue;
-            };
-            match r {
-                Ok(Some(obj)) => {
-                    if let (Some(policy), Some(region), Some(cloud)) = (
-                        &self.opts.policy,
-                        &obj.region,
-                        crate::residency::catalogue::Cloud::of_provider(&p.name),
-                    ) {
-                        if let Err(why) = policy.admits(cloud, region) {
-                            diags.push(Diagnostic::error(
-                                format!("Residency violation: {key} is in region {region}"),
-                                format!(
-                                    "{key} was read back from the cloud in region \"{region}\". {}",
-                                    policy.explain(cloud, region, &why)
-                                ),
-                            ));
-                        }
-                    }
-                    let marked = remark_like(obj.attrs, &prior);
-                    self.refreshed.insert(key, Some(marked));
-                }
-                Ok(None) => {
-                    self.refreshed.insert(key, None);
-                }
-                Err(e) => diags.push(Diagnostic::error(
-                    format!("Error refreshing {key}"),
-                    format!("{}: {}", e.call, e.message),
-                )),
-            }
-        }
-        if diags.has_errors() {
-            Err(diags)
-        } else {
-            Ok(())
         }
     }
 
@@ -735,12 +667,6 @@ pub fn parse_provider_addr(s: &str) -> (String, Option<String>) {
     let (name, tail) = rest.split_once("\"]").unwrap_or((rest, ""));
     let alias = tail.strip_prefix('.').map(str::to_string);
     (name.to_string(), alias)
-}
-
-/// Restores `prior`'s sensitive marks on a value read back from the cloud.
-fn remark_like(read: Value, prior: &Value) -> Value {
-    let paths = hangar_core::json::sensitive_paths(prior);
-    mark_paths(read, &paths)
 }
 
 fn keep_attrs(planned: Value, prior: &Value, attrs: &[String]) -> Value {

@@ -116,6 +116,9 @@ pub enum Command {
         /// Plan to destroy everything.
         #[arg(long)]
         destroy: bool,
+        /// Only show what changed outside Hangar (applying such a plan records it in state).
+        #[arg(long = "refresh-only", conflicts_with = "destroy")]
+        refresh_only: bool,
         /// Print the plan in Terraform's JSON plan format.
         #[arg(long)]
         json: bool,
@@ -131,6 +134,9 @@ pub enum Command {
         /// Destroy everything instead.
         #[arg(long)]
         destroy: bool,
+        /// Record what changed outside Hangar in state, changing no infrastructure.
+        #[arg(long = "refresh-only", conflicts_with = "destroy")]
+        refresh_only: bool,
         /// A plan saved by `hangar plan --out`.
         plan_file: Option<PathBuf>,
     },
@@ -468,25 +474,29 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
             out,
             detailed_exitcode,
             destroy,
+            refresh_only,
             json,
-        } => run::plan(
-            env,
-            &flags,
-            out.as_deref(),
-            detailed_exitcode,
-            destroy,
-            json,
-        ),
+        } => {
+            let mode = run::Mode::of(destroy, refresh_only);
+            run::plan(env, &flags, out.as_deref(), detailed_exitcode, mode, json)
+        }
         Command::Apply {
             flags,
             auto_approve,
             destroy,
+            refresh_only,
             plan_file,
-        } => run::apply(env, &flags, auto_approve, destroy, plan_file.as_deref()),
+        } => run::apply(
+            env,
+            &flags,
+            auto_approve,
+            run::Mode::of(destroy, refresh_only),
+            plan_file.as_deref(),
+        ),
         Command::Destroy {
             flags,
             auto_approve,
-        } => run::apply(env, &flags, auto_approve, true, None),
+        } => run::apply(env, &flags, auto_approve, run::Mode::Destroy, None),
         Command::Output { name, json, raw } => inspect::output(env, name.as_deref(), json, raw),
         Command::Show {
             file,

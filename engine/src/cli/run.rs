@@ -38,7 +38,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::Message(format!("cannot start the async runtime: {e}")))
 }
 
-struct Prepared {
+pub(super) struct Prepared {
     cfg: Config,
     graph: OrderedGraph,
     registry: Registry,
@@ -46,7 +46,7 @@ struct Prepared {
 }
 
 /// Loads configuration, selects the workspace and its residency policy, builds the graph.
-fn prepare(env: &mut Env) -> Result<Prepared, CliError> {
+pub(super) fn prepare(env: &mut Env) -> Result<Prepared, CliError> {
     let cfg = env.load()?;
     env.workspace = residency::selected_workspace(&cfg, &env.workspace)?;
     let policy = Policy::select(&cfg, &env.workspace)?;
@@ -81,12 +81,37 @@ fn check_residency(
     Ok(Some(b))
 }
 
-fn make(
+/// What kind of plan to make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Converge on the configuration.
+    Normal,
+    /// Destroy everything recorded.
+    Destroy,
+    /// Only record what changed outside Hangar.
+    RefreshOnly,
+    /// Read-only drift detection (residency findings reported, orphans searched).
+    Drift,
+}
+
+impl Mode {
+    /// The mode selected by `--destroy` and `--refresh-only`.
+    pub fn of(destroy: bool, refresh_only: bool) -> Mode {
+        match (destroy, refresh_only) {
+            (true, _) => Mode::Destroy,
+            (_, true) => Mode::RefreshOnly,
+            _ => Mode::Normal,
+        }
+    }
+}
+
+/// Makes a plan of `mode` against `prior`, refusing residency violations before any cloud call.
+pub(super) fn make(
     env: &Env,
     p: &Prepared,
     prior: &StateDoc,
     flags: &RunFlags,
-    destroy: bool,
+    mode: Mode,
     ui: &dyn Ui,
 ) -> Result<Plan, CliError> {
     let ws_vars = p
@@ -97,14 +122,16 @@ fn make(
     let vars = crate::vars::resolve(&p.cfg, &flags.var_args(), &env_vars(), &ws_vars)?;
     check_residency(p, prior, &vars)?;
     let opts = PlanOptions {
-        destroy,
-        refresh: flags.refresh,
+        destroy: mode == Mode::Destroy,
+        refresh: flags.refresh || matches!(mode, Mode::RefreshOnly | Mode::Drift),
         parallelism: flags.parallelism,
         workspace: env.workspace.clone(),
         policy: p.policy.clone(),
+        drift: mode == Mode::Drift,
+        find_orphans: mode == Mode::Drift,
     };
     let rt = runtime()?;
-    Ok(rt.block_on(make_plan(
+    let mut plan = rt.block_on(make_plan(
         &p.cfg,
         &p.graph,
         prior,
@@ -112,7 +139,12 @@ fn make(
         vars,
         &opts,
         ui,
-    ))?)
+    ))?;
+    if mode == Mode::RefreshOnly {
+        plan.refresh_only = true;
+        plan.resource_changes.clear();
+    }
+    Ok(plan)
 }
 
 /// `hangar plan`.
@@ -121,7 +153,7 @@ pub fn plan(
     flags: &RunFlags,
     out: Option<&Path>,
     detailed: bool,
-    destroy: bool,
+    mode: Mode,
     json: bool,
 ) -> Result<u8, CliError> {
     if flags.no_color {
@@ -136,7 +168,7 @@ pub fn plan(
     };
     let prior = env.read_state(&backend)?;
     let ui: &dyn Ui = if json { &QuietUi } else { &StdoutUi };
-    let plan = make(env, &p, &prior, flags, destroy, ui)?;
+    let plan = make(env, &p, &prior, flags, mode, ui)?;
     if json {
         println!("{}", crate::plan_json::plan_to_json(&plan));
     } else {
@@ -173,9 +205,10 @@ pub fn apply(
     env: &mut Env,
     flags: &RunFlags,
     auto_approve: bool,
-    destroy: bool,
+    mode: Mode,
     plan_file: Option<&Path>,
 ) -> Result<u8, CliError> {
+    let destroy = mode == Mode::Destroy;
     if flags.no_color {
         env.style.color = false;
     }
@@ -195,7 +228,7 @@ pub fn apply(
         }
         None => {
             let prior = stored.clone().unwrap_or_default();
-            let plan = make(env, &p, &prior, flags, destroy, &StdoutUi)?;
+            let plan = make(env, &p, &prior, flags, mode, &StdoutUi)?;
             print!("{}", render_plan(&plan, env.style));
             if !plan.has_changes() {
                 return Ok(0);
@@ -219,7 +252,43 @@ pub fn apply(
         let b = binding::check(policy, &base)?;
         base.binding = serde_json::to_value(&b).ok();
     }
+    if plan.refresh_only {
+        return accept_refresh(&plan, &backend, base);
+    }
     run_apply(env, &p, &plan, &backend, base, flags.parallelism)
+}
+
+/// `apply --refresh-only`: records what refresh found, changing no infrastructure.
+fn accept_refresh(plan: &Plan, backend: &dyn Backend, mut doc: StateDoc) -> Result<u8, CliError> {
+    use crate::drift::Kind;
+    let mut accepted = 0;
+    for o in &plan.observations {
+        let Ok(addr) = o.address.parse::<hangar_core::ResourceInstanceAddr>() else {
+            continue;
+        };
+        match (o.kind, &o.refreshed) {
+            (Kind::Deleted, _) => {
+                doc.remove(&addr);
+                accepted += 1;
+            }
+            (Kind::Changed, Some(v)) => {
+                let value = v.decode();
+                if let Some(rec) = doc.resources.get_mut(&o.address) {
+                    rec.attributes = hangar_core::json::to_json(&value);
+                    rec.sensitive_paths = hangar_core::json::sensitive_paths(&value);
+                    if o.region.is_some() {
+                        rec.region = o.region.clone();
+                    }
+                    accepted += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    doc.serial += 1;
+    backend.write(&doc)?;
+    println!("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed; {accepted} change(s) made outside Hangar recorded in state.");
+    Ok(0)
 }
 
 /// Refuses a saved plan whose state or configuration moved on since it was made.

@@ -126,6 +126,19 @@ pub struct ImportRequest {
     pub id: String,
 }
 
+/// A cloud object that carries this workspace's ownership tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedObject {
+    /// Resource type it corresponds to (`aws_s3_bucket`).
+    pub type_name: String,
+    /// Its cloud id.
+    pub id: String,
+    /// The `hangar:address` tag, if present.
+    pub address: Option<String>,
+    /// Where it lives.
+    pub region: Option<String>,
+}
+
 /// A provider before configuration: knows its schema, can be configured.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -174,6 +187,13 @@ pub trait ConfiguredProvider: Send + Sync {
             "ReadDataSource",
             format!("unsupported data source {}", req.type_name),
         ))
+    }
+
+    /// Every object this provider can find tagged `hangar:workspace = workspace`, so drift
+    /// detection can report objects that state does not record. The default finds none.
+    async fn list_owned(&self, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
+        let _ = workspace;
+        Ok(Vec::new())
     }
 
     /// Imports an existing object; fails when it does not exist or import is unsupported.

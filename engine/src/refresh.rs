@@ -1,0 +1,195 @@
+//! Refresh: re-read every recorded object of one provider configuration, in parallel.
+//!
+//! Each object's read-back value replaces the recorded one for planning. Differences become
+//! drift [`Observation`]s; an object read back outside the workspace's geography is an error
+//! for plan and apply, and a `residency` observation for drift detection. With `find_orphans`
+//! the provider is also asked for objects carrying this workspace's tags that state lacks.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use hangar_core::json::mark_paths;
+use hangar_core::{Diagnostic, Diagnostics, ResourceMode, Value};
+use hangar_provider::{ConfiguredProvider, ReadRequest};
+use hangar_state::StateDoc;
+
+use crate::config::ProviderRef;
+use crate::drift::{diff_attrs, Kind, Observation};
+use crate::plan::EncodedValue;
+use crate::planner::{record_value, PlanOptions};
+use crate::registry::Registry;
+use crate::residency::catalogue::Cloud;
+use crate::ui::Ui;
+
+/// What refreshing one provider configuration found.
+#[derive(Default)]
+pub struct Refreshed {
+    /// Instance address → value now (`None`: deleted out of band).
+    pub values: HashMap<String, Option<Value>>,
+    /// Differences from state.
+    pub observations: Vec<Observation>,
+    /// How many provider API calls were made.
+    pub api_calls: u64,
+}
+
+/// Refreshes every recorded object owned by `p`; fails on read errors and, unless in drift
+/// mode, on residency violations.
+pub async fn refresh_provider(
+    prior: &StateDoc,
+    registry: &Registry,
+    p: &ProviderRef,
+    prov: &Arc<dyn ConfiguredProvider>,
+    opts: &PlanOptions,
+    ui: &dyn Ui,
+) -> Result<Refreshed, Diagnostics> {
+    let owner = p.config_addr();
+    let cloud = Cloud::of_provider(&p.name);
+    let sem = Arc::new(tokio::sync::Semaphore::new(opts.parallelism.max(1)));
+    let mut out = Refreshed::default();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (key, rec) in &prior.resources {
+        if rec.provider != owner || rec.addr.resource.mode != ResourceMode::Managed {
+            continue;
+        }
+        let Some(schema) = registry.resource_schema(&p.name, &rec.addr.resource.type_, false)
+        else {
+            continue;
+        };
+        let recorded = record_value(rec, Some(&schema.block.object_type()));
+        if !schema.refreshable {
+            out.values.insert(key.clone(), Some(recorded));
+            continue;
+        }
+        let id = recorded
+            .get_attr("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        ui.line(&format!("{key}: Refreshing state... [id={id}]"));
+        let (prov, sem, key, type_name) = (
+            prov.clone(),
+            sem.clone(),
+            key.clone(),
+            rec.addr.resource.type_.clone(),
+        );
+        out.api_calls += 1;
+        tasks.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let r = prov
+                .read(ReadRequest {
+                    type_name,
+                    prior: recorded.clone(),
+                })
+                .await;
+            (key, recorded, r)
+        });
+    }
+    let mut diags = Diagnostics::new();
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((key, recorded, r)) = joined else {
+            continue;
+        };
+        match r {
+            Ok(Some(obj)) => {
+                if let (Some(policy), Some(region), Some(cloud)) =
+                    (&opts.policy, &obj.region, cloud)
+                {
+                    if let Err(why) = policy.admits(cloud, region) {
+                        let detail = format!(
+                            "{key} was read back from the cloud in region \"{region}\". {}",
+                            policy.explain(cloud, region, &why)
+                        );
+                        if opts.drift {
+                            out.observations.push(Observation {
+                                address: key.clone(),
+                                kind: Kind::Residency,
+                                attributes: Vec::new(),
+                                region: Some(region.clone()),
+                                detail,
+                                refreshed: None,
+                            });
+                        } else {
+                            diags.push(Diagnostic::error(
+                                format!("Residency violation: {key} is in region {region}"),
+                                detail,
+                            ));
+                        }
+                    }
+                }
+                let now = mark_paths(obj.attrs, &hangar_core::json::sensitive_paths(&recorded));
+                let changed = diff_attrs(&recorded, &now);
+                if !changed.is_empty() {
+                    let names: Vec<_> = changed.iter().map(|a| a.name.clone()).collect();
+                    out.observations.push(Observation {
+                        address: key.clone(),
+                        kind: Kind::Changed,
+                        attributes: changed,
+                        region: obj.region.clone(),
+                        detail: format!("{key} changed outside Hangar: {}", names.join(", ")),
+                        refreshed: Some(EncodedValue::encode(&now)),
+                    });
+                }
+                out.values.insert(key, Some(now));
+            }
+            Ok(None) => {
+                out.observations.push(Observation {
+                    address: key.clone(),
+                    kind: Kind::Deleted,
+                    attributes: Vec::new(),
+                    region: None,
+                    detail: format!("{key} was deleted outside Hangar"),
+                    refreshed: None,
+                });
+                out.values.insert(key, None);
+            }
+            Err(e) => diags.push(Diagnostic::error(
+                format!("Error refreshing {key}"),
+                format!("{}: {}", e.call, e.message),
+            )),
+        }
+    }
+    if opts.find_orphans {
+        out.api_calls += 1;
+        match prov.list_owned(&opts.workspace).await {
+            Ok(found) => {
+                let known: HashSet<(String, String)> = prior
+                    .resources
+                    .values()
+                    .filter_map(|r| {
+                        let id = r.attributes.get("id").and_then(|v| v.as_str())?;
+                        Some((r.addr.resource.type_.clone(), id.to_string()))
+                    })
+                    .collect();
+                for o in found {
+                    if known.contains(&(o.type_name.clone(), o.id.clone())) {
+                        continue;
+                    }
+                    let address = o
+                        .address
+                        .clone()
+                        .unwrap_or_else(|| format!("{}[id={}]", o.type_name, o.id));
+                    out.observations.push(Observation {
+                        address,
+                        kind: Kind::Orphan,
+                        attributes: Vec::new(),
+                        region: o.region.clone(),
+                        detail: format!(
+                            "{} \"{}\" carries workspace \"{}\"'s tags but is not in state (created by an interrupted run, or removed from state?)",
+                            o.type_name, o.id, opts.workspace
+                        ),
+                        refreshed: Some(EncodedValue::encode(&Value::Object([("id".to_string(), Value::string(o.id))].into()))),
+                    });
+                }
+            }
+            Err(e) => diags.push(Diagnostic::error(
+                format!("Error listing {p} objects"),
+                format!("{}: {}", e.call, e.message),
+            )),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(out)
+    }
+}
