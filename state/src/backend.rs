@@ -1,10 +1,24 @@
-//! The interface every state backend implements (local files now; S3 and PostgreSQL later).
+//! The interface every state backend implements (local files, S3, PostgreSQL).
 //!
-//! The API is synchronous: the engine drives a backend from one dedicated writer thread. A
-//! backend stores one snapshot document plus a journal of changes made since it, and a lock.
-//! Backends check lineage and serial on every whole-document write but do not check that the
-//! writer holds the lock: taking the lock around a run is the engine's job. Every backend must
-//! pass [`crate::conformance::run_conformance`].
+//! A backend stores one snapshot document plus a journal of changes made since it, a backup
+//! and a lock. Backends check lineage and serial on every whole-document write but do not check
+//! that the writer holds the lock: taking the lock around a run is the engine's job. Locks are
+//! leased (see [`LockInfo`]): a guard renews its lease from a background thread while it lives,
+//! and a lock whose lease ran out is taken over by the next locker, which learns whose it was
+//! from [`LockGuard::taken_over`]. Every backend must pass
+//! [`crate::conformance::run_conformance`].
+//!
+//! # Threads
+//!
+//! The API is synchronous and blocks the calling thread until the store answers. Call it from a
+//! plain thread, or from async code through `tokio::task::spawn_blocking` (or
+//! `block_in_place`); never directly from an async task: remote backends run their network I/O
+//! on a runtime of their own and wait for it, which would stall the executor (and the
+//! PostgreSQL client's `block_on` panics inside an async context). Backends and guards may be
+//! used from several threads at once.
+
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::document::StateDoc;
 use crate::error::StateError;
@@ -16,10 +30,47 @@ pub trait Backend: Send + Sync {
     /// Where the state lives, for messages (`local file dir/hangar.tfstate`).
     fn describe(&self) -> String;
 
+    /// Where the state physically lives, for residency checks: the S3 region, or `None` when
+    /// the backend cannot tell (local files, PostgreSQL).
+    fn location(&self) -> Option<String> {
+        None
+    }
+
     /// Takes the state lock for `info.operation`, held until the guard is dropped.
     ///
-    /// Fails fast with [`StateError::Locked`] naming the holder when someone else holds it.
+    /// The lock is leased for `info.lease()` and the guard renews it every third of that. A
+    /// lock whose lease ran out (its holder died) is taken over; the guard then reports the
+    /// previous holder through [`LockGuard::taken_over`]. Fails fast with
+    /// [`StateError::Locked`] naming the holder when a live holder has it, and with storage
+    /// errors.
     fn lock(&self, info: LockInfo) -> Result<Box<dyn LockGuard>, StateError>;
+
+    /// Like [`Backend::lock`], but while a live holder has the lock, polls until it is
+    /// released or its lease runs out, for up to `wait`.
+    ///
+    /// Fails with [`StateError::Locked`] naming the holder when `wait` passes first, and at
+    /// once on any other error.
+    fn lock_with_timeout(
+        &self,
+        info: LockInfo,
+        wait: Duration,
+    ) -> Result<Box<dyn LockGuard>, StateError> {
+        let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(20);
+        loop {
+            match self.lock(info.clone()) {
+                Err(StateError::Locked { holder }) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(StateError::Locked { holder });
+                    }
+                    thread::sleep(pause.min(deadline - now));
+                    pause = (pause * 2).min(Duration::from_millis(500));
+                }
+                other => return other,
+            }
+        }
+    }
 
     /// The current state: the snapshot with any journal replayed on top, or `None` when no
     /// state was ever written.
@@ -80,8 +131,79 @@ pub trait Journal: Send {
     fn commit(self: Box<Self>, final_doc: &StateDoc) -> Result<(), StateError>;
 }
 
-/// A held state lock; dropping it releases the lock.
+/// A held state lock; dropping it stops renewing the lease and releases the lock (unless it
+/// was lost to another holder meanwhile, whose lock is left alone).
 pub trait LockGuard: Send {
-    /// The record this lock was taken with.
+    /// The record this lock was taken with (storage holds it with a renewed `expires`).
     fn info(&self) -> &LockInfo;
+
+    /// The holder whose lock this one replaced, when taking it meant taking over a lock its
+    /// holder had left behind (its lease ran out, or for local files its process died), so the
+    /// engine can say "took over expired lock held by ...".
+    fn taken_over(&self) -> Option<&LockInfo> {
+        None
+    }
+
+    /// Whether the lock is still held as far as the last renewal knows.
+    ///
+    /// Fails with [`StateError::LockLost`] once a renewal found the lock gone (force-unlocked)
+    /// or held by someone else (its lease ran out before it could be renewed): the engine
+    /// should check before it commits.
+    fn check(&self) -> Result<(), StateError> {
+        Ok(())
+    }
+
+    /// Testing hook: stops renewing and forgets the lock without releasing it, as if the
+    /// holder had died. A local file lock is released as the operating system would on the
+    /// holder's death; remote locks stay until their lease runs out.
+    fn abandon(self: Box<Self>) {
+        drop(self);
+    }
+}
+
+/// Refuses to replace `current` by `doc` when that would lose another history or newer data.
+pub(crate) fn check_replace(current: Option<&StateDoc>, doc: &StateDoc) -> Result<(), StateError> {
+    let Some(current) = current else {
+        return Ok(());
+    };
+    if current.lineage != doc.lineage {
+        if current.is_empty() {
+            return Ok(());
+        }
+        return Err(StateError::LineageMismatch {
+            stored: current.lineage.clone(),
+            given: doc.lineage.clone(),
+        });
+    }
+    if doc.serial < current.serial {
+        return Err(StateError::StaleSerial {
+            stored: current.serial,
+            given: doc.serial,
+        });
+    }
+    Ok(())
+}
+
+/// Checks that a journal on `base` may commit `final_doc`: same lineage, and a serial above the
+/// base's when anything was appended (so a crash can never replay the journal twice).
+pub(crate) fn check_commit(
+    base_lineage: &str,
+    base_serial: u64,
+    appended: bool,
+    final_doc: &StateDoc,
+) -> Result<(), StateError> {
+    if final_doc.lineage != base_lineage {
+        return Err(StateError::LineageMismatch {
+            stored: base_lineage.to_string(),
+            given: final_doc.lineage.clone(),
+        });
+    }
+    let floor = base_serial.saturating_add(u64::from(appended));
+    if final_doc.serial < floor {
+        return Err(StateError::StaleSerial {
+            stored: floor,
+            given: final_doc.serial,
+        });
+    }
+    Ok(())
 }

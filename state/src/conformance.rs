@@ -6,11 +6,14 @@
 //! backend must exclude lockers even within one handle. It checks behaviour through the
 //! [`Backend`] trait only; storage details (file names, fsync, killed holders) belong to each
 //! backend's own tests. The torn-journal case is skipped for backends whose
-//! [`Backend::inject_torn_journal_tail`] reports that they cannot tear.
+//! [`Backend::inject_torn_journal_tail`] reports that they cannot tear. Lease cases use leases
+//! under a second and [`LockGuard::abandon`] to play a holder that died; they accept both ways
+//! a backend may free a dead holder's lock (at once, as the OS does for local files, or when
+//! its lease runs out).
 
 use std::collections::BTreeMap;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 
@@ -54,7 +57,23 @@ pub const CASES: &[Case] = &[
         "locked_read_modify_write_is_serialised",
         locked_read_modify_write_is_serialised,
     ),
+    ("lease_is_renewed_while_held", lease_is_renewed_while_held),
+    (
+        "expired_lock_is_taken_over_and_reported",
+        expired_lock_is_taken_over_and_reported,
+    ),
+    (
+        "lock_with_timeout_waits_for_the_holder",
+        lock_with_timeout_waits_for_the_holder,
+    ),
+    (
+        "caller_chosen_id_releases_only_its_own_lock",
+        caller_chosen_id_releases_only_its_own_lock,
+    ),
 ];
+
+/// The lease the lease cases give their locks: short, yet several renewals long.
+pub const SHORT_LEASE: Duration = Duration::from_millis(900);
 
 /// Runs every case, each against a new backend from `make`, which must start empty.
 pub fn run_conformance(make: &dyn Fn() -> Box<dyn Backend>) {
@@ -127,6 +146,23 @@ fn replayed(base: &StateDoc, entries: &[JournalEntry]) -> StateDoc {
 
 fn lock_info(backend: &dyn Backend, operation: &str) -> LockInfo {
     LockInfo::new(operation, backend.describe())
+}
+
+/// `got` names the same holder as `want` (the lease's `expires` moves, the rest must not).
+fn assert_same_holder(got: &LockInfo, want: &LockInfo) {
+    let strip = |i: &LockInfo| LockInfo {
+        expires: String::new(),
+        ..i.clone()
+    };
+    assert_eq!(strip(got), strip(want));
+}
+
+/// Takes the lock, waiting for the holder (with a generous bound so a stuck lock fails).
+fn lock_waiting(b: &dyn Backend, info: LockInfo) -> Box<dyn LockGuard> {
+    ok(
+        b.lock_with_timeout(info, Duration::from_secs(60)),
+        "lock_with_timeout",
+    )
 }
 
 /// A store never written reads as no state and has no backup.
@@ -339,7 +375,9 @@ pub fn commit_folds_and_keeps_backup(b: &dyn Backend) {
 pub fn lock_excludes_second_locker(b: &dyn Backend) {
     let info = lock_info(b, "apply");
     let guard = ok(b.lock(info.clone()), "first lock");
-    assert_eq!(guard.info(), &info);
+    assert_same_holder(guard.info(), &info);
+    assert!(guard.taken_over().is_none(), "a free lock is not taken over");
+    ok(guard.check(), "check on a fresh lock");
     match err(b.lock(lock_info(b, "plan")), "second lock") {
         StateError::Locked { holder } => {
             assert_eq!(holder.id, info.id);
@@ -440,15 +478,7 @@ pub fn locked_read_modify_write_is_serialised(b: &dyn Backend) {
         for _ in 0..THREADS {
             s.spawn(|| {
                 for _ in 0..ROUNDS {
-                    let guard = loop {
-                        match b.lock(lock_info(b, "apply")) {
-                            Ok(g) => break g,
-                            Err(StateError::Locked { .. }) => {
-                                thread::sleep(Duration::from_millis(1))
-                            }
-                            Err(e) => panic!("lock failed: {e}"),
-                        }
-                    };
+                    let guard = lock_waiting(b, lock_info(b, "apply"));
                     let mut doc = read_some(b);
                     let count = doc
                         .outputs
@@ -472,4 +502,119 @@ pub fn locked_read_modify_write_is_serialised(b: &dyn Backend) {
     let doc = read_some(b);
     assert_eq!(doc.outputs["count"].value, json!(THREADS * ROUNDS));
     assert_eq!(doc.serial, THREADS * ROUNDS);
+}
+
+/// A held lock outlives its lease: the holder renews it, and others still find it held.
+pub fn lease_is_renewed_while_held(b: &dyn Backend) {
+    let info = lock_info(b, "apply").with_lease(SHORT_LEASE);
+    let guard = ok(b.lock(info.clone()), "lock");
+    assert_eq!(guard.info().lease(), Some(SHORT_LEASE));
+    let first_expiry = guard.info().expires_at().expect("the lease has an expiry");
+    thread::sleep(SHORT_LEASE * 2);
+    match err(b.lock(lock_info(b, "plan")), "locking a renewed lock") {
+        StateError::Locked { holder } => {
+            assert_eq!(holder.id, info.id);
+            let expiry = holder.expires_at().expect("the record has an expiry");
+            assert!(expiry > first_expiry, "the lease was not renewed");
+            assert!(
+                !holder.expired_at(SystemTime::now()),
+                "the record shows a lapsed lease"
+            );
+        }
+        other => panic!("expected Locked, got {other}"),
+    }
+    ok(guard.check(), "check on a renewed lock");
+    drop(guard);
+    drop(ok(b.lock(lock_info(b, "plan")), "lock after release"));
+}
+
+/// A dead holder's lock goes to the next locker, who is told whose it was.
+pub fn expired_lock_is_taken_over_and_reported(b: &dyn Backend) {
+    let dead = lock_info(b, "apply").with_lease(SHORT_LEASE);
+    let started = Instant::now();
+    ok(b.lock(dead.clone()), "lock").abandon();
+    let next = lock_info(b, "plan");
+    let guard = match b.lock(next.clone()) {
+        Ok(g) => g,
+        Err(StateError::Locked { holder }) => {
+            assert_eq!(holder.id, dead.id, "the dead holder still counts until its lease ends");
+            let g = lock_waiting(b, next.clone());
+            assert!(
+                started.elapsed() >= SHORT_LEASE,
+                "taken over before the lease ran out"
+            );
+            g
+        }
+        Err(e) => panic!("lock failed: {e}"),
+    };
+    assert_same_holder(guard.info(), &next);
+    let previous = guard.taken_over().expect("the takeover is reported");
+    assert_eq!(previous.id, dead.id);
+    assert_eq!(previous.operation, "apply");
+    match err(b.lock(lock_info(b, "plan")), "locking a taken-over lock") {
+        StateError::Locked { holder } => assert_eq!(holder.id, next.id),
+        other => panic!("expected Locked, got {other}"),
+    }
+    drop(guard);
+    let after = ok(b.lock(lock_info(b, "plan")), "lock after a normal release");
+    assert!(after.taken_over().is_none(), "a released lock is not taken over");
+}
+
+/// `lock_with_timeout` waits for a live holder to finish, and gives up after its wait.
+pub fn lock_with_timeout_waits_for_the_holder(b: &dyn Backend) {
+    let holder = lock_info(b, "apply");
+    let guard = ok(b.lock(holder.clone()), "lock");
+    let started = Instant::now();
+    match err(
+        b.lock_with_timeout(lock_info(b, "plan"), Duration::from_millis(300)),
+        "waiting too briefly",
+    ) {
+        StateError::Locked { holder: h } => assert_eq!(h.id, holder.id),
+        other => panic!("expected Locked, got {other}"),
+    }
+    assert!(started.elapsed() >= Duration::from_millis(300), "gave up early");
+    thread::scope(|s| {
+        s.spawn(move || {
+            thread::sleep(Duration::from_millis(400));
+            drop(guard);
+        });
+        let started = Instant::now();
+        let next = lock_waiting(b, lock_info(b, "plan"));
+        assert!(
+            started.elapsed() >= Duration::from_millis(300),
+            "took a lock that was still held"
+        );
+        assert!(next.taken_over().is_none(), "a released lock is not taken over");
+    });
+}
+
+/// A caller-chosen lock ID lets its owner force-unlock exactly its lock; a guard whose lock
+/// was force-unlocked and taken by another never releases the new holder's lock.
+pub fn caller_chosen_id_releases_only_its_own_lock(b: &dyn Backend) {
+    let info = lock_info(b, "apply")
+        .with_id("ci-run-42")
+        .with_lease(SHORT_LEASE);
+    let old = ok(b.lock(info.clone()), "lock with a chosen ID");
+    assert_eq!(old.info().id, "ci-run-42");
+    ok(b.force_unlock("ci-run-42"), "force_unlock by the chosen ID");
+    match b.lock(lock_info(b, "plan")) {
+        Ok(new) => {
+            // The old guard's next renewal finds the lock gone to someone else.
+            thread::sleep(SHORT_LEASE);
+            match err(old.check(), "check on a lost lock") {
+                StateError::LockLost { id, .. } => assert_eq!(id, "ci-run-42"),
+                other => panic!("expected LockLost, got {other}"),
+            }
+            drop(old);
+            match err(b.lock(lock_info(b, "plan")), "lock after the old guard dropped") {
+                StateError::Locked { holder } => assert_eq!(holder.id, new.info().id),
+                other => panic!("expected Locked, got {other}"),
+            }
+            drop(new);
+        }
+        // Backends whose live holder keeps an OS lock: force_unlock only cleared the record.
+        Err(StateError::Locked { .. }) => drop(old),
+        Err(e) => panic!("lock after force_unlock failed: {e}"),
+    }
+    drop(ok(b.lock(lock_info(b, "plan")), "lock after both released"));
 }

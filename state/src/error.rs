@@ -101,6 +101,67 @@ pub enum StateError {
         /// The journal file.
         path: String,
     },
+    /// A remote store (S3, PostgreSQL) refused or failed an operation.
+    #[error("cannot {op} {location}: {source}")]
+    Remote {
+        /// What was being done (`read`, `write`, `lock`, ...).
+        op: &'static str,
+        /// Where: an `s3://bucket/key` URL or a PostgreSQL schema and workspace.
+        location: String,
+        /// The store's or its client's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The lock this guard held was taken away: its lease ran out before it could be renewed
+    /// and another locker took it over, or someone force-unlocked it.
+    #[error(
+        "the state lock {id:?} on {location} was lost{}; another run may be changing the state, \
+         so stop and read the state again",
+        match holder { Some(h) => format!(" to {} (lock ID {:?}, operation {:?})", h.who, h.id, h.operation), None => String::new() }
+    )]
+    LockLost {
+        /// ID of the lock that was held.
+        id: String,
+        /// Where the lock lives.
+        location: String,
+        /// Who holds it now, when known.
+        holder: Option<Box<LockInfo>>,
+    },
+    /// The backend kind named in configuration does not exist (or is not compiled in).
+    #[error("unknown state backend {kind:?}; expected one of {expected}")]
+    UnknownBackend {
+        /// The kind given.
+        kind: String,
+        /// The kinds this build knows, for the message.
+        expected: String,
+    },
+    /// Backend configuration lacks a required setting.
+    #[error("state backend {kind:?} needs the setting {name:?}")]
+    MissingSetting {
+        /// The backend kind.
+        kind: String,
+        /// The setting that is missing.
+        name: &'static str,
+    },
+    /// Backend configuration has a setting the backend does not know.
+    #[error("state backend {kind:?} has no setting {name:?}; it takes {known}")]
+    UnknownSetting {
+        /// The backend kind.
+        kind: String,
+        /// The setting given.
+        name: String,
+        /// The settings it takes, for the message.
+        known: String,
+    },
+    /// A backend setting has a value the backend cannot use.
+    #[error("state backend {kind:?}: setting {name:?} {problem}")]
+    InvalidSetting {
+        /// The backend kind.
+        kind: String,
+        /// The setting.
+        name: String,
+        /// What is wrong with its value.
+        problem: String,
+    },
     /// A document or entry could not be turned into JSON.
     #[error("cannot encode {what} as JSON: {source}")]
     Encode {
@@ -116,5 +177,18 @@ impl StateError {
     pub fn io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> StateError {
         let path = path.into();
         move |source| StateError::Io { op, path, source }
+    }
+
+    /// A [`StateError::Remote`] for `op` at `location`, for use with `map_err`.
+    pub fn remote<E>(op: &'static str, location: &str) -> impl FnOnce(E) -> StateError
+    where
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let location = location.to_string();
+        move |e| StateError::Remote {
+            op,
+            location,
+            source: e.into(),
+        }
     }
 }

@@ -3,16 +3,29 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod config;
 pub mod conformance;
 pub mod document;
 pub mod error;
 pub mod journal;
+mod lease;
 pub mod local;
 pub mod lock_info;
+pub mod migrate;
+#[cfg(feature = "pg")]
+pub mod pg;
+#[cfg(feature = "s3")]
+pub mod s3;
 
 pub use backend::{Backend, Journal, LockGuard};
+pub use config::from_config;
 pub use document::{InstanceRecord, Intent, OutputRecord, StateDoc, FORMAT_VERSION};
 pub use error::StateError;
 pub use journal::JournalEntry;
 pub use local::LocalBackend;
-pub use lock_info::LockInfo;
+pub use lock_info::{LockInfo, DEFAULT_LEASE};
+pub use migrate::migrate;
+#[cfg(feature = "pg")]
+pub use pg::{PgBackend, PgConfig};
+#[cfg(feature = "s3")]
+pub use s3::{S3Backend, S3Config};

@@ -21,7 +21,7 @@ mod journal_file;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::backend::{Backend, Journal, LockGuard};
+use crate::backend::{check_replace, Backend, Journal, LockGuard};
 use crate::document::StateDoc;
 use crate::error::StateError;
 use crate::lock_info::LockInfo;
@@ -83,29 +83,6 @@ impl LocalBackend {
         atomic::ensure_parent(&self.path)?;
         atomic::replace(&self.path, &doc.encode()?, Some(&self.backup_path()))
     }
-}
-
-/// Refuses to replace `current` by `doc` when that would lose another history or newer data.
-fn check_replace(current: Option<&StateDoc>, doc: &StateDoc) -> Result<(), StateError> {
-    let Some(current) = current else {
-        return Ok(());
-    };
-    if current.lineage != doc.lineage {
-        if current.is_empty() {
-            return Ok(());
-        }
-        return Err(StateError::LineageMismatch {
-            stored: current.lineage.clone(),
-            given: doc.lineage.clone(),
-        });
-    }
-    if doc.serial < current.serial {
-        return Err(StateError::StaleSerial {
-            stored: current.serial,
-            given: doc.serial,
-        });
-    }
-    Ok(())
 }
 
 impl Backend for LocalBackend {

@@ -1,11 +1,16 @@
-//! Who holds a state lock: the record a locker leaves so others can name it.
+//! Who holds a state lock: the record a locker leaves so others can name it, and its lease.
 //!
-//! [`LockInfo::new`] fills in a fresh ID, `user@host`, this Hangar's version and the current
-//! time as RFC 3339 UTC. Nothing here acquires a lock; backends do. The user and host come from
-//! the environment and `/proc` or `/etc/hostname`, falling back to `unknown`.
+//! [`LockInfo::new`] fills in a fresh ID, `user@host`, this Hangar's version, the current time
+//! as RFC 3339 UTC and a lease of [`DEFAULT_LEASE`]: the lock counts as held until `expires`,
+//! and the holder's guard keeps pushing `expires` forward while it lives. A lock whose lease ran
+//! out belongs to a holder that died; the next locker may take it over. Callers may choose the
+//! ID ([`LockInfo::with_id`], so CI can release its own lock) and the lease
+//! ([`LockInfo::with_lease`]). Nothing here acquires a lock; backends do. The user and host come
+//! from the environment and `/proc` or `/etc/hostname`, falling back to `unknown`. Expiry is
+//! judged by wall clocks, so lockers' clocks must agree to well within a lease.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -24,21 +29,98 @@ pub struct LockInfo {
     pub created: String,
     /// The state the lock protects.
     pub path: String,
+    /// When the lease runs out unless the holder renews it, RFC 3339 UTC with milliseconds.
+    /// Empty in records written before leases existed: such a lock never expires.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub expires: String,
+    /// Length of the lease in milliseconds; the holder renews it every third of that. 0 in
+    /// records written before leases existed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lease_ms: u64,
+}
+
+/// The lease [`LockInfo::new`] gives a lock.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl LockInfo {
     /// A lock record for `operation` on state `path`, stamped with a new ID, the current user
     /// and host, and the current time.
+    /// The lease is [`DEFAULT_LEASE`], starting now.
     pub fn new(operation: impl Into<String>, path: impl Into<String>) -> Self {
+        let now = SystemTime::now();
         LockInfo {
             id: uuid::Uuid::new_v4().to_string(),
             operation: operation.into(),
             who: format!("{}@{}", user_name(), host_name()),
             version: env!("CARGO_PKG_VERSION").to_string(),
-            created: rfc3339_utc(SystemTime::now()),
+            created: rfc3339_utc(now),
             path: path.into(),
+            expires: rfc3339_utc_millis(now + DEFAULT_LEASE),
+            lease_ms: millis(DEFAULT_LEASE),
         }
     }
+
+    /// This record with lock ID `id` instead of a random one, so the caller (a CI job, say) can
+    /// later release or force-unlock exactly its own lock.
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
+    }
+
+    /// This record with a lease of `lease` (at least one millisecond) starting now.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        let lease = lease.max(Duration::from_millis(1));
+        self.lease_ms = millis(lease);
+        self.expires = rfc3339_utc_millis(SystemTime::now() + lease);
+        self
+    }
+
+    /// The lease, or `None` for a record without one (which never expires).
+    pub fn lease(&self) -> Option<Duration> {
+        (self.lease_ms > 0).then(|| Duration::from_millis(self.lease_ms))
+    }
+
+    /// When the lease runs out, or `None` when the record has no (readable) expiry.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        parse_rfc3339_utc(&self.expires)
+    }
+
+    /// Whether the lease ran out before `now`; a record without expiry never does.
+    pub fn expired_at(&self, now: SystemTime) -> bool {
+        self.expires_at().is_some_and(|t| t < now)
+    }
+
+    /// This record with its lease renewed from `now`: `expires` moves to `now` plus the lease
+    /// (unchanged for a record without one).
+    pub fn renewed_at(&self, now: SystemTime) -> LockInfo {
+        let mut next = self.clone();
+        if let Some(lease) = self.lease() {
+            next.expires = rfc3339_utc_millis(now + lease);
+        }
+        next
+    }
+
+    /// A stand-in for a holder whose record cannot be read, for error messages.
+    pub(crate) fn unknown_holder(path: impl Into<String>, who: &str) -> LockInfo {
+        LockInfo {
+            id: String::new(),
+            operation: "unknown".into(),
+            who: who.into(),
+            version: String::new(),
+            created: String::new(),
+            path: path.into(),
+            expires: String::new(),
+            lease_ms: 0,
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl fmt::Display for LockInfo {
@@ -47,7 +129,11 @@ impl fmt::Display for LockInfo {
             f,
             "ID {}, operation {}, held by {} since {} (Hangar {}), lock {}",
             self.id, self.operation, self.who, self.created, self.version, self.path
-        )
+        )?;
+        if !self.expires.is_empty() {
+            write!(f, ", lease until {}", self.expires)?;
+        }
+        Ok(())
     }
 }
 
@@ -83,6 +169,77 @@ pub fn rfc3339_utc(t: SystemTime) -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// `t` as `YYYY-MM-DDTHH:MM:SS.mmmZ`; times before 1970 print as the epoch.
+pub fn rfc3339_utc_millis(t: SystemTime) -> String {
+    let ms = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_millis())
+        .unwrap_or(0);
+    let whole = rfc3339_utc(t);
+    format!("{}.{ms:03}Z", whole.trim_end_matches('Z'))
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (or a `+HH:MM`/`-HH:MM` offset); `None` for
+/// anything else or a time before 1970.
+pub fn parse_rfc3339_utc(text: &str) -> Option<SystemTime> {
+    let b = text.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = text.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut nanos = 0u64;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        for (i, c) in frac[..digits].bytes().take(9).enumerate() {
+            nanos += u64::from(c - b'0') * 10u64.pow(8 - i as u32);
+        }
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6 && matches!(&rest[..1], "+" | "-") && &rest[3..4] == ":" => {
+            let oh: i64 = rest[1..3].parse().ok()?;
+            let om: i64 = rest[4..6].parse().ok()?;
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            sign * (oh * 3600 + om * 60)
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(y, mo as u32, d as u32);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset;
+    let secs = u64::try_from(secs).ok()?;
+    Some(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_nanos(nanos))
+}
+
+/// Days after 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Proleptic Gregorian date of `z` days after 1970-01-01 (Howard Hinnant's algorithm).
@@ -121,5 +278,56 @@ mod tests {
         assert!(a.who.contains('@'));
         assert_eq!(a.created.len(), 20);
         assert!(a.to_string().contains(&a.id));
+        assert_eq!(a.lease(), Some(DEFAULT_LEASE));
+        let expires = a.expires_at().expect("expiry parses");
+        let ahead = expires
+            .duration_since(SystemTime::now())
+            .expect("expiry is ahead");
+        assert!(ahead > Duration::from_secs(55), "{ahead:?}");
+    }
+
+    #[test]
+    fn timestamps_parse_back() {
+        for secs in [0u64, 951_782_400 + 3661, 1_767_225_599, 4_102_444_800] {
+            let t = UNIX_EPOCH + Duration::from_millis(secs * 1000 + 457);
+            assert_eq!(parse_rfc3339_utc(&rfc3339_utc_millis(t)), Some(t));
+            let whole = UNIX_EPOCH + Duration::from_secs(secs);
+            assert_eq!(parse_rfc3339_utc(&rfc3339_utc(t)), Some(whole));
+        }
+        let t = parse_rfc3339_utc("2025-01-02T03:04:05.5+01:30").expect("offset form");
+        assert_eq!(
+            rfc3339_utc_millis(t),
+            "2025-01-02T01:34:05.500Z",
+            "offsets are applied"
+        );
+        for bad in ["", "2025-01-02", "2025-13-02T03:04:05Z", "2025-01-02T03:04:05", "x"] {
+            assert_eq!(parse_rfc3339_utc(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn leases_expire_and_renew() {
+        let info = LockInfo::new("apply", "p")
+            .with_id("ci-42")
+            .with_lease(Duration::from_millis(1500));
+        assert_eq!(info.id, "ci-42");
+        assert_eq!(info.lease(), Some(Duration::from_millis(1500)));
+        let now = SystemTime::now();
+        assert!(!info.expired_at(now));
+        assert!(info.expired_at(now + Duration::from_secs(2)));
+        let later = info.renewed_at(now + Duration::from_secs(10));
+        assert!(!later.expired_at(now + Duration::from_secs(11)));
+        assert!(later.expired_at(now + Duration::from_secs(12)));
+    }
+
+    #[test]
+    fn records_without_a_lease_still_load_and_never_expire() {
+        let old = r#"{"id":"1","operation":"apply","who":"a@b","version":"0.1.0",
+            "created":"2025-01-01T00:00:00Z","path":"p"}"#;
+        let info: LockInfo = serde_json::from_str(old).expect("old records load");
+        assert_eq!(info.lease(), None);
+        assert!(!info.expired_at(SystemTime::now() + Duration::from_secs(1 << 30)));
+        let text = serde_json::to_string(&info).expect("encodes");
+        assert!(!text.contains("expires"), "{text}");
     }
 }

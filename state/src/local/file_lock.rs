@@ -7,6 +7,11 @@
 //! deleted (deleting it would let two processes lock two different files). A live holder's OS
 //! lock cannot be taken away from another process: `force_unlock` only clears the record left
 //! by a holder that is gone.
+//!
+//! Leases are kept for the record only: the guard renews `expires` in its record, but the OS
+//! lock decides who holds the lock, whatever the lease says (a live holder's lock cannot be
+//! taken, a dead one's is free at once). A record found when the OS lock is taken was left by a
+//! holder that died; the new guard reports it as taken over.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -16,6 +21,7 @@ use std::time::Duration;
 use super::atomic;
 use crate::backend::LockGuard;
 use crate::error::StateError;
+use crate::lease::{Heartbeat, Renewal};
 use crate::lock_info::LockInfo;
 
 /// How often, and how long apart, to look for a holder's record that may not be written yet.
@@ -27,17 +33,31 @@ pub(crate) struct FileLockGuard {
     file: File,
     info: LockInfo,
     info_path: PathBuf,
+    taken_over: Option<LockInfo>,
+    heartbeat: Option<Heartbeat>,
+    abandoned: bool,
 }
 
 impl LockGuard for FileLockGuard {
     fn info(&self) -> &LockInfo {
         &self.info
     }
+
+    fn taken_over(&self) -> Option<&LockInfo> {
+        self.taken_over.as_ref()
+    }
+
+    fn abandon(mut self: Box<Self>) {
+        self.abandoned = true;
+    }
 }
 
 impl Drop for FileLockGuard {
     fn drop(&mut self) {
-        if read_record(&self.info_path).is_some_and(|r| r.id == self.info.id) {
+        if let Some(mut h) = self.heartbeat.take() {
+            h.stop();
+        }
+        if !self.abandoned && read_record(&self.info_path).is_some_and(|r| r.id == self.info.id) {
             let _ = fs::remove_file(&self.info_path);
         }
         let _ = self.file.unlock();
@@ -75,17 +95,35 @@ pub(crate) fn acquire(
             });
         }
     }
-    let record = serde_json::to_vec_pretty(&info).map_err(|source| StateError::Encode {
-        what: "lock record",
-        source,
-    })?;
-    let tmp = atomic::write_temp(info_path, &record)?;
-    atomic::rename_or_discard(&tmp, info_path)?;
+    let taken_over = read_record(info_path).filter(|r| r.id != info.id);
+    let info = info.renewed_at(std::time::SystemTime::now());
+    write_record(info_path, &info)?;
+    let heartbeat = info.lease().map(|lease| {
+        let (path, mine) = (info_path.to_path_buf(), info.clone());
+        Heartbeat::start(lease, move || {
+            if read_record(&path).is_some_and(|r| r.id == mine.id) {
+                write_record(&path, &mine.renewed_at(std::time::SystemTime::now()))?;
+            }
+            Ok(Renewal::Renewed)
+        })
+    });
     Ok(FileLockGuard {
         file,
         info,
         info_path: info_path.into(),
+        taken_over,
+        heartbeat,
+        abandoned: false,
     })
+}
+
+fn write_record(info_path: &Path, info: &LockInfo) -> Result<(), StateError> {
+    let record = serde_json::to_vec_pretty(info).map_err(|source| StateError::Encode {
+        what: "lock record",
+        source,
+    })?;
+    let tmp = atomic::write_temp(info_path, &record)?;
+    atomic::rename_or_discard(&tmp, info_path)
 }
 
 /// Clears the holder record if it carries `id`.
@@ -115,14 +153,10 @@ fn holder(lock_path: &Path, info_path: &Path) -> LockInfo {
         }
         thread::sleep(HOLDER_RECORD_PAUSE);
     }
-    LockInfo {
-        id: String::new(),
-        operation: "unknown".into(),
-        who: "another process that left no lock record".into(),
-        version: String::new(),
-        created: String::new(),
-        path: lock_path.display().to_string(),
-    }
+    LockInfo::unknown_holder(
+        lock_path.display().to_string(),
+        "another process that left no lock record",
+    )
 }
 
 fn read_record(info_path: &Path) -> Option<LockInfo> {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::atomic;
 use super::frame;
 use super::LocalBackend;
-use crate::backend::{Backend, Journal};
+use crate::backend::{check_commit, Backend, Journal};
 use crate::document::StateDoc;
 use crate::error::StateError;
 use crate::journal::JournalEntry;
@@ -198,19 +198,12 @@ impl Journal for LocalJournal {
     }
 
     fn commit(self: Box<Self>, final_doc: &StateDoc) -> Result<(), StateError> {
-        if final_doc.lineage != self.header.lineage {
-            return Err(StateError::LineageMismatch {
-                stored: self.header.lineage.clone(),
-                given: final_doc.lineage.clone(),
-            });
-        }
-        let floor = self.header.serial.saturating_add(u64::from(self.appended));
-        if final_doc.serial < floor {
-            return Err(StateError::StaleSerial {
-                stored: floor,
-                given: final_doc.serial,
-            });
-        }
+        check_commit(
+            &self.header.lineage,
+            self.header.serial,
+            self.appended,
+            final_doc,
+        )?;
         self.backend.write(final_doc)
     }
 }
