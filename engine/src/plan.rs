@@ -238,6 +238,9 @@ pub enum PlanFileError {
 impl Plan {
     /// Whether applying this plan would change anything (resources or outputs).
     pub fn has_changes(&self) -> bool {
+        if self.refresh_only {
+            return !self.observations.is_empty();
+        }
         self.resource_changes
             .iter()
             .any(|c| c.action != Action::NoOp)

@@ -148,7 +148,7 @@ pub async fn refresh_provider(
             )),
         }
     }
-    if opts.find_orphans {
+    if opts.find_orphans && cloud.is_some() {
         out.api_calls += 1;
         match prov.list_owned(&opts.workspace).await {
             Ok(found) => {

@@ -65,9 +65,54 @@ pub fn counts(plan: &Plan) -> (usize, usize, usize) {
     c
 }
 
+/// The "changed outside Hangar" section that precedes a plan when refresh found drift.
+pub fn render_observations(plan: &Plan, st: Style) -> String {
+    let mut out = String::new();
+    if plan.observations.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}\n",
+        st.bold("Note: Objects have changed outside of Hangar")
+    );
+    out.push_str("Hangar detected the following changes made outside of Hangar since the last\n\"hangar apply\":\n");
+    for o in &plan.observations {
+        let what = match o.kind {
+            crate::drift::Kind::Changed => "has changed",
+            crate::drift::Kind::Deleted => "has been deleted",
+            crate::drift::Kind::Residency => "is outside the workspace's geography",
+            crate::drift::Kind::Orphan => "exists but is not in state",
+        };
+        let _ = writeln!(out, "\n  {}", st.bold(&format!("# {} {what}", o.address)));
+        for a in &o.attributes {
+            let _ = writeln!(
+                out,
+                "      {} {} = {} -> {}",
+                st.paint("33", "~"),
+                a.name,
+                a.recorded,
+                a.actual
+            );
+        }
+        if o.attributes.is_empty() && o.kind != crate::drift::Kind::Deleted {
+            let _ = writeln!(out, "      {}", o.detail);
+        }
+    }
+    out
+}
+
 /// The whole plan as `hangar plan` prints it.
 pub fn render_plan(plan: &Plan, st: Style) -> String {
-    let mut out = String::new();
+    let mut out = render_observations(plan, st);
+    if plan.refresh_only {
+        if plan.observations.is_empty() {
+            out.push_str("\nNo changes. Your infrastructure still matches the configuration.\n");
+        } else {
+            out.push_str("\nThis is a refresh-only plan: applying it records the changes above in state and changes no infrastructure.\n");
+        }
+        return out;
+    }
     let changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()

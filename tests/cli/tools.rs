@@ -98,3 +98,43 @@ fn import_adopts_an_object_into_state_once() {
     let missing = w.run(&["import", "terraform_data.nope", "x"]).expect(1);
     assert!(missing.stderr.contains("does not exist"), "{}", missing.stderr);
 }
+
+#[test]
+fn drift_on_a_clean_workspace_exits_zero_with_valid_reports() {
+    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n")]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let out = w.run(&["drift", "--json", "--junit", "drift.xml"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON report");
+    assert_eq!(report["format_version"], "1.0");
+    assert_eq!(report["summary"]["drift"], 0);
+    let junit = w.read("drift.xml");
+    assert!(junit.contains("<testcase classname=\"hangar.drift.default\" name=\"terraform_data.a\">"), "{junit}");
+    assert!(junit.contains("failures=\"0\""), "{junit}");
+    let state_before = w.read("hangar.tfstate");
+    w.run(&["drift"]).expect(0);
+    assert_eq!(w.read("hangar.tfstate"), state_before, "drift writes nothing");
+}
+
+#[test]
+fn drift_fails_on_an_expired_allowlist_entry() {
+    let w = Work::new(&[
+        ("main.tf", "resource \"terraform_data\" \"a\" {}\n"),
+        ("allow.hcl", "allow {\n  address = \"terraform_data.*\"\n  reason  = \"old\"\n  expires = \"2020-01-01\"\n}\n"),
+    ]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let out = w.run(&["drift", "--allow", "allow.hcl"]).expect(2);
+    assert!(out.stdout.contains("EXPIRED"), "{}", out.stdout);
+    w.write("bad.hcl", "allow {\n  address = 1\n}\n");
+    w.run(&["drift", "--allow", "bad.hcl"]).expect(1);
+}
+
+#[test]
+fn pending_configuration_is_not_drift() {
+    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {}\n")]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    w.write("main.tf", "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {}\n");
+    let out = w.run(&["drift", "--json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON report");
+    assert_eq!(report["summary"]["pending"], 1);
+    assert_eq!(report["pending"][0]["address"], "terraform_data.b");
+}

@@ -5,6 +5,7 @@
 //! `force-unlock`, `version`; `-C/--chdir` selects the directory. Every failure ends as
 //! diagnostics on standard error and a non-zero exit code; nothing here panics on user input.
 
+mod drift_cmd;
 mod import;
 mod inspect;
 mod residency_cmd;
@@ -181,6 +182,21 @@ pub enum Command {
         /// Shared flags (variables).
         #[command(flatten)]
         flags: RunFlags,
+    },
+    /// Check for drift without changing anything: exit 0 none, 2 drift, 1 error.
+    Drift {
+        /// Shared flags (variables, parallelism).
+        #[command(flatten)]
+        flags: RunFlags,
+        /// Print the report as JSON (format 1.0).
+        #[arg(long)]
+        json: bool,
+        /// Also write a JUnit XML report here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Known drift to report without failing (allow { address, attribute, reason, expires } blocks).
+        #[arg(long, value_name = "FILE")]
+        allow: Option<PathBuf>,
     },
     /// Adopt an existing object into state at ADDRESS.
     Import {
@@ -511,6 +527,12 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
         Command::State(s) => inspect::state(env, s),
         Command::Graph => tools::graph(env),
         Command::Console { flags } => inspect::console(env, &flags),
+        Command::Drift {
+            flags,
+            json,
+            junit,
+            allow,
+        } => drift_cmd::drift(env, &flags, json, junit.as_deref(), allow.as_deref()),
         Command::Import { flags, address, id } => import::import(env, &flags, &address, &id),
         Command::ForceUnlock { id } => tools::force_unlock(env, &id),
         Command::Workspace(WorkspaceCommand::List) => residency_cmd::list(env),
