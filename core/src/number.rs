@@ -1013,7 +1013,8 @@ mod tests {
         assert_eq!(n("1e-20").to_string(), "0.00000000000000000001");
         assert_eq!(n("1e30").to_string(), "1000000000000000000000000000000");
         assert_eq!(n("0").neg().to_string(), "-0");
-        assert_eq!(Number::from_f64(1.4142135623730951).expect("f").to_string(), "1.4142135623730951");
+        let root2 = Number::from_f64(std::f64::consts::SQRT_2).expect("f");
+        assert_eq!(root2.to_string(), "1.4142135623730951");
     }
 
     #[test]

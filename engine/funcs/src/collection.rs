@@ -178,7 +178,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             Ok(Value::List(
                 elems(&a[0])
                     .iter()
-                    .filter(|v| !v.is_null() && str_of(v) != "")
+                    .filter(|v| !v.is_null() && !str_of(v).is_empty())
                     .cloned()
                     .collect(),
             ))

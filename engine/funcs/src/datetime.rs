@@ -277,7 +277,7 @@ fn format_date(spec: &str, t: &DateTime<FixedOffset>) -> Result<String, String> 
             }
             let tok: String = chars[i..j].iter().collect();
             let off = t.offset().fix().local_minus_utc();
-            let hour12 = |h: u32| if h % 12 == 0 { 12 } else { h % 12 };
+            let hour12 = |h: u32| if h.is_multiple_of(12) { 12 } else { h % 12 };
             let piece = match tok.as_str() {
                 "YYYY" => format!("{:04}", t.year()),
                 "YY" => format!("{:02}", t.year() % 100),

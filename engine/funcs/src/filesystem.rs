@@ -63,9 +63,7 @@ pub(crate) fn clean(path: &str) -> String {
 }
 
 fn join(base: &str, path: &str) -> String {
-    if path.starts_with('/') {
-        clean(path)
-    } else if base.is_empty() {
+    if path.starts_with('/') || base.is_empty() {
         clean(path)
     } else {
         clean(&format!("{base}/{path}"))

@@ -112,11 +112,8 @@ fn literal_ok(x: &str) -> bool {
     if x.chars().any(|c| !is_printable(c) || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}') {
         return false;
     }
-    // Trailing spaces before a line break, or leading/trailing space overall, prevent blocks.
-    if x.contains(" \n") || x.starts_with(' ') && false {
-        return false;
-    }
-    true
+    // Trailing spaces before a line break prevent block style.
+    !x.contains(" \n")
 }
 
 fn literal(x: &str, indent: usize) -> String {
@@ -418,22 +415,17 @@ fn resolve_plain(v: &str) -> Value {
             Some(b'+') => (false, &plain[1..]),
             _ => (false, plain.as_str()),
         };
-        let radix = if let Some(h) = body.strip_prefix("0x") {
-            Some((h, 16))
-        } else if let Some(o) = body.strip_prefix("0o") {
-            Some((o, 8))
-        } else {
-            None
-        };
+        let radix = body
+            .strip_prefix("0x")
+            .map(|h| (h, 16))
+            .or_else(|| body.strip_prefix("0o").map(|o| (o, 8)));
         if let Some((digits, r)) = radix {
             if let Ok(i) = i64::from_str_radix(digits, r) {
                 return Value::Number(Number::from(if neg { -i } else { i }));
             }
-        } else if body.bytes().all(|b| b.is_ascii_digit()) && !body.is_empty() {
-            if let Ok(n) = Number::parse(&plain) {
-                return Value::Number(n);
-            }
-        } else if is_yaml_float(body) {
+        } else if (body.bytes().all(|b| b.is_ascii_digit()) && !body.is_empty())
+            || is_yaml_float(body)
+        {
             if let Ok(n) = Number::parse(&plain) {
                 return Value::Number(n);
             }

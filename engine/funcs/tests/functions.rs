@@ -7,6 +7,8 @@
 //! `tests/fixtures/known_failures.txt` are expected to differ (they are reported, not hidden);
 //! the test fails if any other case differs, or if a listed case starts passing.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use hangar_core::{Number, Value};

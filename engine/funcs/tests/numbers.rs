@@ -1,6 +1,8 @@
 //! Differential test of `hangar_core::Number` arithmetic against Terraform's answers recorded in
 //! `tests/fixtures/numbers.txt` (see `tests/gen/gen_numbers.py`).
 
+#![allow(clippy::unwrap_used)]
+
 use hangar_core::Number;
 
 enum Tree {
