@@ -119,13 +119,13 @@ fn drift_on_a_clean_workspace_exits_zero_with_valid_reports() {
 fn drift_fails_on_an_expired_allowlist_entry() {
     let w = Work::new(&[
         ("main.tf", "resource \"terraform_data\" \"a\" {}\n"),
-        ("allow.hcl", "allow {\n  address = \"terraform_data.*\"\n  reason  = \"old\"\n  expires = \"2020-01-01\"\n}\n"),
+        ("ci/allow.hcl", "allow {\n  address = \"terraform_data.*\"\n  reason  = \"old\"\n  expires = \"2020-01-01\"\n}\n"),
     ]);
     w.run(&["apply", "--auto-approve"]).expect(0);
-    let out = w.run(&["drift", "--allow", "allow.hcl"]).expect(2);
+    let out = w.run(&["drift", "--allow", "ci/allow.hcl"]).expect(2);
     assert!(out.stdout.contains("EXPIRED"), "{}", out.stdout);
-    w.write("bad.hcl", "allow {\n  address = 1\n}\n");
-    w.run(&["drift", "--allow", "bad.hcl"]).expect(1);
+    w.write("ci/bad.hcl", "allow {\n  address = 1\n}\n");
+    w.run(&["drift", "--allow", "ci/bad.hcl"]).expect(1);
 }
 
 #[test]
