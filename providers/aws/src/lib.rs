@@ -18,6 +18,7 @@ pub mod config;
 mod data;
 mod eks;
 pub mod error;
+mod owned;
 pub mod resource;
 mod s3;
 pub mod tags;
@@ -26,8 +27,8 @@ pub mod wait;
 use async_trait::async_trait;
 use hangar_core::{Diagnostics, Value};
 use hangar_provider::{
-    ApplyRequest, ConfigureRequest, ConfiguredProvider, ImportRequest, PlanRequest, PlanResponse,
-    Provider, ProviderError, ReadDataRequest, ReadRequest, RemoteObject, ResourceSchema, Schema,
+    ApplyRequest, ConfigureRequest, ConfiguredProvider, ImportRequest, OwnedObject, PlanRequest,
+    PlanResponse, Provider, ProviderError, ReadDataRequest, ReadRequest, RemoteObject, ResourceSchema, Schema,
 };
 
 use resource::{Aws, DataSource, Resource};
@@ -159,5 +160,9 @@ impl ConfiguredProvider for Configured {
 
     async fn import(&self, req: ImportRequest) -> Result<RemoteObject, ProviderError> {
         resource(&req.type_name)?.import(&self.0, &req.id).await
+    }
+
+    async fn list_owned(&self, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
+        owned::list_owned(&self.0, workspace).await
     }
 }

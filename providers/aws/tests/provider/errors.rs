@@ -89,3 +89,39 @@ async fn bad_provider_blocks_are_diagnostics() {
         .expect("invalid");
     assert_eq!(d.0.len(), 2, "{d:?}");
 }
+
+#[tokio::test]
+async fn owned_objects_are_found_by_workspace_tag() {
+    let _g = moto::exclusive();
+    let d = Driver::new().await;
+    let b = d.config("aws_s3_bucket", obj([("bucket", "owned-one".into())]));
+    let (_, bucket) = d.apply("aws_s3_bucket", &b, None).await;
+    let c = d.config(
+        "aws_eks_cluster",
+        obj([
+            ("name", "owned".into()),
+            ("role_arn", "arn:aws:iam::123456789012:role/eks".into()),
+            ("vpc_config", crate::driver::list([obj([("subnet_ids", crate::driver::strs(&["subnet-1"]))])])),
+        ]),
+    );
+    let (_, cluster) = d.apply("aws_eks_cluster", &c, None).await;
+    // an untagged bucket is not ours
+    moto::http("PUT", "/not-ours", "");
+    let mut found = d.provider.list_owned("default").await.expect("list");
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    let ids: Vec<(&str, &str, Option<&str>)> = found
+        .iter()
+        .map(|o| (o.type_name.as_str(), o.id.as_str(), o.address.as_deref()))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("aws_eks_cluster", "owned", Some("aws_eks_cluster.test")),
+            ("aws_s3_bucket", "owned-one", Some("aws_s3_bucket.test")),
+        ]
+    );
+    assert!(found.iter().all(|o| o.region.as_deref().is_some()));
+    assert!(d.provider.list_owned("elsewhere").await.expect("list").is_empty());
+    d.destroy("aws_eks_cluster", &cluster.attrs).await;
+    d.destroy("aws_s3_bucket", &bucket.attrs).await;
+}
