@@ -99,6 +99,9 @@ impl Graph {
 
     /// Adds the edge once; `update_edge` would scan existing edges and make building quadratic.
     fn edge(&mut self, from: NodeIndex, to: NodeIndex) {
+        if from == to && matches!(self.g[from], Node::Variable(_)) {
+            return;
+        }
         if self.edges.insert((from, to)) {
             self.g.add_edge(from, to, ());
         }

@@ -86,3 +86,14 @@ fn unknown_resource_types_are_reported() {
     let out = w.run(&["plan"]).expect(1);
     assert!(out.stderr.contains("nosuch"), "{}", out.stderr);
 }
+
+#[test]
+fn a_variable_validation_may_refer_to_its_own_variable() {
+    let w = Work::new(&[(
+        "main.tf",
+        "variable \"n\" {\n  default = 5\n  validation {\n    condition     = var.n > 3\n    error_message = \"Too small.\"\n  }\n}\n",
+    )]);
+    w.run(&["plan"]).expect(0);
+    let out = w.run(&["plan", "--var", "n=1"]).expect(1);
+    assert!(out.stderr.contains("Too small."), "{}", out.stderr);
+}

@@ -70,7 +70,7 @@ pub struct RunFlags {
 }
 
 impl RunFlags {
-    fn var_args(&self) -> Vec<VarArg> {
+    pub(crate) fn var_args(&self) -> Vec<VarArg> {
         let files = self.var_files.iter().cloned().map(VarArg::File);
         files
             .chain(self.vars.iter().cloned().map(VarArg::Pair))
@@ -220,6 +220,9 @@ pub enum Command {
     Workspace(WorkspaceCommand),
     /// Show where every recorded resource lives and whether that is inside the workspace's geography (exit 1 on any violation).
     Residency {
+        /// Shared flags (variables).
+        #[command(flatten)]
+        flags: RunFlags,
         /// Print as JSON.
         #[arg(long)]
         json: bool,
@@ -537,7 +540,7 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
         Command::ForceUnlock { id } => tools::force_unlock(env, &id),
         Command::Workspace(WorkspaceCommand::List) => residency_cmd::list(env),
         Command::Workspace(WorkspaceCommand::Show { name }) => residency_cmd::show(env, &name),
-        Command::Residency { json } => residency_cmd::residency(env, json),
+        Command::Residency { flags, json } => residency_cmd::residency(env, &flags, json),
         Command::Version => {
             println!("Hangar v{}", env!("CARGO_PKG_VERSION"));
             Ok(0)

@@ -70,7 +70,7 @@ pub fn show(env: &mut Env, name: &str) -> Result<u8, CliError> {
 }
 
 /// `hangar residency [--json]`.
-pub fn residency(env: &mut Env, as_json: bool) -> Result<u8, CliError> {
+pub fn residency(env: &mut Env, flags: &super::RunFlags, as_json: bool) -> Result<u8, CliError> {
     let cfg = env.load()?;
     env.workspace = selected_workspace(&cfg, &env.workspace)?;
     let Some(policy) = Policy::select(&cfg, &env.workspace)? else {
@@ -85,7 +85,7 @@ pub fn residency(env: &mut Env, as_json: bool) -> Result<u8, CliError> {
     let doc = env.read_state(&backend)?;
     let binding = recorded(&doc)?;
     let ws_vars = policy.variables.clone();
-    let vars = crate::vars::resolve(&cfg, &[], &super::env_vars(), &ws_vars).unwrap_or_default();
+    let vars = crate::vars::resolve(&cfg, &flags.var_args(), &super::env_vars(), &ws_vars)?;
     let mut values = Values {
         vars: vars.into_iter().collect(),
         workspace: policy.workspace.clone(),
