@@ -106,3 +106,24 @@ fn cloud_errors_reach_the_user_with_aws_code() {
     assert!(all.contains("CreateBucket failed (InvalidBucketName)"), "{all}");
     assert!(!all.contains("SdkError") && !all.contains("panicked"), "{all}");
 }
+
+#[test]
+fn an_existing_bucket_is_imported_and_then_managed() {
+    let _g = moto::exclusive();
+    let body = "<CreateBucketConfiguration><LocationConstraint>eu-central-1</LocationConstraint>\
+                </CreateBucketConfiguration>";
+    let (status, xml) = moto::http("PUT", "/made-by-hand", body);
+    assert_eq!(status, 200, "{xml}");
+    let w = Work::new(&format!(
+        "{}\nresource \"aws_s3_bucket\" \"adopted\" {{\n  bucket = \"made-by-hand\"\n}}\n",
+        provider_block("")
+    ));
+    w.run(&["init"]).expect(0);
+    w.run(&["import", "aws_s3_bucket.adopted", "made-by-hand"]).expect(0);
+    let rec = w.resource("aws_s3_bucket.adopted");
+    assert_eq!(rec["attributes"]["arn"], "arn:aws:s3:::made-by-hand", "{rec}");
+    let plan = w.run(&["plan", "--detailed-exitcode"]).expect(0);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    w.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(!moto_buckets().contains(&"made-by-hand".to_string()));
+}

@@ -51,13 +51,14 @@ async fn unreachable_endpoints_fail_without_a_code() {
             obj([("s3", url.clone().into()), ("eks", url.clone().into()), ("sts", url.into())]),
         );
     }
-    let c = p
+    let Ok(c) = p
         .configure(ConfigureRequest {
             config: shape(&schema.provider, &block),
         })
         .await
-        .ok()
-        .expect("configure");
+    else {
+        panic!("configure failed");
+    };
     let err = c
         .import(hangar_provider::ImportRequest {
             type_name: "aws_eks_cluster".into(),
