@@ -134,6 +134,23 @@ fn validate_inner(env: &mut Env) -> Result<(), CliError> {
             diags.extend(d);
         }
     }
+    let ws = crate::residency::selected_workspace(&cfg, &env.workspace)?;
+    if let Some(policy) = crate::residency::Policy::select(&cfg, &ws)? {
+        let ws_vars = policy.variables.clone();
+        if let Ok(vars) = crate::vars::resolve(&cfg, &[], &super::env_vars(), &ws_vars) {
+            let mut values = Values {
+                vars: vars.into_iter().collect(),
+                workspace: ws.clone(),
+                workspace_value: Some(policy.value()),
+                ..Default::default()
+            };
+            if let Err(d) =
+                crate::residency::check::check_config(&cfg, &graph, &mut values, &policy)
+            {
+                diags.extend(d);
+            }
+        }
+    }
     if diags.has_errors() {
         return Err(diags.into());
     }
