@@ -167,7 +167,11 @@ fn s3(s: &Settings, workspace: &str) -> Result<Box<dyn Backend>, StateError> {
     c.access_key = s.string("access_key")?;
     c.secret_key = s.string("secret_key")?;
     if c.access_key.is_some() != c.secret_key.is_some() {
-        let name = if c.access_key.is_some() { "secret_key" } else { "access_key" };
+        let name = if c.access_key.is_some() {
+            "secret_key"
+        } else {
+            "access_key"
+        };
         return Err(StateError::MissingSetting {
             kind: s.kind.into(),
             name,
@@ -191,8 +195,10 @@ fn pg(s: &Settings, workspace: &str) -> Result<Box<dyn Backend>, StateError> {
         c.schema_name = schema;
     }
     c.workspace = workspace.into();
-    Ok(Box::new(crate::pg::PgBackend::new(&c).map_err(|e| match e {
-        StateError::InvalidSetting { problem, name, .. } => s.invalid(&name, problem),
-        other => other,
-    })?))
+    Ok(Box::new(crate::pg::PgBackend::new(&c).map_err(
+        |e| match e {
+            StateError::InvalidSetting { problem, name, .. } => s.invalid(&name, problem),
+            other => other,
+        },
+    )?))
 }

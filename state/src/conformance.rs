@@ -376,7 +376,10 @@ pub fn lock_excludes_second_locker(b: &dyn Backend) {
     let info = lock_info(b, "apply");
     let guard = ok(b.lock(info.clone()), "first lock");
     assert_same_holder(guard.info(), &info);
-    assert!(guard.taken_over().is_none(), "a free lock is not taken over");
+    assert!(
+        guard.taken_over().is_none(),
+        "a free lock is not taken over"
+    );
     ok(guard.check(), "check on a fresh lock");
     match err(b.lock(lock_info(b, "plan")), "second lock") {
         StateError::Locked { holder } => {
@@ -537,7 +540,10 @@ pub fn expired_lock_is_taken_over_and_reported(b: &dyn Backend) {
     let guard = match b.lock(next.clone()) {
         Ok(g) => g,
         Err(StateError::Locked { holder }) => {
-            assert_eq!(holder.id, dead.id, "the dead holder still counts until its lease ends");
+            assert_eq!(
+                holder.id, dead.id,
+                "the dead holder still counts until its lease ends"
+            );
             let g = lock_waiting(b, next.clone());
             assert!(
                 started.elapsed() >= SHORT_LEASE,
@@ -557,7 +563,10 @@ pub fn expired_lock_is_taken_over_and_reported(b: &dyn Backend) {
     }
     drop(guard);
     let after = ok(b.lock(lock_info(b, "plan")), "lock after a normal release");
-    assert!(after.taken_over().is_none(), "a released lock is not taken over");
+    assert!(
+        after.taken_over().is_none(),
+        "a released lock is not taken over"
+    );
 }
 
 /// `lock_with_timeout` waits for a live holder to finish, and gives up after its wait.
@@ -572,7 +581,10 @@ pub fn lock_with_timeout_waits_for_the_holder(b: &dyn Backend) {
         StateError::Locked { holder: h } => assert_eq!(h.id, holder.id),
         other => panic!("expected Locked, got {other}"),
     }
-    assert!(started.elapsed() >= Duration::from_millis(300), "gave up early");
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "gave up early"
+    );
     thread::scope(|s| {
         s.spawn(move || {
             thread::sleep(Duration::from_millis(400));
@@ -584,7 +596,10 @@ pub fn lock_with_timeout_waits_for_the_holder(b: &dyn Backend) {
             started.elapsed() >= Duration::from_millis(300),
             "took a lock that was still held"
         );
-        assert!(next.taken_over().is_none(), "a released lock is not taken over");
+        assert!(
+            next.taken_over().is_none(),
+            "a released lock is not taken over"
+        );
     });
 }
 
@@ -606,7 +621,10 @@ pub fn caller_chosen_id_releases_only_its_own_lock(b: &dyn Backend) {
                 other => panic!("expected LockLost, got {other}"),
             }
             drop(old);
-            match err(b.lock(lock_info(b, "plan")), "lock after the old guard dropped") {
+            match err(
+                b.lock(lock_info(b, "plan")),
+                "lock after the old guard dropped",
+            ) {
                 StateError::Locked { holder } => assert_eq!(holder.id, new.info().id),
                 other => panic!("expected Locked, got {other}"),
             }

@@ -99,7 +99,11 @@ impl Drop for Heartbeat {
 }
 
 /// The error a guard reports once its heartbeat found the lock lost.
-pub(crate) fn lost_error(heartbeat: &Heartbeat, id: &str, location: &str) -> Result<(), StateError> {
+pub(crate) fn lost_error(
+    heartbeat: &Heartbeat,
+    id: &str,
+    location: &str,
+) -> Result<(), StateError> {
     match heartbeat.lost() {
         None => Ok(()),
         Some(holder) => Err(StateError::LockLost {

@@ -232,7 +232,12 @@ impl Inner {
     }
 
     /// Takes this workspace's advisory lock for `purpose` until `tx` ends.
-    fn serialise(&self, tx: &mut Transaction, purpose: &str, op: &'static str) -> Result<(), StateError> {
+    fn serialise(
+        &self,
+        tx: &mut Transaction,
+        purpose: &str,
+        op: &'static str,
+    ) -> Result<(), StateError> {
         let key = format!("hangar-state:{purpose}:{}:{}", self.schema, self.workspace);
         tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&key])
             .map_err(self.err(op))?;
@@ -244,10 +249,16 @@ impl Inner {
     }
 
     /// The stored snapshot and the state it stands for (snapshot plus its journal).
-    fn load(&self, tx: &mut Transaction) -> Result<(Option<StateDoc>, Option<StateDoc>), StateError> {
+    fn load(
+        &self,
+        tx: &mut Transaction,
+    ) -> Result<(Option<StateDoc>, Option<StateDoc>), StateError> {
         let row = tx
             .query_opt(
-                &format!("SELECT doc::text FROM {} WHERE workspace = $1", self.table("states")),
+                &format!(
+                    "SELECT doc::text FROM {} WHERE workspace = $1",
+                    self.table("states")
+                ),
                 &[&self.workspace],
             )
             .map_err(self.err("read"))?;
@@ -349,7 +360,10 @@ impl Backend for PgBackend {
 
     fn open_journal(&self, base: &StateDoc) -> Result<Box<dyn Journal>, StateError> {
         self.inner.install(base, "open journal on")?;
-        Ok(Box::new(journal::PgJournal::new(Arc::clone(&self.inner), base)))
+        Ok(Box::new(journal::PgJournal::new(
+            Arc::clone(&self.inner),
+            base,
+        )))
     }
 
     fn force_unlock(&self, id: &str) -> Result<(), StateError> {

@@ -58,7 +58,11 @@ pub struct S3Config {
 impl S3Config {
     /// The default workspace's state at `bucket`/`key` in `region`, with AWS's endpoint and
     /// default credentials.
-    pub fn new(bucket: impl Into<String>, key: impl Into<String>, region: impl Into<String>) -> Self {
+    pub fn new(
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+        region: impl Into<String>,
+    ) -> Self {
         S3Config {
             bucket: bucket.into(),
             key: key.into(),
@@ -291,7 +295,8 @@ impl Backend for S3Backend {
     }
 
     fn write(&self, doc: &StateDoc) -> Result<(), StateError> {
-        self.inner.install(doc, |current| check_replace(current, doc))
+        self.inner
+            .install(doc, |current| check_replace(current, doc))
     }
 
     fn read_backup(&self) -> Result<Option<StateDoc>, StateError> {
@@ -303,7 +308,8 @@ impl Backend for S3Backend {
     }
 
     fn open_journal(&self, base: &StateDoc) -> Result<Box<dyn Journal>, StateError> {
-        self.inner.install(base, |current| check_replace(current, base))?;
+        self.inner
+            .install(base, |current| check_replace(current, base))?;
         Ok(Box::new(journal::S3Journal::new(
             Arc::clone(&self.inner),
             base,

@@ -76,11 +76,17 @@ fn a_killed_holder_leaves_no_lock() {
         .lock(info.clone())
         .expect("the lock is free after the holder died");
     assert_eq!(guard.info().id, info.id);
-    let dead = guard.taken_over().expect("the dead holder's lock is reported taken over");
+    let dead = guard
+        .taken_over()
+        .expect("the dead holder's lock is reported taken over");
     assert_eq!(dead.path, "child");
     assert_eq!(dead.operation, "apply");
     let record: LockInfo =
         serde_json::from_slice(&std::fs::read(backend.lock_info_path()).expect("lock record"))
             .expect("lock record is JSON");
-    assert_eq!(&record, guard.info(), "the dead holder's record was replaced");
+    assert_eq!(
+        &record,
+        guard.info(),
+        "the dead holder's record was replaced"
+    );
 }

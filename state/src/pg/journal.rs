@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use postgres::types::ToSql;
 use postgres::error::SqlState;
+use postgres::types::ToSql;
 use postgres::Transaction;
 
 use super::{serial_param, Inner, PgBackend};

@@ -65,9 +65,7 @@ pub(crate) fn acquire(inner: &Arc<Inner>, info: LockInfo) -> Result<PgLockGuard,
         inner.serialise(&mut tx, "lock", "lock")?;
         let row = tx
             .query_opt(
-                &format!(
-                    "SELECT info::text, expires_at < now() FROM {locks} WHERE workspace = $1"
-                ),
+                &format!("SELECT info::text, expires_at < now() FROM {locks} WHERE workspace = $1"),
                 &[&inner.workspace],
             )
             .map_err(inner.err("lock"))?;

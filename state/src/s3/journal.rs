@@ -148,7 +148,9 @@ impl Journal for S3Journal {
             }
         };
         if !landed {
-            return Err(StateError::remote("append to", &key)("the bucket answered 404"));
+            return Err(StateError::remote("append to", &key)(
+                "the bucket answered 404",
+            ));
         }
         self.next += 1;
         Ok(())

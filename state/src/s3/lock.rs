@@ -29,7 +29,10 @@ fn encode(info: &LockInfo) -> Result<Vec<u8>, StateError> {
 }
 
 fn lock_url(inner: &Inner) -> String {
-    format!("s3://{}", super::key_in_bucket(&inner.url, &inner.lock_key()))
+    format!(
+        "s3://{}",
+        super::key_in_bucket(&inner.url, &inner.lock_key())
+    )
 }
 
 /// The holder named by a lock object's bytes (a stand-in when they are not a record).

@@ -133,7 +133,9 @@ impl Store {
                 runtime.spawn(async move {
                     let _ = tx.send(loader.load().await);
                 });
-                let sdk = rx.recv().map_err(StateError::remote("load AWS configuration for", &url))?;
+                let sdk = rx
+                    .recv()
+                    .map_err(StateError::remote("load AWS configuration for", &url))?;
                 aws_sdk_s3::config::Builder::from(&sdk)
             }
         };
@@ -162,7 +164,9 @@ impl Store {
         F: Future<Output = Result<T, Failure>> + Send + 'static,
     {
         let Some(runtime) = &self.runtime else {
-            return Err(StateError::remote(op, &self.location(key))("the S3 runtime is shut down"));
+            return Err(StateError::remote(op, &self.location(key))(
+                "the S3 runtime is shut down",
+            ));
         };
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         runtime.spawn(async move {
@@ -276,7 +280,11 @@ impl Store {
                     .send()
                     .await
                     .map_err(classify)?;
-                keys.extend(out.contents().iter().filter_map(|o| o.key().map(String::from)));
+                keys.extend(
+                    out.contents()
+                        .iter()
+                        .filter_map(|o| o.key().map(String::from)),
+                );
                 match out.next_continuation_token() {
                     Some(t) if out.is_truncated() == Some(true) => token = Some(t.to_string()),
                     _ => break,
