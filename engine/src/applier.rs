@@ -209,6 +209,12 @@ impl Run<'_> {
                         }
                         true
                     }
+                    Some(Err(_)) if self.a.plan.destroy => {
+                        if let Ok(mut vals) = self.values.lock() {
+                            vals.locals.insert(name, Value::unknown());
+                        }
+                        true
+                    }
                     Some(Err(d)) => {
                         self.errors(d);
                         false
@@ -235,6 +241,7 @@ impl Run<'_> {
                 }
             }
             Node::Resource(addr) => self.apply_resource(&addr).await,
+            Node::Output(_) if self.a.plan.destroy => true,
             Node::Output(name) => {
                 let o = &cfg.outputs[&name];
                 let names = InstanceNames::default();

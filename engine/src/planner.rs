@@ -509,6 +509,7 @@ impl Planner<'_> {
             let inst = r.addr.instance(key.clone());
             self.seen.insert(inst.to_string());
             if self.opts.destroy {
+                instance_values.push((key, Value::unknown()));
                 continue;
             }
             let config = match eval_body(

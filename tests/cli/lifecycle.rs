@@ -120,3 +120,19 @@ output "leak" {
     let paths = &w.state()["resources"]["terraform_data.s"]["sensitive_paths"];
     assert!(paths.as_array().is_some_and(|p| !p.is_empty()), "sensitive paths recorded: {paths}");
 }
+
+#[test]
+fn destroy_works_when_outputs_and_locals_use_resources_that_go_away() {
+    let w = Work::new(&[(
+        "main.tf",
+        r#"
+resource "terraform_data" "a" { input = { name = "x" } }
+locals { n = terraform_data.a.output.name }
+output "name" { value = upper(local.n) }
+"#,
+    )]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(w.run(&["output", "--raw", "name"]).expect(0).stdout, "X");
+    w.run(&["destroy", "--auto-approve"]).expect(0);
+    assert_eq!(w.state()["outputs"], serde_json::json!({}));
+}

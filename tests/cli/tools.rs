@@ -138,3 +138,25 @@ fn pending_configuration_is_not_drift() {
     assert_eq!(report["summary"]["pending"], 1);
     assert_eq!(report["pending"][0]["address"], "terraform_data.b");
 }
+
+#[test]
+fn state_pull_and_push_round_trip_and_init_migrates_between_backends() {
+    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n")]);
+    w.run(&["init"]).expect(0);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let pulled = w.run(&["state", "pull"]).expect(0).stdout;
+    let doc: serde_json::Value = serde_json::from_str(&pulled).expect("state JSON");
+    assert!(doc["resources"]["terraform_data.a"].is_object());
+    w.write("pulled.json", &pulled);
+    w.run(&["state", "push", "pulled.json"]).expect(0);
+    w.run(&["plan", "--detailed-exitcode"]).expect(0);
+
+    w.write(
+        "backend.tf",
+        "terraform {\n  backend \"local\" {\n    path = \"moved/hangar.tfstate\"\n  }\n}\n",
+    );
+    let refused = w.run(&["init"]).expect(1);
+    assert!(refused.stderr.contains("Backend configuration changed"), "{}", refused.stderr);
+    w.run(&["init", "--migrate-state"]).expect(0);
+    assert!(w.path().join("moved/hangar.tfstate").exists());
+}

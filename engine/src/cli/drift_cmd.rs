@@ -150,13 +150,14 @@ pub fn drift(
     };
     let p = prepare(env)?;
     let backend = env.backend()?;
+    super::run::check_backend_location(&*backend, &p)?;
     let prior = {
         let _lock = if flags.lock {
-            Some(env.lock(&backend, "drift")?)
+            Some(env.lock(&*backend, "drift")?)
         } else {
             None
         };
-        env.read_state(&backend)?
+        env.read_state(&*backend)?
     };
     let ui: &dyn Ui = if as_json { &QuietUi } else { &StdoutUi };
     let plan = make(env, &p, &prior, flags, Mode::Drift, ui)?;

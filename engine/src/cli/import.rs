@@ -7,7 +7,7 @@
 
 use hangar_core::{Diagnostic, ResourceInstanceAddr};
 use hangar_provider::ImportRequest;
-use hangar_state::{Backend, InstanceRecord};
+use hangar_state::InstanceRecord;
 
 use super::inspect::console_values;
 use super::{CliError, Env, RunFlags};
@@ -38,8 +38,8 @@ pub fn import(env: &mut Env, flags: &RunFlags, address: &str, id: &str) -> Resul
         .into());
     };
     let backend = env.backend()?;
-    let _lock = env.lock(&backend, "import")?;
-    let mut doc = env.read_state(&backend)?;
+    let _lock = env.lock(&*backend, "import")?;
+    let mut doc = env.read_state(&*backend)?;
     if doc.get(&addr).is_some() {
         return Err(Diagnostic::error(
             "Resource already managed by Hangar",

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use hangar_core::json::{from_json, mark_paths};
 use hangar_core::{Diagnostic, InstanceKey, ResourceAddr, ResourceInstanceAddr, Value};
-use hangar_state::{Backend, StateDoc};
+use hangar_state::StateDoc;
 
 use super::{env_vars, CliError, Env, RunFlags, StateCommand};
 use crate::body::eval_expr;
@@ -53,7 +53,7 @@ pub fn outputs_text(doc: &StateDoc) -> String {
 /// `hangar output [NAME] [--json|--raw]`.
 pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Result<u8, CliError> {
     let backend = env.backend()?;
-    let doc = env.read_state(&backend)?;
+    let doc = env.read_state(&*backend)?;
     match name {
         Some(n) => {
             let Some(o) = doc.outputs.get(n) else {
@@ -111,7 +111,7 @@ pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliErr
         return Ok(0);
     }
     let backend = env.backend()?;
-    let doc = env.read_state(&backend)?;
+    let doc = env.read_state(&*backend)?;
     if json {
         println!("{}", state_json(&doc));
         return Ok(0);
@@ -208,7 +208,7 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
     let backend = env.backend()?;
     match cmd {
         StateCommand::List { addresses } => {
-            let doc = env.read_state(&backend)?;
+            let doc = env.read_state(&*backend)?;
             for k in doc.resources.keys() {
                 if addresses.is_empty()
                     || addresses.iter().any(|a| {
@@ -221,7 +221,7 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             Ok(0)
         }
         StateCommand::Show { address } => {
-            let doc = env.read_state(&backend)?;
+            let doc = env.read_state(&*backend)?;
             match doc.resources.get(&address) {
                 Some(rec) => {
                     print!("{}", show_record(rec));
@@ -235,8 +235,8 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             }
         }
         StateCommand::Rm { addresses } => {
-            let _lock = env.lock(&backend, "state rm")?;
-            let mut doc = env.read_state(&backend)?;
+            let _lock = env.lock(&*backend, "state rm")?;
+            let mut doc = env.read_state(&*backend)?;
             for a in &addresses {
                 let addr = parse_addr(a)?;
                 if doc.remove(&addr).is_none() {
@@ -256,12 +256,40 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             );
             Ok(0)
         }
+        StateCommand::Pull => {
+            let doc = env.read_state(&*backend)?;
+            let bytes = doc.encode()?;
+            println!("{}", String::from_utf8_lossy(&bytes));
+            Ok(0)
+        }
+        StateCommand::Push { file } => {
+            let _lock = env.lock(&*backend, "state push")?;
+            let stored = backend.read()?;
+            let text = std::fs::read(&file)
+                .map_err(|e| CliError::Message(format!("cannot read {}: {e}", file.display())))?;
+            let mut doc = StateDoc::decode(&text, &file.display().to_string())?;
+            if let Some(current) = &stored {
+                if current.binding.is_some() && doc.binding != current.binding {
+                    return Err(Diagnostic::error(
+                        "Cannot change the workspace binding",
+                        "The pushed state does not carry this workspace's geography binding. A binding can never be removed or changed; push a document that keeps it.",
+                    )
+                    .into());
+                }
+                if doc.serial <= current.serial {
+                    doc.serial = current.serial + 1;
+                }
+            }
+            backend.write(&doc)?;
+            println!("State pushed (serial {}).", doc.serial);
+            Ok(0)
+        }
         StateCommand::Mv {
             source,
             destination,
         } => {
-            let _lock = env.lock(&backend, "state mv")?;
-            let mut doc = env.read_state(&backend)?;
+            let _lock = env.lock(&*backend, "state mv")?;
+            let mut doc = env.read_state(&*backend)?;
             let from = parse_addr(&source)?;
             let to = parse_addr(&destination)?;
             if doc.get(&to).is_some() {
@@ -339,7 +367,7 @@ pub(super) fn console_values(
 pub fn console(env: &mut Env, flags: &RunFlags) -> Result<u8, CliError> {
     let cfg = env.load()?;
     let backend = env.backend()?;
-    let doc = env.read_state(&backend)?;
+    let doc = env.read_state(&*backend)?;
     let values = console_values(env, &cfg, &doc, flags)?;
     let names = InstanceNames::default();
     let scope = EvalScope {

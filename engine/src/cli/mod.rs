@@ -81,8 +81,12 @@ impl RunFlags {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Prepare the working directory (checks the configuration loads).
-    Init,
+    /// Prepare the working directory: check providers, record the backend, migrate state.
+    Init {
+        /// Copy state from the previously recorded backend to the newly configured one.
+        #[arg(long = "migrate-state")]
+        migrate_state: bool,
+    },
     /// Check the configuration without touching state or clouds.
     Validate {
         /// Print diagnostics as JSON.
@@ -260,6 +264,13 @@ pub enum StateCommand {
         #[arg(required = true)]
         addresses: Vec<String>,
     },
+    /// Print the whole state document to standard output.
+    Pull,
+    /// Replace the stored state with a document (same lineage, newer serial; binding kept).
+    Push {
+        /// The state document file.
+        file: PathBuf,
+    },
     /// Move an instance to another address.
     Mv {
         /// Current address.
@@ -326,14 +337,30 @@ impl Env {
         }
     }
 
-    /// The workspace's state backend.
-    pub fn backend(&mut self) -> Result<LocalBackend, CliError> {
+    /// The workspace's state backend: the configured one, or the local file by default.
+    pub fn backend(&mut self) -> Result<Box<dyn Backend>, CliError> {
+        let cfg = config::load_dir(&self.dir).ok();
         if self.workspace == "default" {
-            if let Ok(cfg) = config::load_dir(&self.dir) {
-                if let Ok(ws) = crate::residency::selected_workspace(&cfg, "default") {
-                    self.workspace = ws;
+            if let Some(ws) = cfg
+                .as_ref()
+                .and_then(|c| crate::residency::selected_workspace(c, "default").ok())
+            {
+                self.workspace = ws;
+            }
+        }
+        if let Some(b) = cfg.as_ref().and_then(|c| c.backend.clone()) {
+            if let Some(path) = b.settings.get("path").and_then(|p| p.as_str()) {
+                if let Some(parent) = self.dir.join(path).parent() {
+                    let _ = std::fs::create_dir_all(parent);
                 }
             }
+            return hangar_state::from_config(&b.kind, &b.settings, &self.workspace, &self.dir)
+                .map_err(|e| {
+                    CliError::from(
+                        Diagnostic::error("Invalid backend configuration", e.to_string())
+                            .at(Some(b.decl.clone())),
+                    )
+                });
         }
         let p = self.state_path();
         if let Some(parent) = p.parent() {
@@ -341,7 +368,7 @@ impl Env {
                 CliError::Message(format!("cannot create {}: {e}", parent.display()))
             })?;
         }
-        Ok(LocalBackend::new(p))
+        Ok(Box::new(LocalBackend::new(p)))
     }
 
     /// Takes the state lock for `operation`, failing fast with the holder's details.
@@ -480,7 +507,7 @@ pub fn report_error(e: &CliError, env: &Env) {
 
 fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
     match cmd {
-        Command::Init => tools::init(env),
+        Command::Init { migrate_state } => tools::init(env, migrate_state),
         Command::Validate { json } => tools::validate(env, json),
         Command::Fmt {
             check,

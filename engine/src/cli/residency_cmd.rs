@@ -57,7 +57,7 @@ pub fn show(env: &mut Env, name: &str) -> Result<u8, CliError> {
         None => println!("geography: (none: the configuration declares no workspace blocks)"),
     }
     let backend = env.backend()?;
-    let doc = env.read_state(&backend)?;
+    let doc = env.read_state(&*backend)?;
     match recorded(&doc)? {
         Some(b) => println!(
             "bound:     {} to {} / {} (binding {})",
@@ -82,7 +82,7 @@ pub fn residency(env: &mut Env, flags: &super::RunFlags, as_json: bool) -> Resul
     };
     let graph = Graph::build(&cfg).check()?;
     let backend = env.backend()?;
-    let doc = env.read_state(&backend)?;
+    let doc = env.read_state(&*backend)?;
     let binding = recorded(&doc)?;
     let ws_vars = policy.variables.clone();
     let vars = crate::vars::resolve(&cfg, &flags.var_args(), &super::env_vars(), &ws_vars)?;

@@ -59,6 +59,28 @@ pub(super) fn prepare(env: &mut Env) -> Result<Prepared, CliError> {
     })
 }
 
+/// Refuses a state backend that stores state outside the workspace's geography.
+pub(super) fn check_backend_location(backend: &dyn Backend, p: &Prepared) -> Result<(), CliError> {
+    let (Some(policy), Some(region)) = (&p.policy, backend.location()) else {
+        return Ok(());
+    };
+    let cloud = crate::residency::catalogue::Cloud::Aws;
+    policy.admits(cloud, &region).map_err(|why| {
+        CliError::from(
+            hangar_core::Diagnostic::error(
+                format!("Residency violation: state backend in region {region}"),
+                format!(
+                    "The state backend ({}) stores state in region \"{region}\". {} State describes the \
+                     workspace's infrastructure, so it must stay inside the workspace's geography too.",
+                    backend.describe(),
+                    policy.explain(cloud, &region, &why)
+                ),
+            )
+            .at(p.cfg.backend.as_ref().map(|b| b.decl.clone())),
+        )
+    })
+}
+
 /// Refuses, before any cloud call, a configuration or binding change that breaks residency;
 /// returns the binding to record.
 fn check_residency(
@@ -161,12 +183,13 @@ pub fn plan(
     }
     let p = prepare(env)?;
     let backend = env.backend()?;
+    check_backend_location(&*backend, &p)?;
     let _lock = if flags.lock {
-        Some(env.lock(&backend, "plan")?)
+        Some(env.lock(&*backend, "plan")?)
     } else {
         None
     };
-    let prior = env.read_state(&backend)?;
+    let prior = env.read_state(&*backend)?;
     let ui: &dyn Ui = if json { &QuietUi } else { &StdoutUi };
     let plan = make(env, &p, &prior, flags, mode, ui)?;
     if json {
@@ -214,8 +237,9 @@ pub fn apply(
     }
     let p = prepare(env)?;
     let backend = env.backend()?;
+    check_backend_location(&*backend, &p)?;
     let _lock = if flags.lock {
-        Some(env.lock(&backend, if destroy { "destroy" } else { "apply" })?)
+        Some(env.lock(&*backend, if destroy { "destroy" } else { "apply" })?)
     } else {
         None
     };
@@ -253,9 +277,9 @@ pub fn apply(
         base.binding = serde_json::to_value(&b).ok();
     }
     if plan.refresh_only {
-        return accept_refresh(&plan, &backend, base);
+        return accept_refresh(&plan, &*backend, base);
     }
-    run_apply(env, &p, &plan, &backend, base, flags.parallelism)
+    run_apply(env, &p, &plan, &*backend, base, flags.parallelism)
 }
 
 /// `apply --refresh-only`: records what refresh found, changing no infrastructure.

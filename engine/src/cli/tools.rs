@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use hangar_core::{Diagnostic, Diagnostics, Value};
-use hangar_state::Backend;
 
 use super::{CliError, Env};
 use crate::body::eval_body;
@@ -15,8 +14,54 @@ use crate::graph::Graph;
 use crate::registry::Registry;
 use crate::scope::{EvalScope, InstanceNames, Values};
 
-/// `hangar init`.
-pub fn init(env: &mut Env) -> Result<u8, CliError> {
+/// The backend recorded by the last `init`, to notice a changed backend configuration.
+const RECORDED_BACKEND: &str = ".hangar/backend.json";
+
+fn backend_json(cfg: &crate::config::Config) -> serde_json::Value {
+    match &cfg.backend {
+        Some(b) => serde_json::json!({"kind": b.kind, "settings": b.settings}),
+        None => serde_json::json!({"kind": "local", "settings": {}}),
+    }
+}
+
+/// Records the configured backend; with `migrate`, first copies state from the recorded one.
+fn init_backend(env: &mut Env, cfg: &crate::config::Config, migrate: bool) -> Result<(), CliError> {
+    let path = env.dir.join(RECORDED_BACKEND);
+    let now = backend_json(cfg);
+    let before: Option<serde_json::Value> = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    if let Some(old) = before.filter(|old| *old != now) {
+        if !migrate {
+            return Err(Diagnostic::error(
+                "Backend configuration changed",
+                format!(
+                    "The backend changed from {} to {} since the last init. Run `hangar init --migrate-state` to copy the existing state to the new backend.",
+                    old["kind"], now["kind"]
+                ),
+            )
+            .into());
+        }
+        let empty = serde_json::Map::new();
+        let kind = old["kind"].as_str().unwrap_or("local");
+        let settings = old["settings"].as_object().unwrap_or(&empty);
+        let from = hangar_state::from_config(kind, settings, &env.workspace, &env.dir)?;
+        let to = env.backend()?;
+        hangar_state::migrate(&*from, &*to)?;
+        println!(
+            "Successfully migrated state from the \"{kind}\" backend to the \"{}\" backend.",
+            now["kind"].as_str().unwrap_or("local")
+        );
+    }
+    std::fs::create_dir_all(env.dir.join(".hangar"))
+        .map_err(|e| CliError::Message(format!("cannot create .hangar: {e}")))?;
+    std::fs::write(&path, now.to_string())
+        .map_err(|e| CliError::Message(format!("cannot write {RECORDED_BACKEND}: {e}")))?;
+    Ok(())
+}
+
+/// `hangar init [--migrate-state]`.
+pub fn init(env: &mut Env, migrate: bool) -> Result<u8, CliError> {
     let cfg = env.load()?;
     let registry = Registry::builtin();
     let mut missing: Vec<String> = cfg
@@ -38,8 +83,7 @@ pub fn init(env: &mut Env) -> Result<u8, CliError> {
         )
         .into());
     }
-    std::fs::create_dir_all(env.dir.join(".hangar"))
-        .map_err(|e| CliError::Message(format!("cannot create .hangar: {e}")))?;
+    init_backend(env, &cfg, migrate)?;
     println!("\nHangar has been successfully initialized!\n\nYou may now begin working with Hangar. Try running \"hangar plan\" to see\nany changes that are required for your infrastructure.");
     Ok(0)
 }

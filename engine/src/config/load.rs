@@ -173,7 +173,7 @@ impl Loader<'_> {
     fn block(&mut self, b: &Block) {
         let decl = self.range(b.ident.span());
         match b.ident.as_str() {
-            "terraform" => {}
+            "terraform" => self.terraform(b),
             "variable" => {
                 if let Some(l) = self.labels(b, 1, "the variable name") {
                     self.variable(&l[0], b, decl);
@@ -241,6 +241,45 @@ impl Loader<'_> {
                 format!("Blocks of type \"{other}\" are not expected here."),
                 b.ident.span(),
             ),
+        }
+    }
+
+    fn terraform(&mut self, b: &Block) {
+        for inner in b.body.blocks() {
+            if inner.ident.as_str() != "backend" {
+                continue;
+            }
+            let Some(l) = self.labels(inner, 1, "the backend type") else {
+                continue;
+            };
+            let mut settings = serde_json::Map::new();
+            for a in inner.body.attributes() {
+                let e = self.expr(&a.value);
+                match crate::body::eval_expr(
+                    &e,
+                    &hangar_lang::EmptyScope,
+                    std::path::Path::new("."),
+                ) {
+                    Ok(v) => {
+                        settings.insert(a.key.as_str().to_string(), hangar_core::json::to_json(&v));
+                    }
+                    Err(d) => self.diags.extend(d),
+                }
+            }
+            let decl = self.range(inner.ident.span());
+            if self.cfg.backend.is_some() {
+                self.err(
+                    "Duplicate backend configuration",
+                    "A configuration may declare one backend.".into(),
+                    inner.ident.span(),
+                );
+                continue;
+            }
+            self.cfg.backend = Some(BackendBlock {
+                kind: l[0].clone(),
+                settings,
+                decl,
+            });
         }
     }
 

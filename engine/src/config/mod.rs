@@ -67,6 +67,19 @@ pub struct Config {
     pub workspaces: BTreeMap<String, WorkspaceBlock>,
     /// `geography` blocks by name.
     pub geographies: BTreeMap<String, GeographyBlock>,
+    /// `terraform { backend "KIND" { ... } }`, when given.
+    pub backend: Option<BackendBlock>,
+}
+
+/// Where state is stored: `terraform { backend "s3" { bucket = "...", ... } }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendBlock {
+    /// `local`, `s3` or `pg`.
+    pub kind: String,
+    /// Its settings, as JSON values (backend settings are constants, as in Terraform).
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// The block's header.
+    pub decl: SourceRange,
 }
 
 /// A `workspace` block: the geography and regions a workspace is bound to.
