@@ -63,6 +63,7 @@ impl<'a> Settings<'a> {
         }
     }
 
+    #[cfg_attr(not(any(feature = "s3", feature = "pg")), allow(dead_code))]
     fn required(&self, name: &'static str) -> Result<String, StateError> {
         self.string(name)?.ok_or(StateError::MissingSetting {
             kind: self.kind.into(),

@@ -8,6 +8,7 @@ pub mod conformance;
 pub mod document;
 pub mod error;
 pub mod journal;
+#[cfg_attr(not(any(feature = "s3", feature = "pg")), allow(dead_code))]
 mod lease;
 pub mod local;
 pub mod lock_info;
