@@ -222,3 +222,14 @@ fn validate_runs_the_same_checks_without_credentials() {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("Residency violation"), "{}", r.stderr);
 }
+
+#[test]
+fn a_state_backend_outside_the_geography_is_refused() {
+    let b = unique("statebackend");
+    let e = &moto::moto().endpoint;
+    let cfg = format!(
+        "terraform {{\n  backend \"s3\" {{\n    bucket         = \"{b}-state\"\n    key            = \"hangar.tfstate\"\n    region         = \"us-east-1\"\n    endpoint       = \"{e}\"\n    use_path_style = true\n    access_key     = \"test\"\n    secret_key     = \"test\"\n  }}\n}}\n{}\nresource \"aws_s3_bucket\" \"x\" {{\n  bucket = \"{b}\"\n}}\n",
+        header("eu", "eu-central-1")
+    );
+    refused(&cfg, &b, &["state backend", "us-east-1", "geography \"eu\""]);
+}
