@@ -94,7 +94,10 @@ impl ResourceAddr {
 
     /// The instance with `key`.
     pub fn instance(&self, key: InstanceKey) -> ResourceInstanceAddr {
-        ResourceInstanceAddr { resource: self.clone(), key }
+        ResourceInstanceAddr {
+            resource: self.clone(),
+            key,
+        }
     }
 
     /// The address without its module path (`aws_s3_bucket.x`, `data.aws_region.r`).
@@ -197,7 +200,10 @@ impl FromStr for ResourceInstanceAddr {
     type Err = AddressError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let fail = |reason: &str| AddressError { text: s.into(), reason: reason.into() };
+        let fail = |reason: &str| AddressError {
+            text: s.into(),
+            reason: reason.into(),
+        };
         let segs = split_segments(s).map_err(|r| fail(&r))?;
         let mut module = Vec::new();
         let mut i = 0;

@@ -41,7 +41,10 @@ fn path_prefix(path: &[String]) -> String {
 }
 
 fn err(message: impl Into<String>) -> ConvertError {
-    ConvertError { path: Vec::new(), message: message.into() }
+    ConvertError {
+        path: Vec::new(),
+        message: message.into(),
+    }
 }
 
 fn at(mut e: ConvertError, seg: String) -> ConvertError {
@@ -70,7 +73,10 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConvertError> {
             Value::String(_) => Ok(value),
             Value::Number(n) => Ok(Value::String(n.to_string())),
             Value::Bool(b) => Ok(Value::String(b.to_string())),
-            other => Err(err(format!("string required, but have {}", kind_name(&other)))),
+            other => Err(err(format!(
+                "string required, but have {}",
+                kind_name(&other)
+            ))),
         },
         Type::Number => match value {
             Value::Number(_) => Ok(value),
@@ -80,7 +86,10 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConvertError> {
                      representation of a number"
                 ))
             }),
-            other => Err(err(format!("number required, but have {}", kind_name(&other)))),
+            other => Err(err(format!(
+                "number required, but have {}",
+                kind_name(&other)
+            ))),
         },
         Type::Bool => match value {
             Value::Bool(_) => Ok(value),
@@ -89,13 +98,20 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConvertError> {
             Value::String(s) => Err(err(format!(
                 "cannot convert \"{s}\" to bool; only the strings \"true\" or \"false\" are allowed"
             ))),
-            other => Err(err(format!("bool required, but have {}", kind_name(&other)))),
+            other => Err(err(format!(
+                "bool required, but have {}",
+                kind_name(&other)
+            ))),
         },
         Type::List(et) | Type::Set(et) => {
             let items = match value {
                 Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => xs,
                 other => {
-                    let what = if matches!(ty, Type::List(_)) { "list" } else { "set" };
+                    let what = if matches!(ty, Type::List(_)) {
+                        "list"
+                    } else {
+                        "set"
+                    };
                     return Err(err(format!(
                         "{what} of {} required, but have {}",
                         et.friendly_name(),
@@ -112,7 +128,11 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConvertError> {
             for (i, x) in items.into_iter().enumerate() {
                 out.push(convert(x, &et).map_err(|e| at(e, format!("[{i}]")))?);
             }
-            Ok(if matches!(ty, Type::List(_)) { Value::List(out) } else { Value::set(out) })
+            Ok(if matches!(ty, Type::List(_)) {
+                Value::List(out)
+            } else {
+                Value::set(out)
+            })
         }
         Type::Map(et) => {
             let entries = match value {
@@ -126,8 +146,7 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConvertError> {
                 }
             };
             let et = if et.has_dynamic() {
-                unify(&entries.values().map(Value::ty).collect::<Vec<_>>())
-                    .unwrap_or(Type::Dynamic)
+                unify(&entries.values().map(Value::ty).collect::<Vec<_>>()).unwrap_or(Type::Dynamic)
             } else {
                 (**et).clone()
             };
@@ -142,7 +161,10 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConvertError> {
             let items = match value {
                 Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => xs,
                 other => {
-                    return Err(err(format!("tuple required, but have {}", kind_name(&other))))
+                    return Err(err(format!(
+                        "tuple required, but have {}",
+                        kind_name(&other)
+                    )))
                 }
             };
             if items.len() != ts.len() {
@@ -162,7 +184,10 @@ fn convert_unmarked(value: Value, ty: &Type) -> Result<Value, ConvertError> {
             let mut entries = match value {
                 Value::Map(m) | Value::Object(m) => m,
                 other => {
-                    return Err(err(format!("object required, but have {}", kind_name(&other))))
+                    return Err(err(format!(
+                        "object required, but have {}",
+                        kind_name(&other)
+                    )))
                 }
             };
             let mut out = BTreeMap::new();
@@ -229,9 +254,12 @@ fn unify2(a: &Type, b: &Type) -> Option<Type> {
         (Type::List(x), Type::List(y)) => Some(Type::List(Box::new(unify2(x, y)?))),
         (Type::Set(x), Type::Set(y)) => Some(Type::Set(Box::new(unify2(x, y)?))),
         (Type::Map(x), Type::Map(y)) => Some(Type::Map(Box::new(unify2(x, y)?))),
-        (Type::Tuple(xs), Type::Tuple(ys)) if xs.len() == ys.len() => {
-            Some(Type::Tuple(xs.iter().zip(ys).map(|(x, y)| unify2(x, y)).collect::<Option<_>>()?))
-        }
+        (Type::Tuple(xs), Type::Tuple(ys)) if xs.len() == ys.len() => Some(Type::Tuple(
+            xs.iter()
+                .zip(ys)
+                .map(|(x, y)| unify2(x, y))
+                .collect::<Option<_>>()?,
+        )),
         (Type::Tuple(xs), Type::Tuple(ys)) => {
             let all: Vec<Type> = xs.iter().chain(ys).cloned().collect();
             Some(Type::List(Box::new(unify(&all)?)))
@@ -269,7 +297,10 @@ mod tests {
 
     #[test]
     fn primitives_convert_like_terraform() {
-        assert_eq!(convert(Value::int(5), &Type::String), Ok(Value::string("5")));
+        assert_eq!(
+            convert(Value::int(5), &Type::String),
+            Ok(Value::string("5"))
+        );
         assert_eq!(convert("true".into(), &Type::Bool), Ok(Value::Bool(true)));
         let e = convert("abc".into(), &Type::Number).unwrap_err();
         assert!(e.message.contains("decimal representation"), "{e}");

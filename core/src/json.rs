@@ -22,7 +22,10 @@ pub fn to_json(v: &Value) -> Json {
             Json::Array(xs.iter().map(to_json).collect())
         }
         Value::Map(m) | Value::Object(m) => Json::Object(
-            m.iter().filter(|(_, v)| !v.is_unknown()).map(|(k, v)| (k.clone(), to_json(v))).collect(),
+            m.iter()
+                .filter(|(_, v)| !v.is_unknown())
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect(),
         ),
         Value::Sensitive(_) => unreachable!("peel removes marks"),
     }
@@ -42,10 +45,14 @@ pub fn from_json(j: &Json) -> Value {
     match j {
         Json::Null => Value::NULL,
         Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => Number::parse(&n.to_string()).map(Value::Number).unwrap_or(Value::NULL),
+        Json::Number(n) => Number::parse(&n.to_string())
+            .map(Value::Number)
+            .unwrap_or(Value::NULL),
         Json::String(s) => Value::String(s.clone()),
         Json::Array(xs) => Value::Tuple(xs.iter().map(from_json).collect()),
-        Json::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+        Json::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
     }
 }
 
@@ -66,7 +73,9 @@ fn mirror(v: &Value, hit: &dyn Fn(&Value) -> bool) -> Json {
     match v {
         Value::Unknown(t) => match t {
             crate::Type::Object(_) | crate::Type::Map(_) => Json::Object(Map::new()),
-            crate::Type::List(_) | crate::Type::Set(_) | crate::Type::Tuple(_) => Json::Array(Vec::new()),
+            crate::Type::List(_) | crate::Type::Set(_) | crate::Type::Tuple(_) => {
+                Json::Array(Vec::new())
+            }
             _ => Json::Bool(false),
         },
         Value::Sensitive(inner) => mirror(inner, hit),
@@ -170,7 +179,10 @@ mod tests {
             .into(),
         );
         assert_eq!(to_json(&v), json!({"input": "x", "list": ["a", null]}));
-        assert_eq!(unknown_mirror(&v), json!({"id": true, "list": [false, true]}));
+        assert_eq!(
+            unknown_mirror(&v),
+            json!({"id": true, "list": [false, true]})
+        );
         assert_eq!(sensitive_mirror(&v), json!({"list": [false, false]}));
     }
 

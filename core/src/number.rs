@@ -11,6 +11,8 @@
 //!
 //! Equality, ordering and hashing are numeric: precision and the sign of zero do not count.
 
+mod decimal;
+
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -74,7 +76,11 @@ fn round_to(m: BigUint, exp: i64, sticky: bool, prec: u32) -> (BigUint, i64) {
         let half = m.bit(shift - 1);
         let rest = sticky || (shift >= 2 && m.trailing_zeros().unwrap_or(0) < shift - 1);
         let odd = kept.bit(0);
-        let kept = if half && (rest || odd) { kept + 1u32 } else { kept };
+        let kept = if half && (rest || odd) {
+            kept + 1u32
+        } else {
+            kept
+        };
         (kept, exp + shift as i64)
     } else {
         (m, exp)
@@ -96,11 +102,23 @@ fn pow5(n: u64) -> BigUint {
 
 impl Number {
     fn zero_with(neg: bool, prec: u32) -> Number {
-        Number { neg, form: Form::Zero, mant: BigUint::zero(), exp: 0, prec }
+        Number {
+            neg,
+            form: Form::Zero,
+            mant: BigUint::zero(),
+            exp: 0,
+            prec,
+        }
     }
 
     fn inf_with(neg: bool, prec: u32) -> Number {
-        Number { neg, form: Form::Inf, mant: BigUint::zero(), exp: 0, prec }
+        Number {
+            neg,
+            form: Form::Inf,
+            mant: BigUint::zero(),
+            exp: 0,
+            prec,
+        }
     }
 
     /// A finite number `±m * 2^exp` rounded to `prec` bits (`sticky`: inexact tail below `m`).
@@ -109,7 +127,13 @@ impl Number {
         if m.is_zero() {
             return Number::zero_with(neg, prec);
         }
-        Number { neg, form: Form::Finite, mant: m, exp, prec }
+        Number {
+            neg,
+            form: Form::Finite,
+            mant: m,
+            exp,
+            prec,
+        }
     }
 
     /// Zero, the default count and the identity of addition (64-bit, as `cty.Zero`).
@@ -184,7 +208,10 @@ impl Number {
             }
             let start = i;
             while i < b.len() && b[i].is_ascii_digit() {
-                exp = exp.checked_mul(10).and_then(|e| e.checked_add(i64::from(b[i] - b'0'))).ok_or_else(bad)?;
+                exp = exp
+                    .checked_mul(10)
+                    .and_then(|e| e.checked_add(i64::from(b[i] - b'0')))
+                    .ok_or_else(bad)?;
                 i += 1;
             }
             if i == start {
@@ -201,7 +228,11 @@ impl Number {
         if m.is_zero() {
             return Ok(Number::zero_with(neg, prec));
         }
-        let (exp5, exp2) = if ebase == 10 { (exp - frac, exp - frac) } else { (-frac, exp - frac) };
+        let (exp5, exp2) = if ebase == 10 {
+            (exp - frac, exp - frac)
+        } else {
+            (-frac, exp - frac)
+        };
         if (m.bits() as i64 + exp2).abs() > i64::from(i32::MAX) {
             return Err(bad());
         }
@@ -242,7 +273,11 @@ impl Number {
         let neg = bits >> 63 == 1;
         let e = ((bits >> 52) & 0x7ff) as i64;
         let frac = bits & ((1u64 << 52) - 1);
-        let (m, exp) = if e == 0 { (frac, -1074) } else { (frac | (1u64 << 52), e - 1075) };
+        let (m, exp) = if e == 0 {
+            (frac, -1074)
+        } else {
+            (frac | (1u64 << 52), e - 1075)
+        };
         Some(Number::make(neg, BigUint::from(m), exp, false, FLOAT_PREC))
     }
 
@@ -296,7 +331,10 @@ impl Number {
             Form::Inf => None,
             Form::Finite if self.exp >= 0 => {
                 let m = &self.mant << (self.exp as u64);
-                Some(BigInt::from_biguint(if self.neg { Sign::Minus } else { Sign::Plus }, m))
+                Some(BigInt::from_biguint(
+                    if self.neg { Sign::Minus } else { Sign::Plus },
+                    m,
+                ))
             }
             Form::Finite => None,
         }
@@ -368,7 +406,10 @@ impl Number {
     pub fn with_prec(&self, prec: u32) -> Number {
         match self.form {
             Form::Finite => Number::make(self.neg, self.mant.clone(), self.exp, false, prec),
-            _ => Number { prec, ..self.clone() },
+            _ => Number {
+                prec,
+                ..self.clone()
+            },
         }
     }
 
@@ -377,14 +418,18 @@ impl Number {
         if self.prec > prec {
             self.with_prec(prec)
         } else {
-            Number { prec, ..self.clone() }
+            Number {
+                prec,
+                ..self.clone()
+            }
         }
     }
 
     /// Sum (Go's `Add` at the larger precision). Opposing infinities give `+0`; see
     /// [`Number::try_add`].
     pub fn add(&self, o: &Number) -> Number {
-        self.try_add(o).unwrap_or_else(|_| Number::zero_with(false, self.prec.max(o.prec)))
+        self.try_add(o)
+            .unwrap_or_else(|_| Number::zero_with(false, self.prec.max(o.prec)))
     }
 
     /// Sum, failing on opposing infinities as Terraform does.
@@ -392,9 +437,9 @@ impl Number {
         let prec = self.prec.max(o.prec);
         match (self.form, o.form) {
             (Form::Finite, Form::Finite) => Ok(add_finite(self, o.neg, o, prec)),
-            (Form::Inf, Form::Inf) if self.neg != o.neg => {
-                Err(NumberError::NotANumber("can't compute sum of opposing infinities"))
-            }
+            (Form::Inf, Form::Inf) if self.neg != o.neg => Err(NumberError::NotANumber(
+                "can't compute sum of opposing infinities",
+            )),
             (Form::Zero, Form::Zero) => Ok(Number::zero_with(self.neg && o.neg, prec)),
             (Form::Inf, _) | (_, Form::Zero) => Ok(self.set_prec_from(prec)),
             _ => Ok(o.set_prec_from(prec)),
@@ -416,7 +461,8 @@ impl Number {
     /// Product (cty: computed at 512 bits, kept at the larger operand precision or the bits the
     /// product needs). Zero times infinity gives `+0`; see [`Number::try_mul`].
     pub fn mul(&self, o: &Number) -> Number {
-        self.try_mul(o).unwrap_or_else(|_| Number::zero_with(false, self.prec.max(o.prec)))
+        self.try_mul(o)
+            .unwrap_or_else(|_| Number::zero_with(false, self.prec.max(o.prec)))
     }
 
     /// Product, failing on zero times infinity as Terraform does.
@@ -436,9 +482,9 @@ impl Number {
         let prec = self.prec.max(o.prec);
         let neg = self.neg != o.neg;
         match (self.form, o.form) {
-            (Form::Finite, Form::Finite) => {
-                Ok(Number::quo_parts(neg, &self.mant, self.exp, &o.mant, o.exp, prec))
-            }
+            (Form::Finite, Form::Finite) => Ok(Number::quo_parts(
+                neg, &self.mant, self.exp, &o.mant, o.exp, prec,
+            )),
             (Form::Zero, Form::Zero) | (Form::Inf, Form::Inf) => Err(NumberError::NotANumber(
                 "can't divide zero by zero or infinity by infinity",
             )),
@@ -454,7 +500,9 @@ impl Number {
         // infinities never are: a finite value modulo an infinity multiplies the infinity by
         // zero, and an infinite dividend has no integer part; both fail.
         if o.form == Form::Inf && self.form != Form::Inf {
-            return Err(NumberError::NotANumber("can't use modulo with zero and infinity"));
+            return Err(NumberError::NotANumber(
+                "can't use modulo with zero and infinity",
+            ));
         }
         if self.form == Form::Inf {
             return Err(NumberError::NotANumber(
@@ -499,12 +547,21 @@ impl Number {
         if i.is_zero() {
             return Number::zero_with(false, prec);
         }
-        Number::make(i.sign() == Sign::Minus, i.magnitude().clone(), 0, false, prec)
+        Number::make(
+            i.sign() == Sign::Minus,
+            i.magnitude().clone(),
+            0,
+            false,
+            prec,
+        )
     }
 
     /// Negation (keeps the precision; `-0` exists).
     pub fn neg(&self) -> Number {
-        Number { neg: !self.neg, ..self.clone() }
+        Number {
+            neg: !self.neg,
+            ..self.clone()
+        }
     }
 
     /// Largest integer not above the number (infinities stay), at this value's precision, as
@@ -535,7 +592,10 @@ impl Number {
 
     /// Absolute value (`abs(-0)` is `0`).
     pub fn abs(&self) -> Number {
-        Number { neg: false, ..self.clone() }
+        Number {
+            neg: false,
+            ..self.clone()
+        }
     }
 
     /// Numeric comparison (`-0 == 0`; precision is ignored).
@@ -559,82 +619,6 @@ impl Number {
         } else {
             mag
         }
-    }
-
-    /// Go's `Text(format, prec)` for the formats `e`, `E`, `f`, `g`, `G`; a negative `prec`
-    /// asks for the shortest decimal that reads back as this value at its precision.
-    pub fn text(&self, format: char, prec: i32) -> String {
-        let mut buf = String::new();
-        if self.neg {
-            buf.push('-');
-        }
-        if self.form == Form::Inf {
-            if !self.neg {
-                buf.push('+');
-            }
-            buf.push_str("Inf");
-            return buf;
-        }
-        let mut d = if self.form == Form::Finite {
-            Decimal::new(&self.mant, self.exp)
-        } else {
-            Decimal { mant: Vec::new(), exp: 0 }
-        };
-        let mut prec = prec as i64;
-        let shortest = prec < 0;
-        if shortest {
-            round_shortest(&mut d, self);
-            prec = match format {
-                'e' | 'E' => d.mant.len() as i64 - 1,
-                'f' => (d.mant.len() as i64 - d.exp).max(0),
-                _ => d.mant.len() as i64,
-            };
-        } else {
-            match format {
-                'e' | 'E' => d.round(1 + prec),
-                'f' => d.round(d.exp + prec),
-                _ => {
-                    if prec == 0 {
-                        prec = 1;
-                    }
-                    d.round(prec)
-                }
-            }
-        }
-        match format {
-            'e' | 'E' => fmt_e(&mut buf, format, prec, &d),
-            'f' => fmt_f(&mut buf, prec, &d),
-            'g' | 'G' => {
-                let mut eprec = prec;
-                if eprec > d.mant.len() as i64 && d.mant.len() as i64 >= d.exp {
-                    eprec = d.mant.len() as i64;
-                }
-                if shortest {
-                    eprec = 6;
-                }
-                let exp = d.exp - 1;
-                if exp < -4 || exp >= eprec {
-                    if prec > d.mant.len() as i64 {
-                        prec = d.mant.len() as i64;
-                    }
-                    let f = if format == 'g' { 'e' } else { 'E' };
-                    fmt_e(&mut buf, f, prec - 1, &d);
-                } else {
-                    if prec > d.exp {
-                        prec = d.mant.len() as i64;
-                    }
-                    fmt_f(&mut buf, (prec - d.exp).max(0), &d);
-                }
-            }
-            _ => {
-                if self.neg {
-                    buf.pop();
-                }
-                buf.push('%');
-                buf.push(format);
-            }
-        }
-        buf
     }
 }
 
@@ -687,9 +671,13 @@ fn add_finite(a: &Number, bneg: bool, b: &Number, prec: u32) -> Number {
 fn go_mul(x: &Number, y: &Number, prec: u32) -> Result<Number, NumberError> {
     let neg = x.neg != y.neg;
     match (x.form, y.form) {
-        (Form::Finite, Form::Finite) => {
-            Ok(Number::make(neg, &x.mant * &y.mant, x.exp + y.exp, false, prec))
-        }
+        (Form::Finite, Form::Finite) => Ok(Number::make(
+            neg,
+            &x.mant * &y.mant,
+            x.exp + y.exp,
+            false,
+            prec,
+        )),
         (Form::Zero, Form::Inf) | (Form::Inf, Form::Zero) => {
             Err(NumberError::NotANumber("can't multiply zero by infinity"))
         }
@@ -730,170 +718,6 @@ fn go_pow5(n: u64, prec: u32) -> (BigUint, i64) {
         n >>= 1;
     }
     (z, ze)
-}
-
-/// Go's `math/big` multi-precision decimal: `0.mant * 10^exp`, no trailing zeros.
-struct Decimal {
-    mant: Vec<u8>,
-    exp: i64,
-}
-
-impl Decimal {
-    fn new(m: &BigUint, exp: i64) -> Decimal {
-        if m.is_zero() {
-            return Decimal { mant: Vec::new(), exp: 0 };
-        }
-        let (s, k) = if exp >= 0 {
-            ((m << (exp as u64)).to_string(), 0i64)
-        } else {
-            let k = -exp;
-            ((m * pow5(k as u64)).to_string(), k)
-        };
-        let mut mant = s.into_bytes();
-        let exp = mant.len() as i64 - k;
-        while mant.last() == Some(&b'0') {
-            mant.pop();
-        }
-        Decimal { mant, exp }
-    }
-
-    fn at(&self, i: i64) -> u8 {
-        if i >= 0 && (i as usize) < self.mant.len() {
-            self.mant[i as usize]
-        } else {
-            b'0'
-        }
-    }
-
-    fn round(&mut self, n: i64) {
-        if n < 0 || n >= self.mant.len() as i64 {
-            return;
-        }
-        if self.should_round_up(n as usize) {
-            self.round_up(n);
-        } else {
-            self.round_down(n);
-        }
-    }
-
-    fn should_round_up(&self, n: usize) -> bool {
-        if self.mant[n] == b'5' && n + 1 == self.mant.len() {
-            return n > 0 && (self.mant[n - 1] - b'0') & 1 != 0;
-        }
-        self.mant[n] >= b'5'
-    }
-
-    fn round_up(&mut self, n: i64) {
-        if n < 0 || n >= self.mant.len() as i64 {
-            return;
-        }
-        let mut n = n as usize;
-        while n > 0 && self.mant[n - 1] >= b'9' {
-            n -= 1;
-        }
-        if n == 0 {
-            self.mant.truncate(1);
-            self.mant[0] = b'1';
-            self.exp += 1;
-            return;
-        }
-        self.mant[n - 1] += 1;
-        self.mant.truncate(n);
-    }
-
-    fn round_down(&mut self, n: i64) {
-        if n < 0 || n >= self.mant.len() as i64 {
-            return;
-        }
-        self.mant.truncate(n as usize);
-        while self.mant.last() == Some(&b'0') {
-            self.mant.pop();
-        }
-        if self.mant.is_empty() {
-            self.exp = 0;
-        }
-    }
-}
-
-fn round_shortest(d: &mut Decimal, x: &Number) {
-    if d.mant.is_empty() {
-        return;
-    }
-    // x = mant * 2^exp with mant of exactly prec+1 bits (lsb = 1/2 ulp).
-    let bits = x.mant.bits() as i64;
-    let s = bits - (i64::from(x.prec) + 1);
-    let (mant, exp) = if s < 0 {
-        (&x.mant << ((-s) as u64), x.exp + s)
-    } else {
-        (&x.mant >> (s as u64), x.exp + s)
-    };
-    let lower = Decimal::new(&(&mant - 1u32), exp);
-    let upper = Decimal::new(&(&mant + 1u32), exp);
-    let inclusive = !mant.bit(1);
-    for i in 0..d.mant.len() {
-        let m = d.mant[i];
-        let l = lower.at(i as i64);
-        let u = upper.at(i as i64);
-        let okdown = l != m || inclusive && i + 1 == lower.mant.len();
-        let okup = m != u && (inclusive || m + 1 < u || i + 1 < upper.mant.len());
-        if okdown && okup {
-            d.round(i as i64 + 1);
-            return;
-        } else if okdown {
-            d.round_down(i as i64 + 1);
-            return;
-        } else if okup {
-            d.round_up(i as i64 + 1);
-            return;
-        }
-    }
-}
-
-fn fmt_e(buf: &mut String, format: char, prec: i64, d: &Decimal) {
-    buf.push(d.mant.first().map(|c| *c as char).unwrap_or('0'));
-    if prec > 0 {
-        buf.push('.');
-        let mut i = 1usize;
-        let m = d.mant.len().min(prec as usize + 1);
-        if i < m {
-            buf.push_str(std::str::from_utf8(&d.mant[i..m]).unwrap_or(""));
-            i = m;
-        }
-        while (i as i64) <= prec {
-            buf.push('0');
-            i += 1;
-        }
-    }
-    buf.push(format);
-    let mut exp = if d.mant.is_empty() { 0 } else { d.exp - 1 };
-    if exp < 0 {
-        buf.push('-');
-        exp = -exp;
-    } else {
-        buf.push('+');
-    }
-    if exp < 10 {
-        buf.push('0');
-    }
-    buf.push_str(&exp.to_string());
-}
-
-fn fmt_f(buf: &mut String, prec: i64, d: &Decimal) {
-    if d.exp > 0 {
-        let m = d.mant.len().min(d.exp as usize);
-        buf.push_str(std::str::from_utf8(&d.mant[..m]).unwrap_or(""));
-        for _ in m as i64..d.exp {
-            buf.push('0');
-        }
-    } else {
-        buf.push('0');
-    }
-    if prec > 0 {
-        buf.push('.');
-        for i in 0..prec {
-            buf.push(d.at(d.exp + i) as char);
-        }
-    }
 }
 
 impl PartialEq for Number {
@@ -970,89 +794,4 @@ impl Default for Number {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn n(s: &str) -> Number {
-        Number::parse(s).expect("number")
-    }
-
-    fn div(a: &str, b: &str) -> String {
-        n(a).div(&n(b)).expect("div").to_string()
-    }
-
-    #[test]
-    fn decimal_arithmetic_matches_terraform() {
-        assert_eq!(n("0.1").add(&n("0.2")), n("0.3"));
-        assert_eq!(n("0.1").add(&n("0.2")).to_string(), "0.3");
-        assert_eq!(n("9007199254740993").to_string(), "9007199254740993");
-        assert_eq!(
-            n("123456789012345678901234567890").mul(&n("3")).to_string(),
-            "370370367037037036703703703670"
-        );
-    }
-
-    #[test]
-    fn division_prints_like_terraform() {
-        let third = "3.".to_string() + &"3".repeat(153) + "2";
-        assert_eq!(div("10", "3"), third);
-        let two_thirds = "0.".to_string() + &"6".repeat(153) + "7";
-        assert_eq!(div("2", "3"), two_thirds);
-        assert_eq!(n("1").div(&n("3")).expect("div").mul(&n("3")).to_string(), "1");
-        // 64-bit integers (length() results) divide at 64 bits.
-        let a = Number::from(3i64);
-        let b = Number::from(7i64);
-        assert_eq!(a.div(&b).expect("div").to_string(), "0.42857142857142857144");
-    }
-
-    #[test]
-    fn formats_without_exponent() {
-        assert_eq!(n("1e3").to_string(), "1000");
-        assert_eq!(n("1.50").to_string(), "1.5");
-        assert_eq!(n("-0.001").to_string(), "-0.001");
-        assert_eq!(n("1e-20").to_string(), "0.00000000000000000001");
-        assert_eq!(n("1e30").to_string(), "1000000000000000000000000000000");
-        assert_eq!(n("0").neg().to_string(), "-0");
-        let root2 = Number::from_f64(std::f64::consts::SQRT_2).expect("f");
-        assert_eq!(root2.to_string(), "1.4142135623730951");
-    }
-
-    #[test]
-    fn modulo_follows_cty() {
-        assert_eq!(n("-7").rem(&n("3")).expect("rem").to_string(), "-1");
-        assert_eq!(n("7.5").rem(&n("2")).expect("rem").to_string(), "1.5");
-        assert_eq!(n("7").rem(&n("-3")).expect("rem").to_string(), "1");
-        assert_eq!(n("5").rem(&n("0")).expect("rem").to_string(), "5");
-    }
-
-    #[test]
-    fn division_by_zero_is_infinite() {
-        assert_eq!(n("5").div(&n("0")).expect("div").to_string(), "+Inf");
-        assert!(n("0").div(&n("0")).is_err());
-    }
-
-    #[test]
-    fn equality_and_hash_are_numeric() {
-        use std::collections::hash_map::DefaultHasher;
-        let h = |x: &Number| {
-            let mut s = DefaultHasher::new();
-            x.hash(&mut s);
-            s.finish()
-        };
-        let a = Number::from(3i64);
-        let b = n("3");
-        assert_eq!(a, b);
-        assert_eq!(h(&a), h(&b));
-        assert_eq!(n("0"), n("0").neg());
-        assert_eq!(h(&n("0")), h(&n("0").neg()));
-    }
-
-    #[test]
-    fn floats_round_trip() {
-        for f in [0.1, 1e300, 5e-324, 2.2250738585072014e-308, 123.456, -7.0] {
-            assert_eq!(Number::from_f64(f).expect("f").to_f64(), f);
-        }
-        assert_eq!(n("0.1").to_f64(), 0.1);
-        assert_eq!(n("1e-400").to_f64(), 0.0);
-    }
-}
+mod tests;

@@ -62,7 +62,10 @@ impl Ord for OrdValue {
 impl Type {
     /// An object type from attribute pairs, none optional.
     pub fn object<I: IntoIterator<Item = (String, Type)>>(attrs: I) -> Type {
-        Type::Object(ObjectType { attrs: attrs.into_iter().collect(), ..Default::default() })
+        Type::Object(ObjectType {
+            attrs: attrs.into_iter().collect(),
+            ..Default::default()
+        })
     }
 
     /// Whether the type still contains `any` somewhere, so must be decided from a value.

@@ -245,7 +245,9 @@ fn strict_eq(a: &Value, b: &Value) -> bool {
         }
         (Value::Map(x), Value::Map(y)) | (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x.iter().zip(y).all(|((ka, a), (kb, b))| ka == kb && strict_eq(a, b))
+                && x.iter()
+                    .zip(y)
+                    .all(|((ka, a), (kb, b))| ka == kb && strict_eq(a, b))
         }
         _ => false,
     }
@@ -314,7 +316,10 @@ mod tests {
 
     #[test]
     fn unknown_and_sensitive_propagate_through_equality() {
-        assert_eq!(Value::unknown().equals(&Value::int(1)), Value::Unknown(Type::Bool));
+        assert_eq!(
+            Value::unknown().equals(&Value::int(1)),
+            Value::Unknown(Type::Bool)
+        );
         let s = Value::int(1).sensitive();
         assert_eq!(s.equals(&Value::int(1)), Value::Bool(true).sensitive());
     }

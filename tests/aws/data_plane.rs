@@ -91,7 +91,11 @@ fn data_plane_applies_replans_clean_scales_and_destroys() {
     w.run(&["init"]).expect(0);
     w.run(&["validate"]).expect(0);
     let apply = w.run(&["apply", "--auto-approve"]).expect(0);
-    assert!(apply.stdout.contains("6 added, 0 changed, 0 destroyed"), "{}", apply.stdout);
+    assert!(
+        apply.stdout.contains("6 added, 0 changed, 0 destroyed"),
+        "{}",
+        apply.stdout
+    );
     for addr in [
         "aws_eks_cluster.main",
         "aws_eks_node_group.workers",
@@ -106,14 +110,23 @@ fn data_plane_applies_replans_clean_scales_and_destroys() {
     assert_eq!(region["description"], "Europe (Frankfurt)");
     let me = &st["resources"]["data.aws_caller_identity.me"]["attributes"];
     assert_eq!(me["account_id"], "123456789012", "{me}");
-    let bucket = st["outputs"]["artifacts_bucket"]["value"].as_str().expect("bucket").to_string();
+    let bucket = st["outputs"]["artifacts_bucket"]["value"]
+        .as_str()
+        .expect("bucket")
+        .to_string();
     assert!(bucket.starts_with("data-plane-artifacts-"), "{bucket}");
     assert!(moto_buckets().contains(&bucket));
     let (_, enc) = moto::http("GET", &format!("/{bucket}?encryption"), "");
     assert!(enc.contains("AES256"), "{enc}");
     let (_, pab) = moto::http("GET", &format!("/{bucket}?publicAccessBlock"), "");
-    assert!(pab.contains("<BlockPublicAcls>true</BlockPublicAcls>"), "{pab}");
-    assert_eq!(w.resource("aws_eks_node_group.workers")["attributes"]["id"], "data-plane:workers");
+    assert!(
+        pab.contains("<BlockPublicAcls>true</BlockPublicAcls>"),
+        "{pab}"
+    );
+    assert_eq!(
+        w.resource("aws_eks_node_group.workers")["attributes"]["id"],
+        "data-plane:workers"
+    );
 
     let replan = w.run(&["plan", "--detailed-exitcode"]).expect(0);
     assert!(replan.stdout.contains("No changes."), "{}", replan.stdout);
@@ -121,9 +134,16 @@ fn data_plane_applies_replans_clean_scales_and_destroys() {
     // scaling the node group is an in-place update
     w.write("main.tf", &config(4));
     let up = w.run(&["apply", "--auto-approve"]).expect(0);
-    assert!(up.stdout.contains("0 added, 1 changed, 0 destroyed"), "{}", up.stdout);
+    assert!(
+        up.stdout.contains("0 added, 1 changed, 0 destroyed"),
+        "{}",
+        up.stdout
+    );
     let ng = w.resource("aws_eks_node_group.workers");
-    assert_eq!(ng["attributes"]["scaling_config"][0]["desired_size"], 4, "{ng}");
+    assert_eq!(
+        ng["attributes"]["scaling_config"][0]["desired_size"], 4,
+        "{ng}"
+    );
     w.run(&["plan", "--detailed-exitcode"]).expect(0);
 
     let destroy = w.run(&["destroy", "--auto-approve"]).expect(0);

@@ -35,7 +35,12 @@ fn bucket_lifecycle_through_the_binary() {
     let w = Work::new(&config("e2e-artifacts", "dev"));
     w.run(&["init"]).expect(0);
     let plan = w.run(&["plan", "--detailed-exitcode"]).expect(2);
-    assert!(plan.stdout.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("Plan: 2 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
     let apply = w.run(&["apply", "--auto-approve"]).expect(0);
     assert!(apply.stdout.contains("2 added"), "{}", apply.stdout);
 
@@ -45,8 +50,14 @@ fn bucket_lifecycle_through_the_binary() {
     assert_eq!(rec["attributes"]["arn"], "arn:aws:s3:::e2e-artifacts");
     assert_eq!(rec["attributes"]["tags"], serde_json::json!({"env": "dev"}));
     assert_eq!(rec["attributes"]["tags_all"]["team"], "platform");
-    assert_eq!(rec["attributes"]["tags_all"]["hangar:address"], "aws_s3_bucket.artifacts");
-    assert_eq!(w.resource("aws_s3_bucket_versioning.artifacts")["region"], "eu-central-1");
+    assert_eq!(
+        rec["attributes"]["tags_all"]["hangar:address"],
+        "aws_s3_bucket.artifacts"
+    );
+    assert_eq!(
+        w.resource("aws_s3_bucket_versioning.artifacts")["region"],
+        "eu-central-1"
+    );
 
     // moto's view, over plain HTTP
     assert!(moto_buckets().contains(&"e2e-artifacts".to_string()));
@@ -56,7 +67,13 @@ fn bucket_lifecycle_through_the_binary() {
     assert_eq!(moto::xml_values(&ver, "Status"), vec!["Enabled"], "{ver}");
     let (_, tagging) = moto::http("GET", "/e2e-artifacts?tagging", "");
     let keys = moto::xml_values(&tagging, "Key");
-    for k in ["env", "team", "hangar:workspace", "hangar:address", "hangar:token"] {
+    for k in [
+        "env",
+        "team",
+        "hangar:workspace",
+        "hangar:address",
+        "hangar:token",
+    ] {
         assert!(keys.iter().any(|x| x == k), "{k} not in {tagging}");
     }
 
@@ -67,7 +84,11 @@ fn bucket_lifecycle_through_the_binary() {
     // update in place
     w.write("main.tf", &config("e2e-artifacts", "prod"));
     let up = w.run(&["apply", "--auto-approve"]).expect(0);
-    assert!(up.stdout.contains("0 added, 1 changed, 0 destroyed"), "{}", up.stdout);
+    assert!(
+        up.stdout.contains("0 added, 1 changed, 0 destroyed"),
+        "{}",
+        up.stdout
+    );
     let (_, tagging) = moto::http("GET", "/e2e-artifacts?tagging", "");
     assert!(tagging.contains("<Value>prod</Value>"), "{tagging}");
     w.run(&["plan", "--detailed-exitcode"]).expect(0);
@@ -76,7 +97,12 @@ fn bucket_lifecycle_through_the_binary() {
     moto::http("DELETE", "/e2e-artifacts", "");
     assert!(!moto_buckets().contains(&"e2e-artifacts".to_string()));
     let plan = w.run(&["plan", "--detailed-exitcode"]).expect(2);
-    assert!(plan.stdout.contains("aws_s3_bucket.artifacts will be created"), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("aws_s3_bucket.artifacts will be created"),
+        "{}",
+        plan.stdout
+    );
     w.run(&["apply", "--auto-approve"]).expect(0);
     assert!(moto_buckets().contains(&"e2e-artifacts".to_string()));
 
@@ -86,7 +112,11 @@ fn bucket_lifecycle_through_the_binary() {
     assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
     w.run(&["apply", "--auto-approve"]).expect(0);
     let names = moto_buckets();
-    assert!(names.contains(&"e2e-artifacts-2".to_string()) && !names.contains(&"e2e-artifacts".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"e2e-artifacts-2".to_string())
+            && !names.contains(&"e2e-artifacts".to_string()),
+        "{names:?}"
+    );
 
     w.run(&["destroy", "--auto-approve"]).expect(0);
     assert!(!moto_buckets().contains(&"e2e-artifacts-2".to_string()));
@@ -103,8 +133,14 @@ fn cloud_errors_reach_the_user_with_aws_code() {
     let r = w.run(&["apply", "--auto-approve"]);
     assert_ne!(r.code, 0);
     let all = format!("{}{}", r.stdout, r.stderr);
-    assert!(all.contains("CreateBucket failed (InvalidBucketName)"), "{all}");
-    assert!(!all.contains("SdkError") && !all.contains("panicked"), "{all}");
+    assert!(
+        all.contains("CreateBucket failed (InvalidBucketName)"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("SdkError") && !all.contains("panicked"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -119,9 +155,13 @@ fn an_existing_bucket_is_imported_and_then_managed() {
         provider_block("")
     ));
     w.run(&["init"]).expect(0);
-    w.run(&["import", "aws_s3_bucket.adopted", "made-by-hand"]).expect(0);
+    w.run(&["import", "aws_s3_bucket.adopted", "made-by-hand"])
+        .expect(0);
     let rec = w.resource("aws_s3_bucket.adopted");
-    assert_eq!(rec["attributes"]["arn"], "arn:aws:s3:::made-by-hand", "{rec}");
+    assert_eq!(
+        rec["attributes"]["arn"], "arn:aws:s3:::made-by-hand",
+        "{rec}"
+    );
     let plan = w.run(&["plan", "--detailed-exitcode"]).expect(0);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
     w.run(&["destroy", "--auto-approve"]).expect(0);

@@ -4,9 +4,16 @@ use crate::Work;
 
 #[test]
 fn syntax_errors_point_at_the_spot() {
-    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  input = (\n}\n")]);
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = (\n}\n",
+    )]);
     let out = w.run(&["plan"]).expect(1);
-    assert!(out.stderr.contains("Error: Invalid syntax") || out.stderr.contains("Error:"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Error: Invalid syntax") || out.stderr.contains("Error:"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("main.tf:"), "{}", out.stderr);
     assert!(out.stderr.contains('^'), "caret: {}", out.stderr);
     assert!(!w.path().join("hangar.tfstate").exists(), "nothing written");
@@ -31,10 +38,22 @@ output "o" {
     )]);
     let out = w.run(&["plan"]).expect(1);
     let e = &out.stderr;
-    assert!(e.contains("Unsupported argument") && e.contains("main.tf:2:3"), "{e}");
-    assert!(e.contains("Reference to undeclared input variable") && e.contains("main.tf:6:"), "{e}");
-    assert!(e.contains("Reference to undeclared resource") && e.contains("main.tf:10:"), "{e}");
-    assert!(e.contains("  2 |   inptu = \"typo\""), "source line quoted: {e}");
+    assert!(
+        e.contains("Unsupported argument") && e.contains("main.tf:2:3"),
+        "{e}"
+    );
+    assert!(
+        e.contains("Reference to undeclared input variable") && e.contains("main.tf:6:"),
+        "{e}"
+    );
+    assert!(
+        e.contains("Reference to undeclared resource") && e.contains("main.tf:10:"),
+        "{e}"
+    );
+    assert!(
+        e.contains("  2 |   inptu = \"typo\""),
+        "source line quoted: {e}"
+    );
 }
 
 #[test]
@@ -44,10 +63,18 @@ fn variable_type_errors_name_the_variable() {
         "variable \"n\" {\n  type = number\n}\nresource \"terraform_data\" \"a\" {\n  input = var.n\n}\n",
     )]);
     let out = w.run(&["plan", "--var", "n=abc"]).expect(1);
-    assert!(out.stderr.contains("Invalid value for input variable"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Invalid value for input variable"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("var.n"), "{}", out.stderr);
     let missing = w.run(&["plan"]).expect(1);
-    assert!(missing.stderr.contains("No value for required variable"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("No value for required variable"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
@@ -66,7 +93,11 @@ resource "terraform_data" "c" {
 "#,
     )]);
     let out = w.run(&["plan"]).expect(1);
-    for addr in ["terraform_data.a (main.tf:1:1)", "terraform_data.b (main.tf:4:1)", "terraform_data.c (main.tf:7:1)"] {
+    for addr in [
+        "terraform_data.a (main.tf:1:1)",
+        "terraform_data.b (main.tf:4:1)",
+        "terraform_data.c (main.tf:7:1)",
+    ] {
         assert!(out.stderr.contains(addr), "{addr} in {}", out.stderr);
     }
     assert!(out.stderr.contains("Cycle"), "{}", out.stderr);
@@ -74,9 +105,16 @@ resource "terraform_data" "c" {
 
 #[test]
 fn invalid_count_is_refused() {
-    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  count = -1\n}\n")]);
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  count = -1\n}\n",
+    )]);
     let out = w.run(&["plan"]).expect(1);
-    assert!(out.stderr.contains("Invalid count argument"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Invalid count argument"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("main.tf:2:11"), "{}", out.stderr);
 }
 

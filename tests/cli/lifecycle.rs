@@ -41,37 +41,107 @@ fn attr(w: &Work, addr: &str, name: &str) -> serde_json::Value {
 fn full_lifecycle() {
     let w = Work::new(&[("main.tf", CONFIG)]);
     let plan = w.run(&["plan", "--detailed-exitcode"]).expect(2);
-    assert!(plan.stdout.contains("Plan: 5 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
-    assert!(plan.stdout.contains("# terraform_data.keyed[\"a\"] will be created"), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("Plan: 5 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("# terraform_data.keyed[\"a\"] will be created"),
+        "{}",
+        plan.stdout
+    );
 
     let apply = w.run(&["apply", "--auto-approve"]).expect(0);
-    assert!(apply.stdout.contains("Apply complete! Resources: 5 added, 0 changed, 0 destroyed."), "{}", apply.stdout);
-    assert!(apply.stdout.contains("\"hello-1\""), "outputs printed: {}", apply.stdout);
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete! Resources: 5 added, 0 changed, 0 destroyed."),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        apply.stdout.contains("\"hello-1\""),
+        "outputs printed: {}",
+        apply.stdout
+    );
     assert_eq!(attr(&w, "terraform_data.copies[1]", "output"), "hello-1");
-    assert_eq!(w.state()["outputs"]["copies"]["value"], serde_json::json!(["hello-0", "hello-1"]));
+    assert_eq!(
+        w.state()["outputs"]["copies"]["value"],
+        serde_json::json!(["hello-0", "hello-1"])
+    );
     let first_id = attr(&w, "terraform_data.first", "id");
 
     let replan = w.run(&["plan", "--detailed-exitcode"]).expect(0);
     assert!(replan.stdout.contains("No changes."), "{}", replan.stdout);
 
-    let update = w.run(&["apply", "--auto-approve", "--var", "greeting=hi"]).expect(0);
-    assert!(update.stdout.contains("0 added, 3 changed, 0 destroyed"), "{}", update.stdout);
-    assert_eq!(attr(&w, "terraform_data.first", "id"), first_id, "update keeps the id");
+    let update = w
+        .run(&["apply", "--auto-approve", "--var", "greeting=hi"])
+        .expect(0);
+    assert!(
+        update.stdout.contains("0 added, 3 changed, 0 destroyed"),
+        "{}",
+        update.stdout
+    );
+    assert_eq!(
+        attr(&w, "terraform_data.first", "id"),
+        first_id,
+        "update keeps the id"
+    );
     assert_eq!(attr(&w, "terraform_data.copies[0]", "input"), "hi-0");
 
-    let replace = w.run(&["plan", "--var", "greeting=hi", "--var", "generation=2"]).expect(0);
-    assert!(replace.stdout.contains("# terraform_data.first must be replaced"), "{}", replace.stdout);
-    assert!(replace.stdout.contains("# forces replacement"), "{}", replace.stdout);
-    w.run(&["apply", "--auto-approve", "--var", "greeting=hi", "--var", "generation=2"]).expect(0);
-    assert_ne!(attr(&w, "terraform_data.first", "id"), first_id, "replacement has a new id");
+    let replace = w
+        .run(&["plan", "--var", "greeting=hi", "--var", "generation=2"])
+        .expect(0);
+    assert!(
+        replace
+            .stdout
+            .contains("# terraform_data.first must be replaced"),
+        "{}",
+        replace.stdout
+    );
+    assert!(
+        replace.stdout.contains("# forces replacement"),
+        "{}",
+        replace.stdout
+    );
+    w.run(&[
+        "apply",
+        "--auto-approve",
+        "--var",
+        "greeting=hi",
+        "--var",
+        "generation=2",
+    ])
+    .expect(0);
+    assert_ne!(
+        attr(&w, "terraform_data.first", "id"),
+        first_id,
+        "replacement has a new id"
+    );
 
     let shrink = CONFIG.replace("count = 2", "count = 1");
     w.write("main.tf", &shrink);
-    let plan = w.run(&["plan", "--var", "greeting=hi", "--var", "generation=2"]).expect(0);
-    assert!(plan.stdout.contains("# (because index [1] is out of range for count)"), "{}", plan.stdout);
+    let plan = w
+        .run(&["plan", "--var", "greeting=hi", "--var", "generation=2"])
+        .expect(0);
+    assert!(
+        plan.stdout
+            .contains("# (because index [1] is out of range for count)"),
+        "{}",
+        plan.stdout
+    );
 
     let destroy = w.run(&["destroy", "--auto-approve"]).expect(0);
-    assert!(destroy.stdout.contains("Destroy complete! Resources: 5 destroyed."), "{}", destroy.stdout);
+    assert!(
+        destroy
+            .stdout
+            .contains("Destroy complete! Resources: 5 destroyed."),
+        "{}",
+        destroy.stdout
+    );
     assert_eq!(w.state()["resources"], serde_json::json!({}));
     assert!(w.run(&["state", "list"]).expect(0).stdout.is_empty());
 }
@@ -88,9 +158,19 @@ resource "terraform_data" "top" { input = terraform_data.base.output }
     w.run(&["apply", "--auto-approve"]).expect(0);
     w.write("main.tf", "");
     let out = w.run(&["apply", "--auto-approve"]).expect(0);
-    let top = out.stdout.find("terraform_data.top: Destruction complete").expect("top destroyed");
-    let base = out.stdout.find("terraform_data.base: Destroying").expect("base destroyed");
-    assert!(top < base, "dependents are destroyed first:\n{}", out.stdout);
+    let top = out
+        .stdout
+        .find("terraform_data.top: Destruction complete")
+        .expect("top destroyed");
+    let base = out
+        .stdout
+        .find("terraform_data.base: Destroying")
+        .expect("base destroyed");
+    assert!(
+        top < base,
+        "dependents are destroyed first:\n{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -115,10 +195,20 @@ output "leak" {
     assert!(plan.stdout.contains("(sensitive value)"), "{}", plan.stdout);
     let apply = w.run(&["apply", "--auto-approve"]).expect(0);
     assert!(!apply.stdout.contains("hunter2"), "{}", apply.stdout);
-    assert!(apply.stdout.contains("leak = <sensitive>"), "{}", apply.stdout);
-    assert_eq!(w.run(&["output", "--raw", "leak"]).expect(0).stdout, "hunter2");
+    assert!(
+        apply.stdout.contains("leak = <sensitive>"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(
+        w.run(&["output", "--raw", "leak"]).expect(0).stdout,
+        "hunter2"
+    );
     let paths = &w.state()["resources"]["terraform_data.s"]["sensitive_paths"];
-    assert!(paths.as_array().is_some_and(|p| !p.is_empty()), "sensitive paths recorded: {paths}");
+    assert!(
+        paths.as_array().is_some_and(|p| !p.is_empty()),
+        "sensitive paths recorded: {paths}"
+    );
 }
 
 #[test]

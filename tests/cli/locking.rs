@@ -22,8 +22,16 @@ fn a_second_concurrent_run_is_refused_and_names_the_holder() {
     let mut first = w.cmd(&["apply", "--auto-approve"]).spawn().expect("spawn");
     wait_for(&w, "hangar.tfstate.lock.info", Duration::from_secs(20));
     let second = w.run(&["plan"]).expect(1);
-    assert!(second.stderr.contains("Error acquiring the state lock"), "{}", second.stderr);
-    assert!(second.stderr.contains("Operation: apply"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("Error acquiring the state lock"),
+        "{}",
+        second.stderr
+    );
+    assert!(
+        second.stderr.contains("Operation: apply"),
+        "{}",
+        second.stderr
+    );
     assert!(second.stderr.contains("ID:"), "{}", second.stderr);
     let status = first.wait().expect("wait");
     assert!(status.success());
@@ -40,18 +48,34 @@ fn a_killed_apply_leaves_state_that_the_next_apply_completes() {
         ));
     }
     let w = Work::new(&[("main.tf", &cfg)]);
-    let mut child = w.cmd(&["apply", "--auto-approve", "--parallelism", "6"]).spawn().expect("spawn");
+    let mut child = w
+        .cmd(&["apply", "--auto-approve", "--parallelism", "6"])
+        .spawn()
+        .expect("spawn");
     std::thread::sleep(Duration::from_millis(1000));
     child.kill().expect("SIGKILL");
     let _ = child.wait();
     let listed = w.run(&["state", "list"]).expect(0);
     let done: Vec<&str> = listed.stdout.lines().collect();
-    assert!(!done.is_empty() && done.len() < 6, "some but not all recorded: {done:?}");
+    assert!(
+        !done.is_empty() && done.len() < 6,
+        "some but not all recorded: {done:?}"
+    );
     let plan = w.run(&["plan"]).expect(0);
-    let expected = format!("Plan: {} to add, 0 to change, 0 to destroy.", 6 - done.len());
-    assert!(plan.stdout.contains(&expected), "{expected}\n{}", plan.stdout);
+    let expected = format!(
+        "Plan: {} to add, 0 to change, 0 to destroy.",
+        6 - done.len()
+    );
+    assert!(
+        plan.stdout.contains(&expected),
+        "{expected}\n{}",
+        plan.stdout
+    );
     w.run(&["apply", "--auto-approve"]).expect(0);
-    assert_eq!(w.run(&["state", "list"]).expect(0).stdout.lines().count(), 6);
+    assert_eq!(
+        w.run(&["state", "list"]).expect(0).stdout.lines().count(),
+        6
+    );
     w.run(&["plan", "--detailed-exitcode"]).expect(0);
 }
 

@@ -36,7 +36,11 @@ impl Run {
     /// Fails the test with both streams unless the exit code is `code`.
     #[track_caller]
     pub fn expect(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -47,7 +51,9 @@ pub fn bin() -> PathBuf {
 
 impl Work {
     pub fn new(files: &[(&str, &str)]) -> Work {
-        let w = Work { dir: tempfile::tempdir().expect("tempdir") };
+        let w = Work {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
         for (name, text) in files {
             w.write(name, text);
         }
@@ -73,7 +79,9 @@ impl Work {
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.arg("-C").arg(self.dir.path()).args(args);
-        c.env("NO_COLOR", "1").env_remove("HANGAR_WORKSPACE").stdin(Stdio::null());
+        c.env("NO_COLOR", "1")
+            .env_remove("HANGAR_WORKSPACE")
+            .stdin(Stdio::null());
         c
     }
 

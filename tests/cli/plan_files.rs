@@ -9,11 +9,22 @@ fn a_saved_plan_applies_exactly_and_only_once() {
     let w = Work::new(&[("main.tf", CONFIG)]);
     w.run(&["plan", "--out", "p.plan"]).expect(0);
     let show = w.run(&["show", "p.plan"]).expect(0);
-    assert!(show.stdout.contains("# terraform_data.a will be created"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("# terraform_data.a will be created"),
+        "{}",
+        show.stdout
+    );
     w.run(&["apply", "p.plan"]).expect(0);
-    assert_eq!(w.state()["resources"]["terraform_data.a"]["attributes"]["input"], "one");
+    assert_eq!(
+        w.state()["resources"]["terraform_data.a"]["attributes"]["input"],
+        "one"
+    );
     let again = w.run(&["apply", "p.plan"]).expect(1);
-    assert!(again.stderr.contains("Saved plan is stale"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("Saved plan is stale"),
+        "{}",
+        again.stderr
+    );
 }
 
 #[test]
@@ -22,7 +33,8 @@ fn a_plan_made_before_another_apply_is_refused() {
     w.run(&["apply", "--auto-approve"]).expect(0);
     w.write("main.tf", &CONFIG.replace("one", "two"));
     w.run(&["plan", "--out", "p.plan"]).expect(0);
-    w.run(&["apply", "--auto-approve", "--var-file", "/dev/null"]).expect(0);
+    w.run(&["apply", "--auto-approve", "--var-file", "/dev/null"])
+        .expect(0);
     let out = w.run(&["apply", "p.plan"]).expect(1);
     assert!(out.stderr.contains("Saved plan is stale"), "{}", out.stderr);
 }
@@ -33,7 +45,11 @@ fn a_plan_for_other_configuration_is_refused() {
     w.run(&["plan", "--out", "p.plan"]).expect(0);
     w.write("main.tf", &CONFIG.replace("one", "three"));
     let out = w.run(&["apply", "p.plan"]).expect(1);
-    assert!(out.stderr.contains("does not match the configuration"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("does not match the configuration"),
+        "{}",
+        out.stderr
+    );
     assert!(!w.path().join("hangar.tfstate").exists());
 }
 
@@ -41,5 +57,9 @@ fn a_plan_for_other_configuration_is_refused() {
 fn garbage_plan_files_are_rejected() {
     let w = Work::new(&[("main.tf", CONFIG), ("p.plan", "not a plan")]);
     let out = w.run(&["apply", "p.plan"]).expect(1);
-    assert!(out.stderr.contains("is not a Hangar plan file"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is not a Hangar plan file"),
+        "{}",
+        out.stderr
+    );
 }

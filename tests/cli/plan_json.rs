@@ -9,13 +9,18 @@ use serde_json::Value as Json;
 use crate::Work;
 
 fn fixture(case: &str, file: &str) -> String {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan_json").join(case).join(file);
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/plan_json")
+        .join(case)
+        .join(file);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 fn normalize(j: &Json) -> Json {
     match j {
-        Json::String(s) if s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4 => Json::String("<uuid>".into()),
+        Json::String(s) if s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4 => {
+            Json::String("<uuid>".into())
+        }
         Json::Array(xs) => Json::Array(xs.iter().map(normalize).collect()),
         Json::Object(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), normalize(v))).collect()),
         other => other.clone(),
@@ -25,7 +30,16 @@ fn normalize(j: &Json) -> Json {
 fn by_address(j: &Json, key: &str) -> Vec<(String, Json)> {
     let mut v: Vec<(String, Json)> = j[key]
         .as_array()
-        .map(|xs| xs.iter().map(|x| (x["address"].as_str().unwrap_or("").to_string(), normalize(x))).collect())
+        .map(|xs| {
+            xs.iter()
+                .map(|x| {
+                    (
+                        x["address"].as_str().unwrap_or("").to_string(),
+                        normalize(x),
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default();
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v
@@ -34,22 +48,33 @@ fn by_address(j: &Json, key: &str) -> Vec<(String, Json)> {
 fn compare(case: &str) {
     let w = Work::new(&[]);
     if let Ok(before) = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan_json").join(case).join("before.tf"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/plan_json")
+            .join(case)
+            .join("before.tf"),
     ) {
         w.write("main.tf", &before);
         w.run(&["apply", "--auto-approve"]).expect(0);
     }
     w.write("main.tf", &fixture(case, "main.tf"));
-    let ours: Json = serde_json::from_str(&w.run(&["plan", "--json"]).expect(0).stdout).expect("plan --json is JSON");
+    let ours: Json = serde_json::from_str(&w.run(&["plan", "--json"]).expect(0).stdout)
+        .expect("plan --json is JSON");
     let theirs: Json = serde_json::from_str(&fixture(case, "terraform.json")).expect("fixture");
     assert_eq!(ours["format_version"], theirs["format_version"]);
     let a = by_address(&ours, "resource_changes");
     let b = by_address(&theirs, "resource_changes");
     assert_eq!(a.len(), b.len(), "same resources");
     for ((addr, x), (_, y)) in a.iter().zip(&b) {
-        assert_eq!(x, y, "resource_changes for {addr}\nhangar:    {x}\nterraform: {y}");
+        assert_eq!(
+            x, y,
+            "resource_changes for {addr}\nhangar:    {x}\nterraform: {y}"
+        );
     }
-    assert_eq!(normalize(&ours["output_changes"]), normalize(&theirs["output_changes"]), "output_changes");
+    assert_eq!(
+        normalize(&ours["output_changes"]),
+        normalize(&theirs["output_changes"]),
+        "output_changes"
+    );
     let pa = by_address(&ours["planned_values"]["root_module"], "resources");
     let pb = by_address(&theirs["planned_values"]["root_module"], "resources");
     assert_eq!(pa, pb, "planned_values resources");

@@ -7,10 +7,20 @@ use crate::Work;
 
 #[test]
 fn validate_reports_schema_errors_without_state() {
-    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  id = \"x\"\n}\n")]);
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  id = \"x\"\n}\n",
+    )]);
     let out = w.run(&["validate"]).expect(1);
-    assert!(out.stderr.contains("read-only") || out.stderr.contains("Invalid or unknown key"), "{}", out.stderr);
-    w.write("main.tf", "variable \"v\" {}\nresource \"terraform_data\" \"a\" {\n  input = var.v\n}\n");
+    assert!(
+        out.stderr.contains("read-only") || out.stderr.contains("Invalid or unknown key"),
+        "{}",
+        out.stderr
+    );
+    w.write(
+        "main.tf",
+        "variable \"v\" {}\nresource \"terraform_data\" \"a\" {\n  input = var.v\n}\n",
+    );
     let ok = w.run(&["validate"]).expect(0);
     assert!(ok.stdout.contains("Success"), "{}", ok.stdout);
     assert!(!w.path().join("hangar.tfstate").exists());
@@ -24,7 +34,12 @@ fn graph_prints_dot_with_dependency_edges() {
     )]);
     let out = w.run(&["graph"]).expect(0);
     assert!(out.stdout.starts_with("digraph {"), "{}", out.stdout);
-    assert!(out.stdout.contains("\"terraform_data.b\" -> \"terraform_data.a\""), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("\"terraform_data.b\" -> \"terraform_data.a\""),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -34,7 +49,12 @@ fn console_evaluates_against_state_and_variables() {
         "variable \"n\" {\n  default = 3\n}\nlocals {\n  twice = var.n * 2\n}\nresource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n",
     )]);
     w.run(&["apply", "--auto-approve"]).expect(0);
-    let mut child = w.cmd(&["console"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
+    let mut child = w
+        .cmd(&["console"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     child
         .stdin
         .take()
@@ -48,10 +68,17 @@ fn console_evaluates_against_state_and_variables() {
 
 #[test]
 fn state_mv_and_rm_edit_state() {
-    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n")]);
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n",
+    )]);
     w.run(&["apply", "--auto-approve"]).expect(0);
-    w.run(&["state", "mv", "terraform_data.a", "terraform_data.b"]).expect(0);
-    assert_eq!(w.run(&["state", "list"]).expect(0).stdout, "terraform_data.b\n");
+    w.run(&["state", "mv", "terraform_data.a", "terraform_data.b"])
+        .expect(0);
+    assert_eq!(
+        w.run(&["state", "list"]).expect(0).stdout,
+        "terraform_data.b\n"
+    );
     let show = w.run(&["state", "show", "terraform_data.b"]).expect(0);
     assert!(show.stdout.contains("input  = 1"), "{}", show.stdout);
     w.run(&["state", "rm", "terraform_data.b"]).expect(0);
@@ -68,18 +95,25 @@ fn output_prints_values_as_terraform_does() {
     w.run(&["apply", "--auto-approve"]).expect(0);
     assert_eq!(w.run(&["output", "--raw", "s"]).expect(0).stdout, "text");
     assert_eq!(w.run(&["output", "s"]).expect(0).stdout, "\"text\"\n");
-    let json: serde_json::Value = serde_json::from_str(&w.run(&["output", "--json"]).expect(0).stdout).expect("json");
+    let json: serde_json::Value =
+        serde_json::from_str(&w.run(&["output", "--json"]).expect(0).stdout).expect("json");
     assert_eq!(json["l"]["value"], serde_json::json!([1, 2]));
     w.run(&["output", "nope"]).expect(1);
 }
 
 #[test]
 fn fmt_check_reports_and_fmt_rewrites() {
-    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\ninput = 1\n  triggers_replace = 2\n}\n")]);
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\ninput = 1\n  triggers_replace = 2\n}\n",
+    )]);
     let check = w.run(&["fmt", "--check"]).expect(3);
     assert_eq!(check.stdout, "main.tf\n");
     w.run(&["fmt"]).expect(0);
-    assert_eq!(w.read("main.tf"), "resource \"terraform_data\" \"a\" {\n  input            = 1\n  triggers_replace = 2\n}\n");
+    assert_eq!(
+        w.read("main.tf"),
+        "resource \"terraform_data\" \"a\" {\n  input            = 1\n  triggers_replace = 2\n}\n"
+    );
     w.run(&["fmt", "--check"]).expect(0);
     w.write("bad.tf", "resource {\n");
     let bad = w.run(&["fmt"]).expect(2);
@@ -89,30 +123,60 @@ fn fmt_check_reports_and_fmt_rewrites() {
 
 #[test]
 fn import_adopts_an_object_into_state_once() {
-    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n")]);
-    let out = w.run(&["import", "terraform_data.a", "existing-id"]).expect(0);
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n",
+    )]);
+    let out = w
+        .run(&["import", "terraform_data.a", "existing-id"])
+        .expect(0);
     assert!(out.stdout.contains("Import successful!"), "{}", out.stdout);
-    assert_eq!(w.state()["resources"]["terraform_data.a"]["attributes"]["id"], "existing-id");
-    let again = w.run(&["import", "terraform_data.a", "existing-id"]).expect(1);
-    assert!(again.stderr.contains("already managing"), "{}", again.stderr);
+    assert_eq!(
+        w.state()["resources"]["terraform_data.a"]["attributes"]["id"],
+        "existing-id"
+    );
+    let again = w
+        .run(&["import", "terraform_data.a", "existing-id"])
+        .expect(1);
+    assert!(
+        again.stderr.contains("already managing"),
+        "{}",
+        again.stderr
+    );
     let missing = w.run(&["import", "terraform_data.nope", "x"]).expect(1);
-    assert!(missing.stderr.contains("does not exist"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("does not exist"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
 fn drift_on_a_clean_workspace_exits_zero_with_valid_reports() {
-    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n")]);
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n",
+    )]);
     w.run(&["apply", "--auto-approve"]).expect(0);
-    let out = w.run(&["drift", "--json", "--junit", "drift.xml"]).expect(0);
+    let out = w
+        .run(&["drift", "--json", "--junit", "drift.xml"])
+        .expect(0);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON report");
     assert_eq!(report["format_version"], "1.0");
     assert_eq!(report["summary"]["drift"], 0);
     let junit = w.read("drift.xml");
-    assert!(junit.contains("<testcase classname=\"hangar.drift.default\" name=\"terraform_data.a\">"), "{junit}");
+    assert!(
+        junit.contains("<testcase classname=\"hangar.drift.default\" name=\"terraform_data.a\">"),
+        "{junit}"
+    );
     assert!(junit.contains("failures=\"0\""), "{junit}");
     let state_before = w.read("hangar.tfstate");
     w.run(&["drift"]).expect(0);
-    assert_eq!(w.read("hangar.tfstate"), state_before, "drift writes nothing");
+    assert_eq!(
+        w.read("hangar.tfstate"),
+        state_before,
+        "drift writes nothing"
+    );
 }
 
 #[test]
@@ -132,7 +196,10 @@ fn drift_fails_on_an_expired_allowlist_entry() {
 fn pending_configuration_is_not_drift() {
     let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {}\n")]);
     w.run(&["apply", "--auto-approve"]).expect(0);
-    w.write("main.tf", "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {}\n");
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {}\n",
+    );
     let out = w.run(&["drift", "--json"]).expect(0);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON report");
     assert_eq!(report["summary"]["pending"], 1);
@@ -141,7 +208,10 @@ fn pending_configuration_is_not_drift() {
 
 #[test]
 fn state_pull_and_push_round_trip_and_init_migrates_between_backends() {
-    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n")]);
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n",
+    )]);
     w.run(&["init"]).expect(0);
     w.run(&["apply", "--auto-approve"]).expect(0);
     let pulled = w.run(&["state", "pull"]).expect(0).stdout;
@@ -156,7 +226,11 @@ fn state_pull_and_push_round_trip_and_init_migrates_between_backends() {
         "terraform {\n  backend \"local\" {\n    path = \"moved/hangar.tfstate\"\n  }\n}\n",
     );
     let refused = w.run(&["init"]).expect(1);
-    assert!(refused.stderr.contains("Backend configuration changed"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("Backend configuration changed"),
+        "{}",
+        refused.stderr
+    );
     w.run(&["init", "--migrate-state"]).expect(0);
     assert!(w.path().join("moved/hangar.tfstate").exists());
 }

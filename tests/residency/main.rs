@@ -21,7 +21,9 @@ struct Run {
 
 impl Work {
     fn new(main_tf: &str) -> Work {
-        let w = Work { dir: tempfile::tempdir().expect("tempdir") };
+        let w = Work {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
         w.write(main_tf);
         w
     }
@@ -57,7 +59,11 @@ fn bucket_exists(name: &str) -> bool {
     let endpoint = &moto::moto().endpoint;
     let hostport = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let mut s = TcpStream::connect(hostport).expect("connect to moto");
-    write!(s, "HEAD /{name} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n").expect("send");
+    write!(
+        s,
+        "HEAD /{name} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
     let mut reply = String::new();
     let _ = s.read_to_string(&mut reply);
     reply.starts_with("HTTP/1.1 200")
@@ -99,12 +105,24 @@ fn refused(cfg: &str, bucket: &str, needles: &[&str]) {
     let w = Work::new(cfg);
     for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
         let r = w.run(args);
-        assert_eq!(r.code, 1, "{args:?} must fail\n--- stdout\n{}\n--- stderr\n{}", r.stdout, r.stderr);
+        assert_eq!(
+            r.code, 1,
+            "{args:?} must fail\n--- stdout\n{}\n--- stderr\n{}",
+            r.stdout, r.stderr
+        );
         assert!(r.stderr.contains("Residency violation"), "{}", r.stderr);
         for n in needles {
-            assert!(r.stderr.contains(n), "{args:?}: missing {n:?} in\n{}", r.stderr);
+            assert!(
+                r.stderr.contains(n),
+                "{args:?}: missing {n:?} in\n{}",
+                r.stderr
+            );
         }
-        assert!(!r.stdout.contains("Creating..."), "nothing may be created:\n{}", r.stdout);
+        assert!(
+            !r.stdout.contains("Creating..."),
+            "nothing may be created:\n{}",
+            r.stdout
+        );
     }
     assert!(!bucket_exists(bucket), "moto holds no bucket {bucket}");
 }
@@ -116,14 +134,27 @@ fn a_provider_alias_in_another_region_is_refused() {
         "{}\nprovider \"aws\" {{\n  alias  = \"us\"\n  region = \"us-east-1\"\n}}\nresource \"aws_s3_bucket\" \"x\" {{\n  provider = aws.us\n  bucket   = \"{b}\"\n}}\n",
         header("eu", "eu-central-1")
     );
-    refused(&cfg, &b, &["provider aws.us", "us-east-1", "geography \"eu\"", "main.tf:"]);
+    refused(
+        &cfg,
+        &b,
+        &[
+            "provider aws.us",
+            "us-east-1",
+            "geography \"eu\"",
+            "main.tf:",
+        ],
+    );
 }
 
 #[test]
 fn a_per_resource_region_override_is_refused() {
     let b = unique("override");
     let cfg = format!("{}\nresource \"aws_s3_bucket\" \"x\" {{\n  bucket = \"{b}\"\n  region = \"ap-southeast-1\"\n}}\n", header("eu", "eu-central-1"));
-    refused(&cfg, &b, &["aws_s3_bucket.x", "ap-southeast-1", "geography \"eu\""]);
+    refused(
+        &cfg,
+        &b,
+        &["aws_s3_bucket.x", "ap-southeast-1", "geography \"eu\""],
+    );
 }
 
 #[test]
@@ -192,12 +223,23 @@ fn a_bound_workspace_cannot_change_geography() {
     let first = w.run(&["apply", "--auto-approve"]);
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert!(bucket_exists(&b));
-    w.write(&format!("{}\n{body}\nresource \"aws_s3_bucket\" \"more\" {{\n  bucket = \"{b}-more\"\n}}\n", header("us", "us-east-1")));
+    w.write(&format!(
+        "{}\n{body}\nresource \"aws_s3_bucket\" \"more\" {{\n  bucket = \"{b}-more\"\n}}\n",
+        header("us", "us-east-1")
+    ));
     for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
         let r = w.run(args);
         assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
-        assert!(r.stderr.contains("Workspace binding cannot change"), "{}", r.stderr);
-        assert!(r.stderr.contains("bound to geography \"eu\""), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("Workspace binding cannot change"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("bound to geography \"eu\""),
+            "{}",
+            r.stderr
+        );
         assert!(r.stderr.contains("new workspace"), "{}", r.stderr);
     }
     assert!(!bucket_exists(&format!("{b}-more")));
@@ -211,12 +253,19 @@ fn a_workspace_region_outside_its_geography_is_refused() {
     let w = Work::new(&header("eu", "us-east-1"));
     let r = w.run(&["plan"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("Workspace region outside its geography"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Workspace region outside its geography"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn validate_runs_the_same_checks_without_credentials() {
-    let cfg = format!("{}\nprovider \"aws\" {{\n  alias  = \"us\"\n  region = \"us-east-1\"\n}}\n", header("eu", "eu-central-1"));
+    let cfg = format!(
+        "{}\nprovider \"aws\" {{\n  alias  = \"us\"\n  region = \"us-east-1\"\n}}\n",
+        header("eu", "eu-central-1")
+    );
     let w = Work::new(&cfg);
     let r = w.run(&["validate"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
@@ -231,5 +280,9 @@ fn a_state_backend_outside_the_geography_is_refused() {
         "terraform {{\n  backend \"s3\" {{\n    bucket         = \"{b}-state\"\n    key            = \"hangar.tfstate\"\n    region         = \"us-east-1\"\n    endpoint       = \"{e}\"\n    use_path_style = true\n    access_key     = \"test\"\n    secret_key     = \"test\"\n  }}\n}}\n{}\nresource \"aws_s3_bucket\" \"x\" {{\n  bucket = \"{b}\"\n}}\n",
         header("eu", "eu-central-1")
     );
-    refused(&cfg, &b, &["state backend", "us-east-1", "geography \"eu\""]);
+    refused(
+        &cfg,
+        &b,
+        &["state backend", "us-east-1", "geography \"eu\""],
+    );
 }

@@ -9,18 +9,23 @@ use hangar_core::{Number, Type, Value};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::conv::{convert, friendly_name, type_of, unify};
-use crate::util::{cty_equals, cty_set, elem_ty, elems, int, s, str_of, to_int};
+use crate::reshape::{
+    chunklist, coalesce, coalescelist, matchkeys, one, slice, slice_type, sort, sum, transpose,
+    zipmap, zipmap_type,
+};
+use crate::sets::{set_op, set_op_type, setproduct, setproduct_type, SetOp};
+use crate::util::{cty_equals, elems, int, s, str_of, to_int};
 use crate::{p, Call, Def, FuncError};
 
 fn dynp(name: &'static str) -> crate::Param {
     p(name, Type::Dynamic)
 }
 
-fn list_of(t: Type) -> Type {
+pub(crate) fn list_of(t: Type) -> Type {
     Type::List(Box::new(t))
 }
 
-fn set_of(t: Type) -> Type {
+pub(crate) fn set_of(t: Type) -> Type {
     Type::Set(Box::new(t))
 }
 
@@ -301,7 +306,10 @@ fn concat_type(a: &[Value]) -> Result<Type, FuncError> {
             t => {
                 return Err(FuncError::arg(
                     i,
-                    format!("all arguments must be lists or tuples; got {}", friendly_name(&t)),
+                    format!(
+                        "all arguments must be lists or tuples; got {}",
+                        friendly_name(&t)
+                    ),
                 ))
             }
         }
@@ -314,12 +322,20 @@ fn concat(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
     let mut vals = Vec::new();
     let is_list = matches!(ret, Type::List(_));
     for (i, x) in a.into_iter().enumerate() {
-        let x = if is_list { convert(x, ret).map_err(|m| FuncError::arg(i, m))? } else { x };
+        let x = if is_list {
+            convert(x, ret).map_err(|m| FuncError::arg(i, m))?
+        } else {
+            x
+        };
         let (x, m) = x.unmark();
         marked |= m;
         vals.extend(elems(&x).iter().cloned());
     }
-    let out = if is_list { Value::List(vals) } else { Value::Tuple(vals) };
+    let out = if is_list {
+        Value::List(vals)
+    } else {
+        Value::Tuple(vals)
+    };
     Ok(out.mark_if(marked))
 }
 
@@ -342,7 +358,11 @@ fn contains(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
             _ => {}
         }
     }
-    Ok(if unknown { Value::Unknown(Type::Bool) } else { Value::Bool(false) })
+    Ok(if unknown {
+        Value::Unknown(Type::Bool)
+    } else {
+        Value::Bool(false)
+    })
 }
 
 fn distinct(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
@@ -367,11 +387,16 @@ fn element_type(a: &[Value]) -> Result<Type, FuncError> {
             }
             let i = to_int(&a[1]).map_err(|m| FuncError::fail(format!("invalid index: {m}")))?;
             if ts.is_empty() {
-                return Err(FuncError::fail("cannot use element function with an empty list"));
+                return Err(FuncError::fail(
+                    "cannot use element function with an empty list",
+                ));
             }
             Ok(ts[wrap(i, ts.len())].clone())
         }
-        t => Err(FuncError::fail(format!("cannot read elements from {}", friendly_name(&t)))),
+        t => Err(FuncError::fail(format!(
+            "cannot read elements from {}",
+            friendly_name(&t)
+        ))),
     }
 }
 
@@ -383,7 +408,9 @@ fn element(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> 
     }
     let xs = elems(&v);
     if xs.is_empty() {
-        return Err(FuncError::fail("cannot use element function with an empty list"));
+        return Err(FuncError::fail(
+            "cannot use element function with an empty list",
+        ));
     }
     Ok(xs[wrap(i, xs.len())].clone().mark_if(marked))
 }
@@ -469,7 +496,11 @@ fn values(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
     let out = match m {
         Value::Object(o) => Value::Tuple(o.into_values().collect()),
         Value::Map(o) => Value::List(o.into_values().collect()),
-        _ => return Err(FuncError::fail("values() requires a map as the first argument")),
+        _ => {
+            return Err(FuncError::fail(
+                "values() requires a map as the first argument",
+            ))
+        }
     };
     Ok(out.mark_if(marked))
 }
@@ -492,7 +523,10 @@ fn lookup_type(a: &[Value]) -> Result<Type, FuncError> {
             } else if a.len() == 3 {
                 Ok(type_of(&a[2]))
             } else {
-                Err(FuncError::arg(0, format!("the given object has no attribute {key:?}")))
+                Err(FuncError::arg(
+                    0,
+                    format!("the given object has no attribute {key:?}"),
+                ))
             }
         }
         Type::Map(e) => {
@@ -504,7 +538,10 @@ fn lookup_type(a: &[Value]) -> Result<Type, FuncError> {
             }
             Ok(*e)
         }
-        _ => Err(FuncError::arg(0, "lookup() requires a map as the first argument")),
+        _ => Err(FuncError::arg(
+            0,
+            "lookup() requires a map as the first argument",
+        )),
     }
 }
 
@@ -523,8 +560,14 @@ fn lookup(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
         let d = convert(a[2].clone(), ret).map_err(FuncError::fail)?;
         return Ok(d.mark_if(marked));
     }
-    let shown = if key_marked { "(sensitive value)".to_string() } else { format!("{k:?}") };
-    Err(FuncError::fail(format!("lookup failed to find key {shown}")))
+    let shown = if key_marked {
+        "(sensitive value)".to_string()
+    } else {
+        format!("{k:?}")
+    };
+    Err(FuncError::fail(format!(
+        "lookup failed to find key {shown}"
+    )))
 }
 
 fn merge_type(a: &[Value]) -> Result<Type, FuncError> {
@@ -621,10 +664,16 @@ fn range(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
     let down = step.cmp_num(&zero).is_lt();
     if down {
         if end.cmp_num(&start).is_gt() {
-            return Err(FuncError::arg(1, "end must be less than start when step is negative"));
+            return Err(FuncError::arg(
+                1,
+                "end must be less than start when step is negative",
+            ));
         }
     } else if end.cmp_num(&start).is_lt() {
-        return Err(FuncError::arg(1, "end must be greater than start when step is positive"));
+        return Err(FuncError::arg(
+            1,
+            "end must be greater than start when step is positive",
+        ));
     }
     let mut vals = Vec::new();
     let mut num = start;
@@ -649,442 +698,10 @@ fn reverse(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> 
     let (v, marked) = a[0].clone().unmark();
     let mut xs = elems(&v).to_vec();
     xs.reverse();
-    let out = if matches!(ret, Type::Tuple(_)) { Value::Tuple(xs) } else { Value::List(xs) };
-    Ok(out.mark_if(marked))
-}
-
-#[derive(Clone, Copy)]
-enum SetOp {
-    Union,
-    Intersect,
-    Subtract,
-}
-
-fn set_op_type(a: &[Value]) -> Result<Type, FuncError> {
-    let mut etys = Vec::new();
-    for v in a {
-        let t = elem_ty(&type_of(v));
-        if !v.is_unknown() && elems(v).is_empty() && t == Type::Dynamic {
-            continue;
-        }
-        etys.push(t);
-    }
-    if etys.is_empty() {
-        return Ok(set_of(Type::Dynamic));
-    }
-    let e = unify(&etys)
-        .ok_or_else(|| FuncError::fail("given sets must all have compatible element types"))?;
-    Ok(set_of(e))
-}
-
-fn set_op(a: Vec<Value>, ret: &Type, op: SetOp) -> Result<Value, FuncError> {
-    let mut it = a.into_iter().enumerate();
-    let (_, first) = it.next().expect("one set");
-    let first = convert(first, ret).map_err(|m| FuncError::arg(0, m))?;
-    let all_known = matches!(op, SetOp::Union);
-    if !all_known && !first.is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()));
-    }
-    let mut acc: Vec<Value> = elems(&first).to_vec();
-    for (i, x) in it {
-        let x = convert(x, ret).map_err(|m| FuncError::arg(i, m))?;
-        if !all_known && !x.is_wholly_known() {
-            return Ok(Value::Unknown(ret.clone()));
-        }
-        let other = elems(&x);
-        let has = |xs: &[Value], v: &Value| xs.iter().any(|y| cty_equals(y, v) == Some(true));
-        acc = match op {
-            SetOp::Union => {
-                let mut u = acc;
-                u.extend(other.iter().cloned());
-                u
-            }
-            SetOp::Intersect => acc.into_iter().filter(|v| has(other, v)).collect(),
-            SetOp::Subtract => acc.into_iter().filter(|v| !has(other, v)).collect(),
-        };
-    }
-    Ok(cty_set(acc))
-}
-
-fn setproduct_type(a: &[Value]) -> Result<Type, FuncError> {
-    if a.len() < 2 {
-        return Err(FuncError::fail("at least two arguments are required"));
-    }
-    let mut lists = 0;
-    let mut etys = Vec::new();
-    for (i, v) in a.iter().enumerate() {
-        match type_of(v) {
-            Type::Set(e) => etys.push(*e),
-            Type::List(e) => {
-                etys.push(*e);
-                lists += 1;
-            }
-            Type::Tuple(ts) => {
-                if ts.is_empty() {
-                    etys.push(Type::Dynamic);
-                } else {
-                    etys.push(unify(&ts).ok_or_else(|| {
-                        FuncError::arg(i, "all elements must be of the same type")
-                    })?);
-                }
-                lists += 1;
-            }
-            _ => return Err(FuncError::arg(i, "a set or a list is required")),
-        }
-    }
-    let t = Type::Tuple(etys);
-    Ok(if lists == a.len() { list_of(t) } else { set_of(t) })
-}
-
-fn setproduct(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
-    let ety = elem_ty(ret);
-    let sub = match &ety {
-        Type::Tuple(ts) => ts.clone(),
-        _ => Vec::new(),
-    };
-    let mut marked = false;
-    let mut seqs = Vec::new();
-    for x in a {
-        let (x, m) = x.unmark();
-        marked |= m;
-        if x.is_unknown() {
-            return Ok(Value::Unknown(ret.clone()).mark_if(marked));
-        }
-        seqs.push(elems(&x).to_vec());
-    }
-    let total: usize = seqs.iter().map(Vec::len).product();
-    let mut out = Vec::with_capacity(total);
-    if total > 0 {
-        let mut idx = vec![0usize; seqs.len()];
-        for _ in 0..total {
-            let mut tuple = Vec::with_capacity(seqs.len());
-            for (j, &n) in idx.iter().enumerate() {
-                let v = seqs[j][n].clone();
-                let v = match sub.get(j) {
-                    Some(t) => convert(v.clone(), t).unwrap_or(v),
-                    None => v,
-                };
-                tuple.push(v);
-            }
-            out.push(Value::Tuple(tuple));
-            for j in (0..idx.len()).rev() {
-                idx[j] += 1;
-                if idx[j] < seqs[j].len() {
-                    break;
-                }
-                idx[j] = 0;
-            }
-        }
-    }
-    let v = if matches!(ret, Type::List(_)) { Value::List(out) } else { cty_set(out) };
-    Ok(v.mark_if(marked))
-}
-
-fn slice_indexes(a: &[Value]) -> Result<(usize, usize, bool), FuncError> {
-    let list = a[0].peel();
-    let len = if list.is_unknown() && !matches!(type_of(list), Type::Tuple(_)) {
-        None
+    let out = if matches!(ret, Type::Tuple(_)) {
+        Value::Tuple(xs)
     } else {
-        Some(match type_of(list) {
-            Type::Tuple(ts) if list.is_unknown() => ts.len(),
-            _ => elems(list).len(),
-        })
+        Value::List(xs)
     };
-    let mut start = 0i64;
-    let mut end = 0i64;
-    let (mut sk, mut ek) = (false, false);
-    if !a[1].is_unknown() {
-        start = to_int(&a[1]).map_err(|m| FuncError::arg(1, format!("invalid start index: {m}")))?;
-        if start < 0 {
-            return Err(FuncError::arg(1, "start index must not be less than zero"));
-        }
-        if len.is_some_and(|l| start as usize > l) {
-            return Err(FuncError::arg(
-                1,
-                "start index must not be greater than the length of the list",
-            ));
-        }
-        sk = true;
-    }
-    if !a[2].is_unknown() {
-        end = to_int(&a[2]).map_err(|m| FuncError::arg(2, format!("invalid end index: {m}")))?;
-        if end < 0 {
-            return Err(FuncError::arg(2, "end index must not be less than zero"));
-        }
-        if len.is_some_and(|l| end as usize > l) {
-            return Err(FuncError::arg(
-                2,
-                "end index must not be greater than the length of the list",
-            ));
-        }
-        ek = true;
-    }
-    if sk && ek && start > end {
-        return Err(FuncError::arg(1, "start index must not be greater than end index"));
-    }
-    Ok((start as usize, end as usize, sk && ek))
-}
-
-fn slice_type(a: &[Value]) -> Result<Type, FuncError> {
-    let t = type_of(&a[0]);
-    if matches!(t, Type::Set(_)) {
-        return Err(FuncError::arg(0, "cannot slice a set, because its elements do not have indices; explicitly convert to a list if the ordering of the result is not important"));
-    }
-    if !matches!(t, Type::List(_) | Type::Tuple(_)) {
-        return Err(FuncError::arg(0, "must be a list or tuple value"));
-    }
-    let (s0, e, known) = slice_indexes(a)?;
-    match t {
-        Type::List(_) => Ok(t),
-        Type::Tuple(ts) if known => Ok(Type::Tuple(ts[s0..e].to_vec())),
-        _ => Ok(Type::Dynamic),
-    }
-}
-
-fn slice(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
-    let (v, marked) = a[0].clone().unmark();
-    if *ret == Type::Dynamic {
-        return Ok(Value::Unknown(Type::Dynamic).mark_if(marked));
-    }
-    let (s0, e, _) = slice_indexes(&a)?;
-    let xs = elems(&v)[s0..e].to_vec();
-    let out = if matches!(ret, Type::Tuple(_)) { Value::Tuple(xs) } else { Value::List(xs) };
     Ok(out.mark_if(marked))
-}
-
-fn sort(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
-    if !a[0].is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()));
-    }
-    let mut xs = Vec::new();
-    for (i, v) in elems(&a[0]).iter().enumerate() {
-        if v.is_null() {
-            return Err(FuncError::fail(format!(
-                "given list element {i} is null; a null string cannot be sorted"
-            )));
-        }
-        xs.push(str_of(v).to_string());
-    }
-    xs.sort();
-    Ok(Value::List(xs.into_iter().map(Value::String).collect()))
-}
-
-fn sum(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
-    let v = &a[0];
-    let t = type_of(v);
-    let xs = match v.peel() {
-        Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => xs,
-        Value::Map(m) | Value::Object(m) => {
-            if m.is_empty() {
-                return Err(FuncError::arg(0, "cannot sum an empty list"));
-            }
-            return Err(FuncError::arg(
-                0,
-                format!("argument must be list, set, or tuple. Received {}", friendly_name(&t)),
-            ));
-        }
-        _ => return Err(FuncError::arg(0, "cannot sum noniterable")),
-    };
-    if xs.is_empty() {
-        return Err(FuncError::arg(0, "cannot sum an empty list"));
-    }
-    if !v.is_wholly_known() {
-        return Ok(Value::Unknown(Type::Number));
-    }
-    let bad = || FuncError::arg(0, "argument must be list, set, or tuple of number values");
-    let num = |x: &Value| -> Result<Number, FuncError> {
-        if x.is_null() {
-            return Err(bad());
-        }
-        match convert(x.clone(), &Type::Number).map_err(|_| bad())? {
-            Value::Number(n) => Ok(n),
-            _ => Err(bad()),
-        }
-    };
-    let mut acc = num(&xs[0])?;
-    for x in &xs[1..] {
-        acc = acc
-            .try_add(&num(x)?)
-            .map_err(|_| FuncError::fail("can't compute sum of opposing infinities"))?;
-    }
-    Ok(Value::Number(acc))
-}
-
-fn transpose(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
-    if !a[0].is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()));
-    }
-    let mut tmp: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    if let Some(m) = a[0].as_map() {
-        for (k, l) in m {
-            for v in elems(l) {
-                let Some(x) = v.as_str() else {
-                    return Err(FuncError::fail("input must be a map of lists of strings"));
-                };
-                let e = tmp.entry(x.to_string()).or_default();
-                e.push(k.clone());
-                e.sort();
-            }
-        }
-    }
-    Ok(Value::Map(
-        tmp.into_iter()
-            .map(|(k, vs)| (k, Value::List(vs.into_iter().map(Value::String).collect())))
-            .collect(),
-    ))
-}
-
-fn zipmap_type(a: &[Value]) -> Result<Type, FuncError> {
-    match type_of(&a[1]) {
-        Type::List(e) => Ok(Type::Map(e)),
-        Type::Tuple(ts) => {
-            if !a[0].is_wholly_known() {
-                return Ok(Type::Dynamic);
-            }
-            let (keys, _) = a[0].clone().unmark_deep();
-            let ks = elems(&keys);
-            if ks.len() != ts.len() {
-                return Err(FuncError::fail(format!(
-                    "number of keys ({}) does not match number of values ({})",
-                    ks.len(),
-                    ts.len()
-                )));
-            }
-            let mut attrs = BTreeMap::new();
-            for (i, k) in ks.iter().enumerate() {
-                if k.is_null() {
-                    return Err(FuncError::fail(format!("keys list has null value at index {i}")));
-                }
-                attrs.insert(str_of(k).to_string(), ts[i].clone());
-            }
-            Ok(Type::object(attrs))
-        }
-        _ => Err(FuncError::fail("values argument must be a list or tuple value")),
-    }
-}
-
-fn zipmap(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
-    let (keys, km) = a[0].clone().unmark();
-    let (vals, vm) = a[1].clone().unmark();
-    let mut marked = km || vm;
-    if !keys.is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()).mark_if(marked));
-    }
-    let (ks, vs) = (elems(&keys), elems(&vals));
-    if ks.len() != vs.len() {
-        return Err(FuncError::fail(format!(
-            "number of keys ({}) does not match number of values ({})",
-            ks.len(),
-            vs.len()
-        )));
-    }
-    let mut out = BTreeMap::new();
-    for (k, v) in ks.iter().zip(vs) {
-        let (k, m) = k.clone().unmark();
-        marked |= m;
-        out.insert(str_of(&k).to_string(), v.clone());
-    }
-    let v = if matches!(ret, Type::Map(_)) { Value::Map(out) } else { Value::Object(out) };
-    Ok(v.mark_if(marked))
-}
-
-fn coalesce(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
-    for v in a {
-        let v = convert(v, ret).map_err(FuncError::fail)?;
-        if v.is_unknown() {
-            return Ok(Value::Unknown(ret.clone()));
-        }
-        if v.is_null() {
-            continue;
-        }
-        if *ret == Type::String && v.as_str() == Some("") {
-            continue;
-        }
-        return Ok(v);
-    }
-    Err(FuncError::fail("no non-null, non-empty-string arguments"))
-}
-
-fn coalescelist(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
-    for v in a {
-        if v.is_unknown() {
-            return Ok(Value::Unknown(ret.clone()));
-        }
-        if v.is_null() {
-            continue;
-        }
-        if !elems(&v).is_empty() {
-            return Ok(v);
-        }
-    }
-    Err(FuncError::fail("no non-null arguments"))
-}
-
-fn chunklist(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
-    let (list, lm) = a[0].clone().unmark();
-    let (size, sm) = a[1].clone().unmark();
-    let marked = lm || sm;
-    let size = to_int(&size).map_err(|m| FuncError::fail(format!("invalid size: {m}")))?;
-    if size < 0 {
-        return Err(FuncError::fail("the size argument must be positive"));
-    }
-    let xs = elems(&list);
-    if xs.is_empty() {
-        return Ok(Value::List(vec![]).mark_if(marked));
-    }
-    if size == 0 {
-        return Ok(Value::List(vec![list.clone()]).mark_if(marked));
-    }
-    let out: Vec<Value> =
-        xs.chunks(size as usize).map(|c| Value::List(c.to_vec())).collect();
-    Ok(Value::List(out).mark_if(marked))
-}
-
-fn one(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
-    let v = &a[0];
-    let xs = elems(v);
-    if matches!(v.peel(), Value::Set(_)) && !v.is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()));
-    }
-    match xs.len() {
-        0 => Ok(Value::Null(ret.clone())),
-        1 => Ok(xs[0].clone()),
-        _ => Err(FuncError::arg(
-            0,
-            "must be a list, set, or tuple value with either zero or one elements",
-        )),
-    }
-}
-
-fn matchkeys(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
-    if a[0].is_unknown() {
-        return Ok(Value::Unknown(ret.clone()));
-    }
-    let (vals, ks) = (elems(&a[0]), elems(&a[1]));
-    if vals.len() != ks.len() {
-        return Err(FuncError::fail("length of keys and values should be equal"));
-    }
-    let ty = unify(&[type_of(&a[1]), type_of(&a[2])]).unwrap_or(Type::Dynamic);
-    let keys = convert(a[1].clone(), &ty).unwrap_or_else(|_| a[1].clone());
-    let search = convert(a[2].clone(), &ty).unwrap_or_else(|_| a[2].clone());
-    if elems(&search).is_empty() {
-        return Ok(Value::List(vec![]));
-    }
-    if !a[0].is_wholly_known() || !keys.is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()));
-    }
-    let mut out = Vec::new();
-    for (i, k) in elems(&keys).iter().enumerate() {
-        for sv in elems(&search) {
-            match cty_equals(k, sv) {
-                None => return Ok(Value::List(vec![])),
-                Some(true) => {
-                    out.push(vals[i].clone());
-                    break;
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(Value::List(out))
 }

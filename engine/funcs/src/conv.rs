@@ -77,7 +77,10 @@ pub fn can_convert(from: &Type, to: &Type) -> bool {
     match (from, to) {
         (a, b) if a.is_primitive() && b.is_primitive() => {
             // number <-> bool is not possible; everything else goes via string.
-            !matches!((a, b), (Type::Number, Type::Bool) | (Type::Bool, Type::Number))
+            !matches!(
+                (a, b),
+                (Type::Number, Type::Bool) | (Type::Bool, Type::Number)
+            )
         }
         (Type::List(e) | Type::Set(e), Type::List(w) | Type::Set(w)) => can_convert(e, w),
         (Type::Tuple(es), Type::List(w) | Type::Set(w)) => {
@@ -104,7 +107,10 @@ pub fn can_convert(from: &Type, to: &Type) -> bool {
             true
         }
         (Type::Object(a), Type::Object(b)) => b.attrs.iter().all(|(k, t)| {
-            a.attrs.get(k).map(|x| can_convert(x, t)).unwrap_or(b.optional.contains(k))
+            a.attrs
+                .get(k)
+                .map(|x| can_convert(x, t))
+                .unwrap_or(b.optional.contains(k))
         }),
         (Type::Map(e), Type::Object(b)) => b.attrs.values().all(|t| can_convert(e, t)),
         _ => false,
@@ -178,7 +184,11 @@ pub fn mismatch_message(got: &Type, want: &Type) -> String {
             };
             format!("incorrect {noun}: {}", mismatch_message(g, w))
         }
-        _ => format!("{} required, but have {}", friendly_name(want), friendly_name(got)),
+        _ => format!(
+            "{} required, but have {}",
+            friendly_name(want),
+            friendly_name(got)
+        ),
     }
 }
 
@@ -231,8 +241,13 @@ fn convert_value(v: Value, want: &Type) -> Result<Value, String> {
                 "true" | "1" => Ok(Value::Bool(true)),
                 "false" | "0" => Ok(Value::Bool(false)),
                 _ => match s.to_lowercase().as_str() {
-                    "true" => Err("a bool is required; to convert from string, use lowercase \"true\"".into()),
-                    "false" => Err("a bool is required; to convert from string, use lowercase \"false\"".into()),
+                    "true" => Err(
+                        "a bool is required; to convert from string, use lowercase \"true\"".into(),
+                    ),
+                    "false" => Err(
+                        "a bool is required; to convert from string, use lowercase \"false\""
+                            .into(),
+                    ),
                     _ => Err("a bool is required".into()),
                 },
             },
@@ -251,9 +266,8 @@ fn convert_value(v: Value, want: &Type) -> Result<Value, String> {
                     if tys.is_empty() {
                         Type::Dynamic
                     } else {
-                        unify(&tys).ok_or_else(|| {
-                            mismatch_message(&Type::Tuple(tys.clone()), want)
-                        })?
+                        unify(&tys)
+                            .ok_or_else(|| mismatch_message(&Type::Tuple(tys.clone()), want))?
                     }
                 } else {
                     Type::Dynamic
@@ -265,7 +279,11 @@ fn convert_value(v: Value, want: &Type) -> Result<Value, String> {
             for x in items {
                 out.push(convert_value(x, &et)?);
             }
-            Ok(if is_list { Value::List(out) } else { crate::util::cty_set(out) })
+            Ok(if is_list {
+                Value::List(out)
+            } else {
+                crate::util::cty_set(out)
+            })
         }
         Type::Map(et) => {
             let (entries, from_object) = match v {
@@ -435,7 +453,9 @@ pub fn unify(types: &[Type]) -> Option<Type> {
             Type::Tuple(es) => es.len(),
             _ => return None,
         };
-        let same_len = types.iter().all(|t| matches!(t, Type::Tuple(es) if es.len() == len));
+        let same_len = types
+            .iter()
+            .all(|t| matches!(t, Type::Tuple(es) if es.len() == len));
         if !same_len {
             let all: Vec<Type> = types
                 .iter()
@@ -492,18 +512,22 @@ fn safe_convertible(from: &Type, to: &Type) -> bool {
     match (from, to) {
         (Type::Number | Type::Bool, Type::String) => true,
         (a, b) if a.is_primitive() || b.is_primitive() => false,
-        (Type::List(a), Type::List(b)) | (Type::Set(a), Type::Set(b)) | (Type::Map(a), Type::Map(b)) => {
-            safe_convertible(a, b)
-        }
+        (Type::List(a), Type::List(b))
+        | (Type::Set(a), Type::Set(b))
+        | (Type::Map(a), Type::Map(b)) => safe_convertible(a, b),
         (Type::Set(a), Type::List(b)) | (Type::List(a), Type::Set(b)) => safe_convertible(a, b),
-        (Type::Tuple(es), Type::List(b) | Type::Set(b)) => es.iter().all(|e| safe_convertible(e, b)),
+        (Type::Tuple(es), Type::List(b) | Type::Set(b)) => {
+            es.iter().all(|e| safe_convertible(e, b))
+        }
         (Type::Object(o), Type::Map(b)) => o.attrs.values().all(|e| safe_convertible(e, b)),
         (Type::Tuple(a), Type::Tuple(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| safe_convertible(x, y))
         }
         (Type::Object(a), Type::Object(b)) => {
             a.attrs.len() == b.attrs.len()
-                && a.attrs.iter().all(|(k, t)| b.attrs.get(k).is_some_and(|u| safe_convertible(t, u)))
+                && a.attrs
+                    .iter()
+                    .all(|(k, t)| b.attrs.get(k).is_some_and(|u| safe_convertible(t, u)))
         }
         _ => false,
     }

@@ -3,7 +3,9 @@
 
 use hangar_core::{Type, Value};
 
-use crate::conv::{can_convert, convert, friendly_constraint, friendly_name, mismatch_message, type_of};
+use crate::conv::{
+    can_convert, convert, friendly_constraint, friendly_name, mismatch_message, type_of,
+};
 use crate::{p, Call, Def, FuncError};
 
 fn want_of(name: &str) -> Type {
@@ -26,12 +28,22 @@ fn to_type(a: &[Value], want: &Type) -> Result<Type, FuncError> {
         0,
         match (&got, want) {
             (Type::Tuple(_), Type::Tuple(_)) => {
-                format!("incompatible tuple type for conversion: {}", mismatch_message(&got, want))
+                format!(
+                    "incompatible tuple type for conversion: {}",
+                    mismatch_message(&got, want)
+                )
             }
             (Type::Object(_), Type::Object(_)) => {
-                format!("incompatible object type for conversion: {}", mismatch_message(&got, want))
+                format!(
+                    "incompatible object type for conversion: {}",
+                    mismatch_message(&got, want)
+                )
             }
-            _ => format!("cannot convert {} to {}", friendly_name(&got), friendly_constraint(want)),
+            _ => format!(
+                "cannot convert {} to {}",
+                friendly_name(&got),
+                friendly_constraint(want)
+            ),
         },
     ))
 }
@@ -67,7 +79,11 @@ fn to_impl(c: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
                         what(&val)
                     )
                 } else {
-                    format!("cannot convert {} to {}", friendly_name(&got), friendly_constraint(&want))
+                    format!(
+                        "cannot convert {} to {}",
+                        friendly_name(&got),
+                        friendly_constraint(&want)
+                    )
                 },
             ))
         }
@@ -75,7 +91,13 @@ fn to_impl(c: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
 }
 
 pub(crate) fn def(name: &str) -> Option<Def> {
-    let anyp = || p("value", Type::Dynamic).unknown().null().marked().dynamic();
+    let anyp = || {
+        p("value", Type::Dynamic)
+            .unknown()
+            .null()
+            .marked()
+            .dynamic()
+    };
     Some(match name {
         "tostring" | "tonumber" | "tobool" | "tolist" | "toset" | "tomap" => {
             let f: crate::TypeFn = match name {
@@ -86,13 +108,21 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 "toset" => |a| to_type(a, &Type::Set(Box::new(Type::Dynamic))),
                 _ => |a| to_type(a, &Type::Map(Box::new(Type::Dynamic))),
             };
-            Def::new(vec![p("v", Type::Dynamic).null().marked().dynamic()], Type::Dynamic, to_impl)
-                .type_fn(f)
+            Def::new(
+                vec![p("v", Type::Dynamic).null().marked().dynamic()],
+                Type::Dynamic,
+                to_impl,
+            )
+            .type_fn(f)
         }
-        "sensitive" => Def::new(vec![anyp()], Type::Dynamic, |_, a, _| Ok(a[0].clone().sensitive()))
-            .type_fn(|a| Ok(type_of(&a[0]))),
-        "nonsensitive" => Def::new(vec![anyp()], Type::Dynamic, |_, a, _| Ok(a[0].clone().unmark().0))
-            .type_fn(|a| Ok(type_of(&a[0]))),
+        "sensitive" => Def::new(vec![anyp()], Type::Dynamic, |_, a, _| {
+            Ok(a[0].clone().sensitive())
+        })
+        .type_fn(|a| Ok(type_of(&a[0]))),
+        "nonsensitive" => Def::new(vec![anyp()], Type::Dynamic, |_, a, _| {
+            Ok(a[0].clone().unmark().0)
+        })
+        .type_fn(|a| Ok(type_of(&a[0]))),
         "issensitive" => Def::new(vec![anyp()], Type::Bool, |_, a, _| {
             Ok(Value::Bool(matches!(a[0], Value::Sensitive(_))))
         }),

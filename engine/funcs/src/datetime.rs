@@ -12,26 +12,36 @@ pub(crate) fn def(name: &str) -> Option<Def> {
         "timestamp" | "plantimestamp" => Def::new(vec![], st(), |_, _, _| {
             Ok(s(Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()))
         }),
-        "timeadd" => Def::new(vec![p("timestamp", st()), p("duration", st())], st(), |_, a, _| {
-            let t = parse_ts(str_of(&a[0])).map_err(FuncError::fail)?;
-            let d = parse_duration(str_of(&a[1])).map_err(FuncError::fail)?;
-            let t2 = t
-                .checked_add_signed(Duration::nanoseconds(d))
-                .ok_or_else(|| FuncError::fail("time out of range"))?;
-            Ok(s(rfc3339(&t2)))
-        }),
-        "timecmp" => Def::new(vec![p("timestamp_a", st()), p("timestamp_b", st())], Type::Number, |_, a, _| {
-            let x = parse_ts(str_of(&a[0])).map_err(|m| FuncError::arg(0, m))?;
-            let y = parse_ts(str_of(&a[1])).map_err(|m| FuncError::arg(1, m))?;
-            Ok(int(match x.cmp(&y) {
-                std::cmp::Ordering::Less => -1,
-                std::cmp::Ordering::Equal => 0,
-                std::cmp::Ordering::Greater => 1,
-            }))
-        }),
+        "timeadd" => Def::new(
+            vec![p("timestamp", st()), p("duration", st())],
+            st(),
+            |_, a, _| {
+                let t = parse_ts(str_of(&a[0])).map_err(FuncError::fail)?;
+                let d = parse_duration(str_of(&a[1])).map_err(FuncError::fail)?;
+                let t2 = t
+                    .checked_add_signed(Duration::nanoseconds(d))
+                    .ok_or_else(|| FuncError::fail("time out of range"))?;
+                Ok(s(rfc3339(&t2)))
+            },
+        ),
+        "timecmp" => Def::new(
+            vec![p("timestamp_a", st()), p("timestamp_b", st())],
+            Type::Number,
+            |_, a, _| {
+                let x = parse_ts(str_of(&a[0])).map_err(|m| FuncError::arg(0, m))?;
+                let y = parse_ts(str_of(&a[1])).map_err(|m| FuncError::arg(1, m))?;
+                Ok(int(match x.cmp(&y) {
+                    std::cmp::Ordering::Less => -1,
+                    std::cmp::Ordering::Equal => 0,
+                    std::cmp::Ordering::Greater => 1,
+                }))
+            },
+        ),
         "formatdate" => Def::new(vec![p("format", st()), p("time", st())], st(), |_, a, _| {
             let t = parse_ts(str_of(&a[1])).map_err(|m| FuncError::arg(1, m))?;
-            format_date(str_of(&a[0]), &t).map(s).map_err(|m| FuncError::arg(0, m))
+            format_date(str_of(&a[0]), &t)
+                .map(s)
+                .map_err(|m| FuncError::arg(0, m))
         }),
         _ => return None,
     })
@@ -72,13 +82,14 @@ fn parse_ts(text: &str) -> Result<DateTime<FixedOffset>, String> {
         if i >= b.len() {
             return Err(format!("{pre}: end of string before {what}"));
         }
-        digits(b, i, n).ok_or_else(|| {
-            format!("{pre}: cannot use {:?} as {what}", &text[i..])
-        })
+        digits(b, i, n).ok_or_else(|| format!("{pre}: cannot use {:?} as {what}", &text[i..]))
     };
     let lit = |i: usize, c: u8| -> Result<(), String> {
         match b.get(i) {
-            None => Err(format!("{pre}: end of string where {:?} is expected", c as char)),
+            None => Err(format!(
+                "{pre}: end of string where {:?} is expected",
+                c as char
+            )),
             Some(&x) if x == c => Ok(()),
             Some(_) => Err(format!(
                 "{pre}: found {:?} where {:?} is expected",
@@ -145,7 +156,10 @@ fn parse_ts(text: &str) -> Result<DateTime<FixedOffset>, String> {
         return Err(format!("{pre}: cannot use {:?} as month", &text[7..]));
     }
     if day > 31 {
-        return Err(format!("{pre}: cannot use {:?} as day of month", &text[10..]));
+        return Err(format!(
+            "{pre}: cannot use {:?} as day of month",
+            &text[10..]
+        ));
     }
     if hour >= 24 {
         return Err(format!("{pre}: hour must be between 0 and 23 inclusive"));
@@ -187,17 +201,24 @@ fn parse_duration(text: &str) -> Result<i64, String> {
     let mut total: f64 = 0.0;
     let mut exact: i128 = 0;
     while !s.is_empty() {
-        let num_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+        let num_end = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
         let num = &s[..num_end];
         if num.is_empty() || num == "." {
             return Err(bad());
         }
         s = &s[num_end..];
-        let unit_end = s.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(s.len());
+        let unit_end = s
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(s.len());
         let unit = &s[..unit_end];
         s = &s[unit_end..];
         if unit.is_empty() {
-            return Err(format!("time: missing unit in duration {}", crate::console::go_quote(text)));
+            return Err(format!(
+                "time: missing unit in duration {}",
+                crate::console::go_quote(text)
+            ));
         }
         let scale: i128 = match unit {
             "ns" => 1,
@@ -215,7 +236,11 @@ fn parse_duration(text: &str) -> Result<i64, String> {
             }
         };
         let (ip, fp) = num.split_once('.').unwrap_or((num, ""));
-        let iv: i128 = if ip.is_empty() { 0 } else { ip.parse().map_err(|_| bad())? };
+        let iv: i128 = if ip.is_empty() {
+            0
+        } else {
+            ip.parse().map_err(|_| bad())?
+        };
         exact += iv * scale;
         if !fp.is_empty() {
             let f: f64 = format!("0.{fp}").parse().map_err(|_| bad())?;
@@ -230,10 +255,28 @@ fn parse_duration(text: &str) -> Result<i64, String> {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 
 fn format_date(spec: &str, t: &DateTime<FixedOffset>) -> Result<String, String> {
     let chars: Vec<char> = spec.chars().collect();
@@ -329,7 +372,7 @@ fn format_date(spec: &str, t: &DateTime<FixedOffset>) -> Result<String, String> 
                         'Z' => ": timezone must be Z, ZZZZ, or ZZZZZ",
                         _ => "",
                     };
-                    return Err(format!("invalid date format verb {tok:?}{why}"))
+                    return Err(format!("invalid date format verb {tok:?}{why}"));
                 }
             };
             out.push_str(&piece);

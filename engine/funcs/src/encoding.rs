@@ -45,7 +45,10 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             let text = str_of(&v);
             let cleaned: String = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
             let bytes = STD.decode(cleaned.as_bytes()).map_err(|_| {
-                FuncError::fail(format!("failed to decode base64 data {}", redact(text, marked)))
+                FuncError::fail(format!(
+                    "failed to decode base64 data {}",
+                    redact(text, marked)
+                ))
             })?;
             let out = String::from_utf8(bytes).map_err(|_| {
                 FuncError::fail("the result of decoding the provided string is not valid UTF-8")
@@ -63,8 +66,10 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 .map_err(|e| FuncError::fail(format!("failed to close gzip writer: {e}")))?;
             Ok(s(b64(&bytes)))
         }),
-        "textencodebase64" => {
-            Def::new(vec![p("string", st()), p("encoding", st())], st(), |_, a, _| {
+        "textencodebase64" => Def::new(
+            vec![p("string", st()), p("encoding", st())],
+            st(),
+            |_, a, _| {
                 let name = str_of(&a[1]);
                 let enc = Encoding::lookup(name).ok_or_else(|| {
                     FuncError::arg(
@@ -82,10 +87,12 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                     )
                 })?;
                 Ok(s(b64(&bytes)))
-            })
-        }
-        "textdecodebase64" => {
-            Def::new(vec![p("source", st()), p("encoding", st())], st(), |_, a, _| {
+            },
+        ),
+        "textdecodebase64" => Def::new(
+            vec![p("source", st()), p("encoding", st())],
+            st(),
+            |_, a, _| {
                 let name = str_of(&a[1]);
                 let enc = Encoding::lookup(name).ok_or_else(|| {
                     FuncError::arg(
@@ -101,22 +108,35 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                         base64::DecodeError::InvalidLastSymbol(o, _) => o,
                         base64::DecodeError::InvalidPadding => src.len(),
                     };
-                    FuncError::arg(0, format!("the given value is has an invalid base64 symbol at offset {off}"))
+                    FuncError::arg(
+                        0,
+                        format!("the given value is has an invalid base64 symbol at offset {off}"),
+                    )
                 })?;
                 let text = enc.decode(&bytes).ok_or_else(|| {
-                    FuncError::arg(0, format!("the given string contains symbols that are not defined for {}", enc.name()))
+                    FuncError::arg(
+                        0,
+                        format!(
+                            "the given string contains symbols that are not defined for {}",
+                            enc.name()
+                        ),
+                    )
                 })?;
                 Ok(s(text))
-            })
-        }
-        "jsonencode" => Def::new(vec![p("val", Type::Dynamic).dynamic().null()], st(), |_, a, t| {
-            if !a[0].is_wholly_known() {
-                return Ok(Value::Unknown(t.clone()));
-            }
-            let mut out = String::new();
-            json_encode(&a[0], &mut out);
-            Ok(Value::String(out))
-        }),
+            },
+        ),
+        "jsonencode" => Def::new(
+            vec![p("val", Type::Dynamic).dynamic().null()],
+            st(),
+            |_, a, t| {
+                if !a[0].is_wholly_known() {
+                    return Ok(Value::Unknown(t.clone()));
+                }
+                let mut out = String::new();
+                json_encode(&a[0], &mut out);
+                Ok(Value::String(out))
+            },
+        ),
         "jsondecode" => Def::new(vec![p("str", st())], Type::Dynamic, |_, a, _| {
             let v = crate::json::decode(str_of(&a[0])).map_err(FuncError::fail)?;
             Ok(v)
@@ -125,7 +145,9 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             if a[0].is_unknown() {
                 return Ok(Type::Dynamic);
             }
-            crate::json::decode(str_of(&a[0])).map(|v| type_of(&v)).map_err(FuncError::fail)
+            crate::json::decode(str_of(&a[0]))
+                .map(|v| type_of(&v))
+                .map_err(FuncError::fail)
         }),
         "urlencode" => Def::new(vec![p("str", st())], st(), |_, a, _| {
             let mut out = String::new();
@@ -140,19 +162,25 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             }
             Ok(s(out))
         }),
-        "csvdecode" => Def::new(vec![p("str", st())], Type::Dynamic, |_, a, _| csvdecode(str_of(&a[0])))
-            .type_fn(|a| {
-                if a[0].is_unknown() {
-                    return Ok(Type::Dynamic);
-                }
-                csvdecode(str_of(&a[0])).map(|v| type_of(&v))
-            }),
-        "yamlencode" => Def::new(vec![p("value", Type::Dynamic).dynamic().null()], st(), |_, a, t| {
-            if !a[0].is_wholly_known() {
-                return Ok(Value::Unknown(t.clone()));
+        "csvdecode" => Def::new(vec![p("str", st())], Type::Dynamic, |_, a, _| {
+            csvdecode(str_of(&a[0]))
+        })
+        .type_fn(|a| {
+            if a[0].is_unknown() {
+                return Ok(Type::Dynamic);
             }
-            Ok(Value::String(crate::yaml::encode(&a[0])))
+            csvdecode(str_of(&a[0])).map(|v| type_of(&v))
         }),
+        "yamlencode" => Def::new(
+            vec![p("value", Type::Dynamic).dynamic().null()],
+            st(),
+            |_, a, t| {
+                if !a[0].is_wholly_known() {
+                    return Ok(Value::Unknown(t.clone()));
+                }
+                Ok(Value::String(crate::yaml::encode(&a[0])))
+            },
+        ),
         "yamldecode" => Def::new(vec![p("src", st())], Type::Dynamic, |_, a, _| {
             crate::yaml::decode(str_of(&a[0])).map_err(FuncError::fail)
         })
@@ -160,7 +188,9 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             if a[0].is_unknown() {
                 return Ok(Type::Dynamic);
             }
-            crate::yaml::decode(str_of(&a[0])).map(|v| type_of(&v)).map_err(FuncError::fail)
+            crate::yaml::decode(str_of(&a[0]))
+                .map(|v| type_of(&v))
+                .map_err(FuncError::fail)
         }),
         _ => return None,
     })
@@ -296,9 +326,10 @@ impl Encoding {
             Encoding::Utf8 => x.as_bytes().to_vec(),
             Encoding::Utf16Le => x.encode_utf16().flat_map(|u| u.to_le_bytes()).collect(),
             Encoding::Utf16Be => x.encode_utf16().flat_map(|u| u.to_be_bytes()).collect(),
-            Encoding::Latin1 => {
-                x.chars().map(|c| u8::try_from(c as u32).ok()).collect::<Option<Vec<u8>>>()?
-            }
+            Encoding::Latin1 => x
+                .chars()
+                .map(|c| u8::try_from(c as u32).ok())
+                .collect::<Option<Vec<u8>>>()?,
             Encoding::Ascii => x
                 .chars()
                 .map(|c| if c.is_ascii() { Some(c as u8) } else { None })

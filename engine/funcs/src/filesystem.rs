@@ -89,22 +89,26 @@ fn read(ctx: &Call<'_>, path: &str, marked: bool) -> Result<Vec<u8>, FuncError> 
 }
 
 fn file_hash() -> Def {
-    Def::new(vec![p("path", Type::String).marked()], Type::String, |c, a, _| {
-        let (v, m) = a[0].clone().unmark();
-        let data = read(c, str_of(&v), m)?;
-        let kind = match c.name {
-            "filemd5" => "md5",
-            "filesha1" => "sha1",
-            "filesha256" | "filebase64sha256" => "sha256",
-            _ => "sha512",
-        };
-        let out = if c.name.starts_with("filebase64") {
-            b64(&raw_digest(kind, &data))
-        } else {
-            hex_digest(kind, &data)
-        };
-        Ok(s(out).mark_if(m))
-    })
+    Def::new(
+        vec![p("path", Type::String).marked()],
+        Type::String,
+        |c, a, _| {
+            let (v, m) = a[0].clone().unmark();
+            let data = read(c, str_of(&v), m)?;
+            let kind = match c.name {
+                "filemd5" => "md5",
+                "filesha1" => "sha1",
+                "filesha256" | "filebase64sha256" => "sha256",
+                _ => "sha512",
+            };
+            let out = if c.name.starts_with("filebase64") {
+                b64(&raw_digest(kind, &data))
+            } else {
+                hex_digest(kind, &data)
+            };
+            Ok(s(out).mark_if(m))
+        },
+    )
 }
 
 pub(crate) fn def(name: &str) -> Option<Def> {
@@ -136,26 +140,46 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     return Ok(Value::Bool(false).mark_if(m))
                 }
-                Err(_) => return Err(FuncError::fail(format!("failed to stat {}", redact(&full, m)))),
+                Err(_) => {
+                    return Err(FuncError::fail(format!(
+                        "failed to stat {}",
+                        redact(&full, m)
+                    )))
+                }
             };
             if meta.is_file() {
                 return Ok(Value::Bool(true).mark_if(m));
             }
-            let what = if meta.is_dir() { "is a directory, not a file" } else { "is not a regular file" };
+            let what = if meta.is_dir() {
+                "is a directory, not a file"
+            } else {
+                "is not a regular file"
+            };
             Err(FuncError::fail(format!("{} {what}", redact(&full, m))))
         }),
-        "fileset" => Def::new(vec![p("path", st()).marked(), p("pattern", st()).marked()], Type::Set(Box::new(st())), fileset),
-        "templatefile" => Def::new(vec![p("path", st()).marked(), p("vars", Type::Dynamic)], Type::Dynamic, |c, a, _| {
-            let (v, m) = a[0].clone().unmark();
-            let data = read(c, str_of(&v), m)?;
-            let text = String::from_utf8(data)
-                .map_err(|_| FuncError::arg(0, "contents of the template file are not valid UTF-8"))?;
-            render(c, &text, &a[1]).map(|r| r.mark_if(m))
-        })
+        "fileset" => Def::new(
+            vec![p("path", st()).marked(), p("pattern", st()).marked()],
+            Type::Set(Box::new(st())),
+            fileset,
+        ),
+        "templatefile" => Def::new(
+            vec![p("path", st()).marked(), p("vars", Type::Dynamic)],
+            Type::Dynamic,
+            |c, a, _| {
+                let (v, m) = a[0].clone().unmark();
+                let data = read(c, str_of(&v), m)?;
+                let text = String::from_utf8(data).map_err(|_| {
+                    FuncError::arg(0, "contents of the template file are not valid UTF-8")
+                })?;
+                render(c, &text, &a[1]).map(|r| r.mark_if(m))
+            },
+        )
         .type_fn(|_| Ok(Type::Dynamic)),
-        "templatestring" => Def::new(vec![p("template", st()), p("vars", Type::Dynamic)], Type::Dynamic, |c, a, _| {
-            render(c, str_of(&a[0]), &a[1])
-        }),
+        "templatestring" => Def::new(
+            vec![p("template", st()), p("vars", Type::Dynamic)],
+            Type::Dynamic,
+            |c, a, _| render(c, str_of(&a[0]), &a[1]),
+        ),
         "abspath" => Def::new(vec![p("path", st())], st(), |_, a, _| {
             let pth = str_of(&a[0]);
             let abs = if pth.starts_with('/') {
@@ -167,8 +191,12 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             };
             Ok(s(abs))
         }),
-        "dirname" => Def::new(vec![p("path", st())], st(), |_, a, _| Ok(s(dirname(str_of(&a[0]))))),
-        "basename" => Def::new(vec![p("path", st())], st(), |_, a, _| Ok(s(basename(str_of(&a[0]))))),
+        "dirname" => Def::new(vec![p("path", st())], st(), |_, a, _| {
+            Ok(s(dirname(str_of(&a[0]))))
+        }),
+        "basename" => Def::new(vec![p("path", st())], st(), |_, a, _| {
+            Ok(s(basename(str_of(&a[0]))))
+        }),
         "pathexpand" => Def::new(vec![p("path", st())], st(), |_, a, _| {
             expand(str_of(&a[0])).map(s).map_err(FuncError::fail)
         }),
@@ -181,7 +209,9 @@ fn render(c: &Call<'_>, text: &str, vars: &Value) -> Result<Value, FuncError> {
         return Err(FuncError::arg(1, "invalid vars value: must be a map"));
     }
     let Some(r) = c.ctx.render_template else {
-        return Err(FuncError::fail("templates cannot be rendered in this context"));
+        return Err(FuncError::fail(
+            "templates cannot be rendered in this context",
+        ));
     };
     r(text, vars).map_err(FuncError::fail)
 }
@@ -210,17 +240,27 @@ fn fileset(c: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
     let marked = pm || gm;
     let base = resolve(c, str_of(&pv)).map_err(FuncError::fail)?;
     let pattern = join(&base, str_of(&gv));
-    let rel_pattern = pattern.strip_prefix(&format!("{base}/")).unwrap_or(&pattern).to_string();
+    let rel_pattern = pattern
+        .strip_prefix(&format!("{base}/"))
+        .unwrap_or(&pattern)
+        .to_string();
     let re = glob_regex(&rel_pattern).map_err(|e| {
-        FuncError::fail(format!("failed to glob pattern {}: {e}", redact(&pattern, gm)))
+        FuncError::fail(format!(
+            "failed to glob pattern {}: {e}",
+            redact(&pattern, gm)
+        ))
     })?;
     let mut found = Vec::new();
-    walk(Path::new(&base), PathBuf::new(), &mut |rel: &Path, is_file: bool| {
-        let r = rel.to_string_lossy().replace('\\', "/");
-        if is_file && re.is_match(&r) {
-            found.push(s(r));
-        }
-    });
+    walk(
+        Path::new(&base),
+        PathBuf::new(),
+        &mut |rel: &Path, is_file: bool| {
+            let r = rel.to_string_lossy().replace('\\', "/");
+            if is_file && re.is_match(&r) {
+                found.push(s(r));
+            }
+        },
+    );
     Ok(cty_set(found).mark_if(marked))
 }
 

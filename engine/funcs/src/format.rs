@@ -92,18 +92,23 @@ fn formatlist(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncErro
         let mut fa = Vec::with_capacity(args.len());
         for x in args {
             let is_seq = matches!(type_of(x), Type::List(_) | Type::Set(_) | Type::Tuple(_));
-            let v = if is_seq && !x.is_null() { elems(x)[idx].clone() } else { x.clone() };
+            let v = if is_seq && !x.is_null() {
+                elems(x)[idx].clone()
+            } else {
+                x.clone()
+            };
             if !v.is_wholly_known() {
                 out.push(Value::Unknown(Type::String));
                 continue 'results;
             }
             fa.push(v);
         }
-        let text = format_fsm(&fmt, &fa)
-            .map_err(|e| match fsm_err(e) {
-                FuncError::Failed(m) => FuncError::fail(format!("error on format iteration {idx}: {m}")),
-                other => other,
-            })?;
+        let text = format_fsm(&fmt, &fa).map_err(|e| match fsm_err(e) {
+            FuncError::Failed(m) => {
+                FuncError::fail(format!("error on format iteration {idx}: {m}"))
+            }
+            other => other,
+        })?;
         out.push(s(text));
     }
     Ok(Value::List(out))
@@ -144,7 +149,11 @@ fn format_fsm(fmt: &str, args: &[Value]) -> Result<String, String> {
         }
         let start = i;
         i += 1;
-        let mut v = Verb { arg: next, offset: start, ..Default::default() };
+        let mut v = Verb {
+            arg: next,
+            offset: start,
+            ..Default::default()
+        };
         while i < b.len() {
             match b[i] {
                 b'0' => v.zero = true,
@@ -162,7 +171,10 @@ fn format_fsm(fmt: &str, args: &[Value]) -> Result<String, String> {
                 format!("invalid format string starting at offset {at}")
             } else {
                 let ch = fmt[at..].chars().next().unwrap_or('\0');
-                format!("unrecognized format character {} at offset {at}", go_quote_rune(ch))
+                format!(
+                    "unrecognized format character {} at offset {at}",
+                    go_quote_rune(ch)
+                )
             }
         };
         if i < b.len() && b[i] == b'[' {
@@ -209,7 +221,10 @@ fn format_fsm(fmt: &str, args: &[Value]) -> Result<String, String> {
         max_used = max_used.max(v.arg);
     }
     if max_used < args.len() {
-        return Err(format!("\u{0}{}\u{0}too many arguments; only {max_used} used by format string", max_used + 1));
+        return Err(format!(
+            "\u{0}{}\u{0}too many arguments; only {max_used} used by format string",
+            max_used + 1
+        ));
     }
     Ok(out)
 }
@@ -265,7 +280,11 @@ fn format_append(v: &Verb, out: &mut String, args: &[Value]) -> Result<(), Strin
         }
         't' => {
             let b = convert(arg.clone(), &Type::Bool).map_err(unsupported)?;
-            out.push_str(if b.as_bool() == Some(true) { "true" } else { "false" });
+            out.push_str(if b.as_bool() == Some(true) {
+                "true"
+            } else {
+                "false"
+            });
             Ok(())
         }
         'b' | 'd' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'g' | 'G' => {
@@ -340,7 +359,8 @@ fn pad_number(v: &Verb, sign: &str, body: &str, zero_ok: bool) -> String {
 }
 
 fn fmt_float(v: &Verb, n: &Number) -> String {
-    let mode = if v.mode == 'G' || v.mode == 'E' || v.mode == 'e' || v.mode == 'g' || v.mode == 'f' {
+    let mode = if v.mode == 'G' || v.mode == 'E' || v.mode == 'e' || v.mode == 'g' || v.mode == 'f'
+    {
         v.mode
     } else {
         'g'

@@ -66,7 +66,10 @@ fn parse_v6(s: &str) -> Option<u128> {
             return None;
         }
         let mut g = left;
-        g.extend(std::iter::repeat_n(0, groups_needed - g.len() - right.len()));
+        g.extend(std::iter::repeat_n(
+            0,
+            groups_needed - g.len() - right.len(),
+        ));
         g.extend(right);
         g
     } else {
@@ -110,11 +113,19 @@ fn parse_cidr(text: &str) -> Result<Net, String> {
         (ip, bits, prefix)
     };
     let mask = mask_of(prefix, bits);
-    Ok(Net { ip: ip & mask, bits, prefix })
+    Ok(Net {
+        ip: ip & mask,
+        bits,
+        prefix,
+    })
 }
 
 fn mask_of(prefix: u32, bits: u32) -> u128 {
-    let all: u128 = if bits == 128 { u128::MAX } else { (1u128 << bits) - 1 };
+    let all: u128 = if bits == 128 {
+        u128::MAX
+    } else {
+        (1u128 << bits) - 1
+    };
     if prefix == 0 {
         0
     } else {
@@ -124,12 +135,20 @@ fn mask_of(prefix: u32, bits: u32) -> u128 {
 
 fn ip_string(ip: u128, bits: u32) -> String {
     if bits == 32 {
-        return format!("{}.{}.{}.{}", (ip >> 24) & 255, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+        return format!(
+            "{}.{}.{}.{}",
+            (ip >> 24) & 255,
+            (ip >> 16) & 255,
+            (ip >> 8) & 255,
+            ip & 255
+        );
     }
     if ip >> 32 == 0xffff {
         return ip_string(ip & 0xffff_ffff, 32);
     }
-    let groups: Vec<u16> = (0..8).map(|i| ((ip >> (112 - 16 * i)) & 0xffff) as u16).collect();
+    let groups: Vec<u16> = (0..8)
+        .map(|i| ((ip >> (112 - 16 * i)) & 0xffff) as u16)
+        .collect();
     // Longest run of zero groups (at least two) becomes "::".
     let (mut best, mut best_len) = (usize::MAX, 0);
     let mut i = 0;
@@ -163,39 +182,50 @@ fn ip_string(ip: u128, bits: u32) -> String {
 }
 
 fn big_of(v: &Value) -> Result<BigInt, FuncError> {
-    let n = v.as_number().ok_or_else(|| FuncError::fail("value must be a whole number"))?;
+    let n = v
+        .as_number()
+        .ok_or_else(|| FuncError::fail("value must be a whole number"))?;
     if !n.is_integer() {
         return Err(FuncError::fail("value must be a whole number"));
     }
-    n.to_bigint().ok_or_else(|| FuncError::fail("value must be a whole number"))
+    n.to_bigint()
+        .ok_or_else(|| FuncError::fail("value must be a whole number"))
 }
 
 fn to_u128(i: &BigInt) -> u128 {
     let (_, digits) = i.to_u64_digits();
-    digits.iter().take(2).enumerate().fold(0u128, |acc, (k, d)| acc | ((*d as u128) << (64 * k)))
+    digits
+        .iter()
+        .take(2)
+        .enumerate()
+        .fold(0u128, |acc, (k, d)| acc | ((*d as u128) << (64 * k)))
 }
 
 pub(crate) fn def(name: &str) -> Option<Def> {
     let st = || Type::String;
     Some(match name {
-        "cidrhost" => Def::new(vec![p("prefix", st()), p("hostnum", Type::Number)], st(), |_, a, _| {
-            let num = big_of(&a[1])?;
-            let net = parse_cidr(str_of(&a[0]))
-                .map_err(|e| FuncError::fail(format!("invalid CIDR expression: {e}")))?;
-            let host_len = net.bits - net.prefix;
-            let max: BigInt = (BigInt::from(1) << host_len) - 1;
-            let mut num = num;
-            if num.sign() == Sign::Minus {
-                num = &max + &num + 1;
-            }
-            if num > max || num.sign() == Sign::Minus {
-                return Err(FuncError::fail(format!(
-                    "prefix of {} does not accommodate a host numbered {num}",
-                    net.prefix
-                )));
-            }
-            Ok(s(ip_string(insert_num(net.ip, &num, 0), net.bits)))
-        }),
+        "cidrhost" => Def::new(
+            vec![p("prefix", st()), p("hostnum", Type::Number)],
+            st(),
+            |_, a, _| {
+                let num = big_of(&a[1])?;
+                let net = parse_cidr(str_of(&a[0]))
+                    .map_err(|e| FuncError::fail(format!("invalid CIDR expression: {e}")))?;
+                let host_len = net.bits - net.prefix;
+                let max: BigInt = (BigInt::from(1) << host_len) - 1;
+                let mut num = num;
+                if num.sign() == Sign::Minus {
+                    num = &max + &num + 1;
+                }
+                if num > max || num.sign() == Sign::Minus {
+                    return Err(FuncError::fail(format!(
+                        "prefix of {} does not accommodate a host numbered {num}",
+                        net.prefix
+                    )));
+                }
+                Ok(s(ip_string(insert_num(net.ip, &num, 0), net.bits)))
+            },
+        ),
         "cidrnetmask" => Def::new(vec![p("prefix", st())], st(), |_, a, _| {
             let net = parse_cidr(str_of(&a[0]))
                 .map_err(|e| FuncError::fail(format!("invalid CIDR expression: {e}")))?;
@@ -208,7 +238,11 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             Ok(s(ip_string(mask_of(net.prefix, 32), 32)))
         }),
         "cidrsubnet" => Def::new(
-            vec![p("prefix", st()), p("newbits", Type::Number), p("netnum", Type::Number)],
+            vec![
+                p("prefix", st()),
+                p("newbits", Type::Number),
+                p("netnum", Type::Number),
+            ],
             st(),
             |_, a, _| {
                 let newbits = to_int(&a[1]).map_err(FuncError::fail)?;
@@ -224,22 +258,35 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 }
                 // Go compares the low 64 bits of |netnum| with 2^newbits-1 in uint64
                 // arithmetic, where a shift by 64 or more (or a negative one) gives 0.
-                let max_net: u64 =
-                    if (0..64).contains(&newbits) { (1u64 << newbits).wrapping_sub(1) } else { u64::MAX };
-                let low = num.magnitude().to_u64_digits().first().copied().unwrap_or(0);
+                let max_net: u64 = if (0..64).contains(&newbits) {
+                    (1u64 << newbits).wrapping_sub(1)
+                } else {
+                    u64::MAX
+                };
+                let low = num
+                    .magnitude()
+                    .to_u64_digits()
+                    .first()
+                    .copied()
+                    .unwrap_or(0);
                 if low > max_net {
                     return Err(FuncError::fail(format!(
                         "prefix extension of {newbits} does not accommodate a subnet numbered {num}"
                     )));
                 }
                 let shift = net.bits as i64 - new_len;
-                let ip = insert_num(net.ip, &num, shift.max(0) as u32) & mask_of(net.bits, net.bits);
+                let ip =
+                    insert_num(net.ip, &num, shift.max(0) as u32) & mask_of(net.bits, net.bits);
                 let mask_len = new_len.max(0) as u32;
                 Ok(s(format!("{}/{}", ip_string(ip, net.bits), mask_len)))
             },
         ),
-        "cidrsubnets" => Def::new(vec![p("prefix", st())], Type::List(Box::new(st())), cidrsubnets)
-            .var(p("newbits", Type::Number)),
+        "cidrsubnets" => Def::new(
+            vec![p("prefix", st())],
+            Type::List(Box::new(st())),
+            cidrsubnets,
+        )
+        .var(p("newbits", Type::Number)),
         _ => return None,
     })
 }
@@ -262,17 +309,25 @@ fn cidrsubnets(_: &crate::Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, Fu
     for (i, l) in lens.iter().enumerate() {
         let len = to_int(l).map_err(|m| FuncError::arg(i + 1, m))?;
         if len < 1 {
-            return Err(FuncError::arg(i + 1, "must extend prefix by at least one bit"));
+            return Err(FuncError::arg(
+                i + 1,
+                "must extend prefix by at least one bit",
+            ));
         }
         if len > 32 {
-            return Err(FuncError::arg(i + 1, "may not extend prefix by more than 32 bits"));
+            return Err(FuncError::arg(
+                i + 1,
+                "may not extend prefix by more than 32 bits",
+            ));
         }
         let len = len + net.prefix as i64;
         if len > bits as i64 {
             let proto = if bits == 32 { "IPv4" } else { "IPv6" };
             return Err(FuncError::arg(
                 i + 1,
-                format!("would extend prefix to {len} bits, which is too long for an {proto} address"),
+                format!(
+                    "would extend prefix to {len} bits, which is too long for an {proto} address"
+                ),
             ));
         }
         let len = len as u32;

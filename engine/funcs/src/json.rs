@@ -67,7 +67,10 @@ impl<'a> P<'a> {
                         None => return Err("EOF".into()),
                         Some(b':') => self.i += 1,
                         Some(c) => {
-                            return Err(format!("invalid character {} after object key", quote_char(c)))
+                            return Err(format!(
+                                "invalid character {} after object key",
+                                quote_char(c)
+                            ))
                         }
                     }
                     let v = self.value("value")?;
@@ -121,7 +124,10 @@ impl<'a> P<'a> {
             b'f' => self.lit("false", Value::Bool(false)),
             b'n' => self.lit("null", Value::NULL),
             b'-' | b'0'..=b'9' => self.number(),
-            c => Err(format!("invalid character {} looking for beginning of {ctx}", quote_char(c))),
+            c => Err(format!(
+                "invalid character {} looking for beginning of {ctx}",
+                quote_char(c)
+            )),
         }
     }
 
@@ -155,7 +161,12 @@ impl<'a> P<'a> {
                     self.i += 1;
                 }
             }
-            Some(c) => return Err(format!("invalid character {} in numeric literal", quote_char(c))),
+            Some(c) => {
+                return Err(format!(
+                    "invalid character {} in numeric literal",
+                    quote_char(c)
+                ))
+            }
             None => return Err("unexpected EOF".into()),
         }
         if self.peek() == Some(b'.') {
@@ -182,7 +193,10 @@ impl<'a> P<'a> {
             match self.peek() {
                 Some(b'0'..=b'9') => {}
                 Some(c) => {
-                    return Err(format!("invalid character {} in exponent of numeric literal", quote_char(c)))
+                    return Err(format!(
+                        "invalid character {} in exponent of numeric literal",
+                        quote_char(c)
+                    ))
                 }
                 None => return Err("unexpected EOF".into()),
             }
@@ -191,7 +205,9 @@ impl<'a> P<'a> {
             }
         }
         let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("0");
-        Number::parse(text).map(Value::Number).map_err(|e| e.to_string())
+        Number::parse(text)
+            .map(Value::Number)
+            .map_err(|e| e.to_string())
     }
 
     fn string(&mut self) -> Result<String, String> {
@@ -246,7 +262,10 @@ impl<'a> P<'a> {
                     }
                 }
                 c if c < 0x20 => {
-                    return Err(format!("invalid character {} in string literal", quote_char(c)))
+                    return Err(format!(
+                        "invalid character {} in string literal",
+                        quote_char(c)
+                    ))
                 }
                 c => out.push(c),
             }
@@ -261,7 +280,10 @@ impl<'a> P<'a> {
                 return Err("unexpected EOF".into());
             };
             let d = (c as char).to_digit(16).ok_or_else(|| {
-                format!("invalid character {} in \\u hexadecimal character escape", quote_char(c))
+                format!(
+                    "invalid character {} in \\u hexadecimal character escape",
+                    quote_char(c)
+                )
             })?;
             v = v * 16 + d;
             self.i += 1;
@@ -272,7 +294,10 @@ impl<'a> P<'a> {
 
 /// Decodes JSON text as `jsondecode` does.
 pub fn decode(text: &str) -> Result<Value, String> {
-    let mut p = P { b: text.as_bytes(), i: 0 };
+    let mut p = P {
+        b: text.as_bytes(),
+        i: 0,
+    };
     let v = p.value("value")?;
     p.ws();
     if p.i < p.b.len() {

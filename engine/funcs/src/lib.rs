@@ -30,6 +30,8 @@ mod hash;
 mod ipnet;
 mod json;
 mod numeric;
+mod reshape;
+mod sets;
 mod string;
 mod util;
 mod yaml;
@@ -70,7 +72,10 @@ pub enum FuncError {
 
 impl FuncError {
     pub(crate) fn arg(index: usize, message: impl Into<String>) -> FuncError {
-        FuncError::Arg { index, message: message.into() }
+        FuncError::Arg {
+            index,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn fail(message: impl Into<String>) -> FuncError {
@@ -158,7 +163,12 @@ pub(crate) struct Def {
 
 impl Def {
     pub fn new(params: Vec<Param>, ret: Type, imp: ImplFn) -> Def {
-        Def { params, var: None, ty: Ok(ret), imp }
+        Def {
+            params,
+            var: None,
+            ty: Ok(ret),
+            imp,
+        }
     }
     pub fn var(mut self, v: Param) -> Def {
         self.var = Some(v);
@@ -191,22 +201,124 @@ fn lookup(name: &str) -> Option<Def> {
 
 /// Every function name this library provides.
 pub const NAMES: &[&str] = &[
-    "abs", "abspath", "alltrue", "anytrue", "base64decode", "base64encode", "base64gzip",
-    "base64sha256", "base64sha512", "basename", "bcrypt", "ceil", "chomp", "chunklist", "cidrhost",
-    "cidrnetmask", "cidrsubnet", "cidrsubnets", "coalesce", "coalescelist", "compact", "concat",
-    "contains", "csvdecode", "dirname", "distinct", "element", "endswith", "file", "filebase64",
-    "filebase64sha256", "filebase64sha512", "fileexists", "filemd5", "fileset", "filesha1",
-    "filesha256", "filesha512", "flatten", "floor", "format", "formatdate", "formatlist",
-    "indent", "index", "issensitive", "join", "jsondecode", "jsonencode", "keys", "length",
-    "list", "log", "lookup", "lower", "map", "matchkeys", "max", "md5", "merge", "min",
-    "nonsensitive", "one", "parseint", "pathexpand", "plantimestamp", "pow", "range", "regex",
-    "regexall", "replace", "reverse", "rsadecrypt", "sensitive", "setintersection", "setproduct",
-    "setsubtract", "setunion", "sha1", "sha256", "sha512", "signum", "slice", "sort", "split",
-    "startswith", "strcontains", "strrev", "substr", "sum", "templatefile", "templatestring",
-    "textdecodebase64", "textencodebase64", "timeadd", "timecmp", "timestamp", "title", "tobool",
-    "tolist", "tomap", "tonumber", "toset", "tostring", "transpose", "trim", "trimprefix",
-    "trimspace", "trimsuffix", "upper", "urlencode", "uuid", "uuidv5", "values", "yamldecode",
-    "yamlencode", "zipmap", "ephemeralasnull",
+    "abs",
+    "abspath",
+    "alltrue",
+    "anytrue",
+    "base64decode",
+    "base64encode",
+    "base64gzip",
+    "base64sha256",
+    "base64sha512",
+    "basename",
+    "bcrypt",
+    "ceil",
+    "chomp",
+    "chunklist",
+    "cidrhost",
+    "cidrnetmask",
+    "cidrsubnet",
+    "cidrsubnets",
+    "coalesce",
+    "coalescelist",
+    "compact",
+    "concat",
+    "contains",
+    "csvdecode",
+    "dirname",
+    "distinct",
+    "element",
+    "endswith",
+    "file",
+    "filebase64",
+    "filebase64sha256",
+    "filebase64sha512",
+    "fileexists",
+    "filemd5",
+    "fileset",
+    "filesha1",
+    "filesha256",
+    "filesha512",
+    "flatten",
+    "floor",
+    "format",
+    "formatdate",
+    "formatlist",
+    "indent",
+    "index",
+    "issensitive",
+    "join",
+    "jsondecode",
+    "jsonencode",
+    "keys",
+    "length",
+    "list",
+    "log",
+    "lookup",
+    "lower",
+    "map",
+    "matchkeys",
+    "max",
+    "md5",
+    "merge",
+    "min",
+    "nonsensitive",
+    "one",
+    "parseint",
+    "pathexpand",
+    "plantimestamp",
+    "pow",
+    "range",
+    "regex",
+    "regexall",
+    "replace",
+    "reverse",
+    "rsadecrypt",
+    "sensitive",
+    "setintersection",
+    "setproduct",
+    "setsubtract",
+    "setunion",
+    "sha1",
+    "sha256",
+    "sha512",
+    "signum",
+    "slice",
+    "sort",
+    "split",
+    "startswith",
+    "strcontains",
+    "strrev",
+    "substr",
+    "sum",
+    "templatefile",
+    "templatestring",
+    "textdecodebase64",
+    "textencodebase64",
+    "timeadd",
+    "timecmp",
+    "timestamp",
+    "title",
+    "tobool",
+    "tolist",
+    "tomap",
+    "tonumber",
+    "toset",
+    "tostring",
+    "transpose",
+    "trim",
+    "trimprefix",
+    "trimspace",
+    "trimsuffix",
+    "upper",
+    "urlencode",
+    "uuid",
+    "uuidv5",
+    "values",
+    "yamldecode",
+    "yamlencode",
+    "zipmap",
+    "ephemeralasnull",
 ];
 
 /// Whether a function of that name exists.
@@ -219,7 +331,11 @@ pub fn param_name(func: &str, index: usize) -> Option<String> {
     let def = lookup(func)?;
     def.params
         .get(index)
-        .or(if index >= def.params.len() { def.var.as_ref() } else { None })
+        .or(if index >= def.params.len() {
+            def.var.as_ref()
+        } else {
+            None
+        })
         .map(|p| p.name.to_string())
 }
 
@@ -245,7 +361,10 @@ pub fn call(ctx: &FuncContext<'_>, name: &str, args: Vec<Value>) -> Result<Value
         )));
     }
     let param_of = |i: usize| -> &Param {
-        def.params.get(i).or(def.var.as_ref()).expect("arity checked")
+        def.params
+            .get(i)
+            .or(def.var.as_ref())
+            .expect("arity checked")
     };
     // HCL converts every argument to its parameter's type first.
     let mut conv_args = Vec::with_capacity(args.len());
@@ -270,7 +389,13 @@ pub fn call(ctx: &FuncContext<'_>, name: &str, args: Vec<Value>) -> Result<Value
     let type_args: Vec<Value> = args
         .iter()
         .enumerate()
-        .map(|(i, a)| if param_of(i).allow_marked { a.clone() } else { a.clone().unmark().0 })
+        .map(|(i, a)| {
+            if param_of(i).allow_marked {
+                a.clone()
+            } else {
+                a.clone().unmark().0
+            }
+        })
         .collect();
     // cty skips the type function when an argument's type is not decided yet.
     let ret = match &def.ty {
@@ -278,8 +403,10 @@ pub fn call(ctx: &FuncContext<'_>, name: &str, args: Vec<Value>) -> Result<Value
         Ok(t) => t.clone(),
         Err(f) => f(&type_args)?,
     };
-    let unsupported_unknown =
-        args.iter().enumerate().any(|(i, a)| a.is_unknown() && !param_of(i).allow_unknown);
+    let unsupported_unknown = args
+        .iter()
+        .enumerate()
+        .any(|(i, a)| a.is_unknown() && !param_of(i).allow_unknown);
     if unsupported_unknown {
         return Ok(Value::Unknown(ret).mark_if(any_marks));
     }

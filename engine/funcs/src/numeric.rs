@@ -19,10 +19,12 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             let (v, m) = a[0].clone().unmark();
             Ok(Value::Number(num(&v).abs()).mark_if(m))
         }),
-        "ceil" => Def::new(vec![p("num", n())], n(), |_, a, _| Ok(Value::Number(num(&a[0]).ceil()))),
-        "floor" => {
-            Def::new(vec![p("num", n())], n(), |_, a, _| Ok(Value::Number(num(&a[0]).floor())))
-        }
+        "ceil" => Def::new(vec![p("num", n())], n(), |_, a, _| {
+            Ok(Value::Number(num(&a[0]).ceil()))
+        }),
+        "floor" => Def::new(vec![p("num", n())], n(), |_, a, _| {
+            Ok(Value::Number(num(&a[0]).floor()))
+        }),
         "log" => Def::new(vec![p("num", n()), p("base", n())], n(), |_, a, _| {
             float(go_log(to_f64(&a[0])) / go_log(to_f64(&a[1]))).map_err(|_| nan())
         }),
@@ -34,18 +36,24 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             Ok(int(i.signum()))
         }),
         "max" => Def::new(vec![], n(), |_, a, _| extreme(a, true)).var(p("numbers", n()).dynamic()),
-        "min" => Def::new(vec![], n(), |_, a, _| extreme(a, false)).var(p("numbers", n()).dynamic()),
-        "parseint" => Def::new(vec![p("number", Type::Dynamic), p("base", n())], n(), parseint)
-            .type_fn(|a| {
-                let t = crate::conv::type_of(&a[0]);
-                if t != Type::String {
-                    return Err(FuncError::arg(
-                        0,
-                        format!("first argument must be a string, not {}", friendly_name(&t)),
-                    ));
-                }
-                Ok(Type::Number)
-            }),
+        "min" => {
+            Def::new(vec![], n(), |_, a, _| extreme(a, false)).var(p("numbers", n()).dynamic())
+        }
+        "parseint" => Def::new(
+            vec![p("number", Type::Dynamic), p("base", n())],
+            n(),
+            parseint,
+        )
+        .type_fn(|a| {
+            let t = crate::conv::type_of(&a[0]);
+            if t != Type::String {
+                return Err(FuncError::arg(
+                    0,
+                    format!("first argument must be a string, not {}", friendly_name(&t)),
+                ));
+            }
+            Ok(Type::Number)
+        }),
         _ => return None,
     })
 }
@@ -86,7 +94,10 @@ fn parseint(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
     let text = str_of(&a[0]).to_string();
     let base = to_int(&a[1]).map_err(|m| FuncError::arg(1, m))?;
     if !(2..=62).contains(&base) {
-        return Err(FuncError::arg(1, "base must be a whole number between 2 and 62 inclusive"));
+        return Err(FuncError::arg(
+            1,
+            "base must be a whole number between 2 and 62 inclusive",
+        ));
     }
     let bad = || FuncError::arg(0, format!("cannot parse {text:?} as a base {base} integer"));
     let (neg, digits) = match text.as_bytes().first() {

@@ -25,26 +25,36 @@ pub(crate) fn def(name: &str) -> Option<Def> {
         "lower" => Def::new(vec![p("str", str_t()).marked()], str_t(), |_, a, _| {
             map_str(&a[0], lower)
         }),
-        "title" => Def::new(vec![p("str", str_t())], str_t(), |_, a, _| Ok(s(title(str_of(&a[0]))))),
+        "title" => Def::new(vec![p("str", str_t())], str_t(), |_, a, _| {
+            Ok(s(title(str_of(&a[0]))))
+        }),
         "trimspace" => Def::new(vec![p("str", str_t())], str_t(), |_, a, _| {
             Ok(s(str_of(&a[0]).trim_matches(go_is_space)))
         }),
-        "trim" => Def::new(vec![p("str", str_t()), p("cutset", str_t())], str_t(), |_, a, _| {
-            let cut: Vec<char> = str_of(&a[1]).chars().collect();
-            Ok(s(str_of(&a[0]).trim_matches(|c| cut.contains(&c))))
-        }),
-        "trimprefix" => {
-            Def::new(vec![p("str", str_t()), p("prefix", str_t())], str_t(), |_, a, _| {
+        "trim" => Def::new(
+            vec![p("str", str_t()), p("cutset", str_t())],
+            str_t(),
+            |_, a, _| {
+                let cut: Vec<char> = str_of(&a[1]).chars().collect();
+                Ok(s(str_of(&a[0]).trim_matches(|c| cut.contains(&c))))
+            },
+        ),
+        "trimprefix" => Def::new(
+            vec![p("str", str_t()), p("prefix", str_t())],
+            str_t(),
+            |_, a, _| {
                 let (x, pre) = (str_of(&a[0]), str_of(&a[1]));
                 Ok(s(x.strip_prefix(pre).unwrap_or(x)))
-            })
-        }
-        "trimsuffix" => {
-            Def::new(vec![p("str", str_t()), p("suffix", str_t())], str_t(), |_, a, _| {
+            },
+        ),
+        "trimsuffix" => Def::new(
+            vec![p("str", str_t()), p("suffix", str_t())],
+            str_t(),
+            |_, a, _| {
                 let (x, suf) = (str_of(&a[0]), str_of(&a[1]));
                 Ok(s(x.strip_suffix(suf).unwrap_or(x)))
-            })
-        }
+            },
+        ),
         "chomp" => Def::new(vec![p("str", str_t())], str_t(), |_, a, _| {
             let mut t = str_of(&a[0]);
             loop {
@@ -60,19 +70,29 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             }
             Ok(s(t))
         }),
-        "indent" => Def::new(vec![p("spaces", Type::Number), p("str", str_t())], str_t(), |_, a, _| {
-            let n = to_int(&a[0]).map_err(FuncError::fail)?;
-            if n < 0 {
-                return Err(FuncError::fail("panic in function implementation: strings: negative Repeat count"));
-            }
-            let pad = " ".repeat(n as usize);
-            Ok(s(str_of(&a[1]).replace('\n', &format!("\n{pad}"))))
-        }),
+        "indent" => Def::new(
+            vec![p("spaces", Type::Number), p("str", str_t())],
+            str_t(),
+            |_, a, _| {
+                let n = to_int(&a[0]).map_err(FuncError::fail)?;
+                if n < 0 {
+                    return Err(FuncError::fail(
+                        "panic in function implementation: strings: negative Repeat count",
+                    ));
+                }
+                let pad = " ".repeat(n as usize);
+                Ok(s(str_of(&a[1]).replace('\n', &format!("\n{pad}"))))
+            },
+        ),
         "strrev" => Def::new(vec![p("str", str_t())], str_t(), |_, a, _| {
             Ok(s(str_of(&a[0]).graphemes(true).rev().collect::<String>()))
         }),
         "substr" => Def::new(
-            vec![p("str", str_t()).marked(), p("offset", Type::Number), p("length", Type::Number)],
+            vec![
+                p("str", str_t()).marked(),
+                p("offset", Type::Number),
+                p("length", Type::Number),
+            ],
             str_t(),
             |_, a, _| {
                 let (v, marked) = a[0].clone().unmark();
@@ -81,19 +101,28 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 Ok(s(substr(str_of(&v), off, len)).mark_if(marked))
             },
         ),
-        "join" => Def::new(vec![p("separator", str_t())], str_t(), join)
-            .var(p("lists", list_str())),
-        "split" => Def::new(vec![p("separator", str_t()), p("str", str_t())], list_str(), |_, a, _| {
-            let (sep, x) = (str_of(&a[0]), str_of(&a[1]));
-            let parts: Vec<Value> = if sep.is_empty() {
-                x.chars().map(|c| s(c.to_string())).collect()
-            } else {
-                x.split(sep).map(s).collect()
-            };
-            Ok(Value::List(parts))
-        }),
+        "join" => {
+            Def::new(vec![p("separator", str_t())], str_t(), join).var(p("lists", list_str()))
+        }
+        "split" => Def::new(
+            vec![p("separator", str_t()), p("str", str_t())],
+            list_str(),
+            |_, a, _| {
+                let (sep, x) = (str_of(&a[0]), str_of(&a[1]));
+                let parts: Vec<Value> = if sep.is_empty() {
+                    x.chars().map(|c| s(c.to_string())).collect()
+                } else {
+                    x.split(sep).map(s).collect()
+                };
+                Ok(Value::List(parts))
+            },
+        ),
         "replace" => Def::new(
-            vec![p("str", str_t()), p("substr", str_t()), p("replace", str_t())],
+            vec![
+                p("str", str_t()),
+                p("substr", str_t()),
+                p("replace", str_t()),
+            ],
             str_t(),
             |_, a, _| {
                 let (x, sub, rep) = (str_of(&a[0]), str_of(&a[1]), str_of(&a[2]));
@@ -113,13 +142,17 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 Ok(s(x.replace(sub, rep)))
             },
         ),
-        "regex" => Def::new(vec![p("pattern", str_t()), p("string", str_t())], Type::Dynamic, regex)
-            .type_fn(|a| {
-                if a[0].is_unknown() {
-                    return Ok(Type::Dynamic);
-                }
-                regex_result_type(str_of(&a[0])).map_err(|m| FuncError::arg(0, m))
-            }),
+        "regex" => Def::new(
+            vec![p("pattern", str_t()), p("string", str_t())],
+            Type::Dynamic,
+            regex,
+        )
+        .type_fn(|a| {
+            if a[0].is_unknown() {
+                return Ok(Type::Dynamic);
+            }
+            regex_result_type(str_of(&a[0])).map_err(|m| FuncError::arg(0, m))
+        }),
         "regexall" => Def::new(
             vec![p("pattern", str_t()), p("string", str_t())],
             Type::Dynamic,
@@ -133,17 +166,21 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 .map(|t| Type::List(Box::new(t)))
                 .map_err(|m| FuncError::arg(0, m))
         }),
-        "startswith" => Def::new(vec![p("str", str_t()), p("prefix", str_t())], Type::Bool, |_, a, _| {
-            Ok(Value::Bool(str_of(&a[0]).starts_with(str_of(&a[1]))))
-        }),
-        "endswith" => Def::new(vec![p("str", str_t()), p("suffix", str_t())], Type::Bool, |_, a, _| {
-            Ok(Value::Bool(str_of(&a[0]).ends_with(str_of(&a[1]))))
-        }),
-        "strcontains" => {
-            Def::new(vec![p("str", str_t()), p("substr", str_t())], Type::Bool, |_, a, _| {
-                Ok(Value::Bool(str_of(&a[0]).contains(str_of(&a[1]))))
-            })
-        }
+        "startswith" => Def::new(
+            vec![p("str", str_t()), p("prefix", str_t())],
+            Type::Bool,
+            |_, a, _| Ok(Value::Bool(str_of(&a[0]).starts_with(str_of(&a[1])))),
+        ),
+        "endswith" => Def::new(
+            vec![p("str", str_t()), p("suffix", str_t())],
+            Type::Bool,
+            |_, a, _| Ok(Value::Bool(str_of(&a[0]).ends_with(str_of(&a[1])))),
+        ),
+        "strcontains" => Def::new(
+            vec![p("str", str_t()), p("substr", str_t())],
+            Type::Bool,
+            |_, a, _| Ok(Value::Bool(str_of(&a[0]).contains(str_of(&a[1])))),
+        ),
         _ => return None,
     })
 }
@@ -155,8 +192,10 @@ fn map_str(v: &Value, f: fn(&str) -> String) -> Result<Value, FuncError> {
 
 /// Go's `unicode.IsSpace`.
 pub(crate) fn go_is_space(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}')
-        || (c as u32 > 0xff && c.is_whitespace())
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}'
+    ) || (c as u32 > 0xff && c.is_whitespace())
 }
 
 /// Go's simple (one-to-one) case mapping.
@@ -273,7 +312,10 @@ fn join(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
         for (ei, v) in elems(l).iter().enumerate() {
             if v.is_null() {
                 let msg = if lists.len() > 1 {
-                    format!("element {ei} of list {} is null; cannot concatenate null values", ai + 1)
+                    format!(
+                        "element {ei} of list {} is null; cannot concatenate null values",
+                        ai + 1
+                    )
                 } else {
                     format!("element {ei} is null; cannot concatenate null values")
                 };
@@ -300,7 +342,10 @@ fn go_regex_error(pat: &str, e: &regex::Error) -> String {
         let i = pat.rfind('[').unwrap_or(0);
         format!("missing closing ]: `{}`", &pat[i..])
     } else if text.contains("repetition operator missing expression") {
-        let op = pat.chars().find(|c| matches!(c, '*' | '+' | '?')).unwrap_or('*');
+        let op = pat
+            .chars()
+            .find(|c| matches!(c, '*' | '+' | '?'))
+            .unwrap_or('*');
         format!("missing argument to repetition operator: `{op}`")
     } else if text.contains("unrecognized escape") || text.contains("incomplete escape") {
         let i = pat.rfind('\\').unwrap_or(0);
@@ -317,7 +362,10 @@ fn regex_result_type(pat: &str) -> Result<Type, String> {
         let msg = go_regex_error(pat, &e);
         let code = msg.trim_start_matches("error parsing regexp: ");
         match code.rsplit_once(": `") {
-            Some((c, expr)) => format!("invalid regexp pattern: {c} in {}", expr.trim_end_matches('`')),
+            Some((c, expr)) => format!(
+                "invalid regexp pattern: {c} in {}",
+                expr.trim_end_matches('`')
+            ),
             None => format!("error parsing pattern: {msg}"),
         }
     })?;
@@ -330,7 +378,7 @@ fn regex_result_type(pat: &str) -> Result<Type, String> {
         (0, _) => Type::object(named.iter().map(|n| (n.to_string(), Type::String))),
         _ => {
             return Err(
-                "invalid regexp pattern: cannot mix both named and unnamed capture groups".into()
+                "invalid regexp pattern: cannot mix both named and unnamed capture groups".into(),
             )
         }
     })
@@ -343,7 +391,10 @@ fn regex_match(re: &regex::Regex, caps: &regex::Captures<'_>, ty: &Type) -> Valu
             let mut m = BTreeMap::new();
             for (i, name) in re.capture_names().enumerate().skip(1) {
                 if let Some(n) = name {
-                    let v = caps.get(i).map(|g| s(g.as_str())).unwrap_or(Value::Null(Type::String));
+                    let v = caps
+                        .get(i)
+                        .map(|g| s(g.as_str()))
+                        .unwrap_or(Value::Null(Type::String));
                     m.insert(n.to_string(), v);
                 }
             }
@@ -351,7 +402,11 @@ fn regex_match(re: &regex::Regex, caps: &regex::Captures<'_>, ty: &Type) -> Valu
         }
         _ => Value::Tuple(
             (1..caps.len())
-                .map(|i| caps.get(i).map(|g| s(g.as_str())).unwrap_or(Value::Null(Type::String)))
+                .map(|i| {
+                    caps.get(i)
+                        .map(|g| s(g.as_str()))
+                        .unwrap_or(Value::Null(Type::String))
+                })
                 .collect(),
         ),
     }
@@ -374,7 +429,9 @@ fn regexall(_: &Call<'_>, a: Vec<Value>, ty: &Type) -> Result<Value, FuncError> 
         return Ok(Value::Unknown(ty.clone()));
     }
     let re = compile(str_of(&a[0])).map_err(|m| FuncError::arg(0, m))?;
-    let out: Vec<Value> =
-        re.captures_iter(str_of(&a[1])).map(|c| regex_match(&re, &c, &ety)).collect();
+    let out: Vec<Value> = re
+        .captures_iter(str_of(&a[1]))
+        .map(|c| regex_match(&re, &c, &ety))
+        .collect();
     Ok(Value::List(out))
 }

@@ -56,7 +56,6 @@ pub fn is_seq(v: &Value) -> bool {
     matches!(v.peel(), Value::List(_) | Value::Set(_) | Value::Tuple(_))
 }
 
-
 /// The element type of a collection type, or dynamic.
 pub fn elem_ty(t: &Type) -> Type {
     match t {
@@ -128,15 +127,18 @@ pub fn cty_equals(a: &Value, b: &Value) -> Option<bool> {
 pub fn types_equal_loose(a: &Type, b: &Type) -> bool {
     match (a, b) {
         (Type::Dynamic, _) | (_, Type::Dynamic) => true,
-        (Type::List(x), Type::List(y)) | (Type::Set(x), Type::Set(y)) | (Type::Map(x), Type::Map(y)) => {
-            types_equal_loose(x, y)
-        }
+        (Type::List(x), Type::List(y))
+        | (Type::Set(x), Type::Set(y))
+        | (Type::Map(x), Type::Map(y)) => types_equal_loose(x, y),
         (Type::Tuple(x), Type::Tuple(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| types_equal_loose(p, q))
         }
         (Type::Object(x), Type::Object(y)) => {
             x.attrs.len() == y.attrs.len()
-                && x.attrs.iter().zip(&y.attrs).all(|((k1, t1), (k2, t2))| k1 == k2 && types_equal_loose(t1, t2))
+                && x.attrs
+                    .iter()
+                    .zip(&y.attrs)
+                    .all(|((k1, t1), (k2, t2))| k1 == k2 && types_equal_loose(t1, t2))
         }
         _ => a == b,
     }
@@ -220,8 +222,11 @@ pub fn cty_set_less(a: &Value, b: &Value) -> std::cmp::Ordering {
 /// A set in cty's order, without duplicates (cty equality; unknowns never equal).
 pub fn cty_set(items: Vec<Value>) -> Value {
     let marked = items.iter().any(Value::contains_sensitive);
-    let items: Vec<Value> =
-        if marked { items.into_iter().map(|x| x.unmark_deep().0).collect() } else { items };
+    let items: Vec<Value> = if marked {
+        items.into_iter().map(|x| x.unmark_deep().0).collect()
+    } else {
+        items
+    };
     let mut out: Vec<Value> = Vec::with_capacity(items.len());
     for x in items {
         if !out.iter().any(|y| cty_equals(y, &x) == Some(true)) {

@@ -17,7 +17,10 @@ pub fn encode(v: &Value) -> String {
         out.push('\n');
     }
     // A plain scalar document is open-ended, so the emitter closes it explicitly.
-    if matches!(v.peel(), Value::Null(_) | Value::Unknown(_) | Value::Bool(_) | Value::Number(_)) {
+    if matches!(
+        v.peel(),
+        Value::Null(_) | Value::Unknown(_) | Value::Bool(_) | Value::Number(_)
+    ) {
         out.push_str("...\n");
     }
     out
@@ -109,7 +112,9 @@ fn literal_ok(x: &str) -> bool {
     if !x.contains('\n') {
         return false;
     }
-    if x.chars().any(|c| !is_printable(c) || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}') {
+    if x.chars()
+        .any(|c| !is_printable(c) || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}')
+    {
         return false;
     }
     // Trailing spaces before a line break prevent block style.
@@ -127,7 +132,11 @@ fn literal(x: &str, indent: usize) -> String {
         1 => {}
         _ => head.push('+'),
     }
-    let body = if trailing == 1 { &x[..x.len() - 1] } else { x.trim_end_matches('\n') };
+    let body = if trailing == 1 {
+        &x[..x.len() - 1]
+    } else {
+        x.trim_end_matches('\n')
+    };
     let pad = " ".repeat(indent);
     let mut out = head;
     for line in body.split('\n') {
@@ -201,7 +210,11 @@ fn node(v: &Value, indent: usize, out: &mut String, ctx: Ctx) {
         }
         Value::Map(m) | Value::Object(m) => {
             let mut first = true;
-            let inner = if ctx == Ctx::MapValue { indent + 2 } else { indent };
+            let inner = if ctx == Ctx::MapValue {
+                indent + 2
+            } else {
+                indent
+            };
             if ctx == Ctx::MapValue {
                 out.push('\n');
             }
@@ -324,7 +337,12 @@ pub fn decode(text: &str) -> Result<Value, String> {
         if e.info().starts_with("mapping values are not allowed") {
             e.info().to_string()
         } else {
-            format!("on line {}, column {}: {}", e.marker().line(), e.marker().col() + 1, e.info())
+            format!(
+                "on line {}, column {}: {}",
+                e.marker().line(),
+                e.marker().col() + 1,
+                e.info()
+            )
         }
     })?;
     if let Some(e) = b.error {
@@ -368,7 +386,9 @@ fn resolve(v: &str, style: TScalarStyle, tag: Option<&str>) -> Result<Value, Str
         return Ok(s(v));
     }
     if let Some(t) = tag {
-        let t = t.trim_start_matches("tag:yaml.org,2002:").trim_start_matches("!!");
+        let t = t
+            .trim_start_matches("tag:yaml.org,2002:")
+            .trim_start_matches("!!");
         return Ok(match t {
             "str" => s(v),
             "null" => Value::NULL,

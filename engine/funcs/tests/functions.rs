@@ -68,16 +68,22 @@ impl<'a> Parser<'a> {
                             let n = if e == b'u' { 4 } else { 8 };
                             let hex = std::str::from_utf8(&self.s[self.i..self.i + n]).unwrap();
                             self.i += n;
-                            out.push(char::from_u32(u32::from_str_radix(hex, 16).unwrap()).unwrap());
+                            out.push(
+                                char::from_u32(u32::from_str_radix(hex, 16).unwrap()).unwrap(),
+                            );
                         }
                         other => panic!("unsupported escape \\{}", other as char),
                     }
                 }
-                b'$' if self.s.get(self.i) == Some(&b'$') && self.s.get(self.i + 1) == Some(&b'{') => {
+                b'$' if self.s.get(self.i) == Some(&b'$')
+                    && self.s.get(self.i + 1) == Some(&b'{') =>
+                {
                     out.push('$');
                     self.i += 1;
                 }
-                b'%' if self.s.get(self.i) == Some(&b'%') && self.s.get(self.i + 1) == Some(&b'{') => {
+                b'%' if self.s.get(self.i) == Some(&b'%')
+                    && self.s.get(self.i + 1) == Some(&b'{') =>
+                {
                     out.push('%');
                     self.i += 1;
                 }
@@ -122,25 +128,37 @@ impl<'a> Parser<'a> {
                 Some(b'/') => {
                     self.i += 1;
                     let r = self.value()?;
-                    let (a, b) = (v.as_number().unwrap().clone(), r.as_number().unwrap().clone());
+                    let (a, b) = (
+                        v.as_number().unwrap().clone(),
+                        r.as_number().unwrap().clone(),
+                    );
                     v = Value::Number(a.div(&b).unwrap());
                 }
                 Some(b'+') => {
                     self.i += 1;
                     let r = self.value()?;
-                    let (a, b) = (v.as_number().unwrap().clone(), r.as_number().unwrap().clone());
+                    let (a, b) = (
+                        v.as_number().unwrap().clone(),
+                        r.as_number().unwrap().clone(),
+                    );
                     v = Value::Number(a.add(&b));
                 }
                 Some(b'-') => {
                     self.i += 1;
                     let r = self.value()?;
-                    let (a, b) = (v.as_number().unwrap().clone(), r.as_number().unwrap().clone());
+                    let (a, b) = (
+                        v.as_number().unwrap().clone(),
+                        r.as_number().unwrap().clone(),
+                    );
                     v = Value::Number(a.sub(&b));
                 }
                 Some(b'*') => {
                     self.i += 1;
                     let r = self.value()?;
-                    let (a, b) = (v.as_number().unwrap().clone(), r.as_number().unwrap().clone());
+                    let (a, b) = (
+                        v.as_number().unwrap().clone(),
+                        r.as_number().unwrap().clone(),
+                    );
                     v = Value::Number(a.mul(&b));
                 }
                 _ => return Ok(v),
@@ -179,7 +197,11 @@ impl<'a> Parser<'a> {
                         break;
                     }
                     self.ws();
-                    let k = if self.s[self.i] == b'"' { self.string() } else { self.ident() };
+                    let k = if self.s[self.i] == b'"' {
+                        self.string()
+                    } else {
+                        self.ident()
+                    };
                     assert!(self.eat(b'='), "expected = in object");
                     let v = self.expr()?;
                     m.insert(k, v);
@@ -204,7 +226,10 @@ impl<'a> Parser<'a> {
                     args.push(self.expr()?);
                     self.eat(b',');
                 }
-                let ctx = FuncContext { base_dir: std::path::Path::new("."), render_template: None };
+                let ctx = FuncContext {
+                    base_dir: std::path::Path::new("."),
+                    render_template: None,
+                };
                 call(&ctx, &name, args).map_err(|e| tag(e, &name))
             }
         }
@@ -232,7 +257,10 @@ fn render_error(e: &FuncError) -> String {
 }
 
 fn eval(expr: &str) -> String {
-    let mut p = Parser { s: expr.as_bytes(), i: 0 };
+    let mut p = Parser {
+        s: expr.as_bytes(),
+        i: 0,
+    };
     match p.expr() {
         Ok(v) => console::render(&v),
         Err(e) => render_error(&e),
@@ -268,14 +296,16 @@ fn functions_match_terraform() {
     let mut fixed = Vec::new();
     let mut failed = 0;
     for (expr, want) in &cases {
-        let got = std::panic::catch_unwind(|| eval(expr))
-            .unwrap_or_else(|_| "!! PANIC".to_string());
+        let got =
+            std::panic::catch_unwind(|| eval(expr)).unwrap_or_else(|_| "!! PANIC".to_string());
         let ok = got == *want;
         if !ok {
             failed += 1;
         }
         match (ok, known.contains(expr)) {
-            (false, false) => unexpected.push(format!("{expr}\n--- want\n{want}\n--- got\n{got}\n")),
+            (false, false) => {
+                unexpected.push(format!("{expr}\n--- want\n{want}\n--- got\n{got}\n"))
+            }
             (true, true) => fixed.push(expr.clone()),
             _ => {}
         }

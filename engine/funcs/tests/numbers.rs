@@ -29,10 +29,16 @@ fn eval(t: &Tree) -> Result<Number, String> {
     match t {
         Tree::Leaf(s) => {
             if let Some(i) = s.strip_prefix("i:") {
-                let b: hangar_core::number::BigUint =
-                    i.trim_start_matches('-').parse().map_err(|_| "bad int".to_string())?;
+                let b: hangar_core::number::BigUint = i
+                    .trim_start_matches('-')
+                    .parse()
+                    .map_err(|_| "bad int".to_string())?;
                 let b = num_bigint::BigInt::from_biguint(
-                    if i.starts_with('-') { num_bigint::Sign::Minus } else { num_bigint::Sign::Plus },
+                    if i.starts_with('-') {
+                        num_bigint::Sign::Minus
+                    } else {
+                        num_bigint::Sign::Plus
+                    },
                     b,
                 );
                 Ok(Number::from_bigint(&b))
@@ -48,12 +54,8 @@ fn eval(t: &Tree) -> Result<Number, String> {
                 "neg" => return Ok(a.neg()),
                 "abs" => return Ok(a.abs()),
                 "floor" | "ceil" => {
-                    let v = hangar_funcs::call(
-                        &ctx(),
-                        op,
-                        vec![hangar_core::Value::Number(a)],
-                    )
-                    .map_err(|e| e.to_string())?;
+                    let v = hangar_funcs::call(&ctx(), op, vec![hangar_core::Value::Number(a)])
+                        .map_err(|e| e.to_string())?;
                     return Ok(v.as_number().expect("number").clone());
                 }
                 _ => {}
@@ -72,7 +74,10 @@ fn eval(t: &Tree) -> Result<Number, String> {
 }
 
 fn ctx() -> hangar_funcs::FuncContext<'static> {
-    hangar_funcs::FuncContext { base_dir: std::path::Path::new("."), render_template: None }
+    hangar_funcs::FuncContext {
+        base_dir: std::path::Path::new("."),
+        render_template: None,
+    }
 }
 
 #[test]
@@ -80,7 +85,10 @@ fn arithmetic_matches_terraform() {
     let text = include_str!("fixtures/numbers.txt");
     let mut failures = Vec::new();
     let mut total = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let (expr, want) = line.split_once(" => ").expect("case");
         let toks: Vec<String> = expr
             .replace('(', " ( ")
@@ -98,5 +106,10 @@ fn arithmetic_matches_terraform() {
             failures.push(format!("{expr}\n  want {want}\n  got  {got}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {total} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -39,7 +39,10 @@ pub struct BlockSchema {
 impl BlockSchema {
     /// The object type a value of this block has (attributes and nested blocks).
     pub fn object_type(&self) -> Type {
-        let attrs = self.attributes.iter().map(|(k, a)| (k.clone(), a.ty.clone()));
+        let attrs = self
+            .attributes
+            .iter()
+            .map(|(k, a)| (k.clone(), a.ty.clone()));
         let blocks = self.blocks.iter().map(|(k, b)| {
             let t = b.block.object_type();
             let t = match b.nesting {

@@ -28,11 +28,17 @@ pub fn schema() -> BlockSchema {
     let opt = |t: Type, d: &'static str| AttributeSchema::optional(t).describe(d);
     a.insert(
         "region".into(),
-        opt(Type::String, "Region to manage objects in; default from AWS_REGION or the profile."),
+        opt(
+            Type::String,
+            "Region to manage objects in; default from AWS_REGION or the profile.",
+        ),
     );
     a.insert(
         "profile".into(),
-        opt(Type::String, "Shared-config profile for credentials and region."),
+        opt(
+            Type::String,
+            "Shared-config profile for credentials and region.",
+        ),
     );
     a.insert(
         "access_key".into(),
@@ -44,15 +50,25 @@ pub fn schema() -> BlockSchema {
     );
     a.insert(
         "token".into(),
-        opt(Type::String, "Session token for temporary static credentials.").sensitive(),
+        opt(
+            Type::String,
+            "Session token for temporary static credentials.",
+        )
+        .sensitive(),
     );
     a.insert(
         "s3_use_path_style".into(),
-        opt(Type::Bool, "Address S3 buckets path-style (always on with an endpoint override)."),
+        opt(
+            Type::Bool,
+            "Address S3 buckets path-style (always on with an endpoint override).",
+        ),
     );
     a.insert(
         "max_retries".into(),
-        opt(Type::Number, "Maximum attempts of one API call (SDK default when unset)."),
+        opt(
+            Type::Number,
+            "Maximum attempts of one API call (SDK default when unset).",
+        ),
     );
     let mut endpoints = BlockSchema::default();
     for s in SERVICES {
@@ -115,7 +131,10 @@ impl Settings {
             s3_use_path_style: attrs::boolean(v, "s3_use_path_style").unwrap_or(false),
             ..Settings::default()
         };
-        match (attrs::string(v, "access_key"), attrs::string(v, "secret_key")) {
+        match (
+            attrs::string(v, "access_key"),
+            attrs::string(v, "secret_key"),
+        ) {
             (Some(a), Some(k)) => {
                 s.static_credentials = Some((a, k, attrs::string(v, "token")));
             }
@@ -144,9 +163,7 @@ impl Settings {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     diags.push(Diagnostic::error(
                         "Invalid endpoint URL",
-                        format!(
-                            "endpoints.{svc} = \"{url}\" is not an http:// or https:// URL."
-                        ),
+                        format!("endpoints.{svc} = \"{url}\" is not an http:// or https:// URL."),
                     ));
                     continue;
                 }
@@ -291,7 +308,10 @@ mod tests {
             ),
             (
                 "default_tags",
-                object([("tags", Value::Map([("team".to_string(), Value::string("a"))].into()))]),
+                object([(
+                    "tags",
+                    Value::Map([("team".to_string(), Value::string("a"))].into()),
+                )]),
             ),
         ]);
         let s = Settings::from_value(&v).expect("valid");

@@ -142,7 +142,10 @@ impl DataSource for ClusterData {
                 message: format!("No cluster found for name: {name}."),
             })?;
         let Value::Object(mut m) = obj.attrs else {
-            return Err(ProviderError::new("DescribeCluster", "unexpected cluster shape"));
+            return Err(ProviderError::new(
+                "DescribeCluster",
+                "unexpected cluster shape",
+            ));
         };
         // The data source shows every tag but Hangar's own, and plain sets for empty lists.
         let all = attrs::string_map(&Value::Object(m.clone()), "tags_all");

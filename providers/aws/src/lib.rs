@@ -28,7 +28,8 @@ use async_trait::async_trait;
 use hangar_core::{Diagnostics, Value};
 use hangar_provider::{
     ApplyRequest, ConfigureRequest, ConfiguredProvider, ImportRequest, OwnedObject, PlanRequest,
-    PlanResponse, Provider, ProviderError, ReadDataRequest, ReadRequest, RemoteObject, ResourceSchema, Schema,
+    PlanResponse, Provider, ProviderError, ReadDataRequest, ReadRequest, RemoteObject,
+    ResourceSchema, Schema,
 };
 
 use resource::{Aws, DataSource, Resource};
@@ -62,7 +63,9 @@ fn resource(type_name: &str) -> Result<&'static dyn Resource, ProviderError> {
     resources()
         .into_iter()
         .find(|r| r.type_name() == type_name)
-        .ok_or_else(|| ProviderError::new("Resource", format!("unsupported resource type {type_name}")))
+        .ok_or_else(|| {
+            ProviderError::new("Resource", format!("unsupported resource type {type_name}"))
+        })
 }
 
 #[async_trait]

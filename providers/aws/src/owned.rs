@@ -61,7 +61,10 @@ pub async fn list_owned(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, 
             eks.list_clusters().set_next_token(token).send().await,
         )?;
         for name in page.clusters() {
-            let c = match call("DescribeCluster", eks.describe_cluster().name(name).send().await) {
+            let c = match call(
+                "DescribeCluster",
+                eks.describe_cluster().name(name).send().await,
+            ) {
                 Ok(o) => o,
                 Err(e) if e.is(NOT_FOUND) => continue,
                 Err(e) => return Err(e.into()),

@@ -94,8 +94,7 @@ pub fn split(
     let user: BTreeMap<String, String> = cloud
         .iter()
         .filter(|(k, v)| {
-            !is_system(k)
-                && (default_tags.get(*k) != Some(*v) || prior_user.contains_key(*k))
+            !is_system(k) && (default_tags.get(*k) != Some(*v) || prior_user.contains_key(*k))
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
@@ -110,7 +109,11 @@ pub fn diff(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> (Vec<String>, BTreeMap<String, String>) {
-    let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+    let removed = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
     let set = new
         .iter()
         .filter(|(k, v)| old.get(*k) != Some(*v))
@@ -137,7 +140,10 @@ mod tests {
         assert_eq!(tags, attrs::string_map_value(&m(&[("env", "prod")])));
         assert_eq!(all, attrs::string_map_value(&cloud));
         let (tags, _) = split(&m(&[("hangar:token", "t")]), &BTreeMap::new(), &Value::NULL);
-        assert!(tags.is_null(), "no user tags and none configured stays null");
+        assert!(
+            tags.is_null(),
+            "no user tags and none configured stays null"
+        );
     }
 
     #[test]

@@ -86,7 +86,11 @@ impl ConfiguredProvider for Configured {
         let triggers = attr(&req.config, "triggers_replace");
         let prior = req.prior.as_ref().filter(|p| !p.is_null());
         let (replace, id, output) = match prior {
-            None => (Vec::new(), Value::Unknown(Type::String), Value::Unknown(input.ty())),
+            None => (
+                Vec::new(),
+                Value::Unknown(Type::String),
+                Value::Unknown(input.ty()),
+            ),
             Some(p) => {
                 let replace = differs(&attr(p, "triggers_replace"), &triggers);
                 let output = if replace || differs(&attr(p, "input"), &input) {

@@ -55,7 +55,9 @@ fn logging(types: &[String], enabled: bool) -> Logging {
     Logging::builder()
         .cluster_logging(
             LogSetup::builder()
-                .set_types(Some(types.iter().map(|t| LogType::from(t.as_str())).collect()))
+                .set_types(Some(
+                    types.iter().map(|t| LogType::from(t.as_str())).collect(),
+                ))
                 .enabled(enabled)
                 .build(),
         )
@@ -83,7 +85,9 @@ impl Cluster {
         };
         let arn = c.arn().unwrap_or_default().to_string();
         let region = region_of_arn(&arn).unwrap_or_else(|| aws.clients.region.clone());
-        let shape_vpc = attrs::block(shape, "vpc_config").cloned().unwrap_or(Value::NULL);
+        let shape_vpc = attrs::block(shape, "vpc_config")
+            .cloned()
+            .unwrap_or(Value::NULL);
         let vpc = c.resources_vpc_config().map(|v| {
             attrs::object([
                 ("subnet_ids", str_set(v.subnet_ids())),
@@ -94,8 +98,14 @@ impl Cluster {
                         attrs::get(&shape_vpc, "security_group_ids"),
                     ),
                 ),
-                ("endpoint_public_access", Value::Bool(v.endpoint_public_access())),
-                ("endpoint_private_access", Value::Bool(v.endpoint_private_access())),
+                (
+                    "endpoint_public_access",
+                    Value::Bool(v.endpoint_public_access()),
+                ),
+                (
+                    "endpoint_private_access",
+                    Value::Bool(v.endpoint_private_access()),
+                ),
             ])
         });
         let cloud_tags: BTreeMap<String, String> = c
@@ -115,13 +125,19 @@ impl Cluster {
         m.insert("arn".into(), Value::string(arn));
         m.insert("role_arn".into(), attrs::opt_string(c.role_arn()));
         m.insert("version".into(), attrs::opt_string(c.version()));
-        m.insert("platform_version".into(), attrs::opt_string(c.platform_version()));
+        m.insert(
+            "platform_version".into(),
+            attrs::opt_string(c.platform_version()),
+        );
         m.insert("endpoint".into(), attrs::opt_string(c.endpoint()));
         m.insert(
             "status".into(),
             attrs::opt_string(c.status().map(|s| s.as_str())),
         );
-        m.insert("certificate_authority".into(), Value::List(ca.into_iter().collect()));
+        m.insert(
+            "certificate_authority".into(),
+            Value::List(ca.into_iter().collect()),
+        );
         m.insert("vpc_config".into(), one_block(vpc));
         m.insert(
             "enabled_cluster_log_types".into(),
@@ -147,26 +163,35 @@ impl Cluster {
         budget: Duration,
     ) -> Result<(), ProviderError> {
         let what = format!("EKS cluster {name} to become ACTIVE");
-        wait::until("DescribeCluster", &what, knob, budget, Pace::EKS, || async {
-            let out = call(
-                "DescribeCluster",
-                aws.clients.eks.describe_cluster().name(name).send().await,
-            )?;
-            let status = out
-                .cluster()
-                .and_then(|c| c.status())
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default();
-            match status.as_str() {
-                "ACTIVE" => Ok(Check::Done(())),
-                "FAILED" | "DELETING" => Err(ProviderError {
-                    call: "DescribeCluster".into(),
-                    code: Some(format!("Cluster{status}")),
-                    message: format!("EKS cluster {name} is {status} instead of becoming ACTIVE"),
-                }),
-                s => Ok(Check::Pending(s.to_string())),
-            }
-        })
+        wait::until(
+            "DescribeCluster",
+            &what,
+            knob,
+            budget,
+            Pace::EKS,
+            || async {
+                let out = call(
+                    "DescribeCluster",
+                    aws.clients.eks.describe_cluster().name(name).send().await,
+                )?;
+                let status = out
+                    .cluster()
+                    .and_then(|c| c.status())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                match status.as_str() {
+                    "ACTIVE" => Ok(Check::Done(())),
+                    "FAILED" | "DELETING" => Err(ProviderError {
+                        call: "DescribeCluster".into(),
+                        code: Some(format!("Cluster{status}")),
+                        message: format!(
+                            "EKS cluster {name} is {status} instead of becoming ACTIVE"
+                        ),
+                    }),
+                    s => Ok(Check::Pending(s.to_string())),
+                }
+            },
+        )
         .await
     }
 
@@ -178,44 +203,56 @@ impl Cluster {
         budget: Duration,
     ) -> Result<(), ProviderError> {
         let what = format!("the node groups of EKS cluster {name} to be deleted");
-        wait::until("ListNodegroups", &what, "delete", budget, Pace::EKS, || async {
-            let out = match call(
-                "ListNodegroups",
-                aws.clients.eks.list_nodegroups().cluster_name(name).send().await,
-            ) {
-                Ok(o) => o,
-                Err(e) if e.is(NOT_FOUND) => return Ok(Check::Done(())),
-                Err(e) => return Err(e.into()),
-            };
-            let mut deleting = Vec::new();
-            for ng in out.nodegroups() {
-                let d = call(
-                    "DescribeNodegroup",
+        wait::until(
+            "ListNodegroups",
+            &what,
+            "delete",
+            budget,
+            Pace::EKS,
+            || async {
+                let out = match call(
+                    "ListNodegroups",
                     aws.clients
                         .eks
-                        .describe_nodegroup()
+                        .list_nodegroups()
                         .cluster_name(name)
-                        .nodegroup_name(ng)
                         .send()
                         .await,
-                );
-                match d {
-                    Ok(d) => {
-                        let s = d.nodegroup().and_then(|n| n.status()).map(|s| s.as_str());
-                        if s == Some("DELETING") {
-                            deleting.push(ng.clone());
-                        }
-                    }
-                    Err(e) if e.is(NOT_FOUND) => {}
+                ) {
+                    Ok(o) => o,
+                    Err(e) if e.is(NOT_FOUND) => return Ok(Check::Done(())),
                     Err(e) => return Err(e.into()),
+                };
+                let mut deleting = Vec::new();
+                for ng in out.nodegroups() {
+                    let d = call(
+                        "DescribeNodegroup",
+                        aws.clients
+                            .eks
+                            .describe_nodegroup()
+                            .cluster_name(name)
+                            .nodegroup_name(ng)
+                            .send()
+                            .await,
+                    );
+                    match d {
+                        Ok(d) => {
+                            let s = d.nodegroup().and_then(|n| n.status()).map(|s| s.as_str());
+                            if s == Some("DELETING") {
+                                deleting.push(ng.clone());
+                            }
+                        }
+                        Err(e) if e.is(NOT_FOUND) => {}
+                        Err(e) => return Err(e.into()),
+                    }
                 }
-            }
-            if deleting.is_empty() {
-                Ok(Check::Done(()))
-            } else {
-                Ok(Check::Pending(format!("deleting {}", deleting.join(", "))))
-            }
-        })
+                if deleting.is_empty() {
+                    Ok(Check::Done(()))
+                } else {
+                    Ok(Check::Pending(format!("deleting {}", deleting.join(", "))))
+                }
+            },
+        )
         .await
     }
 }
@@ -305,7 +342,10 @@ impl Resource for Cluster {
                 ("vpc_config", "endpoint_private_access", false),
             ],
             single: &["vpc_config"],
-            nested_force_new: &[("vpc_config", "subnet_ids"), ("vpc_config", "security_group_ids")],
+            nested_force_new: &[
+                ("vpc_config", "subnet_ids"),
+                ("vpc_config", "security_group_ids"),
+            ],
             tags: true,
             ..PlanRules::default()
         }
@@ -347,14 +387,19 @@ impl Resource for Cluster {
         planned: &Value,
         ctx: &OperationContext,
     ) -> Result<RemoteObject, ProviderError> {
-        let name = attrs::string(planned, "name").ok_or_else(|| crate::s3::missing("CreateCluster", "name"))?;
-        let vpc = attrs::block(planned, "vpc_config").cloned().unwrap_or(Value::NULL);
+        let name = attrs::string(planned, "name")
+            .ok_or_else(|| crate::s3::missing("CreateCluster", "name"))?;
+        let vpc = attrs::block(planned, "vpc_config")
+            .cloned()
+            .unwrap_or(Value::NULL);
         let sgs = attrs::strings(&vpc, "security_group_ids");
         let vpc_req = VpcConfigRequest::builder()
             .set_subnet_ids(Some(attrs::strings(&vpc, "subnet_ids")))
             .set_security_group_ids((!sgs.is_empty()).then_some(sgs))
             .endpoint_public_access(attrs::boolean(&vpc, "endpoint_public_access").unwrap_or(true))
-            .endpoint_private_access(attrs::boolean(&vpc, "endpoint_private_access").unwrap_or(false))
+            .endpoint_private_access(
+                attrs::boolean(&vpc, "endpoint_private_access").unwrap_or(false),
+            )
             .build();
         let mut req = aws
             .clients
@@ -377,7 +422,10 @@ impl Resource for Cluster {
         let budget = wait::budget(planned, "create", CREATE)?;
         self.wait_active(aws, &name, "create", budget).await?;
         self.read_named(aws, &name, planned).await?.ok_or_else(|| {
-            ProviderError::new("DescribeCluster", format!("EKS cluster {name} vanished after create"))
+            ProviderError::new(
+                "DescribeCluster",
+                format!("EKS cluster {name} vanished after create"),
+            )
         })
     }
 
@@ -395,14 +443,19 @@ impl Resource for Cluster {
         planned: &Value,
         ctx: &OperationContext,
     ) -> Result<RemoteObject, ProviderError> {
-        let name = attrs::string(prior, "name").ok_or_else(|| crate::s3::missing("UpdateCluster", "name"))?;
+        let name = attrs::string(prior, "name")
+            .ok_or_else(|| crate::s3::missing("UpdateCluster", "name"))?;
         let budget = wait::budget(planned, "update", UPDATE)?;
         let eks = &aws.clients.eks;
         if let Some(v) = attrs::string(planned, "version") {
             if attrs::string(prior, "version").as_deref() != Some(v.as_str()) {
                 let out = call(
                     "UpdateClusterVersion",
-                    eks.update_cluster_version().name(&name).version(&v).send().await,
+                    eks.update_cluster_version()
+                        .name(&name)
+                        .version(&v)
+                        .send()
+                        .await,
                 )?;
                 if let Some(id) = out.update().and_then(|u| u.id()) {
                     wait_update(aws, &name, None, id, budget).await?;
@@ -410,8 +463,12 @@ impl Resource for Cluster {
                 self.wait_active(aws, &name, "update", budget).await?;
             }
         }
-        let old_vpc = attrs::block(prior, "vpc_config").cloned().unwrap_or(Value::NULL);
-        let new_vpc = attrs::block(planned, "vpc_config").cloned().unwrap_or(Value::NULL);
+        let old_vpc = attrs::block(prior, "vpc_config")
+            .cloned()
+            .unwrap_or(Value::NULL);
+        let new_vpc = attrs::block(planned, "vpc_config")
+            .cloned()
+            .unwrap_or(Value::NULL);
         let access = |v: &Value| {
             (
                 attrs::boolean(v, "endpoint_public_access"),
@@ -441,13 +498,18 @@ impl Resource for Cluster {
         let old_logs = attrs::strings(prior, "enabled_cluster_log_types");
         let new_logs = attrs::strings(planned, "enabled_cluster_log_types");
         if old_logs != new_logs {
-            let disable: Vec<String> =
-                old_logs.iter().filter(|l| !new_logs.contains(l)).cloned().collect();
+            let disable: Vec<String> = old_logs
+                .iter()
+                .filter(|l| !new_logs.contains(l))
+                .cloned()
+                .collect();
             let mut l = Logging::builder();
             if !new_logs.is_empty() {
                 l = l.cluster_logging(
                     LogSetup::builder()
-                        .set_types(Some(new_logs.iter().map(|t| LogType::from(t.as_str())).collect()))
+                        .set_types(Some(
+                            new_logs.iter().map(|t| LogType::from(t.as_str())).collect(),
+                        ))
                         .enabled(true)
                         .build(),
                 );
@@ -455,14 +517,20 @@ impl Resource for Cluster {
             if !disable.is_empty() {
                 l = l.cluster_logging(
                     LogSetup::builder()
-                        .set_types(Some(disable.iter().map(|t| LogType::from(t.as_str())).collect()))
+                        .set_types(Some(
+                            disable.iter().map(|t| LogType::from(t.as_str())).collect(),
+                        ))
                         .enabled(false)
                         .build(),
                 );
             }
             let out = call(
                 "UpdateClusterConfig",
-                eks.update_cluster_config().name(&name).logging(l.build()).send().await,
+                eks.update_cluster_config()
+                    .name(&name)
+                    .logging(l.build())
+                    .send()
+                    .await,
             )?;
             if let Some(id) = out.update().and_then(|u| u.id()) {
                 wait_update(aws, &name, None, id, budget).await?;
@@ -470,13 +538,17 @@ impl Resource for Cluster {
             self.wait_active(aws, &name, "update", budget).await?;
         }
         if tags::user_tags_changed(prior, planned) {
-            let arn = attrs::string(prior, "arn").ok_or_else(|| crate::s3::missing("TagResource", "arn"))?;
+            let arn = attrs::string(prior, "arn")
+                .ok_or_else(|| crate::s3::missing("TagResource", "arn"))?;
             let old = attrs::string_map(prior, "tags_all");
             let new = tags::to_write(planned, &aws.default_tags, ctx);
             retag(aws, &arn, &old, &new).await?;
         }
         self.read_named(aws, &name, planned).await?.ok_or_else(|| {
-            ProviderError::new("DescribeCluster", format!("EKS cluster {name} vanished during update"))
+            ProviderError::new(
+                "DescribeCluster",
+                format!("EKS cluster {name} vanished during update"),
+            )
         })
     }
 
@@ -507,31 +579,38 @@ impl Resource for Cluster {
             Err(e) => return Err(e.into()),
         }
         let what = format!("EKS cluster {name} to be deleted");
-        wait::until("DescribeCluster", &what, "delete", budget, Pace::EKS, || async {
-            match call(
-                "DescribeCluster",
-                aws.clients.eks.describe_cluster().name(&name).send().await,
-            ) {
-                Err(e) if e.is(NOT_FOUND) => Ok(Check::Done(())),
-                Err(e) => Err(e.into()),
-                Ok(o) => {
-                    let s = o
-                        .cluster()
-                        .and_then(|c| c.status())
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default();
-                    if s == "FAILED" {
-                        Err(ProviderError {
-                            call: "DescribeCluster".into(),
-                            code: Some("ClusterFAILED".into()),
-                            message: format!("EKS cluster {name} failed while being deleted"),
-                        })
-                    } else {
-                        Ok(Check::Pending(s))
+        wait::until(
+            "DescribeCluster",
+            &what,
+            "delete",
+            budget,
+            Pace::EKS,
+            || async {
+                match call(
+                    "DescribeCluster",
+                    aws.clients.eks.describe_cluster().name(&name).send().await,
+                ) {
+                    Err(e) if e.is(NOT_FOUND) => Ok(Check::Done(())),
+                    Err(e) => Err(e.into()),
+                    Ok(o) => {
+                        let s = o
+                            .cluster()
+                            .and_then(|c| c.status())
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default();
+                        if s == "FAILED" {
+                            Err(ProviderError {
+                                call: "DescribeCluster".into(),
+                                code: Some("ClusterFAILED".into()),
+                                message: format!("EKS cluster {name} failed while being deleted"),
+                            })
+                        } else {
+                            Ok(Check::Pending(s))
+                        }
                     }
                 }
-            }
-        })
+            },
+        )
         .await
     }
 

@@ -76,50 +76,60 @@ pub async fn wait_update(
         Some(ng) => format!("update {id} of EKS node group {cluster}:{ng}"),
         None => format!("update {id} of EKS cluster {cluster}"),
     };
-    wait::until("DescribeUpdate", &what, "update", budget, Pace::EKS, || async {
-        let out = match call(
-            "DescribeUpdate",
-            aws.clients
-                .eks
-                .describe_update()
-                .name(cluster)
-                .set_nodegroup_name(nodegroup.map(str::to_string))
-                .update_id(id)
-                .send()
-                .await,
-        ) {
-            Ok(o) => o,
-            Err(e) if e.is_unsupported_operation() => return Ok(Check::Done(())),
-            Err(e) => return Err(e.into()),
-        };
-        let Some(u) = out.update() else {
-            return Ok(Check::Pending("unknown".into()));
-        };
-        let status = u.status().map(|s| s.as_str().to_string()).unwrap_or_default();
-        match status.as_str() {
-            "Successful" => Ok(Check::Done(())),
-            "Failed" | "Cancelled" => {
-                let why = u
-                    .errors()
-                    .iter()
-                    .map(|e| {
-                        format!(
-                            "{}: {}",
-                            e.error_code().map(|c| c.as_str()).unwrap_or("Error"),
-                            e.error_message().unwrap_or("")
-                        )
+    wait::until(
+        "DescribeUpdate",
+        &what,
+        "update",
+        budget,
+        Pace::EKS,
+        || async {
+            let out = match call(
+                "DescribeUpdate",
+                aws.clients
+                    .eks
+                    .describe_update()
+                    .name(cluster)
+                    .set_nodegroup_name(nodegroup.map(str::to_string))
+                    .update_id(id)
+                    .send()
+                    .await,
+            ) {
+                Ok(o) => o,
+                Err(e) if e.is_unsupported_operation() => return Ok(Check::Done(())),
+                Err(e) => return Err(e.into()),
+            };
+            let Some(u) = out.update() else {
+                return Ok(Check::Pending("unknown".into()));
+            };
+            let status = u
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            match status.as_str() {
+                "Successful" => Ok(Check::Done(())),
+                "Failed" | "Cancelled" => {
+                    let why = u
+                        .errors()
+                        .iter()
+                        .map(|e| {
+                            format!(
+                                "{}: {}",
+                                e.error_code().map(|c| c.as_str()).unwrap_or("Error"),
+                                e.error_message().unwrap_or("")
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    Err(ProviderError {
+                        call: "DescribeUpdate".into(),
+                        code: Some(format!("Update{status}")),
+                        message: format!("{what} {}: {why}", status.to_lowercase()),
                     })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                Err(ProviderError {
-                    call: "DescribeUpdate".into(),
-                    code: Some(format!("Update{status}")),
-                    message: format!("{what} {}: {why}", status.to_lowercase()),
-                })
+                }
+                s => Ok(Check::Pending(s.to_string())),
             }
-            s => Ok(Check::Pending(s.to_string())),
-        }
-    })
+        },
+    )
     .await
 }
 

@@ -38,7 +38,10 @@ pub fn parse_id(id: &str) -> Option<(String, String)> {
 }
 
 fn names(v: &Value) -> Option<(String, String)> {
-    match (attrs::string(v, "cluster_name"), attrs::string(v, "node_group_name")) {
+    match (
+        attrs::string(v, "cluster_name"),
+        attrs::string(v, "node_group_name"),
+    ) {
         (Some(c), Some(n)) => Some((c, n)),
         _ => attrs::string(v, "id").and_then(|id| parse_id(&id)),
     }
@@ -99,24 +102,39 @@ impl NodeGroup {
         budget: Duration,
     ) -> Result<(), ProviderError> {
         let what = format!("EKS node group {cluster}:{name} to become ACTIVE");
-        wait::until("DescribeNodegroup", &what, knob, budget, Pace::EKS, || async {
-            let ng = self.describe(aws, cluster, name).await?.ok_or_else(|| {
-                ProviderError::new("DescribeNodegroup", format!("node group {cluster}:{name} vanished"))
-            })?;
-            let status = ng.status().map(|s| s.as_str().to_string()).unwrap_or_default();
-            match status.as_str() {
-                "ACTIVE" => Ok(Check::Done(())),
-                "CREATE_FAILED" | "DEGRADED" | "DELETING" | "DELETE_FAILED" => Err(ProviderError {
-                    call: "DescribeNodegroup".into(),
-                    code: Some(status.clone()),
-                    message: format!(
-                        "EKS node group {cluster}:{name} is {status} instead of ACTIVE: {}",
-                        health(&ng)
-                    ),
-                }),
-                s => Ok(Check::Pending(s.to_string())),
-            }
-        })
+        wait::until(
+            "DescribeNodegroup",
+            &what,
+            knob,
+            budget,
+            Pace::EKS,
+            || async {
+                let ng = self.describe(aws, cluster, name).await?.ok_or_else(|| {
+                    ProviderError::new(
+                        "DescribeNodegroup",
+                        format!("node group {cluster}:{name} vanished"),
+                    )
+                })?;
+                let status = ng
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                match status.as_str() {
+                    "ACTIVE" => Ok(Check::Done(())),
+                    "CREATE_FAILED" | "DEGRADED" | "DELETING" | "DELETE_FAILED" => {
+                        Err(ProviderError {
+                            call: "DescribeNodegroup".into(),
+                            code: Some(status.clone()),
+                            message: format!(
+                                "EKS node group {cluster}:{name} is {status} instead of ACTIVE: {}",
+                                health(&ng)
+                            ),
+                        })
+                    }
+                    s => Ok(Check::Pending(s.to_string())),
+                }
+            },
+        )
         .await
     }
 
@@ -144,7 +162,10 @@ impl NodeGroup {
             .unwrap_or_default();
         let sc = ng.scaling_config().map(|s| {
             attrs::object([
-                ("desired_size", attrs::opt_int(s.desired_size().map(i64::from))),
+                (
+                    "desired_size",
+                    attrs::opt_int(s.desired_size().map(i64::from)),
+                ),
                 ("max_size", attrs::opt_int(s.max_size().map(i64::from))),
                 ("min_size", attrs::opt_int(s.min_size().map(i64::from))),
             ])
@@ -173,7 +194,10 @@ impl NodeGroup {
         );
         m.insert(
             "labels".into(),
-            attrs::empty_as_prior(attrs::string_map_value(&labels), attrs::get(shape, "labels")),
+            attrs::empty_as_prior(
+                attrs::string_map_value(&labels),
+                attrs::get(shape, "labels"),
+            ),
         );
         m.insert(
             "status".into(),
@@ -326,11 +350,15 @@ impl Resource for NodeGroup {
             ));
         call("CreateNodegroup", req.send().await)?;
         let budget = wait::budget(planned, "create", CREATE)?;
-        self.wait_active(aws, &cluster, &name, "create", budget).await?;
+        self.wait_active(aws, &cluster, &name, "create", budget)
+            .await?;
         self.read_named(aws, &cluster, &name, planned)
             .await?
             .ok_or_else(|| {
-                ProviderError::new("DescribeNodegroup", format!("node group {cluster}:{name} vanished"))
+                ProviderError::new(
+                    "DescribeNodegroup",
+                    format!("node group {cluster}:{name} vanished"),
+                )
             })
     }
 
@@ -374,7 +402,9 @@ impl Resource for NodeGroup {
                 let (removed, set) = tags::diff(&old_labels, &new_labels);
                 req = req.labels(
                     UpdateLabelsPayload::builder()
-                        .set_add_or_update_labels((!set.is_empty()).then(|| set.into_iter().collect()))
+                        .set_add_or_update_labels(
+                            (!set.is_empty()).then(|| set.into_iter().collect()),
+                        )
                         .set_remove_labels((!removed.is_empty()).then_some(removed))
                         .build(),
                 );
@@ -383,10 +413,12 @@ impl Resource for NodeGroup {
             if let Some(id) = out.update().and_then(|u| u.id()) {
                 wait_update(aws, &cluster, Some(&name), id, budget).await?;
             }
-            self.wait_active(aws, &cluster, &name, "update", budget).await?;
+            self.wait_active(aws, &cluster, &name, "update", budget)
+                .await?;
         }
         if tags::user_tags_changed(prior, planned) {
-            let arn = attrs::string(prior, "arn").ok_or_else(|| crate::s3::missing("TagResource", "arn"))?;
+            let arn = attrs::string(prior, "arn")
+                .ok_or_else(|| crate::s3::missing("TagResource", "arn"))?;
             let old = attrs::string_map(prior, "tags_all");
             let new = tags::to_write(planned, &aws.default_tags, ctx);
             retag(aws, &arn, &old, &new).await?;
@@ -394,7 +426,10 @@ impl Resource for NodeGroup {
         self.read_named(aws, &cluster, &name, planned)
             .await?
             .ok_or_else(|| {
-                ProviderError::new("DescribeNodegroup", format!("node group {cluster}:{name} vanished"))
+                ProviderError::new(
+                    "DescribeNodegroup",
+                    format!("node group {cluster}:{name} vanished"),
+                )
             })
     }
 
@@ -418,26 +453,36 @@ impl Resource for NodeGroup {
         }
         let budget = wait::budget(prior, "delete", DELETE)?;
         let what = format!("EKS node group {cluster}:{name} to be deleted");
-        wait::until("DescribeNodegroup", &what, "delete", budget, Pace::EKS, || async {
-            match self.describe(aws, &cluster, &name).await? {
-                None => Ok(Check::Done(())),
-                Some(ng) => {
-                    let status = ng.status().map(|s| s.as_str().to_string()).unwrap_or_default();
-                    if status == "DELETE_FAILED" {
-                        Err(ProviderError {
-                            call: "DescribeNodegroup".into(),
-                            code: Some(status),
-                            message: format!(
-                                "EKS node group {cluster}:{name} could not be deleted: {}",
-                                health(&ng)
-                            ),
-                        })
-                    } else {
-                        Ok(Check::Pending(status))
+        wait::until(
+            "DescribeNodegroup",
+            &what,
+            "delete",
+            budget,
+            Pace::EKS,
+            || async {
+                match self.describe(aws, &cluster, &name).await? {
+                    None => Ok(Check::Done(())),
+                    Some(ng) => {
+                        let status = ng
+                            .status()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default();
+                        if status == "DELETE_FAILED" {
+                            Err(ProviderError {
+                                call: "DescribeNodegroup".into(),
+                                code: Some(status),
+                                message: format!(
+                                    "EKS node group {cluster}:{name} could not be deleted: {}",
+                                    health(&ng)
+                                ),
+                            })
+                        } else {
+                            Ok(Check::Pending(status))
+                        }
                     }
                 }
-            }
-        })
+            },
+        )
         .await
     }
 
@@ -463,7 +508,10 @@ mod tests {
 
     #[test]
     fn ids_are_cluster_colon_node_group() {
-        assert_eq!(parse_id("demo:workers"), Some(("demo".into(), "workers".into())));
+        assert_eq!(
+            parse_id("demo:workers"),
+            Some(("demo".into(), "workers".into()))
+        );
         assert_eq!(parse_id("demo"), None);
         assert_eq!(parse_id(":workers"), None);
         assert_eq!(parse_id("a:b:c"), None);

@@ -180,11 +180,20 @@ impl Resource for Bucket {
         );
         for (n, d) in [
             ("arn", "The bucket's ARN."),
-            ("region", "The region the bucket lives in, as S3 reports it."),
+            (
+                "region",
+                "The region the bucket lives in, as S3 reports it.",
+            ),
             ("bucket_domain_name", "name.s3.amazonaws.com"),
-            ("bucket_regional_domain_name", "name.s3.region.amazonaws.com"),
+            (
+                "bucket_regional_domain_name",
+                "name.s3.region.amazonaws.com",
+            ),
         ] {
-            a.insert(n.into(), AttributeSchema::computed(Type::String).describe(d));
+            a.insert(
+                n.into(),
+                AttributeSchema::computed(Type::String).describe(d),
+            );
         }
         ResourceSchema {
             block: b,
@@ -206,9 +215,8 @@ impl Resource for Bucket {
         planned: &Value,
         ctx: &OperationContext,
     ) -> Result<RemoteObject, ProviderError> {
-        let name = attrs::string(planned, "bucket").unwrap_or_else(|| {
-            generate_name(attrs::string(planned, "bucket_prefix").as_deref())
-        });
+        let name = attrs::string(planned, "bucket")
+            .unwrap_or_else(|| generate_name(attrs::string(planned, "bucket_prefix").as_deref()));
         let region = aws.clients.region.clone();
         let s3 = &aws.clients.s3;
         let mut req = s3.create_bucket().bucket(&name);
@@ -228,7 +236,11 @@ impl Resource for Bucket {
                 message: format!(
                     "{} (bucket {name} was created but could not be tagged; it was {})",
                     e.message,
-                    if undone { "deleted again" } else { "NOT deleted: delete it by hand" }
+                    if undone {
+                        "deleted again"
+                    } else {
+                        "NOT deleted: delete it by hand"
+                    }
                 ),
                 ..e
             });
@@ -260,7 +272,8 @@ impl Resource for Bucket {
         planned: &Value,
         ctx: &OperationContext,
     ) -> Result<RemoteObject, ProviderError> {
-        let name = super::bucket_of(prior).ok_or_else(|| super::missing("UpdateBucket", "bucket"))?;
+        let name =
+            super::bucket_of(prior).ok_or_else(|| super::missing("UpdateBucket", "bucket"))?;
         let (s3, _) = super::locate_existing(aws, &name, "UpdateBucket").await?;
         if tags::user_tags_changed(prior, planned) {
             put_tags(&s3, &name, &tags::to_write(planned, &aws.default_tags, ctx)).await?;
@@ -280,7 +293,10 @@ impl Resource for Bucket {
         if attrs::boolean(prior, "force_destroy") == Some(true) {
             self.empty(&s3, &name).await?;
         }
-        match call("DeleteBucket", s3.delete_bucket().bucket(&name).send().await) {
+        match call(
+            "DeleteBucket",
+            s3.delete_bucket().bucket(&name).send().await,
+        ) {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found(&["NoSuchBucket"]) => Ok(()),
             Err(e) if e.is("BucketNotEmpty") => Err(ProviderError {
@@ -321,7 +337,9 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.starts_with("logs-"));
         assert!(a.len() <= 63);
-        assert!(a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
         assert!(generate_name(None).starts_with("hangar-"));
     }
 }

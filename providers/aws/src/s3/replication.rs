@@ -160,7 +160,8 @@ impl Replication {
 
     async fn put(&self, aws: &Aws, planned: &Value) -> Result<RemoteObject, ProviderError> {
         let bucket = bucket_of(planned).ok_or_else(|| missing("PutBucketReplication", "bucket"))?;
-        let role = attrs::string(planned, "role").ok_or_else(|| missing("PutBucketReplication", "role"))?;
+        let role = attrs::string(planned, "role")
+            .ok_or_else(|| missing("PutBucketReplication", "role"))?;
         let rules = attrs::blocks(planned, "rule")
             .into_iter()
             .map(rule_of)
@@ -182,12 +183,14 @@ impl Replication {
                 .send()
                 .await,
         )?;
-        self.read_bucket(aws, &bucket, planned).await?.ok_or_else(|| {
-            ProviderError::new(
-                "GetBucketReplication",
-                format!("replication of {bucket} not found after put"),
-            )
-        })
+        self.read_bucket(aws, &bucket, planned)
+            .await?
+            .ok_or_else(|| {
+                ProviderError::new(
+                    "GetBucketReplication",
+                    format!("replication of {bucket} not found after put"),
+                )
+            })
     }
 }
 
@@ -212,8 +215,10 @@ impl Resource for Replication {
             "bucket".into(),
             AttributeSchema::required(Type::String).describe("ARN of the destination bucket."),
         );
-        dest.attributes
-            .insert("storage_class".into(), AttributeSchema::optional(Type::String));
+        dest.attributes.insert(
+            "storage_class".into(),
+            AttributeSchema::optional(Type::String),
+        );
         let mut dmr = BlockSchema::default();
         dmr.attributes
             .insert("status".into(), AttributeSchema::required(Type::String));

@@ -131,7 +131,8 @@ impl Resource for Versioning {
             "status".into(),
             AttributeSchema::required(Type::String).describe("Enabled, Suspended or Disabled."),
         );
-        b.blocks.insert("versioning_configuration".into(), list_block(v));
+        b.blocks
+            .insert("versioning_configuration".into(), list_block(v));
         ResourceSchema {
             block: b,
             refreshable: true,
@@ -159,9 +160,14 @@ impl Resource for Versioning {
         }
         self.put(aws, planned, "PutBucketVersioning").await?;
         let bucket = bucket_of(planned).ok_or_else(|| missing("PutBucketVersioning", "bucket"))?;
-        self.read_bucket(aws, &bucket, planned).await?.ok_or_else(|| {
-            ProviderError::new("GetBucketVersioning", format!("versioning of {bucket} not found after create"))
-        })
+        self.read_bucket(aws, &bucket, planned)
+            .await?
+            .ok_or_else(|| {
+                ProviderError::new(
+                    "GetBucketVersioning",
+                    format!("versioning of {bucket} not found after create"),
+                )
+            })
     }
 
     async fn read(&self, aws: &Aws, prior: &Value) -> Result<Option<RemoteObject>, ProviderError> {
@@ -263,13 +269,19 @@ impl Encryption {
                         ("kms_master_key_id", kms),
                     ])
                 });
-                let bke = match (r.bucket_key_enabled(), attrs::get(&shape_rule, "bucket_key_enabled")) {
+                let bke = match (
+                    r.bucket_key_enabled(),
+                    attrs::get(&shape_rule, "bucket_key_enabled"),
+                ) {
                     (Some(true), _) => Value::Bool(true),
                     (_, Value::Null(_)) => Value::Null(Type::Bool),
                     (b, _) => Value::Bool(b.unwrap_or(false)),
                 };
                 attrs::object([
-                    ("apply_server_side_encryption_by_default", one_block(by_default)),
+                    (
+                        "apply_server_side_encryption_by_default",
+                        one_block(by_default),
+                    ),
                     ("bucket_key_enabled", bke),
                 ])
             })
@@ -317,9 +329,14 @@ impl Encryption {
                 .send()
                 .await,
         )?;
-        self.read_bucket(aws, &bucket, planned).await?.ok_or_else(|| {
-            ProviderError::new("GetBucketEncryption", format!("encryption of {bucket} not found after put"))
-        })
+        self.read_bucket(aws, &bucket, planned)
+            .await?
+            .ok_or_else(|| {
+                ProviderError::new(
+                    "GetBucketEncryption",
+                    format!("encryption of {bucket} not found after put"),
+                )
+            })
     }
 }
 
@@ -424,7 +441,11 @@ const PAB_FLAGS: [&str; 4] = [
 ];
 
 impl PublicAccessBlock {
-    async fn read_bucket(&self, aws: &Aws, bucket: &str) -> Result<Option<RemoteObject>, ProviderError> {
+    async fn read_bucket(
+        &self,
+        aws: &Aws,
+        bucket: &str,
+    ) -> Result<Option<RemoteObject>, ProviderError> {
         let Some((s3, region)) = locate(aws, bucket).await? else {
             return Ok(None);
         };
@@ -443,8 +464,14 @@ impl PublicAccessBlock {
         };
         let mut m = BTreeMap::new();
         m.insert("block_public_acls".into(), flag(|c| c.block_public_acls()));
-        m.insert("block_public_policy".into(), flag(|c| c.block_public_policy()));
-        m.insert("ignore_public_acls".into(), flag(|c| c.ignore_public_acls()));
+        m.insert(
+            "block_public_policy".into(),
+            flag(|c| c.block_public_policy()),
+        );
+        m.insert(
+            "ignore_public_acls".into(),
+            flag(|c| c.ignore_public_acls()),
+        );
         m.insert(
             "restrict_public_buckets".into(),
             flag(|c| c.restrict_public_buckets()),
@@ -471,7 +498,10 @@ impl PublicAccessBlock {
                 .await,
         )?;
         self.read_bucket(aws, &bucket).await?.ok_or_else(|| {
-            ProviderError::new("GetPublicAccessBlock", format!("public access block of {bucket} not found after put"))
+            ProviderError::new(
+                "GetPublicAccessBlock",
+                format!("public access block of {bucket} not found after put"),
+            )
         })
     }
 }
@@ -485,8 +515,10 @@ impl Resource for PublicAccessBlock {
     fn schema(&self) -> ResourceSchema {
         let mut b = bucket_config_block();
         for f in PAB_FLAGS {
-            b.attributes
-                .insert(f.into(), AttributeSchema::optional(Type::Bool).describe("Default false."));
+            b.attributes.insert(
+                f.into(),
+                AttributeSchema::optional(Type::Bool).describe("Default false."),
+            );
         }
         ResourceSchema {
             block: b,

@@ -27,7 +27,11 @@ fn repo_root() -> PathBuf {
         if dir.join(".ci/moto").is_file() {
             return dir;
         }
-        assert!(dir.pop(), ".ci/moto not found above {}", env!("CARGO_MANIFEST_DIR"));
+        assert!(
+            dir.pop(),
+            ".ci/moto not found above {}",
+            env!("CARGO_MANIFEST_DIR")
+        );
     }
 }
 
@@ -45,14 +49,16 @@ fn port_of(endpoint: &str) -> u16 {
 pub fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
-        if let Some(e) = std::env::var("MOTO_ENDPOINT").ok().filter(|e| !e.is_empty()) {
+        if let Some(e) = std::env::var("MOTO_ENDPOINT")
+            .ok()
+            .filter(|e| !e.is_empty())
+        {
             return Moto {
                 port: port_of(&e),
                 endpoint: e.trim_end_matches('/').to_string(),
             };
         }
-        let pidfile =
-            std::env::temp_dir().join(format!("hangar-moto-{}.pid", std::process::id()));
+        let pidfile = std::env::temp_dir().join(format!("hangar-moto-{}.pid", std::process::id()));
         let out = Command::new("bash")
             .arg(repo_root().join(".ci/moto"))
             .arg("start")
@@ -111,7 +117,10 @@ pub fn http(method: &str, path: &str, body: &str) -> (u16, String) {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(rest)
     } else {
         rest.to_string()

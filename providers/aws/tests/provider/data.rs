@@ -24,7 +24,9 @@ async fn region_and_caller_identity() {
     let r = read(&d, "aws_region", obj([])).await.expect("region");
     assert_eq!(s(&r, "name"), REGION);
     assert_eq!(s(&r, "description"), "Europe (Frankfurt)");
-    let r = read(&d, "aws_region", obj([("name", "us-west-2".into())])).await.expect("named");
+    let r = read(&d, "aws_region", obj([("name", "us-west-2".into())]))
+        .await
+        .expect("named");
     assert_eq!(s(&r, "id"), "us-west-2");
     let me = read(&d, "aws_caller_identity", obj([])).await.expect("sts");
     assert_eq!(s(&me, "account_id").len(), 12, "{}", s(&me, "account_id"));
@@ -38,14 +40,20 @@ async fn bucket_and_cluster_data() {
     let d = Driver::new().await;
     let b = d.config("aws_s3_bucket", obj([("bucket", "looked-up".into())]));
     let (_, bucket) = d.apply("aws_s3_bucket", &b, None).await;
-    let r = read(&d, "aws_s3_bucket", obj([("bucket", "looked-up".into())])).await.expect("bucket");
+    let r = read(&d, "aws_s3_bucket", obj([("bucket", "looked-up".into())]))
+        .await
+        .expect("bucket");
     assert_eq!(s(&r, "arn"), "arn:aws:s3:::looked-up");
     assert_eq!(s(&r, "region"), REGION);
     assert_eq!(s(&r, "bucket_domain_name"), "looked-up.s3.amazonaws.com");
-    let err = read(&d, "aws_s3_bucket", obj([("bucket", "nope".into())])).await.expect_err("missing");
+    let err = read(&d, "aws_s3_bucket", obj([("bucket", "nope".into())]))
+        .await
+        .expect_err("missing");
     assert_eq!(err.code.as_deref(), Some("NoSuchBucket"));
 
-    let err = read(&d, "aws_eks_cluster", obj([("name", "nope".into())])).await.expect_err("missing");
+    let err = read(&d, "aws_eks_cluster", obj([("name", "nope".into())]))
+        .await
+        .expect_err("missing");
     assert_eq!(err.code.as_deref(), Some("ResourceNotFoundException"));
     let c = d.config(
         "aws_eks_cluster",
@@ -53,17 +61,25 @@ async fn bucket_and_cluster_data() {
             ("name", "seen".into()),
             ("role_arn", "arn:aws:iam::123456789012:role/eks".into()),
             ("version", "1.29".into()),
-            ("vpc_config", crate::driver::list([obj([("subnet_ids", crate::driver::strs(&["subnet-1"]))])])),
+            (
+                "vpc_config",
+                crate::driver::list([obj([("subnet_ids", crate::driver::strs(&["subnet-1"]))])]),
+            ),
         ]),
     );
     let (_, cluster) = d.apply("aws_eks_cluster", &c, None).await;
-    let r = read(&d, "aws_eks_cluster", obj([("name", "seen".into())])).await.expect("cluster");
+    let r = read(&d, "aws_eks_cluster", obj([("name", "seen".into())]))
+        .await
+        .expect("cluster");
     assert_eq!(s(&r, "version"), "1.29");
     assert_eq!(s(&r, "status"), "ACTIVE");
     assert_eq!(s(&r, "arn"), s(&cluster.attrs, "arn"));
     assert!(!s(&r, "endpoint").is_empty());
     let visible = hangar_provider_aws::attrs::string_map(&r, "tags");
-    assert!(visible.keys().all(|k| !k.starts_with("hangar:")), "{visible:?}");
+    assert!(
+        visible.keys().all(|k| !k.starts_with("hangar:")),
+        "{visible:?}"
+    );
     d.destroy("aws_eks_cluster", &cluster.attrs).await;
     d.destroy("aws_s3_bucket", &bucket.attrs).await;
 }

@@ -48,8 +48,9 @@ pub fn shape(schema: &BlockSchema, given: &Value) -> Value {
     let mut out = BTreeMap::new();
     for (name, a) in &schema.attributes {
         let v = match given.get_attr(name) {
-            Some(v) if !v.is_null() => convert(v.clone(), &a.ty)
-                .unwrap_or_else(|e| panic!("{name}: {e:?}")),
+            Some(v) if !v.is_null() => {
+                convert(v.clone(), &a.ty).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            }
             _ => Value::Null(a.ty.clone()),
         };
         out.insert(name.clone(), v);
@@ -114,7 +115,13 @@ pub fn isolate() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // Safe: set once, before any test thread reads the environment through the SDK.
-        for k in ["AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "HTTPS_PROXY", "HTTP_PROXY"] {
+        for k in [
+            "AWS_PROFILE",
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_S3",
+            "HTTPS_PROXY",
+            "HTTP_PROXY",
+        ] {
             std::env::remove_var(k);
         }
         std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
@@ -175,7 +182,12 @@ impl Driver {
     }
 
     /// Plans and applies like the engine: create, update or delete-then-create.
-    pub async fn apply(&self, ty: &str, config: &Value, prior: Option<&Value>) -> (Action, RemoteObject) {
+    pub async fn apply(
+        &self,
+        ty: &str,
+        config: &Value,
+        prior: Option<&Value>,
+    ) -> (Action, RemoteObject) {
         let (action, resp) = self.plan(ty, config, prior);
         let req = |prior: Option<Value>| ApplyRequest {
             type_name: ty.into(),
@@ -201,7 +213,11 @@ impl Driver {
             }
         };
         let obj = obj.unwrap_or_else(|e| panic!("{action:?} {ty}: {e}"));
-        assert!(obj.attrs.is_wholly_known(), "{ty}: unknowns after apply: {:?}", to_json(&obj.attrs));
+        assert!(
+            obj.attrs.is_wholly_known(),
+            "{ty}: unknowns after apply: {:?}",
+            to_json(&obj.attrs)
+        );
         (action, obj)
     }
 
@@ -228,7 +244,11 @@ impl Driver {
             .unwrap_or_else(|e| panic!("delete {ty}: {e}"));
     }
 
-    pub async fn import(&self, ty: &str, id: &str) -> Result<RemoteObject, hangar_provider::ProviderError> {
+    pub async fn import(
+        &self,
+        ty: &str,
+        id: &str,
+    ) -> Result<RemoteObject, hangar_provider::ProviderError> {
         self.provider
             .import(ImportRequest {
                 type_name: ty.into(),
@@ -268,11 +288,7 @@ fn assert_no_op(d: &Driver, ty: &str, config: &Value, state: &Value, when: &str)
 }
 
 /// The shared lifecycle, ending with the object destroyed.
-pub async fn lifecycle(
-    d: &Driver,
-    case: Case<'_>,
-    delete_out_of_band: impl AsyncFnOnce(&Value),
-) {
+pub async fn lifecycle(d: &Driver, case: Case<'_>, delete_out_of_band: impl AsyncFnOnce(&Value)) {
     let ty = case.ty;
     let create = d.config(ty, case.create);
     let update = d.config(ty, case.update);
@@ -281,25 +297,51 @@ pub async fn lifecycle(
     // create
     let (action, created) = d.apply(ty, &create, None).await;
     assert_eq!(action, Action::Create);
-    assert_eq!(created.region.as_deref(), Some(REGION), "{ty}: region read back");
+    assert_eq!(
+        created.region.as_deref(),
+        Some(REGION),
+        "{ty}: region read back"
+    );
     let state = created.attrs;
 
     // refresh finds no drift and the re-plan is a no-op
     let refreshed = d.read(ty, &state).await.expect("exists after create");
-    assert_eq!(to_json(&refreshed), to_json(&state), "{ty}: refresh right after create drifted");
+    assert_eq!(
+        to_json(&refreshed),
+        to_json(&state),
+        "{ty}: refresh right after create drifted"
+    );
     assert_no_op(d, ty, &create, &refreshed, "after create");
 
     // update in place
     let (action, updated) = d.apply(ty, &update, Some(&refreshed)).await;
     assert_eq!(action, Action::Update, "{ty}: update plan");
-    let state = d.read(ty, &updated.attrs).await.expect("exists after update");
-    assert_eq!(state.get_attr("id"), refreshed.get_attr("id"), "{ty}: update keeps the id");
+    let state = d
+        .read(ty, &updated.attrs)
+        .await
+        .expect("exists after update");
+    assert_eq!(
+        state.get_attr("id"),
+        refreshed.get_attr("id"),
+        "{ty}: update keeps the id"
+    );
     assert_no_op(d, ty, &update, &state, "after update");
 
     // import finds the same object
-    let id = state.get_attr("id").and_then(Value::as_str).expect("id").to_string();
-    let imported = d.import(ty, &id).await.unwrap_or_else(|e| panic!("import {ty} {id}: {e}"));
-    assert_eq!(imported.region.as_deref(), Some(REGION), "{ty}: import reports the region");
+    let id = state
+        .get_attr("id")
+        .and_then(Value::as_str)
+        .expect("id")
+        .to_string();
+    let imported = d
+        .import(ty, &id)
+        .await
+        .unwrap_or_else(|e| panic!("import {ty} {id}: {e}"));
+    assert_eq!(
+        imported.region.as_deref(),
+        Some(REGION),
+        "{ty}: import reports the region"
+    );
     if let (Value::Object(a), Value::Object(b)) = (&imported.attrs, &state) {
         for (k, v) in b {
             if case.config_only.contains(&k.as_str()) {
@@ -313,7 +355,10 @@ pub async fn lifecycle(
         }
     }
     let (action, _) = d.plan(ty, &update, Some(&imported.attrs));
-    assert!(matches!(action, Action::NoOp | Action::Update), "{ty}: plan after import: {action:?}");
+    assert!(
+        matches!(action, Action::NoOp | Action::Update),
+        "{ty}: plan after import: {action:?}"
+    );
 
     // replace
     let (action, replaced) = d.apply(ty, &replace, Some(&state)).await;
@@ -323,13 +368,19 @@ pub async fn lifecycle(
 
     // out-of-band delete: refresh says it is gone, a plan would create it again
     delete_out_of_band(&state).await;
-    assert!(d.read(ty, &state).await.is_none(), "{ty}: still found after out-of-band delete");
+    assert!(
+        d.read(ty, &state).await.is_none(),
+        "{ty}: still found after out-of-band delete"
+    );
 
     // create again (from the first configuration, whose prerequisites still exist) and destroy
     let (_, again) = d.apply(ty, &create, None).await;
     d.destroy(ty, &again.attrs).await;
     if case.gone_after_destroy {
-        assert!(d.read(ty, &again.attrs).await.is_none(), "{ty}: still found after destroy");
+        assert!(
+            d.read(ty, &again.attrs).await.is_none(),
+            "{ty}: still found after destroy"
+        );
     }
     d.destroy(ty, &again.attrs).await; // deleting what is gone succeeds
 }
@@ -352,7 +403,9 @@ pub async fn sdk() -> (aws_sdk_s3::Client, aws_sdk_eks::Client) {
         .load()
         .await;
     let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build(),
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
     );
     (s3, aws_sdk_eks::Client::new(&conf))
 }

@@ -33,7 +33,10 @@ fn cluster_logs(
             ])]),
         ),
         ("tags", tags(&[("env", tag)])),
-        ("timeouts", obj([("create", "5m".into()), ("delete", "5m".into())])),
+        (
+            "timeouts",
+            obj([("create", "5m".into()), ("delete", "5m".into())]),
+        ),
     ])
 }
 
@@ -56,7 +59,11 @@ async fn cluster_lifecycle() {
             gone_after_destroy: true,
         },
         async |state: &Value| {
-            eks.delete_cluster().name(s(state, "name")).send().await.expect("delete");
+            eks.delete_cluster()
+                .name(s(state, "name"))
+                .send()
+                .await
+                .expect("delete");
         },
     )
     .await;
@@ -66,13 +73,23 @@ async fn cluster_lifecycle() {
 async fn cluster_attributes_and_plans() {
     let _g = moto::exclusive();
     let d = Driver::new().await;
-    let config = d.config("aws_eks_cluster", cluster("attrs", ROLE, "1.29", true, "dev"));
+    let config = d.config(
+        "aws_eks_cluster",
+        cluster("attrs", ROLE, "1.29", true, "dev"),
+    );
     let (_, created) = d.apply("aws_eks_cluster", &config, None).await;
     let st = created.attrs;
     assert_eq!(s(&st, "status"), "ACTIVE");
-    assert!(s(&st, "arn").starts_with(&format!("arn:aws:eks:{REGION}:")), "{}", s(&st, "arn"));
+    assert!(
+        s(&st, "arn").starts_with(&format!("arn:aws:eks:{REGION}:")),
+        "{}",
+        s(&st, "arn")
+    );
     assert!(!s(&st, "endpoint").is_empty());
-    let ca = st.get_attr("certificate_authority").and_then(Value::as_seq).expect("ca");
+    let ca = st
+        .get_attr("certificate_authority")
+        .and_then(Value::as_seq)
+        .expect("ca");
     assert_eq!(ca.len(), 1);
     let all = hangar_provider_aws::attrs::string_map(&st, "tags_all");
     assert_eq!(all["hangar:address"], "aws_eks_cluster.test");
@@ -83,24 +100,39 @@ async fn cluster_attributes_and_plans() {
             ("name", "attrs".into()),
             ("role_arn", ROLE.into()),
             ("version", "1.29".into()),
-            ("vpc_config", list([obj([("subnet_ids", strs(&["subnet-9"]))])])),
+            (
+                "vpc_config",
+                list([obj([("subnet_ids", strs(&["subnet-9"]))])]),
+            ),
             ("tags", tags(&[("env", "dev")])),
         ]),
     );
     let (action, resp) = d.plan("aws_eks_cluster", &other_subnets, Some(&st));
     assert_eq!(action, Action::Replace);
-    assert_eq!(resp.requires_replace, vec!["vpc_config.0.subnet_ids".to_string()]);
-    let newer = d.config("aws_eks_cluster", cluster("attrs", ROLE, "1.30", true, "dev"));
+    assert_eq!(
+        resp.requires_replace,
+        vec!["vpc_config.0.subnet_ids".to_string()]
+    );
+    let newer = d.config(
+        "aws_eks_cluster",
+        cluster("attrs", ROLE, "1.30", true, "dev"),
+    );
     let (action, resp) = d.plan("aws_eks_cluster", &newer, Some(&st));
     assert_eq!(action, Action::Update);
-    assert!(resp.planned.get_attr("platform_version").is_some_and(Value::is_unknown));
+    assert!(resp
+        .planned
+        .get_attr("platform_version")
+        .is_some_and(Value::is_unknown));
     // a malformed timeout is a plan error
     let bad = d.config(
         "aws_eks_cluster",
         obj([
             ("name", "x".into()),
             ("role_arn", ROLE.into()),
-            ("vpc_config", list([obj([("subnet_ids", strs(&["subnet-9"]))])])),
+            (
+                "vpc_config",
+                list([obj([("subnet_ids", strs(&["subnet-9"]))])]),
+            ),
             ("timeouts", obj([("create", "soon".into())])),
         ]),
     );
@@ -143,7 +175,10 @@ async fn node_group_lifecycle() {
     let _g = moto::exclusive();
     let d = Driver::new().await;
     let (_, eks) = sdk().await;
-    let c = d.config("aws_eks_cluster", cluster("ng-host", ROLE, "1.29", true, "dev"));
+    let c = d.config(
+        "aws_eks_cluster",
+        cluster("ng-host", ROLE, "1.29", true, "dev"),
+    );
     let (_, host) = d.apply("aws_eks_cluster", &c, None).await;
     lifecycle(
         &d,
@@ -167,8 +202,15 @@ async fn node_group_lifecycle() {
     )
     .await;
     // the id is cluster:nodegroup and a malformed import id is refused clearly
-    let err = d.import("aws_eks_node_group", "no-colon").await.expect_err("bad id");
-    assert!(err.message.contains("CLUSTER:NODE_GROUP"), "{}", err.message);
+    let err = d
+        .import("aws_eks_node_group", "no-colon")
+        .await
+        .expect_err("bad id");
+    assert!(
+        err.message.contains("CLUSTER:NODE_GROUP"),
+        "{}",
+        err.message
+    );
     d.destroy("aws_eks_cluster", &host.attrs).await;
 }
 
@@ -176,7 +218,10 @@ async fn node_group_lifecycle() {
 async fn cluster_delete_waits_for_node_groups() {
     let _g = moto::exclusive();
     let d = Driver::new().await;
-    let c = d.config("aws_eks_cluster", cluster("busy", ROLE, "1.29", true, "dev"));
+    let c = d.config(
+        "aws_eks_cluster",
+        cluster("busy", ROLE, "1.29", true, "dev"),
+    );
     let (_, host) = d.apply("aws_eks_cluster", &c, None).await;
     let ng = d.config("aws_eks_node_group", node_group("busy", 1, ROLE, "dev"));
     let (_, group) = d.apply("aws_eks_node_group", &ng, None).await;

@@ -25,11 +25,20 @@ async fn cloud_errors_carry_call_code_and_message() {
         .expect_err("invalid name");
     assert_eq!(err.call, "CreateBucket");
     assert_eq!(err.code.as_deref(), Some("InvalidBucketName"), "{err:?}");
-    assert!(!err.message.is_empty() && !err.message.contains("SdkError"), "{err:?}");
+    assert!(
+        !err.message.is_empty() && !err.message.contains("SdkError"),
+        "{err:?}"
+    );
 
-    let err = d.import("aws_eks_cluster", "ghost").await.expect_err("missing");
+    let err = d
+        .import("aws_eks_cluster", "ghost")
+        .await
+        .expect_err("missing");
     assert_eq!(err.code.as_deref(), Some("ResourceNotFoundException"));
-    let err = d.import("aws_s3_bucket", "ghost").await.expect_err("missing");
+    let err = d
+        .import("aws_s3_bucket", "ghost")
+        .await
+        .expect_err("missing");
     assert_eq!(err.code.as_deref(), Some("NoSuchBucket"));
 }
 
@@ -48,7 +57,11 @@ async fn unreachable_endpoints_fail_without_a_code() {
     if let Value::Object(m) = &mut block {
         m.insert(
             "endpoints".into(),
-            obj([("s3", url.clone().into()), ("eks", url.clone().into()), ("sts", url.into())]),
+            obj([
+                ("s3", url.clone().into()),
+                ("eks", url.clone().into()),
+                ("sts", url.into()),
+            ]),
         );
     }
     let Ok(c) = p
@@ -68,7 +81,11 @@ async fn unreachable_endpoints_fail_without_a_code() {
         .expect_err("unreachable");
     assert_eq!(err.call, "DescribeCluster");
     assert_eq!(err.code, None);
-    assert!(err.message.to_lowercase().contains("connect") || err.message.contains("dispatch"), "{}", err.message);
+    assert!(
+        err.message.to_lowercase().contains("connect") || err.message.contains("dispatch"),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test]
@@ -102,7 +119,10 @@ async fn owned_objects_are_found_by_workspace_tag() {
         obj([
             ("name", "owned".into()),
             ("role_arn", "arn:aws:iam::123456789012:role/eks".into()),
-            ("vpc_config", crate::driver::list([obj([("subnet_ids", crate::driver::strs(&["subnet-1"]))])])),
+            (
+                "vpc_config",
+                crate::driver::list([obj([("subnet_ids", crate::driver::strs(&["subnet-1"]))])]),
+            ),
         ]),
     );
     let (_, cluster) = d.apply("aws_eks_cluster", &c, None).await;
@@ -122,7 +142,12 @@ async fn owned_objects_are_found_by_workspace_tag() {
         ]
     );
     assert!(found.iter().all(|o| o.region.as_deref().is_some()));
-    assert!(d.provider.list_owned("elsewhere").await.expect("list").is_empty());
+    assert!(d
+        .provider
+        .list_owned("elsewhere")
+        .await
+        .expect("list")
+        .is_empty());
     d.destroy("aws_eks_cluster", &cluster.attrs).await;
     d.destroy("aws_s3_bucket", &bucket.attrs).await;
 }

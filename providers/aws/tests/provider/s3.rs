@@ -35,7 +35,11 @@ async fn make_bucket(s3: &aws_sdk_s3::Client, name: &str, versioned: bool) {
 }
 
 async fn drop_bucket(s3: &aws_sdk_s3::Client, name: &str) {
-    s3.delete_bucket().bucket(name).send().await.expect("delete bucket");
+    s3.delete_bucket()
+        .bucket(name)
+        .send()
+        .await
+        .expect("delete bucket");
 }
 
 #[tokio::test]
@@ -47,13 +51,19 @@ async fn bucket_lifecycle() {
         &d,
         Case {
             ty: "aws_s3_bucket",
-            create: obj([("bucket", "lc-one".into()), ("tags", tags(&[("env", "dev")]))]),
+            create: obj([
+                ("bucket", "lc-one".into()),
+                ("tags", tags(&[("env", "dev")])),
+            ]),
             update: obj([
                 ("bucket", "lc-one".into()),
                 ("force_destroy", true.into()),
                 ("tags", tags(&[("env", "prod"), ("team", "a")])),
             ]),
-            replace: obj([("bucket", "lc-two".into()), ("tags", tags(&[("env", "prod")]))]),
+            replace: obj([
+                ("bucket", "lc-two".into()),
+                ("tags", tags(&[("env", "prod")])),
+            ]),
             config_only: &["force_destroy", "bucket_prefix"],
             gone_after_destroy: true,
         },
@@ -72,10 +82,16 @@ async fn bucket_attributes_tags_and_generated_names() {
     .await;
     let config = d.config(
         "aws_s3_bucket",
-        obj([("bucket_prefix", "art-".into()), ("tags", tags(&[("env", "dev")]))]),
+        obj([
+            ("bucket_prefix", "art-".into()),
+            ("tags", tags(&[("env", "dev")])),
+        ]),
     );
     let (_, plan) = d.plan("aws_s3_bucket", &config, None);
-    assert!(plan.planned.get_attr("bucket").is_some_and(Value::is_unknown));
+    assert!(plan
+        .planned
+        .get_attr("bucket")
+        .is_some_and(Value::is_unknown));
     assert_eq!(
         plan.planned.get_attr("tags_all"),
         Some(&hangar_provider_aws::attrs::string_map_value(
@@ -93,7 +109,10 @@ async fn bucket_attributes_tags_and_generated_names() {
     assert_eq!(s(&st, "id"), name);
     assert_eq!(s(&st, "arn"), format!("arn:aws:s3:::{name}"));
     assert_eq!(s(&st, "region"), REGION);
-    assert_eq!(s(&st, "bucket_domain_name"), format!("{name}.s3.amazonaws.com"));
+    assert_eq!(
+        s(&st, "bucket_domain_name"),
+        format!("{name}.s3.amazonaws.com")
+    );
     // tags shows the configuration only; tags_all has defaults and Hangar's system tags
     assert_eq!(
         hangar_provider_aws::attrs::string_map(&st, "tags"),
@@ -108,7 +127,13 @@ async fn bucket_attributes_tags_and_generated_names() {
     let (status, xml) = moto::http("GET", &format!("/{name}?tagging"), "");
     assert_eq!(status, 200, "{xml}");
     let keys = moto::xml_values(&xml, "Key");
-    for k in ["env", "owner", "hangar:workspace", "hangar:address", "hangar:token"] {
+    for k in [
+        "env",
+        "owner",
+        "hangar:workspace",
+        "hangar:address",
+        "hangar:token",
+    ] {
         assert!(keys.iter().any(|x| x == k), "{k} missing in {xml}");
     }
     let (action, _) = d.plan("aws_s3_bucket", &config, Some(&st));
@@ -145,7 +170,12 @@ async fn force_destroy_empties_versioned_buckets() {
             .await
             .expect("put");
     }
-    s3.delete_object().bucket("full").key("a/b.txt").send().await.expect("delete marker");
+    s3.delete_object()
+        .bucket("full")
+        .key("a/b.txt")
+        .send()
+        .await
+        .expect("delete marker");
     d.destroy("aws_s3_bucket", &created.attrs).await;
     assert!(d.read("aws_s3_bucket", &created.attrs).await.is_none());
 
@@ -184,7 +214,10 @@ async fn versioning_lifecycle() {
     let cfg = |b: &str, status: &str| {
         obj([
             ("bucket", b.into()),
-            ("versioning_configuration", list([obj([("status", status.into())])])),
+            (
+                "versioning_configuration",
+                list([obj([("status", status.into())])]),
+            ),
         ])
     };
     lifecycle(
@@ -276,7 +309,10 @@ async fn public_access_block_lifecycle() {
         Case {
             ty: "aws_s3_bucket_public_access_block",
             create: all("pab-a", true),
-            update: obj([("bucket", "pab-a".into()), ("block_public_acls", true.into())]),
+            update: obj([
+                ("bucket", "pab-a".into()),
+                ("block_public_acls", true.into()),
+            ]),
             replace: all("pab-b", true),
             config_only: &[],
             gone_after_destroy: true,
