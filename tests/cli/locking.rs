@@ -85,3 +85,21 @@ fn force_unlock_needs_the_right_id() {
     let out = w.run(&["force-unlock", "no-such-id"]);
     assert_ne!(out.code, 0, "{}", out.stdout);
 }
+
+#[test]
+fn lock_timeout_waits_for_a_live_run_and_lock_id_names_the_owner() {
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"time_sleep\" \"wait\" {\n  create_duration = \"2s\"\n}\n",
+    )]);
+    let mut first = w
+        .cmd(&["--lock-id", "ci-job-42", "apply", "--auto-approve"])
+        .spawn()
+        .expect("spawn");
+    wait_for(&w, "hangar.tfstate.lock.info", Duration::from_secs(20));
+    let refused = w.run(&["plan"]).expect(1);
+    assert!(refused.stderr.contains("ci-job-42"), "{}", refused.stderr);
+    let waited = w.run(&["--lock-timeout", "30s", "plan", "--detailed-exitcode"]);
+    assert!(first.wait().expect("wait").success());
+    assert_eq!(waited.code, 0, "{}\n{}", waited.stdout, waited.stderr);
+}

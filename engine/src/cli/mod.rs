@@ -41,9 +41,35 @@ pub struct Cli {
         default_value = "default"
     )]
     pub workspace: String,
+    /// Wait this long for a lock held by a live run (e.g. 30s, 2m) instead of failing at once.
+    #[arg(long = "lock-timeout", global = true, default_value = "0s", value_parser = parse_wait)]
+    pub lock_timeout: std::time::Duration,
+    /// Lock owner id, so a CI job can release its own lock with force-unlock.
+    #[arg(long = "lock-id", global = true, env = "HANGAR_LOCK_ID")]
+    pub lock_id: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Parses `500ms`, `30s`, `2m`, `1h` or plain seconds.
+fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
+    let (num, unit) = s.trim().split_at(
+        s.trim()
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.trim().len()),
+    );
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 30s"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?} is not a duration like 30s")),
+    };
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// Input-variable and locking flags shared by plan, apply and destroy.
@@ -322,6 +348,10 @@ pub struct Env {
     pub style: Style,
     /// Files to quote in diagnostics.
     pub sources: Sources,
+    /// How long to wait for a live lock.
+    pub lock_timeout: std::time::Duration,
+    /// Lock owner id chosen by the caller.
+    pub lock_id: Option<String>,
 }
 
 impl Env {
@@ -377,8 +407,20 @@ impl Env {
         backend: &dyn Backend,
         operation: &str,
     ) -> Result<Box<dyn LockGuard>, CliError> {
-        let info = LockInfo::new(operation, self.state_path().display().to_string());
-        backend.lock(info).map_err(|e| match e {
+        let mut info = LockInfo::new(operation, backend.describe());
+        if let Some(id) = &self.lock_id {
+            info = info.with_id(id.clone());
+        }
+        let guard = backend.lock_with_timeout(info, self.lock_timeout);
+        if let Ok(g) = &guard {
+            if let Some(old) = g.taken_over() {
+                eprintln!(
+                    "Took over the expired lock held by {} (ID {}, operation {}, since {}): its lease ran out, so that run is gone.",
+                    old.who, old.id, old.operation, old.created
+                );
+            }
+        }
+        guard.map_err(|e| match e {
             StateError::Locked { holder } => CliError::Diags(
                 Diagnostic::error(
                     "Error acquiring the state lock",
@@ -468,6 +510,8 @@ pub fn main() -> ExitCode {
             color: use_color(false),
         },
         sources: Sources::default(),
+        lock_timeout: cli.lock_timeout,
+        lock_id: cli.lock_id.clone(),
     };
     let result = dispatch(cli.command, &mut env);
     match result {
