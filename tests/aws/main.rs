@@ -9,6 +9,7 @@
 mod moto;
 
 mod data_plane;
+mod drift;
 mod s3;
 
 use std::path::Path;
