@@ -116,6 +116,13 @@ impl<'a> Applier<'a> {
             destroyed: AtomicUsize::new(0),
             outputs: Mutex::new(BTreeMap::new()),
         };
+        let total = self
+            .plan
+            .resource_changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp)
+            .count();
+        self.ui.start(total as u64);
         let order: Vec<_> = self.graph.order().map(|(i, _)| i).collect();
         let pos: HashMap<_, _> = order.iter().enumerate().map(|(p, i)| (*i, p)).collect();
         let deps: Vec<Vec<usize>> = order
@@ -143,6 +150,7 @@ impl<'a> Applier<'a> {
             run.error(Diagnostic::error("Failed to persist state", e));
         }
         run.delete_walk().await;
+        self.ui.finish();
         ApplySummary {
             added: run.added.load(Ordering::SeqCst),
             changed: run.changed.load(Ordering::SeqCst),
@@ -388,6 +396,7 @@ impl Run<'_> {
                     self.a
                         .ui
                         .line(&format!("{addr}: Read complete after {}", elapsed(started)));
+                    self.a.ui.advance();
                     self.record(c, &obj.attrs, obj.region.clone()).await?;
                     Some(obj.attrs)
                 }
@@ -454,6 +463,7 @@ impl Run<'_> {
                             id_of(&v)
                         ));
                         self.changed.fetch_add(1, Ordering::SeqCst);
+                        self.a.ui.advance();
                         Some(v)
                     }
                     Err(e) => {
@@ -483,6 +493,7 @@ impl Run<'_> {
                     id_of(&v)
                 ));
                 self.added.fetch_add(1, Ordering::SeqCst);
+                self.a.ui.advance();
                 if c.action == Action::CreateThenDelete {
                     self.delete_one(c, provider, before?, true).await?;
                 }
@@ -661,7 +672,9 @@ impl Run<'_> {
                 return false;
             }
             let prior = c.before.as_ref().map(|b| b.decode()).unwrap_or(Value::NULL);
-            self.delete_one(c, &provider, prior, false).await.is_some()
+            let done = self.delete_one(c, &provider, prior, false).await.is_some();
+            self.a.ui.advance();
+            done
         })
         .await;
     }

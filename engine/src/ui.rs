@@ -9,6 +9,61 @@ use std::sync::Mutex;
 pub trait Ui: Send + Sync {
     /// One line of progress.
     fn line(&self, text: &str);
+
+    /// An apply of `total` operations begins.
+    fn start(&self, total: u64) {
+        let _ = total;
+    }
+
+    /// One operation finished.
+    fn advance(&self) {}
+
+    /// The apply ended.
+    fn finish(&self) {}
+}
+
+/// Lines above a progress bar, for applies on a terminal.
+#[derive(Default)]
+pub struct TtyUi(Mutex<Option<indicatif::ProgressBar>>);
+
+impl Ui for TtyUi {
+    fn line(&self, text: &str) {
+        match self
+            .0
+            .lock()
+            .ok()
+            .as_ref()
+            .and_then(|b| b.as_ref().cloned())
+        {
+            Some(bar) => bar.println(text),
+            None => println!("{text}"),
+        }
+    }
+
+    fn start(&self, total: u64) {
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} operations",
+        ) {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        if let Ok(mut b) = self.0.lock() {
+            *b = Some(bar);
+        }
+    }
+
+    fn advance(&self) {
+        if let Some(bar) = self.0.lock().ok().as_ref().and_then(|b| b.as_ref()) {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.0.lock().ok().and_then(|mut b| b.take()) {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Prints each line to standard output.

@@ -354,6 +354,11 @@ fn run_apply(
     let rt = runtime()?;
     let journal = backend.open_journal(&base)?;
     let writer = StateWriter::start(journal, base);
+    let progress: Box<dyn Ui> = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        Box::new(crate::ui::TtyUi::default())
+    } else {
+        Box::new(StdoutUi)
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));
     let summary = rt.block_on(async {
@@ -364,7 +369,7 @@ fn run_apply(
             registry: &p.registry,
             plan,
             writer: &writer,
-            ui: &StdoutUi,
+            ui: progress.as_ref(),
             stop: &stop,
             interrupted: &interrupted,
             parallelism,
