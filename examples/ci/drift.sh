@@ -13,6 +13,7 @@ config=${1:-examples/hub-and-spoke}
 reports=${2:-drift-reports}
 hangar=${HANGAR:-hangar}
 mkdir -p "$reports"
+reports=$(cd "$reports" && pwd)
 
 read -r -a extra <<< "${HANGAR_DRIFT_FLAGS:-}"
 allow=()
@@ -22,7 +23,7 @@ workspaces=$("$hangar" -C "$config" workspace list | sed -e 's/^[* ] //' -e 's/ 
 worst=0
 for ws in $workspaces; do
   echo "::group::drift $ws"
-  "$hangar" -C "$config" -w "$ws" drift --junit "$PWD/$reports/$ws.xml" "${allow[@]}" "${extra[@]}"
+  "$hangar" -C "$config" -w "$ws" drift --junit "$reports/$ws.xml" "${allow[@]}" "${extra[@]}"
   code=$?
   echo "::endgroup::"
   case $code in

@@ -242,3 +242,72 @@ fn a_bucket_whose_real_region_is_outside_the_binding_is_residency_drift() {
         plan.stderr
     );
 }
+
+#[test]
+fn the_ci_script_checks_every_workspace_and_fails_on_drift() {
+    let _g = moto::exclusive();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("hub");
+    std::fs::create_dir_all(&cfg).expect("mkdir");
+    std::fs::copy(
+        root.join("examples/hub-and-spoke/main.tf"),
+        cfg.join("main.tf"),
+    )
+    .expect("copy example");
+    let flags = format!("--var aws_endpoint={}", moto::moto().endpoint);
+    let script = |code: i32| {
+        let out = std::process::Command::new("bash")
+            .arg(root.join("examples/ci/drift.sh"))
+            .arg(&cfg)
+            .arg(dir.path().join("reports"))
+            .env("HANGAR", env!("CARGO_BIN_EXE_hangar"))
+            .env("HANGAR_DRIFT_FLAGS", &flags)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run drift.sh");
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    for ws in ["eu-prod", "us-prod"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hangar"))
+            .arg("-C")
+            .arg(&cfg)
+            .args([
+                "-w",
+                ws,
+                "apply",
+                "--auto-approve",
+                "--var",
+                &format!("aws_endpoint={}", moto::moto().endpoint),
+            ])
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("apply");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    script(0);
+    assert!(
+        dir.path().join("reports/eu-prod.xml").exists()
+            && dir.path().join("reports/us-prod.xml").exists()
+    );
+    let (status, body) = moto::http("DELETE", "/dp-us-prod-artifacts", "");
+    assert!(status < 300, "{status} {body}");
+    script(2);
+    let xml = std::fs::read_to_string(dir.path().join("reports/us-prod.xml")).expect("report");
+    assert!(xml.contains("<failure type=\"deleted\""), "{xml}");
+}
