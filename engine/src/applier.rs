@@ -476,12 +476,22 @@ impl Run<'_> {
                 if c.action == Action::DeleteThenCreate {
                     self.delete_one(c, provider, before.clone()?, false).await?;
                 }
+                self.journal(JournalEntry::Intent {
+                    token: context.token.clone(),
+                    addr: addr.clone(),
+                    action: "create".into(),
+                })
+                .await?;
                 let started = Instant::now();
                 self.a.ui.line(&format!("{addr}: Creating..."));
                 let created = match provider.create(req(None, Some(planned.clone()))).await {
                     Ok(obj) => obj,
                     Err(e) => {
                         self.cloud_error(c, "creating", &e);
+                        self.journal(JournalEntry::Outcome {
+                            token: context.token.clone(),
+                        })
+                        .await;
                         return None;
                     }
                 };
@@ -529,6 +539,18 @@ impl Run<'_> {
             }
         }
         Some(marked)
+    }
+
+    /// Writes one journal entry durably (intents before side effects, outcomes after).
+    async fn journal(&self, entry: JournalEntry) -> Option<()> {
+        match self.a.writer.write(vec![entry]).await {
+            Ok(()) => Some(()),
+            Err(e) => {
+                self.error(Diagnostic::error("Failed to persist state", e));
+                self.a.stop.store(true, Ordering::SeqCst);
+                None
+            }
+        }
     }
 
     async fn record(&self, c: &ResourceChange, v: &Value, region: Option<String>) -> Option<()> {
@@ -592,9 +614,20 @@ impl Run<'_> {
                 token: uuid::Uuid::new_v4().to_string(),
             },
         };
+        let token = req.context.token.clone();
+        self.journal(JournalEntry::Intent {
+            token: token.clone(),
+            addr: addr.clone(),
+            action: "delete".into(),
+        })
+        .await?;
         if let Err(e) = provider.delete(req).await {
             self.cloud_error(c, "deleting", &e);
+            self.journal(JournalEntry::Outcome { token }).await;
             return None;
+        }
+        if deposed {
+            self.journal(JournalEntry::Outcome { token }).await?;
         }
         if !deposed {
             if let Err(e) = self

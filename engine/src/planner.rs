@@ -155,6 +155,18 @@ pub async fn make_plan(
         observations: Vec::new(),
         api_calls: 0,
     };
+    for (token, intent) in &prior.pending {
+        p.diags.push(Diagnostic::warning(
+            format!("Interrupted operation on {}", intent.addr),
+            format!(
+                "A previous run started to {} {} (operation token {token}) and stopped before recording \
+                 the result. The object may exist in the cloud without being in state: `hangar drift` lists \
+                 objects carrying this workspace's tags that state lacks (kind orphan), and `hangar import` \
+                 adopts one. Recording {} again settles this.",
+                intent.action, intent.addr, intent.addr
+            ),
+        ));
+    }
     for (i, node) in graph.order() {
         if graph.dependencies(i).any(|d| p.failed.contains(&d)) {
             p.failed.insert(i);

@@ -47,11 +47,17 @@ pub enum JournalEntry {
 }
 
 impl JournalEntry {
-    /// Folds this entry into `doc`.
+    /// Folds this entry into `doc`. Recording or removing an instance also settles every
+    /// pending intent on that address: whatever an interrupted run did there is superseded.
     pub fn apply_to(&self, doc: &mut StateDoc) {
         match self {
-            JournalEntry::Put(record) => doc.put(record.clone()),
+            JournalEntry::Put(record) => {
+                let addr = record.addr.to_string();
+                doc.pending.retain(|_, i| i.addr != addr);
+                doc.put(record.clone());
+            }
             JournalEntry::Remove { addr } => {
+                doc.pending.retain(|_, i| i.addr != *addr);
                 doc.resources.remove(addr);
             }
             JournalEntry::Outputs(outputs) => doc.outputs = outputs.clone(),

@@ -103,3 +103,45 @@ fn lock_timeout_waits_for_a_live_run_and_lock_id_names_the_owner() {
     assert!(first.wait().expect("wait").success());
     assert_eq!(waited.code, 0, "{}\n{}", waited.stdout, waited.stderr);
 }
+
+#[test]
+fn an_operation_killed_mid_flight_leaves_a_visible_intent() {
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"time_sleep\" \"slow\" {\n  create_duration = \"30s\"\n}\n",
+    )]);
+    let mut child = w.cmd(&["apply", "--auto-approve"]).spawn().expect("spawn");
+    let start = Instant::now();
+    loop {
+        let journal =
+            std::fs::read_to_string(w.path().join("hangar.tfstate.journal")).unwrap_or_default();
+        if journal.contains("Intent") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no intent journaled"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let plan = w.run(&["plan"]).expect(0);
+    assert!(
+        plan.stderr
+            .contains("Interrupted operation on time_sleep.slow"),
+        "{}",
+        plan.stderr
+    );
+    w.write(
+        "main.tf",
+        "resource \"time_sleep\" \"slow\" {\n  create_duration = \"1ms\"\n}\n",
+    );
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let again = w.run(&["plan"]).expect(0);
+    assert!(
+        !again.stderr.contains("Interrupted operation"),
+        "settled: {}",
+        again.stderr
+    );
+}

@@ -169,6 +169,16 @@ pub(super) fn make(
     Ok(plan)
 }
 
+/// Prints the warnings a plan collected, to standard error.
+fn warn(env: &Env, plan: &Plan) {
+    if !plan.warnings.is_empty() {
+        super::report_error(
+            &CliError::Diags(hangar_core::Diagnostics(plan.warnings.clone())),
+            env,
+        );
+    }
+}
+
 /// `hangar plan`.
 pub fn plan(
     env: &mut Env,
@@ -192,6 +202,7 @@ pub fn plan(
     let prior = env.read_state(&*backend)?;
     let ui: &dyn Ui = if json { &QuietUi } else { &StdoutUi };
     let plan = make(env, &p, &prior, flags, mode, ui)?;
+    warn(env, &plan);
     if json {
         println!("{}", crate::plan_json::plan_to_json(&plan));
     } else {
@@ -253,6 +264,7 @@ pub fn apply(
         None => {
             let prior = stored.clone().unwrap_or_default();
             let plan = make(env, &p, &prior, flags, mode, &StdoutUi)?;
+            warn(env, &plan);
             print!("{}", render_plan(&plan, env.style));
             if !plan.has_changes() {
                 return Ok(0);
