@@ -240,7 +240,7 @@ pub fn journal_appends_replay_on_read(b: &dyn Backend) {
     let first = [
         JournalEntry::Intent {
             token: "t1".into(),
-            addr: "terraform_data.c".into(),
+            addr: "terraform_data.z".into(),
             action: "create".into(),
         },
         JournalEntry::Put(record("terraform_data.c", "c")),
