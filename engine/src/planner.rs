@@ -286,6 +286,17 @@ impl Planner<'_> {
         }
     }
 
+    /// One instance's configuration, evaluated against the block schema.
+    fn instance_config(
+        &self,
+        r: &Resource,
+        block: &hangar_provider::BlockSchema,
+        names: &InstanceNames,
+        base: &Path,
+    ) -> Result<Value, Diagnostics> {
+        eval_body(&r.body, block, &self.scope(names), base, Some(r.decl.clone()))
+    }
+
     fn plan_resource(&mut self, idx: NodeIndex, r: &Resource) -> Result<(), Diagnostics> {
         let Some(schema) = self
             .registry
@@ -324,13 +335,7 @@ impl Planner<'_> {
                 }
                 continue;
             }
-            let config = match eval_body(
-                &r.body,
-                &schema.block,
-                &self.scope(&names),
-                &base,
-                Some(r.decl.clone()),
-            ) {
+            let config = match self.instance_config(r, &schema.block, &names, &base) {
                 Ok(c) => c,
                 Err(d) => {
                     diags.extend(d);
@@ -524,13 +529,7 @@ impl Planner<'_> {
                 instance_values.push((key, Value::unknown()));
                 continue;
             }
-            let config = match eval_body(
-                &r.body,
-                &schema.block,
-                &self.scope(&names),
-                &base,
-                Some(r.decl.clone()),
-            ) {
+            let config = match self.instance_config(r, &schema.block, &names, &base) {
                 Ok(c) => c,
                 Err(d) => {
                     diags.extend(d);
