@@ -294,7 +294,13 @@ impl Planner<'_> {
         names: &InstanceNames,
         base: &Path,
     ) -> Result<Value, Diagnostics> {
-        eval_body(&r.body, block, &self.scope(names), base, Some(r.decl.clone()))
+        eval_body(
+            &r.body,
+            block,
+            &self.scope(names),
+            base,
+            Some(r.decl.clone()),
+        )
     }
 
     fn plan_resource(&mut self, idx: NodeIndex, r: &Resource) -> Result<(), Diagnostics> {
