@@ -159,6 +159,9 @@ pub struct ResourceChange {
     /// `create_before_destroy` for this instance.
     #[serde(default)]
     pub create_before_destroy: bool,
+    /// Attributes that are nested blocks in the schema (rendered as blocks, not values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<String>,
 }
 
 /// The planned change of one output.

@@ -419,6 +419,7 @@ impl Planner<'_> {
                 reason: None,
                 dependencies: deps.clone(),
                 create_before_destroy: r.lifecycle.create_before_destroy,
+                blocks: schema.block.blocks.keys().cloned().collect(),
             });
         }
         self.values
@@ -506,6 +507,7 @@ impl Planner<'_> {
                 .map(|r| r.dependencies.clone())
                 .unwrap_or_default(),
             create_before_destroy: false,
+            blocks: Vec::new(),
         });
     }
 
@@ -577,6 +579,7 @@ impl Planner<'_> {
                 reason: None,
                 dependencies: Vec::new(),
                 create_before_destroy: false,
+                blocks: schema.block.blocks.keys().cloned().collect(),
             });
         }
         self.values

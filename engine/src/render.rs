@@ -240,10 +240,18 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
     names.sort();
     names.dedup();
     let mut lines: Vec<(String, &str, String)> = Vec::new();
+    let mut blocks = String::new();
     let mut hidden = 0;
+    let mut hidden_blocks = 0;
     for name in names {
         let b = bmap.get(name).cloned().unwrap_or(Value::NULL);
         let a = amap.get(name).cloned().unwrap_or(Value::NULL);
+        if c.blocks.contains(name) {
+            if !render_blocks(&mut blocks, name, c.action, &b, &a, st) {
+                hidden_blocks += 1;
+            }
+            continue;
+        }
         let forces = c.replace_paths.iter().any(|p| p == name);
         let suffix = if forces {
             format!(" {}", st.paint("31", "# forces replacement"))
@@ -299,11 +307,86 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
         };
         let _ = writeln!(out, "      {glyph} {name:width$} = {text}");
     }
+    out.push_str(&blocks);
     if hidden > 0 {
         let s = if hidden == 1 { "" } else { "s" };
         let _ = writeln!(out, "        # ({hidden} unchanged attribute{s} hidden)");
     }
+    if hidden_blocks > 0 {
+        let s = if hidden_blocks == 1 { "" } else { "s" };
+        let _ = writeln!(out, "        # ({hidden_blocks} unchanged block{s} hidden)");
+    }
     out.push_str("    }\n");
+}
+
+/// The elements of a nested-block attribute (one object, or a list/set of them).
+fn block_items(v: &Value) -> Vec<Value> {
+    match v.peel() {
+        Value::Null(_) | Value::Unknown(_) => Vec::new(),
+        Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => xs.clone(),
+        other => vec![other.clone()],
+    }
+}
+
+/// Nested blocks in Terraform's block syntax; returns false when nothing changed (hidden).
+fn render_blocks(
+    out: &mut String,
+    name: &str,
+    action: Action,
+    before: &Value,
+    after: &Value,
+    st: Style,
+) -> bool {
+    let (bs, as_) = (block_items(before), block_items(after));
+    let unchanged =
+        before.is_wholly_known() && after.is_wholly_known() && to_json(before) == to_json(after);
+    if unchanged && !matches!(action, Action::Create | Action::Read | Action::Delete) {
+        return false;
+    }
+    for i in 0..bs.len().max(as_.len()) {
+        let (b, a) = (bs.get(i), as_.get(i));
+        let glyph = match (action, b, a) {
+            (Action::Delete, _, _) | (_, Some(_), None) => "-",
+            (_, None, Some(_)) | (Action::Create | Action::Read, _, _) => "+",
+            _ => "~",
+        };
+        let empty = Default::default();
+        let bm = b.and_then(Value::as_map).unwrap_or(&empty);
+        let am = a.and_then(Value::as_map).unwrap_or(&empty);
+        let mut keys: Vec<&String> = bm.keys().chain(am.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let mut rows = Vec::new();
+        for k in keys {
+            let x = bm.get(k).cloned().unwrap_or(Value::NULL);
+            let y = am.get(k).cloned().unwrap_or(Value::NULL);
+            let row = match glyph {
+                "+" if !y.is_null() => ("+", format_value(&y, 10)),
+                "-" if !x.is_null() => ("-", format!("{} -> null", format_value(&x, 10))),
+                "~" if x.is_wholly_known() && y.is_wholly_known() && to_json(&x) == to_json(&y) => {
+                    continue
+                }
+                "~" => (
+                    "~",
+                    format!("{} -> {}", format_value(&x, 10), format_value(&y, 10)),
+                ),
+                _ => continue,
+            };
+            rows.push((k.clone(), row.0, row.1));
+        }
+        let paint = |g: &str| match g {
+            "+" => st.paint("32", "+"),
+            "-" => st.paint("31", "-"),
+            _ => st.paint("33", "~"),
+        };
+        let _ = writeln!(out, "\n      {} {name} {{", paint(glyph));
+        let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+        for (k, g, text) in rows {
+            let _ = writeln!(out, "          {} {k:width$} = {text}", paint(g));
+        }
+        out.push_str("        }\n");
+    }
+    true
 }
 
 /// A value as the plan shows it, continuation lines indented by `indent`.
