@@ -116,6 +116,15 @@ impl<'a> Applier<'a> {
             destroyed: AtomicUsize::new(0),
             outputs: Mutex::new(BTreeMap::new()),
         };
+        let settled: Vec<JournalEntry> = self
+            .plan
+            .settled_intents
+            .iter()
+            .map(|t| JournalEntry::Outcome { token: t.clone() })
+            .collect();
+        if !settled.is_empty() {
+            let _ = self.writer.write(settled).await;
+        }
         let total = self
             .plan
             .resource_changes
@@ -361,6 +370,11 @@ impl Run<'_> {
         let before = c.before.as_ref().map(|b| b.decode());
         let saved_after = c.after.as_ref().map(|a| a.decode()).unwrap_or(Value::NULL);
         if c.action == Action::NoOp {
+            if c.adopted {
+                let v = before.clone().unwrap_or(saved_after);
+                self.record(c, &v, None).await?;
+                return Some(v);
+            }
             if c.addr.resource.mode == ResourceMode::Data {
                 self.record(c, &saved_after, None).await?;
             }

@@ -162,6 +162,9 @@ pub struct ResourceChange {
     /// Attributes that are nested blocks in the schema (rendered as blocks, not values).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<String>,
+    /// Found by its token after an interrupted create: apply records it even when unchanged.
+    #[serde(default)]
+    pub adopted: bool,
 }
 
 /// The planned change of one output.
@@ -212,6 +215,9 @@ pub struct Plan {
     /// A `--refresh-only` plan: applying it only records what refresh found.
     #[serde(default)]
     pub refresh_only: bool,
+    /// Tokens of interrupted creates proven to have left nothing: apply settles them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settled_intents: Vec<String>,
     /// Problems found while planning that did not stop it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<hangar_core::Diagnostic>,

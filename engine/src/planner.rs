@@ -154,8 +154,30 @@ pub async fn make_plan(
         seen: HashSet::new(),
         observations: Vec::new(),
         api_calls: 0,
+        adopted: HashSet::new(),
+        settled: Vec::new(),
     };
+    for (i, node) in graph.order() {
+        if graph.dependencies(i).any(|d| p.failed.contains(&d)) {
+            p.failed.insert(i);
+            continue;
+        }
+        if let Err(d) = p.visit(i, node.clone()).await {
+            p.diags.extend(d);
+            p.failed.insert(i);
+        }
+    }
     for (token, intent) in &prior.pending {
+        if p.settled.contains(token) {
+            continue;
+        }
+        if p.adopted.contains(&intent.addr) {
+            p.diags.push(Diagnostic::warning(
+                format!("Adopted {} left by an interrupted run", intent.addr),
+                format!("A previous run created {} (operation token {token}) but stopped before recording it; the object was found by its token and is planned as if recorded, so it will not be created twice.", intent.addr),
+            ));
+            continue;
+        }
         p.diags.push(Diagnostic::warning(
             format!("Interrupted operation on {}", intent.addr),
             format!(
@@ -166,16 +188,6 @@ pub async fn make_plan(
                 intent.action, intent.addr, intent.addr
             ),
         ));
-    }
-    for (i, node) in graph.order() {
-        if graph.dependencies(i).any(|d| p.failed.contains(&d)) {
-            p.failed.insert(i);
-            continue;
-        }
-        if let Err(d) = p.visit(i, node.clone()).await {
-            p.diags.extend(d);
-            p.failed.insert(i);
-        }
     }
     p.plan_orphans();
     if p.diags.has_errors() {
@@ -200,6 +212,7 @@ pub async fn make_plan(
         observations: p.observations,
         api_calls: p.api_calls,
         refresh_only: false,
+        settled_intents: p.settled,
     })
 }
 
@@ -220,6 +233,8 @@ struct Planner<'a> {
     seen: HashSet<String>,
     observations: Vec<crate::drift::Observation>,
     api_calls: u64,
+    adopted: HashSet<String>,
+    settled: Vec<String>,
 }
 
 impl Planner<'_> {
@@ -256,6 +271,8 @@ impl Planner<'_> {
                     )
                     .await?;
                     self.refreshed.extend(r.values);
+                    self.adopted.extend(r.adopted);
+                    self.settled.extend(r.settled);
                     self.observations.extend(r.observations);
                     self.api_calls += r.api_calls;
                 }
@@ -420,6 +437,7 @@ impl Planner<'_> {
                 dependencies: deps.clone(),
                 create_before_destroy: r.lifecycle.create_before_destroy,
                 blocks: schema.block.blocks.keys().cloned().collect(),
+                adopted: self.adopted.contains(&key_text),
             });
         }
         self.values
@@ -508,6 +526,7 @@ impl Planner<'_> {
                 .unwrap_or_default(),
             create_before_destroy: false,
             blocks: Vec::new(),
+            adopted: false,
         });
     }
 
@@ -580,6 +599,7 @@ impl Planner<'_> {
                 dependencies: Vec::new(),
                 create_before_destroy: false,
                 blocks: schema.block.blocks.keys().cloned().collect(),
+                adopted: false,
             });
         }
         self.values

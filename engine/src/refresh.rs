@@ -30,6 +30,10 @@ pub struct Refreshed {
     pub observations: Vec<Observation>,
     /// How many provider API calls were made.
     pub api_calls: u64,
+    /// Objects an interrupted create left behind, found by their token and adopted (address).
+    pub adopted: Vec<String>,
+    /// Tokens of interrupted creates proven to have left nothing behind.
+    pub settled: Vec<String>,
 }
 
 /// Refreshes every recorded object owned by `p`; fails on read errors and, unless in drift
@@ -148,6 +152,7 @@ pub async fn refresh_provider(
             )),
         }
     }
+    adopt_interrupted(prior, registry, p, prov, opts, &mut out, &mut diags).await;
     if opts.find_orphans && cloud.is_some() {
         out.api_calls += 1;
         match prov.list_owned(&opts.workspace).await {
@@ -191,5 +196,84 @@ pub async fn refresh_provider(
         Err(diags)
     } else {
         Ok(out)
+    }
+}
+
+/// Resolves intents of creates that a killed run left pending: an object carrying the intent's
+/// token is adopted (read back by id) so the plan does not create it twice; when the provider
+/// can search and finds nothing, the intent is settled. Providers that cannot search leave the
+/// intent pending (the planner warns about it).
+async fn adopt_interrupted(
+    prior: &StateDoc,
+    registry: &Registry,
+    p: &ProviderRef,
+    prov: &Arc<dyn ConfiguredProvider>,
+    opts: &PlanOptions,
+    out: &mut Refreshed,
+    diags: &mut Diagnostics,
+) {
+    let candidates: Vec<(&String, &hangar_state::Intent, String)> = prior
+        .pending
+        .iter()
+        .filter(|(_, i)| i.action == "create" && !prior.resources.contains_key(&i.addr))
+        .filter_map(|(t, i)| {
+            let addr: hangar_core::ResourceInstanceAddr = i.addr.parse().ok()?;
+            registry.resource_schema(&p.name, &addr.resource.type_, false)?;
+            Some((t, i, addr.resource.type_))
+        })
+        .collect();
+    if candidates.is_empty() || !prov.can_list_owned() {
+        return;
+    }
+    out.api_calls += 1;
+    let owned = match prov.list_owned(&opts.workspace).await {
+        Ok(o) => o,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                format!("Error looking for objects of interrupted runs ({p})"),
+                format!("{}: {}", e.call, e.message),
+            ));
+            return;
+        }
+    };
+    for (token, intent, type_name) in candidates {
+        let Some(found) = owned
+            .iter()
+            .find(|o| o.token.as_deref() == Some(token.as_str()) && o.type_name == type_name)
+        else {
+            out.settled.push(token.clone());
+            continue;
+        };
+        out.api_calls += 1;
+        match prov
+            .import(hangar_provider::ImportRequest {
+                type_name: type_name.clone(),
+                id: found.id.clone(),
+            })
+            .await
+        {
+            Ok(obj) => {
+                if let (Some(policy), Some(region), Some(cloud)) =
+                    (&opts.policy, &obj.region, Cloud::of_provider(&p.name))
+                {
+                    if let Err(why) = policy.admits(cloud, region) {
+                        diags.push(Diagnostic::error(
+                            format!("Residency violation: {} is in region {region}", intent.addr),
+                            format!(
+                                "An interrupted run created it there: {}",
+                                policy.explain(cloud, region, &why)
+                            ),
+                        ));
+                        continue;
+                    }
+                }
+                out.values.insert(intent.addr.clone(), Some(obj.attrs));
+                out.adopted.push(intent.addr.clone());
+            }
+            Err(e) => diags.push(Diagnostic::error(
+                format!("Error adopting {}", intent.addr),
+                format!("{}: {}", e.call, e.message),
+            )),
+        }
     }
 }

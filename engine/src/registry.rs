@@ -16,6 +16,7 @@ pub struct Registry {
 impl Registry {
     /// Every provider built into this binary.
     pub fn builtin() -> Registry {
+        #[cfg_attr(not(feature = "aws"), allow(unused_mut))]
         let mut list: Vec<Arc<dyn Provider>> = vec![
             Arc::new(hangar_provider_builtin::TerraformProvider),
             Arc::new(hangar_provider_builtin::TimeProvider),

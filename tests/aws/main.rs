@@ -8,6 +8,7 @@
 #[path = "../../providers/aws/tests/moto/mod.rs"]
 mod moto;
 
+mod adopt;
 mod data_plane;
 mod drift;
 mod s3;

@@ -135,6 +135,8 @@ pub struct OwnedObject {
     pub id: String,
     /// The `hangar:address` tag, if present.
     pub address: Option<String>,
+    /// The `hangar:token` tag: the operation that created it, matched against intents.
+    pub token: Option<String>,
     /// Where it lives.
     pub region: Option<String>,
 }
@@ -187,6 +189,12 @@ pub trait ConfiguredProvider: Send + Sync {
             "ReadDataSource",
             format!("unsupported data source {}", req.type_name),
         ))
+    }
+
+    /// Whether [`ConfiguredProvider::list_owned`] really searches the cloud, so that finding
+    /// nothing proves an interrupted create left nothing behind.
+    fn can_list_owned(&self) -> bool {
+        false
     }
 
     /// Every object this provider can find tagged `hangar:workspace = workspace`, so drift

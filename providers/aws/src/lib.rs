@@ -165,6 +165,10 @@ impl ConfiguredProvider for Configured {
         resource(&req.type_name)?.import(&self.0, &req.id).await
     }
 
+    fn can_list_owned(&self) -> bool {
+        true
+    }
+
     async fn list_owned(&self, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
         owned::list_owned(&self.0, workspace).await
     }

@@ -14,6 +14,7 @@ use crate::s3::{get_tags, locate};
 
 const WORKSPACE: &str = "hangar:workspace";
 const ADDRESS: &str = "hangar:address";
+const TOKEN: &str = "hangar:token";
 
 /// Every bucket, cluster and node group tagged `hangar:workspace = workspace`.
 pub async fn list_owned(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
@@ -44,6 +45,7 @@ pub async fn list_owned(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, 
                     type_name: "aws_s3_bucket".into(),
                     id: name.to_string(),
                     address: tags.get(ADDRESS).cloned(),
+                    token: tags.get(TOKEN).cloned(),
                     region: Some(region),
                 });
             }
@@ -76,6 +78,7 @@ pub async fn list_owned(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, 
                     type_name: "aws_eks_cluster".into(),
                     id: name.clone(),
                     address: tag(ADDRESS),
+                    token: tag(TOKEN),
                     region: c.arn().and_then(crate::eks::region_of_arn),
                 });
             }
@@ -107,6 +110,7 @@ pub async fn list_owned(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, 
                         type_name: "aws_eks_node_group".into(),
                         id: format!("{name}:{ng}"),
                         address: tag(ADDRESS),
+                        token: tag(TOKEN),
                         region: g.nodegroup_arn().and_then(crate::eks::region_of_arn),
                     });
                 }
