@@ -494,6 +494,7 @@ impl Run<'_> {
                     token: context.token.clone(),
                     addr: addr.clone(),
                     action: "create".into(),
+                    planned: Some(to_json(&planned)),
                 })
                 .await?;
                 let started = Instant::now();
@@ -633,6 +634,7 @@ impl Run<'_> {
             token: token.clone(),
             addr: addr.clone(),
             action: "delete".into(),
+            planned: None,
         })
         .await?;
         if let Err(e) = provider.delete(req).await {

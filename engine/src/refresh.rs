@@ -237,18 +237,39 @@ async fn adopt_interrupted(
         }
     };
     for (token, intent, type_name) in candidates {
-        let Some(found) = owned
+        let tagged = owned
             .iter()
-            .find(|o| o.token.as_deref() == Some(token.as_str()) && o.type_name == type_name)
-        else {
-            out.settled.push(token.clone());
-            continue;
+            .find(|o| o.token.as_deref() == Some(token.as_str()) && o.type_name == type_name);
+        let id = match (tagged, &intent.planned) {
+            (Some(o), _) => o.id.clone(),
+            (None, Some(planned)) => {
+                out.api_calls += 1;
+                let planned = hangar_core::json::from_json(planned);
+                match prov.find_created(&type_name, token, &planned).await {
+                    Ok(Some(id)) => id,
+                    Ok(None) => {
+                        out.settled.push(token.clone());
+                        continue;
+                    }
+                    Err(e) => {
+                        diags.push(Diagnostic::error(
+                            format!("Error looking for {}", intent.addr),
+                            format!("{}: {}", e.call, e.message),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            (None, None) => {
+                out.settled.push(token.clone());
+                continue;
+            }
         };
         out.api_calls += 1;
         match prov
             .import(hangar_provider::ImportRequest {
                 type_name: type_name.clone(),
-                id: found.id.clone(),
+                id,
             })
             .await
         {

@@ -242,6 +242,7 @@ pub fn journal_appends_replay_on_read(b: &dyn Backend) {
             token: "t1".into(),
             addr: "terraform_data.z".into(),
             action: "create".into(),
+            planned: None,
         },
         JournalEntry::Put(record("terraform_data.c", "c")),
     ];

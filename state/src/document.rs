@@ -83,6 +83,9 @@ pub struct Intent {
     pub addr: String,
     /// What was being done (`create`, `update`, `delete`, ...), as the engine names it.
     pub action: String,
+    /// The planned object of a create, so a later run can recognise what was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned: Option<serde_json::Value>,
 }
 
 impl Default for StateDoc {

@@ -38,6 +38,9 @@ pub enum JournalEntry {
         addr: String,
         /// What is being done, as the engine names it.
         action: String,
+        /// The planned object (for a create), so a later run can recognise what was created.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        planned: Option<serde_json::Value>,
     },
     /// The side effect with `token` finished (its result is in a neighbouring entry).
     Outcome {
@@ -65,12 +68,14 @@ impl JournalEntry {
                 token,
                 addr,
                 action,
+                planned,
             } => {
                 doc.pending.insert(
                     token.clone(),
                     Intent {
                         addr: addr.clone(),
                         action: action.clone(),
+                        planned: planned.clone(),
                     },
                 );
             }
@@ -138,6 +143,7 @@ mod tests {
             token: t.into(),
             addr: "a.x".into(),
             action: "create".into(),
+            planned: None,
         };
         doc.apply(&[
             intent("t1"),
@@ -149,7 +155,8 @@ mod tests {
             doc.pending["t2"],
             Intent {
                 addr: "a.x".into(),
-                action: "create".into()
+                action: "create".into(),
+                planned: None,
             }
         );
     }

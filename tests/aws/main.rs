@@ -12,6 +12,7 @@ mod adopt;
 mod data_plane;
 mod drift;
 mod s3;
+mod torture;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -6,9 +6,9 @@
 #
 #   tests/torture/torture.sh [KILLS] [BUCKETS]      (defaults: 5 kills, 30 buckets)
 #
-# Known finding (2026-11-25): a kill between S3 CreateBucket and PutBucketTagging leaves an
-# untagged bucket that adoption-by-token cannot find, so a run may end with one extra bucket.
-# The fix is to derive generated bucket names from the operation token and look the name up.
+# Every create is journaled as an intent (with its token) before the cloud call; the next run
+# finds what a killed one created by its hangar:token tag, or for a bucket killed between
+# CreateBucket and PutBucketTagging by its token-derived name, and adopts it.
 #
 # Needs a built hangar (HANGAR, default target/release/hangar, else target/debug/hangar) and
 # starts/stops its own moto through .ci/moto. Prints the number of kills survived.

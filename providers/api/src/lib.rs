@@ -197,6 +197,19 @@ pub trait ConfiguredProvider: Send + Sync {
         false
     }
 
+    /// The id of the object that the create with `token` and `planned` attributes made, for
+    /// objects that cannot carry their token from the first API call (an S3 bucket is tagged
+    /// only after CreateBucket). The default finds none; tags found by `list_owned` cover the rest.
+    async fn find_created(
+        &self,
+        type_name: &str,
+        token: &str,
+        planned: &Value,
+    ) -> Result<Option<String>, ProviderError> {
+        let _ = (type_name, token, planned);
+        Ok(None)
+    }
+
     /// Every object this provider can find tagged `hangar:workspace = workspace`, so drift
     /// detection can report objects that state does not record. The default finds none.
     async fn list_owned(&self, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {

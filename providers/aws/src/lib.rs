@@ -169,6 +169,18 @@ impl ConfiguredProvider for Configured {
         true
     }
 
+    async fn find_created(
+        &self,
+        type_name: &str,
+        token: &str,
+        planned: &Value,
+    ) -> Result<Option<String>, ProviderError> {
+        match type_name {
+            "aws_s3_bucket" => s3::bucket::find_created(&self.0, token, planned).await,
+            _ => Ok(None),
+        }
+    }
+
     async fn list_owned(&self, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
         owned::list_owned(&self.0, workspace).await
     }

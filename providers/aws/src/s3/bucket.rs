@@ -45,6 +45,43 @@ pub fn generate_name(prefix: Option<&str>) -> String {
     )
 }
 
+/// The name a `bucket_prefix` bucket gets in the operation with `token`: derived from the token,
+/// so a run that was killed before recording the bucket (or even before tagging it) can find it
+/// again by name.
+pub fn token_name(prefix: Option<&str>, token: &str) -> String {
+    let hex: String = token
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(26)
+        .collect();
+    if hex.len() < 26 {
+        return generate_name(prefix);
+    }
+    format!(
+        "{}{}",
+        prefix.unwrap_or("hangar-"),
+        hex.to_ascii_lowercase()
+    )
+}
+
+/// The bucket the create with `token` and `planned` attributes would have made, if it exists.
+pub async fn find_created(
+    aws: &Aws,
+    token: &str,
+    planned: &Value,
+) -> Result<Option<String>, ProviderError> {
+    let name = attrs::string(planned, "bucket")
+        .unwrap_or_else(|| token_name(attrs::string(planned, "bucket_prefix").as_deref(), token));
+    match call(
+        "HeadBucket",
+        aws.clients.s3.head_bucket().bucket(&name).send().await,
+    ) {
+        Ok(_) => Ok(Some(name)),
+        Err(e) if e.is_not_found(&["NoSuchBucket", "NotFound"]) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl Bucket {
     /// Reads bucket `name`, shaping config-only attributes and `tags` like `shape`.
     async fn read_named(
@@ -215,8 +252,12 @@ impl Resource for Bucket {
         planned: &Value,
         ctx: &OperationContext,
     ) -> Result<RemoteObject, ProviderError> {
-        let name = attrs::string(planned, "bucket")
-            .unwrap_or_else(|| generate_name(attrs::string(planned, "bucket_prefix").as_deref()));
+        let name = attrs::string(planned, "bucket").unwrap_or_else(|| {
+            token_name(
+                attrs::string(planned, "bucket_prefix").as_deref(),
+                &ctx.token,
+            )
+        });
         let region = aws.clients.region.clone();
         let s3 = &aws.clients.s3;
         let mut req = s3.create_bucket().bucket(&name);
