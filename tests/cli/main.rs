@@ -7,6 +7,7 @@ mod lifecycle;
 mod locking;
 mod plan_files;
 mod plan_json;
+mod robustness;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -82,6 +83,13 @@ impl Work {
         c.env("NO_COLOR", "1")
             .env_remove("HANGAR_WORKSPACE")
             .stdin(Stdio::null());
+        // Nothing may reach real AWS: dummy credentials, no instance metadata, no profiles.
+        c.env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE");
         c
     }
 
