@@ -6,6 +6,7 @@ pub mod backend;
 pub mod config;
 pub mod conformance;
 pub mod document;
+pub mod encryption;
 pub mod error;
 pub mod journal;
 #[cfg_attr(not(any(feature = "s3", feature = "pg")), allow(dead_code))]
