@@ -13,6 +13,7 @@ use hangar_core::json::{
     from_json, mark_paths, sensitive_mirror, sensitive_paths, to_json, unknown_mirror,
 };
 use hangar_core::{ResourceInstanceAddr, Value};
+use hangar_state::encryption::Keys;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -256,25 +257,49 @@ impl Plan {
             || self.output_changes.iter().any(|c| c.action != Action::NoOp)
     }
 
-    /// Writes the plan atomically (temporary file, then rename).
-    pub fn save(&self, path: &Path) -> Result<(), PlanFileError> {
+    /// Writes the plan atomically (temporary file, then rename), sealed when `keys` are given.
+    pub fn save(&self, path: &Path, keys: Option<&Keys>) -> Result<(), PlanFileError> {
         let io = |source| PlanFileError::Io {
             path: path.display().to_string(),
             source,
         };
-        let text = serde_json::to_vec_pretty(self).map_err(|e| io(std::io::Error::other(e)))?;
+        let mut text = serde_json::to_vec_pretty(self).map_err(|e| io(std::io::Error::other(e)))?;
+        if let Some(k) = keys {
+            text = k
+                .seal(&text)
+                .map_err(|e| io(std::io::Error::other(e.to_string())))?
+                .into_bytes();
+        }
         let tmp = path.with_extension("tmp-hangar");
         std::fs::write(&tmp, text).map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)
     }
 
     /// Reads a plan file; fails when it is unreadable or of another format.
-    pub fn load(path: &Path) -> Result<Plan, PlanFileError> {
+    pub fn load(path: &Path, keys: Option<&Keys>) -> Result<Plan, PlanFileError> {
         let shown = path.display().to_string();
         let text = std::fs::read(path).map_err(|source| PlanFileError::Io {
             path: shown.clone(),
             source,
         })?;
+        let text = if text.starts_with(b"hangar-aes256gcm:") {
+            let sealed = String::from_utf8_lossy(&text).trim().to_string();
+            match keys {
+                Some(k) => k.open(&sealed).map_err(|e| PlanFileError::Format {
+                    path: shown.clone(),
+                    detail: e.to_string(),
+                })?,
+                None => {
+                    return Err(PlanFileError::Format {
+                        path: shown,
+                        detail: "the plan is encrypted and no encryption block is configured"
+                            .into(),
+                    })
+                }
+            }
+        } else {
+            text
+        };
         let plan: Plan = serde_json::from_slice(&text).map_err(|e| PlanFileError::Format {
             path: shown.clone(),
             detail: e.to_string(),

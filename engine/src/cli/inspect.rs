@@ -102,7 +102,11 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
 /// `hangar show [FILE] [--json]`.
 pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliError> {
     if let Some(f) = file {
-        let plan = Plan::load(f)?;
+        let keys = match crate::config::load_dir(&env.dir) {
+            Ok(cfg) => super::encryption_keys(&cfg)?,
+            Err(_) => None,
+        };
+        let plan = Plan::load(f, keys.as_ref())?;
         if json {
             println!("{}", crate::plan_json::plan_to_json(&plan));
         } else {

@@ -338,6 +338,54 @@ impl From<Diagnostic> for CliError {
     }
 }
 
+/// Fails on state that is encrypted when no encryption is configured to open it.
+pub fn refuse_sealed(doc: Option<StateDoc>) -> Result<Option<StateDoc>, CliError> {
+    match &doc {
+        Some(d) if hangar_state::encryption::is_sealed(d) => Err(Diagnostic::error(
+            "State is encrypted",
+            "The stored state is encrypted, but the configuration has no terraform { encryption { ... } } block to open it. \
+             Add the block and set the environment variable it names to the key or passphrase.",
+        )
+        .into()),
+        _ => Ok(doc),
+    }
+}
+
+/// The keys named by the configuration's encryption block, read from the environment.
+pub fn encryption_keys(cfg: &Config) -> Result<Option<hangar_state::encryption::Keys>, CliError> {
+    use hangar_state::encryption::{key_from_base64, key_from_passphrase, Keys};
+    let Some(e) = &cfg.encryption else {
+        return Ok(None);
+    };
+    let var = |name: &str| {
+        std::env::var(name).map_err(|_| {
+            CliError::from(
+                Diagnostic::error(
+                    "Missing encryption key",
+                    format!("The encryption block names the environment variable {name}, which is not set."),
+                )
+                .at(Some(e.decl.clone())),
+            )
+        })
+    };
+    let key = |key_env: &Option<String>,
+               pass_env: &Option<String>|
+     -> Result<Option<[u8; 32]>, CliError> {
+        match (key_env, pass_env) {
+            (Some(k), _) => Ok(Some(key_from_base64(&var(k)?)?)),
+            (None, Some(p)) => Ok(Some(key_from_passphrase(&var(p)?)?)),
+            (None, None) => Ok(None),
+        }
+    };
+    let Some(primary) = key(&e.key_env, &e.passphrase_env)? else {
+        return Ok(None);
+    };
+    let fallbacks: Vec<[u8; 32]> = key(&e.fallback_key_env, &e.fallback_passphrase_env)?
+        .into_iter()
+        .collect();
+    Ok(Some(Keys::new(primary, &fallbacks)?))
+}
+
 /// What commands share: directory, workspace, colors, known sources.
 pub struct Env {
     /// The working directory.
@@ -378,7 +426,18 @@ impl Env {
                 self.workspace = ws;
             }
         }
-        if let Some(b) = cfg.as_ref().and_then(|c| c.backend.clone()) {
+        let inner = self.plain_backend(cfg.as_ref())?;
+        match cfg.as_ref().map(encryption_keys).transpose()?.flatten() {
+            Some(keys) => Ok(Box::new(hangar_state::encryption::EncryptedBackend::new(
+                inner, keys,
+            ))),
+            None => Ok(inner),
+        }
+    }
+
+    /// The configured backend without encryption.
+    fn plain_backend(&self, cfg: Option<&Config>) -> Result<Box<dyn Backend>, CliError> {
+        if let Some(b) = cfg.and_then(|c| c.backend.clone()) {
             if let Some(path) = b.settings.get("path").and_then(|p| p.as_str()) {
                 if let Some(parent) = self.dir.join(path).parent() {
                     let _ = std::fs::create_dir_all(parent);
@@ -437,7 +496,7 @@ impl Env {
 
     /// Recorded state, or an empty document when there is none yet.
     pub fn read_state(&self, backend: &dyn Backend) -> Result<StateDoc, CliError> {
-        Ok(backend.read()?.unwrap_or_default())
+        Ok(refuse_sealed(backend.read()?)?.unwrap_or_default())
     }
 
     /// Loads the configuration, remembering its files for diagnostics.

@@ -209,7 +209,7 @@ pub fn plan(
         print!("{}", render_plan(&plan, env.style));
     }
     if let Some(path) = out {
-        plan.save(path)?;
+        plan.save(path, super::encryption_keys(&p.cfg)?.as_ref())?;
         if !json {
             println!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    hangar apply \"{}\"", path.display(), path.display());
         }
@@ -254,10 +254,10 @@ pub fn apply(
     } else {
         None
     };
-    let stored = backend.read()?;
+    let stored = super::refuse_sealed(backend.read()?)?;
     let plan = match plan_file {
         Some(path) => {
-            let plan = Plan::load(path)?;
+            let plan = Plan::load(path, super::encryption_keys(&p.cfg)?.as_ref())?;
             check_fresh(&plan, stored.as_ref(), &p.cfg)?;
             plan
         }

@@ -245,6 +245,34 @@ impl Loader<'_> {
     }
 
     fn terraform(&mut self, b: &Block) {
+        for inner in b.body.blocks().filter(|i| i.ident.as_str() == "encryption") {
+            let mut e = EncryptionBlock {
+                decl: self.range(inner.ident.span()),
+                ..Default::default()
+            };
+            for a in inner.body.attributes() {
+                let v = self.string_attr(a);
+                match a.key.as_str() {
+                    "key_env" => e.key_env = v,
+                    "passphrase_env" => e.passphrase_env = v,
+                    "fallback_key_env" => e.fallback_key_env = v,
+                    "fallback_passphrase_env" => e.fallback_passphrase_env = v,
+                    other => self.err(
+                        "Unsupported argument",
+                        format!("An argument named \"{other}\" is not expected here. The encryption block takes key_env, passphrase_env, fallback_key_env and fallback_passphrase_env: names of environment variables, never the keys themselves."),
+                        a.key.span(),
+                    ),
+                }
+            }
+            if e.key_env.is_none() && e.passphrase_env.is_none() {
+                self.err(
+                    "Missing encryption key",
+                    "The encryption block needs key_env or passphrase_env.".into(),
+                    inner.ident.span(),
+                );
+            }
+            self.cfg.encryption = Some(e);
+        }
         for inner in b.body.blocks() {
             if inner.ident.as_str() != "backend" {
                 continue;

@@ -69,6 +69,24 @@ pub struct Config {
     pub geographies: BTreeMap<String, GeographyBlock>,
     /// `terraform { backend "KIND" { ... } }`, when given.
     pub backend: Option<BackendBlock>,
+    /// `terraform { encryption { ... } }`: names of the environment variables holding keys.
+    pub encryption: Option<EncryptionBlock>,
+}
+
+/// Client-side encryption of state and plans; keys are never written in configuration, only
+/// the names of the environment variables that hold them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EncryptionBlock {
+    /// Variable holding a base64 32-byte key.
+    pub key_env: Option<String>,
+    /// Variable holding a passphrase (Argon2id derives the key).
+    pub passphrase_env: Option<String>,
+    /// Variable holding the previous base64 key, still accepted for reading.
+    pub fallback_key_env: Option<String>,
+    /// Variable holding the previous passphrase, still accepted for reading.
+    pub fallback_passphrase_env: Option<String>,
+    /// The block's header.
+    pub decl: SourceRange,
 }
 
 /// Where state is stored: `terraform { backend "s3" { bucket = "...", ... } }`.
