@@ -169,6 +169,14 @@ pub async fn make_plan(
     }
     for (token, intent) in &prior.pending {
         if p.settled.contains(token) {
+            p.diags.push(Diagnostic::warning(
+                format!("Interrupted {} of {} left nothing behind", intent.action, intent.addr),
+                format!(
+                    "A previous run started to {} {} (operation token {token}) and stopped before recording it; \
+                     no object carrying that token exists, so the intent is dropped and the plan proceeds normally.",
+                    intent.action, intent.addr
+                ),
+            ));
             continue;
         }
         if p.adopted.contains(&intent.addr) {
