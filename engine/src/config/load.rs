@@ -133,6 +133,30 @@ impl Loader<'_> {
         }
     }
 
+    /// Reports an argument the block does not take.
+    fn unsupported_argument(&mut self, key: &hcl_edit::Decorated<hcl_edit::Ident>) {
+        self.err(
+            "Unsupported argument",
+            format!(
+                "An argument named \"{}\" is not expected here.",
+                key.as_str()
+            ),
+            key.span(),
+        );
+    }
+
+    /// Reports a nested block the block does not take.
+    fn unsupported_block(&mut self, ident: &hcl_edit::Decorated<hcl_edit::Ident>) {
+        self.err(
+            "Unsupported block type",
+            format!(
+                "Blocks of type \"{}\" are not expected here.",
+                ident.as_str()
+            ),
+            ident.span(),
+        );
+    }
+
     fn err(&mut self, summary: &str, detail: String, span: Option<std::ops::Range<usize>>) {
         let r = self.range(span);
         self.diags
@@ -142,14 +166,7 @@ impl Loader<'_> {
     fn body(&mut self, body: &Body) {
         for s in body.iter() {
             match s {
-                Structure::Attribute(a) => self.err(
-                    "Unsupported argument",
-                    format!(
-                        "An argument named \"{}\" is not expected here.",
-                        a.key.as_str()
-                    ),
-                    a.key.span(),
-                ),
+                Structure::Attribute(a) => self.unsupported_argument(&a.key),
                 Structure::Block(b) => self.block(b),
             }
         }
@@ -236,11 +253,7 @@ impl Loader<'_> {
                     self.geography(&l[0], b, decl);
                 }
             }
-            other => self.err(
-                "Unsupported block type",
-                format!("Blocks of type \"{other}\" are not expected here."),
-                b.ident.span(),
-            ),
+            _ => self.unsupported_block(&b.ident),
         }
     }
 
@@ -327,21 +340,10 @@ impl Loader<'_> {
                     "region" => w.region = Some(self.expr(&a.value)),
                     "allowed_regions" => w.allowed_regions = Some(self.expr(&a.value)),
                     "variables" => w.variables = Some(self.expr(&a.value)),
-                    other => self.err(
-                        "Unsupported argument",
-                        format!("An argument named \"{other}\" is not expected here."),
-                        a.key.span(),
-                    ),
+                    _ => self.unsupported_argument(&a.key),
                 },
                 Structure::Block(inner) if inner.ident.as_str() == "backend" => {}
-                Structure::Block(inner) => self.err(
-                    "Unsupported block type",
-                    format!(
-                        "Blocks of type \"{}\" are not expected here.",
-                        inner.ident.as_str()
-                    ),
-                    inner.ident.span(),
-                ),
+                Structure::Block(inner) => self.unsupported_block(&inner.ident),
             }
         }
         for (field, value) in [("geography", &w.geography), ("region", &w.region)] {
@@ -379,14 +381,7 @@ impl Loader<'_> {
                     ),
                     a.key.span(),
                 ),
-                Structure::Block(inner) => self.err(
-                    "Unsupported block type",
-                    format!(
-                        "Blocks of type \"{}\" are not expected here.",
-                        inner.ident.as_str()
-                    ),
-                    inner.ident.span(),
-                ),
+                Structure::Block(inner) => self.unsupported_block(&inner.ident),
             }
         }
         if self.cfg.geographies.contains_key(name) {
@@ -480,25 +475,14 @@ impl Loader<'_> {
                     "sensitive" => v.sensitive = self.bool_attr(a),
                     "nullable" => v.nullable = self.bool_attr(a),
                     "ephemeral" => {}
-                    other => self.err(
-                        "Unsupported argument",
-                        format!("An argument named \"{other}\" is not expected here."),
-                        a.key.span(),
-                    ),
+                    _ => self.unsupported_argument(&a.key),
                 },
                 Structure::Block(inner) if inner.ident.as_str() == "validation" => {
                     if let Some(c) = self.check(inner) {
                         v.validations.push(c);
                     }
                 }
-                Structure::Block(inner) => self.err(
-                    "Unsupported block type",
-                    format!(
-                        "Blocks of type \"{}\" are not expected here.",
-                        inner.ident.as_str()
-                    ),
-                    inner.ident.span(),
-                ),
+                Structure::Block(inner) => self.unsupported_block(&inner.ident),
             }
         }
         if self.cfg.variables.contains_key(name) {
@@ -670,20 +654,12 @@ impl Loader<'_> {
                     "replace_triggered_by" => {
                         l.replace_triggered_by = self.reference_list(&a.value)
                     }
-                    other => self.err(
-                        "Unsupported argument",
-                        format!("An argument named \"{other}\" is not expected here."),
-                        a.key.span(),
-                    ),
+                    _ => self.unsupported_argument(&a.key),
                 },
                 Structure::Block(inner) => match inner.ident.as_str() {
                     "precondition" => l.preconditions.extend(self.check(inner)),
                     "postcondition" => l.postconditions.extend(self.check(inner)),
-                    other => self.err(
-                        "Unsupported block type",
-                        format!("Blocks of type \"{other}\" are not expected here."),
-                        inner.ident.span(),
-                    ),
+                    _ => self.unsupported_block(&inner.ident),
                 },
             }
         }
@@ -745,23 +721,12 @@ impl Loader<'_> {
                     "description" => o.description = self.string_attr(a),
                     "depends_on" => o.depends_on = self.reference_list(&a.value),
                     "ephemeral" => {}
-                    other => self.err(
-                        "Unsupported argument",
-                        format!("An argument named \"{other}\" is not expected here."),
-                        a.key.span(),
-                    ),
+                    _ => self.unsupported_argument(&a.key),
                 },
                 Structure::Block(inner) if inner.ident.as_str() == "precondition" => {
                     o.preconditions.extend(self.check(inner));
                 }
-                Structure::Block(inner) => self.err(
-                    "Unsupported block type",
-                    format!(
-                        "Blocks of type \"{}\" are not expected here.",
-                        inner.ident.as_str()
-                    ),
-                    inner.ident.span(),
-                ),
+                Structure::Block(inner) => self.unsupported_block(&inner.ident),
             }
         }
         match value {
