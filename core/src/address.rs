@@ -44,6 +44,63 @@ impl ModulePath {
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Whether no step carries an instance key (the form configuration is keyed by).
+    pub fn is_static(&self) -> bool {
+        self.0.iter().all(|(_, k)| *k == InstanceKey::None)
+    }
+
+    /// The same path with every instance key dropped: which module block it is an instance of.
+    pub fn static_form(&self) -> ModulePath {
+        ModulePath(
+            self.0
+                .iter()
+                .map(|(n, _)| (n.clone(), InstanceKey::None))
+                .collect(),
+        )
+    }
+
+    /// The path of a module called from this one.
+    pub fn child(&self, name: &str, key: InstanceKey) -> ModulePath {
+        let mut p = self.0.clone();
+        p.push((name.to_string(), key));
+        ModulePath(p)
+    }
+
+    /// The calling module's path and this module's call name and key; `None` for the root.
+    pub fn split_last(&self) -> Option<(ModulePath, &str, &InstanceKey)> {
+        let ((name, key), rest) = self.0.split_last()?;
+        Some((ModulePath(rest.to_vec()), name, key))
+    }
+
+    /// Whether `self` is `prefix` or lies inside it.
+    pub fn starts_with(&self, prefix: &ModulePath) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
+}
+
+impl FromStr for ModulePath {
+    type Err = AddressError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let fail = |reason: &str| AddressError {
+            text: s.into(),
+            reason: reason.into(),
+        };
+        let segs = split_segments(s).map_err(|r| fail(&r))?;
+        if segs.len() % 2 != 0 {
+            return Err(fail("expected module.NAME[KEY] steps"));
+        }
+        segs.chunks(2)
+            .map(|c| match c {
+                [(m, InstanceKey::None), (name, key)] if m == "module" => {
+                    Ok((name.clone(), key.clone()))
+                }
+                _ => Err(fail("expected module.NAME[KEY] steps")),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(ModulePath)
+    }
 }
 
 impl fmt::Display for ModulePath {
@@ -97,6 +154,24 @@ impl ResourceAddr {
         ResourceInstanceAddr {
             resource: self.clone(),
             key,
+        }
+    }
+
+    /// The address of the block itself: its module path without instance keys.
+    pub fn static_form(&self) -> ResourceAddr {
+        ResourceAddr {
+            module: self.module.static_form(),
+            ..self.clone()
+        }
+    }
+
+    /// The same block in module instance `module`.
+    pub fn in_module(&self, module: &ModulePath) -> ResourceAddr {
+        ResourceAddr {
+            module: module.clone(),
+            mode: self.mode,
+            type_: self.type_.clone(),
+            name: self.name.clone(),
         }
     }
 
@@ -261,6 +336,17 @@ mod tests {
             let a: ResourceInstanceAddr = text.parse().expect(text);
             assert_eq!(a.to_string(), text);
         }
+    }
+
+    #[test]
+    fn module_paths_parse_and_lose_their_keys() {
+        let p: ModulePath = "module.eu[\"a\"].module.net".parse().expect("parses");
+        assert_eq!(p.to_string(), "module.eu[\"a\"].module.net");
+        assert!(!p.is_static());
+        assert_eq!(p.static_form().to_string(), "module.eu.module.net");
+        assert!(p.starts_with(&"module.eu[\"a\"]".parse().expect("parses")));
+        assert!("module".parse::<ModulePath>().is_err());
+        assert!("aws_s3_bucket.x".parse::<ModulePath>().is_err());
     }
 
     #[test]

@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use hangar_core::json::{sensitive_paths, to_json};
-use hangar_core::{Diagnostic, Diagnostics, InstanceKey, ResourceAddr, ResourceMode, Value};
+use hangar_core::{
+    Diagnostic, Diagnostics, InstanceKey, ModulePath, ResourceAddr, ResourceMode, Value,
+};
 use hangar_provider::{
     ApplyRequest, ConfiguredProvider, OperationContext, PlanRequest, ReadDataRequest, RemoteObject,
 };
@@ -22,7 +24,8 @@ use hangar_state::{InstanceRecord, JournalEntry, OutputRecord};
 use tokio::sync::Semaphore;
 
 use crate::body::{eval_body, eval_expr};
-use crate::config::{Config, ProviderRef};
+use crate::calls;
+use crate::config::{Config, ProviderRef, Resource};
 use crate::expand::{expand, Expansion};
 use crate::graph::{Node, OrderedGraph};
 use crate::plan::{Action, Plan, ResourceChange};
@@ -94,19 +97,15 @@ impl<'a> Applier<'a> {
         }
         let run = Run {
             a: self,
-            values: Mutex::new(Values {
-                vars: self
-                    .plan
+            values: Mutex::new(Values::new(
+                self.plan
                     .variables
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.decode()))
-                    .collect(),
-                path_module: ".".into(),
-                path_cwd: self.cfg.dir.display().to_string(),
-                workspace: self.plan.workspace.clone(),
-                workspace_value: self.policy.map(crate::residency::Policy::value),
-                ..Default::default()
-            }),
+                    .map(|(k, v)| (k.clone(), v.decode())),
+                self.cfg.dir.display().to_string(),
+                self.plan.workspace.clone(),
+                self.policy.map(crate::residency::Policy::value),
+            )),
             providers: Mutex::new(HashMap::new()),
             changes,
             sem: Semaphore::new(self.parallelism.max(1)),
@@ -202,6 +201,7 @@ impl Run<'_> {
     fn eval_with<T>(
         &self,
         names: &InstanceNames,
+        module: &ModulePath,
         f: impl FnOnce(&EvalScope<'_>) -> T,
     ) -> Option<T> {
         let values = self.values.lock().ok()?;
@@ -209,35 +209,46 @@ impl Run<'_> {
             cfg: self.a.cfg,
             values: &values,
             names,
+            module,
         };
         Some(f(&scope))
+    }
+
+    /// Runs `f` on the walk's values; false (after reporting) when it fails.
+    fn update(&self, f: impl FnOnce(&Config, &mut Values) -> Result<(), Diagnostics>) -> bool {
+        let Ok(mut values) = self.values.lock() else {
+            return false;
+        };
+        match f(self.a.cfg, &mut values) {
+            Ok(()) => true,
+            Err(d) => {
+                drop(values);
+                self.errors(d);
+                false
+            }
+        }
     }
 
     async fn visit(&self, node: Node) -> bool {
         let cfg = self.a.cfg;
         match node {
-            Node::Variable(_) => true,
-            Node::Local(name) => {
-                let names = InstanceNames::default();
-                match self.eval_with(&names, |s| eval_expr(&cfg.locals[&name].value, s, &cfg.dir)) {
-                    Some(Ok(v)) => {
-                        if let Ok(mut vals) = self.values.lock() {
-                            vals.locals.insert(name, v);
-                        }
-                        true
-                    }
-                    Some(Err(_)) if self.a.plan.destroy => {
-                        if let Ok(mut vals) = self.values.lock() {
-                            vals.locals.insert(name, Value::unknown());
-                        }
-                        true
-                    }
-                    Some(Err(d)) => {
-                        self.errors(d);
-                        false
-                    }
-                    None => false,
+            Node::Variable(m, _) if m.is_root() => true,
+            Node::Variable(m, name) => self.update(|c, v| calls::eval_input(c, v, &m, &name)),
+            Node::Call(child) => self.update(|c, v| calls::expand_call(c, v, &child)),
+            Node::Local(m, name) if self.a.plan.destroy => self.update(|c, v| {
+                if calls::eval_local(c, v, &m, &name).is_err() {
+                    calls::unknown_local(v, &m, &name);
                 }
+                Ok(())
+            }),
+            Node::Local(m, name) => self.update(|c, v| calls::eval_local(c, v, &m, &name)),
+            Node::Check(m, name) => {
+                if let Ok(v) = self.values.lock() {
+                    let warnings = calls::eval_check(cfg, &v, &m, &name);
+                    drop(v);
+                    self.errors(warnings);
+                }
+                true
             }
             Node::Provider(p) => {
                 let values = match self.values.lock() {
@@ -257,12 +268,27 @@ impl Run<'_> {
                     }
                 }
             }
-            Node::Resource(addr) => self.apply_resource(&addr).await,
-            Node::Output(_) if self.a.plan.destroy => true,
-            Node::Output(name) => {
-                let o = &cfg.outputs[&name];
+            Node::Resource(addr) => {
+                let instances = match self.values.lock() {
+                    Ok(v) => v.instances_of(&addr.module),
+                    Err(_) => return false,
+                };
+                let r = &cfg.resources[&addr];
+                let mut ok = true;
+                for mi in instances {
+                    ok &= self.apply_resource(r, &mi).await;
+                }
+                ok
+            }
+            Node::Output(..) if self.a.plan.destroy => true,
+            Node::Output(m, name) if !m.is_root() => {
+                self.update(|c, v| calls::eval_output(c, v, &m, &name))
+            }
+            Node::Output(_, name) => {
+                let o = &cfg.root().outputs[&name];
                 let names = InstanceNames::default();
-                match self.eval_with(&names, |s| eval_expr(&o.value, s, &cfg.dir)) {
+                let root = ModulePath::root();
+                match self.eval_with(&names, &root, |s| eval_expr(&o.value, s, &cfg.dir)) {
                     Some(Ok(v)) => {
                         let sensitive = o.sensitive || v.contains_sensitive();
                         if let Ok(mut outs) = self.outputs.lock() {
@@ -290,9 +316,9 @@ impl Run<'_> {
         self.providers.lock().ok()?.get(p).cloned()
     }
 
-    async fn apply_resource(&self, addr: &ResourceAddr) -> bool {
+    async fn apply_resource(&self, r: &Resource, module: &ModulePath) -> bool {
         let cfg = self.a.cfg;
-        let r = &cfg.resources[addr];
+        let addr = &r.addr.in_module(module);
         let changes: Vec<&ResourceChange> = self
             .changes
             .get(addr)
@@ -306,10 +332,12 @@ impl Run<'_> {
         let expansion = if self.a.plan.destroy {
             Expansion::Single
         } else {
-            match self.eval_with(&InstanceNames::default(), |s| expand(r, s, &cfg.dir)) {
+            match self.eval_with(&InstanceNames::default(), module, |s| {
+                expand(r, s, &cfg.dir)
+            }) {
                 Some(Ok(e)) => e,
                 Some(Err(d)) => {
-                    self.errors(d);
+                    self.errors(calls::locate_in(cfg, module, d));
                     return false;
                 }
                 None => return false,
@@ -366,7 +394,10 @@ impl Run<'_> {
         schema: &hangar_provider::ResourceSchema,
     ) -> Option<Value> {
         let cfg = self.a.cfg;
-        let r = &cfg.resources[&c.addr.resource];
+        let Some(r) = cfg.resource(&c.addr.resource) else {
+            return None;
+        };
+        let module = &c.addr.resource.module;
         let before = c.before.as_ref().map(|b| b.decode());
         let saved_after = c.after.as_ref().map(|a| a.decode()).unwrap_or(Value::NULL);
         if c.action == Action::NoOp {
@@ -380,12 +411,12 @@ impl Run<'_> {
             }
             return Some(before.unwrap_or(saved_after));
         }
-        let config = match self.eval_with(&names, |s| {
+        let config = match self.eval_with(&names, module, |s| {
             eval_body(&r.body, &schema.block, s, &cfg.dir, Some(r.decl.clone()))
         }) {
             Some(Ok(v)) => v,
             Some(Err(d)) => {
-                self.errors(d);
+                self.errors(calls::locate_in(cfg, module, d));
                 return None;
             }
             None => return None,

@@ -12,7 +12,7 @@ use hangar_core::{Diagnostic, Diagnostics, InstanceKey, Value};
 use hangar_lang::Scope;
 
 use crate::body::eval_expr;
-use crate::config::Resource;
+use crate::config::{Expr, Resource};
 use crate::scope::InstanceNames;
 
 /// How many instances a block has, and their keys.
@@ -28,7 +28,17 @@ pub enum Expansion {
 
 /// Evaluates `count`/`for_each` of `r`; fails with Terraform's diagnostics.
 pub fn expand(r: &Resource, scope: &dyn Scope, base: &Path) -> Result<Expansion, Diagnostics> {
-    if let Some(c) = &r.count {
+    expand_meta(r.count.as_ref(), r.for_each.as_ref(), scope, base)
+}
+
+/// Evaluates the `count`/`for_each` arguments of any block (resource or module call).
+pub fn expand_meta(
+    count: Option<&Expr>,
+    for_each: Option<&Expr>,
+    scope: &dyn Scope,
+    base: &Path,
+) -> Result<Expansion, Diagnostics> {
+    if let Some(c) = count {
         let v = eval_expr(c, scope, base)?;
         let err = |summary: &str, detail: &str| {
             Diagnostics::from(Diagnostic::error(summary, detail).at(Some(c.range())))
@@ -64,7 +74,7 @@ pub fn expand(r: &Resource, scope: &dyn Scope, base: &Path) -> Result<Expansion,
             )),
         };
     }
-    if let Some(f) = &r.for_each {
+    if let Some(f) = for_each {
         let v = eval_expr(f, scope, base)?;
         let err = |summary: &str, detail: &str| {
             Diagnostics::from(Diagnostic::error(summary, detail).at(Some(f.range())))

@@ -10,36 +10,78 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use hangar_core::{Diagnostic, Diagnostics, ResourceAddr, ResourceMode, SourceRange};
+use hangar_core::{Diagnostic, Diagnostics, ModulePath, ResourceAddr, ResourceMode, SourceRange};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
 use crate::config::{Config, Expr, ProviderRef};
 
-/// One vertex of the graph: a block (or locals entry) of the configuration.
+/// One vertex of the graph: a block (or locals entry) of the configuration, in its module.
+///
+/// Module paths here carry no instance keys: one node stands for the block in every instance
+/// of its module, and the walk visits each instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Node {
     /// `variable "name"`.
-    Variable(String),
+    Variable(ModulePath, String),
     /// `local.name`.
-    Local(String),
-    /// A provider configuration.
+    Local(ModulePath, String),
+    /// A provider configuration (root module only).
     Provider(ProviderRef),
     /// A `resource` or `data` block.
     Resource(ResourceAddr),
     /// `output "name"`.
-    Output(String),
+    Output(ModulePath, String),
+    /// A `module` block, by the path of the module it calls: expands its instances.
+    Call(ModulePath),
+    /// `check "name"`.
+    Check(ModulePath, String),
 }
 
 impl std::fmt::Display for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let prefix = |f: &mut std::fmt::Formatter<'_>, m: &ModulePath| {
+            if m.is_root() {
+                Ok(())
+            } else {
+                write!(f, "{m}.")
+            }
+        };
         match self {
-            Node::Variable(n) => write!(f, "var.{n}"),
-            Node::Local(n) => write!(f, "local.{n}"),
+            Node::Variable(m, n) => {
+                prefix(f, m)?;
+                write!(f, "var.{n}")
+            }
+            Node::Local(m, n) => {
+                prefix(f, m)?;
+                write!(f, "local.{n}")
+            }
             Node::Provider(p) => f.write_str(&p.config_addr()),
             Node::Resource(a) => write!(f, "{a}"),
-            Node::Output(n) => write!(f, "output.{n}"),
+            Node::Output(m, n) => {
+                prefix(f, m)?;
+                write!(f, "output.{n}")
+            }
+            Node::Call(m) => write!(f, "{m}"),
+            Node::Check(m, n) => {
+                prefix(f, m)?;
+                write!(f, "check.{n}")
+            }
+        }
+    }
+}
+
+impl Node {
+    /// The module (without keys) the node belongs to; providers belong to the root.
+    pub fn module(&self) -> ModulePath {
+        match self {
+            Node::Variable(m, _) | Node::Local(m, _) | Node::Output(m, _) | Node::Check(m, _) => {
+                m.clone()
+            }
+            Node::Resource(a) => a.module.clone(),
+            Node::Call(m) => m.split_last().map(|(p, _, _)| p).unwrap_or_default(),
+            Node::Provider(_) => ModulePath::root(),
         }
     }
 }
@@ -58,27 +100,33 @@ pub struct OrderedGraph {
     order: Vec<NodeIndex>,
 }
 
-/// The node a reference chain points at, if it names a block of the configuration.
-pub fn referenced_node(cfg: &Config, chain: &[String]) -> Option<Node> {
+/// The node a reference chain, written in module `module`, points at, if it names a block.
+pub fn referenced_node(cfg: &Config, module: &ModulePath, chain: &[String]) -> Option<Node> {
     let s = |i: usize| chain.get(i).map(String::as_str);
+    let resource = |mode, t: &str, n: &str| {
+        let addr = ResourceAddr {
+            module: module.clone(),
+            mode,
+            type_: t.to_string(),
+            name: n.to_string(),
+        };
+        cfg.resources
+            .contains_key(&addr)
+            .then_some(Node::Resource(addr))
+    };
     match (s(0)?, s(1), s(2)) {
-        ("var", Some(n), _) => Some(Node::Variable(n.into())),
-        ("local", Some(n), _) => Some(Node::Local(n.into())),
-        ("data", Some(t), Some(n)) => {
-            let addr = ResourceAddr {
-                mode: ResourceMode::Data,
-                ..ResourceAddr::managed(t, n)
-            };
-            cfg.resources
-                .contains_key(&addr)
-                .then_some(Node::Resource(addr))
+        ("var", Some(n), _) => Some(Node::Variable(module.clone(), n.into())),
+        ("local", Some(n), _) => Some(Node::Local(module.clone(), n.into())),
+        ("module", Some(n), out) => {
+            let child = module.child(n, hangar_core::InstanceKey::None);
+            let m = cfg.modules.get(&child)?;
+            match out {
+                Some(o) if m.outputs.contains_key(o) => Some(Node::Output(child, o.into())),
+                _ => Some(Node::Call(child)),
+            }
         }
-        (t, Some(n), _) => {
-            let addr = ResourceAddr::managed(t, n);
-            cfg.resources
-                .contains_key(&addr)
-                .then_some(Node::Resource(addr))
-        }
+        ("data", Some(t), Some(n)) => resource(ResourceMode::Data, t, n),
+        (t, Some(n), _) => resource(ResourceMode::Managed, t, n),
         _ => None,
     }
 }
@@ -99,7 +147,7 @@ impl Graph {
 
     /// Adds the edge once; `update_edge` would scan existing edges and make building quadratic.
     fn edge(&mut self, from: NodeIndex, to: NodeIndex) {
-        if from == to && matches!(self.g[from], Node::Variable(_)) {
+        if from == to && matches!(self.g[from], Node::Variable(..)) {
             return;
         }
         if self.edges.insert((from, to)) {
@@ -120,11 +168,34 @@ impl Graph {
     }
 
     fn add_nodes(&mut self, cfg: &Config) {
-        for v in cfg.variables.values() {
-            self.add(Node::Variable(v.name.clone()), Some(v.decl.clone()));
-        }
-        for l in cfg.locals.values() {
-            self.add(Node::Local(l.name.clone()), Some(l.decl.clone()));
+        for (path, m) in &cfg.modules {
+            if !path.is_root() {
+                self.add(Node::Call(path.clone()), self.call_decl(cfg, path));
+            }
+            for v in m.variables.values() {
+                self.add(
+                    Node::Variable(path.clone(), v.name.clone()),
+                    Some(v.decl.clone()),
+                );
+            }
+            for l in m.locals.values() {
+                self.add(
+                    Node::Local(path.clone(), l.name.clone()),
+                    Some(l.decl.clone()),
+                );
+            }
+            for o in m.outputs.values() {
+                self.add(
+                    Node::Output(path.clone(), o.name.clone()),
+                    Some(o.decl.clone()),
+                );
+            }
+            for c in m.checks.values() {
+                self.add(
+                    Node::Check(path.clone(), c.name.clone()),
+                    Some(c.decl.clone()),
+                );
+            }
         }
         for p in cfg.providers.values() {
             let r = ProviderRef {
@@ -137,21 +208,45 @@ impl Graph {
             self.add(Node::Provider(r.provider.clone()), None);
             self.add(Node::Resource(r.addr.clone()), Some(r.decl.clone()));
         }
-        for o in cfg.outputs.values() {
-            self.add(Node::Output(o.name.clone()), Some(o.decl.clone()));
-        }
     }
 
+    fn call_decl(&self, cfg: &Config, child: &ModulePath) -> Option<SourceRange> {
+        let (parent, name, _) = child.split_last()?;
+        Some(cfg.modules.get(&parent)?.calls.get(name)?.decl.clone())
+    }
+
+    /// Edges from what `exprs` (written in `module`) reference to `to`. With `whole`, a
+    /// reference to a module means every resource in it, as `depends_on` does.
     fn depend_on_refs<'a>(
         &mut self,
         cfg: &Config,
+        module: &ModulePath,
         to: NodeIndex,
         exprs: impl Iterator<Item = &'a Expr>,
+        whole: bool,
     ) {
         for e in exprs {
             for r in hangar_lang::references(&e.expr) {
-                if let Some(n) = referenced_node(cfg, &r.chain) {
-                    if let Some(&from) = self.index.get(&n) {
+                let Some(n) = referenced_node(cfg, module, &r.chain) else {
+                    continue;
+                };
+                let mut froms = Vec::new();
+                if let Node::Call(child) = &n {
+                    let outputs = cfg
+                        .modules
+                        .get(child)
+                        .into_iter()
+                        .flat_map(|m| m.outputs.keys());
+                    froms.extend(outputs.map(|o| Node::Output(child.clone(), o.clone())));
+                    if whole {
+                        let inside = cfg.resources.keys().filter(|a| a.module.starts_with(child));
+                        froms.extend(inside.map(|a| Node::Resource(a.clone())));
+                    }
+                } else {
+                    froms.push(n);
+                }
+                for f in froms {
+                    if let Some(&from) = self.index.get(&f) {
                         self.edge(from, to);
                     }
                 }
@@ -159,18 +254,66 @@ impl Graph {
         }
     }
 
-    fn add_edges(&mut self, cfg: &Config) {
-        for v in cfg.variables.values() {
-            let i = self.index[&Node::Variable(v.name.clone())];
-            let exprs = v
-                .validations
-                .iter()
-                .flat_map(|c| [&c.condition, &c.error_message]);
-            self.depend_on_refs(cfg, i, exprs);
+    /// Makes `i` wait for the expansion of its module's instances.
+    fn inside(&mut self, module: &ModulePath, i: NodeIndex) {
+        if module.is_root() {
+            return;
         }
-        for l in cfg.locals.values() {
-            let i = self.index[&Node::Local(l.name.clone())];
-            self.depend_on_refs(cfg, i, std::iter::once(&l.value));
+        if let Some(&c) = self.index.get(&Node::Call(module.clone())) {
+            self.edge(c, i);
+        }
+    }
+
+    fn add_edges(&mut self, cfg: &Config) {
+        for (path, m) in &cfg.modules {
+            if let Some((parent, name, _)) = path.split_last() {
+                let i = self.index[&Node::Call(path.clone())];
+                self.inside(&parent, i);
+                if let Some(call) = cfg.modules.get(&parent).and_then(|p| p.calls.get(name)) {
+                    let meta = call.count.iter().chain(&call.for_each);
+                    self.depend_on_refs(cfg, &parent, i, meta, false);
+                    self.depend_on_refs(cfg, &parent, i, call.depends_on.iter(), true);
+                    for (input, e) in &call.inputs {
+                        if let Some(&v) =
+                            self.index.get(&Node::Variable(path.clone(), input.clone()))
+                        {
+                            self.depend_on_refs(cfg, &parent, v, std::iter::once(e), false);
+                        }
+                    }
+                }
+            }
+            for v in m.variables.values() {
+                let i = self.index[&Node::Variable(path.clone(), v.name.clone())];
+                self.inside(path, i);
+                let exprs = v
+                    .validations
+                    .iter()
+                    .flat_map(|c| [&c.condition, &c.error_message]);
+                self.depend_on_refs(cfg, path, i, exprs, false);
+            }
+            for l in m.locals.values() {
+                let i = self.index[&Node::Local(path.clone(), l.name.clone())];
+                self.inside(path, i);
+                self.depend_on_refs(cfg, path, i, std::iter::once(&l.value), false);
+            }
+            for o in m.outputs.values() {
+                let i = self.index[&Node::Output(path.clone(), o.name.clone())];
+                self.inside(path, i);
+                let conditions = o.preconditions.iter();
+                let exprs = std::iter::once(&o.value)
+                    .chain(conditions.flat_map(|c| [&c.condition, &c.error_message]));
+                self.depend_on_refs(cfg, path, i, exprs, false);
+                self.depend_on_refs(cfg, path, i, o.depends_on.iter(), true);
+            }
+            for c in m.checks.values() {
+                let i = self.index[&Node::Check(path.clone(), c.name.clone())];
+                self.inside(path, i);
+                let exprs = c
+                    .asserts
+                    .iter()
+                    .flat_map(|a| [&a.condition, &a.error_message]);
+                self.depend_on_refs(cfg, path, i, exprs, false);
+            }
         }
         for p in cfg.providers.values() {
             let r = ProviderRef {
@@ -179,23 +322,15 @@ impl Graph {
             };
             let i = self.index[&Node::Provider(r)];
             let exprs = body_exprs(&p.body);
-            self.depend_on_refs(cfg, i, exprs.iter());
+            self.depend_on_refs(cfg, &ModulePath::root(), i, exprs.iter(), false);
         }
         for r in cfg.resources.values() {
             let i = self.index[&Node::Resource(r.addr.clone())];
             let p = self.index[&Node::Provider(r.provider.clone())];
             self.edge(p, i);
-            self.depend_on_refs(cfg, i, resource_exprs(r).iter());
-        }
-        for o in cfg.outputs.values() {
-            let i = self.index[&Node::Output(o.name.clone())];
-            let mut exprs = vec![o.value.clone()];
-            exprs.extend(o.depends_on.iter().cloned());
-            for c in &o.preconditions {
-                exprs.push(c.condition.clone());
-                exprs.push(c.error_message.clone());
-            }
-            self.depend_on_refs(cfg, i, exprs.iter());
+            self.inside(&r.addr.module, i);
+            self.depend_on_refs(cfg, &r.addr.module, i, resource_exprs(r).iter(), false);
+            self.depend_on_refs(cfg, &r.addr.module, i, r.depends_on.iter(), true);
         }
     }
 
@@ -239,7 +374,6 @@ pub fn resource_exprs(r: &crate::config::Resource) -> Vec<Expr> {
     let mut exprs = body_exprs(&r.body);
     exprs.extend(r.count.iter().cloned());
     exprs.extend(r.for_each.iter().cloned());
-    exprs.extend(r.depends_on.iter().cloned());
     exprs.extend(r.lifecycle.replace_triggered_by.iter().cloned());
     for c in r
         .lifecycle

@@ -10,11 +10,14 @@
 
 pub mod applier;
 pub mod body;
+pub mod calls;
 pub mod cli;
 pub mod config;
 pub mod drift;
 pub mod expand;
 pub mod graph;
+pub mod modsource;
+pub mod moves;
 pub mod plan;
 pub mod plan_json;
 pub mod planner;

@@ -12,13 +12,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use hangar_core::json::{from_json, mark_paths};
-use hangar_core::{Diagnostic, Diagnostics, InstanceKey, ResourceMode, Value};
+use hangar_core::{Diagnostic, Diagnostics, InstanceKey, ModulePath, ResourceMode, Value};
 use hangar_provider::plan::differs;
 use hangar_provider::{ConfigureRequest, ConfiguredProvider, PlanRequest, ReadDataRequest};
 use hangar_state::{InstanceRecord, StateDoc};
 use petgraph::graph::NodeIndex;
 
 use crate::body::{eval_body, eval_expr};
+use crate::calls;
 use crate::config::{Config, IgnoreChanges, ProviderRef, Resource};
 use crate::expand::expand;
 use crate::graph::{Node, OrderedGraph};
@@ -86,6 +87,7 @@ pub async fn configure_provider(
                 cfg,
                 values,
                 names: &names,
+                module: &hangar_core::ModulePath::root(),
             };
             eval_body(
                 &block.body,
@@ -137,14 +139,12 @@ pub async fn make_plan(
         registry,
         opts,
         ui,
-        values: Values {
-            vars: variables.clone().into_iter().collect(),
-            path_module: ".".into(),
-            path_cwd: cfg.dir.display().to_string(),
-            workspace: opts.workspace.clone(),
-            workspace_value: opts.policy.as_ref().map(crate::residency::Policy::value),
-            ..Default::default()
-        },
+        values: Values::new(
+            variables.clone(),
+            cfg.dir.display().to_string(),
+            opts.workspace.clone(),
+            opts.policy.as_ref().map(crate::residency::Policy::value),
+        ),
         providers: HashMap::new(),
         refreshed: HashMap::new(),
         changes: Vec::new(),
@@ -246,23 +246,25 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn scope<'s>(&'s self, names: &'s InstanceNames) -> EvalScope<'s> {
+    fn scope<'s>(&'s self, names: &'s InstanceNames, module: &'s ModulePath) -> EvalScope<'s> {
         EvalScope {
             cfg: self.cfg,
             values: &self.values,
             names,
+            module,
         }
     }
 
     async fn visit(&mut self, idx: NodeIndex, node: Node) -> Result<(), Diagnostics> {
         let base = self.cfg.dir.clone();
         match node {
-            Node::Variable(_) => Ok(()),
-            Node::Local(name) => {
-                let local = &self.cfg.locals[&name];
-                let names = InstanceNames::default();
-                let v = eval_expr(&local.value, &self.scope(&names), &base)?;
-                self.values.locals.insert(name, v);
+            Node::Variable(m, _) if m.is_root() => Ok(()),
+            Node::Variable(m, name) => calls::eval_input(self.cfg, &mut self.values, &m, &name),
+            Node::Local(m, name) => calls::eval_local(self.cfg, &mut self.values, &m, &name),
+            Node::Call(child) => calls::expand_call(self.cfg, &mut self.values, &child),
+            Node::Check(m, name) => {
+                let warnings = calls::eval_check(self.cfg, &self.values, &m, &name);
+                self.diags.extend(warnings);
                 Ok(())
             }
             Node::Provider(p) => {
@@ -289,13 +291,25 @@ impl Planner<'_> {
             }
             Node::Resource(addr) => {
                 let r = &self.cfg.resources[&addr];
-                if r.addr.mode == ResourceMode::Data {
-                    self.plan_data(r).await
+                let mut diags = Diagnostics::new();
+                for mi in self.values.instances_of(&addr.module) {
+                    let planned = if r.addr.mode == ResourceMode::Data {
+                        self.plan_data(r, &mi).await
+                    } else {
+                        self.plan_resource(idx, r, &mi)
+                    };
+                    if let Err(d) = planned {
+                        diags.extend(calls::locate_in(self.cfg, &mi, d));
+                    }
+                }
+                if diags.has_errors() {
+                    Err(diags)
                 } else {
-                    self.plan_resource(idx, r)
+                    Ok(())
                 }
             }
-            Node::Output(name) => self.plan_output(&name, &base),
+            Node::Output(m, name) if m.is_root() => self.plan_output(&name, &base),
+            Node::Output(m, name) => calls::eval_output(self.cfg, &mut self.values, &m, &name),
         }
     }
 
@@ -317,18 +331,24 @@ impl Planner<'_> {
         r: &Resource,
         block: &hangar_provider::BlockSchema,
         names: &InstanceNames,
+        module: &ModulePath,
         base: &Path,
     ) -> Result<Value, Diagnostics> {
         eval_body(
             &r.body,
             block,
-            &self.scope(names),
+            &self.scope(names, module),
             base,
             Some(r.decl.clone()),
         )
     }
 
-    fn plan_resource(&mut self, idx: NodeIndex, r: &Resource) -> Result<(), Diagnostics> {
+    fn plan_resource(
+        &mut self,
+        idx: NodeIndex,
+        r: &Resource,
+        module: &ModulePath,
+    ) -> Result<(), Diagnostics> {
         let Some(schema) = self
             .registry
             .resource_schema(&r.provider.name, &r.addr.type_, false)
@@ -341,9 +361,10 @@ impl Planner<'_> {
         };
         let ty = schema.block.object_type();
         let base = self.cfg.dir.clone();
+        let addr = r.addr.in_module(module);
         let expansion = {
             let names = InstanceNames::default();
-            expand(r, &self.scope(&names), &base)?
+            expand(r, &self.scope(&names, module), &base)?
         };
         let provider = self.providers.get(&r.provider).cloned();
         let mut instance_values = Vec::new();
@@ -355,7 +376,7 @@ impl Planner<'_> {
             .map(ToString::to_string)
             .collect();
         for (key, names) in expansion.instances() {
-            let inst = r.addr.instance(key.clone());
+            let inst = addr.instance(key.clone());
             let key_text = inst.to_string();
             self.seen.insert(key_text.clone());
             let prior = self.prior_value(&key_text, &ty);
@@ -366,14 +387,14 @@ impl Planner<'_> {
                 }
                 continue;
             }
-            let config = match self.instance_config(r, &schema.block, &names, &base) {
+            let config = match self.instance_config(r, &schema.block, &names, module, &base) {
                 Ok(c) => c,
                 Err(d) => {
                     diags.extend(d);
                     continue;
                 }
             };
-            if let Err(d) = self.check_conditions(r, &names, &base) {
+            if let Err(d) = self.check_conditions(r, &names, module, &base) {
                 diags.extend(d);
                 continue;
             }
@@ -404,7 +425,7 @@ impl Planner<'_> {
                 planned = keep_attrs(planned, prior, attrs);
             }
             let mut replace = resp.requires_replace;
-            if prior.is_some() && self.triggered_replace(r, &names, &base) {
+            if prior.is_some() && self.triggered_replace(r, &names, module, &base) {
                 replace.push("replace_triggered_by".into());
             }
             let action = match &prior {
@@ -450,7 +471,7 @@ impl Planner<'_> {
         }
         self.values
             .resources
-            .insert(r.addr.clone(), expansion.assemble(instance_values));
+            .insert(addr, expansion.assemble(instance_values));
         if diags.has_errors() {
             Err(diags)
         } else {
@@ -458,21 +479,28 @@ impl Planner<'_> {
         }
     }
 
-    fn triggered_replace(&self, r: &Resource, names: &InstanceNames, base: &Path) -> bool {
+    fn triggered_replace(
+        &self,
+        r: &Resource,
+        names: &InstanceNames,
+        module: &ModulePath,
+        base: &Path,
+    ) -> bool {
         r.lifecycle.replace_triggered_by.iter().any(|e| {
             hangar_lang::references(&e.expr).iter().any(|reference| {
                 let Some(Node::Resource(a)) =
-                    crate::graph::referenced_node(self.cfg, &reference.chain)
+                    crate::graph::referenced_node(self.cfg, &r.addr.module, &reference.chain)
                 else {
                     return false;
                 };
+                let a = a.in_module(module);
                 let prefix = a.to_string();
                 self.changes.iter().any(|c| {
                     c.addr.resource == a
                         && c.action != Action::NoOp
                         && c.addr.to_string().starts_with(&prefix)
                 })
-            }) || eval_expr(e, &self.scope(names), base).is_ok_and(|v| v.is_unknown())
+            }) || eval_expr(e, &self.scope(names, module), base).is_ok_and(|v| v.is_unknown())
         })
     }
 
@@ -480,30 +508,12 @@ impl Planner<'_> {
         &self,
         r: &Resource,
         names: &InstanceNames,
+        module: &ModulePath,
         base: &Path,
     ) -> Result<(), Diagnostics> {
-        let mut diags = Diagnostics::new();
-        for c in &r.lifecycle.preconditions {
-            match eval_expr(&c.condition, &self.scope(names), base) {
-                Ok(v) if v.as_bool() == Some(false) => {
-                    let msg = eval_expr(&c.error_message, &self.scope(names), base)
-                        .ok()
-                        .and_then(|m| m.as_str().map(str::to_string))
-                        .unwrap_or_default();
-                    diags.push(
-                        Diagnostic::error("Resource precondition failed", msg)
-                            .at(Some(c.condition.range())),
-                    );
-                }
-                Ok(_) => {}
-                Err(d) => diags.extend(d),
-            }
-        }
-        if diags.has_errors() {
-            Err(diags)
-        } else {
-            Ok(())
-        }
+        let scope = self.scope(names, module);
+        let summary = "Resource precondition failed";
+        calls::conditions(&r.lifecycle.preconditions, &scope, base, summary)
     }
 
     fn push_delete(
@@ -538,7 +548,7 @@ impl Planner<'_> {
         });
     }
 
-    async fn plan_data(&mut self, r: &Resource) -> Result<(), Diagnostics> {
+    async fn plan_data(&mut self, r: &Resource, module: &ModulePath) -> Result<(), Diagnostics> {
         let Some(schema) = self
             .registry
             .resource_schema(&r.provider.name, &r.addr.type_, true)
@@ -550,21 +560,22 @@ impl Planner<'_> {
             ));
         };
         let base = self.cfg.dir.clone();
+        let addr = r.addr.in_module(module);
         let expansion = {
             let names = InstanceNames::default();
-            expand(r, &self.scope(&names), &base)?
+            expand(r, &self.scope(&names, module), &base)?
         };
         let provider = self.providers.get(&r.provider).cloned();
         let mut instance_values = Vec::new();
         let mut diags = Diagnostics::new();
         for (key, names) in expansion.instances() {
-            let inst = r.addr.instance(key.clone());
+            let inst = addr.instance(key.clone());
             self.seen.insert(inst.to_string());
             if self.opts.destroy {
                 instance_values.push((key, Value::unknown()));
                 continue;
             }
-            let config = match self.instance_config(r, &schema.block, &names, &base) {
+            let config = match self.instance_config(r, &schema.block, &names, module, &base) {
                 Ok(c) => c,
                 Err(d) => {
                     diags.extend(d);
@@ -612,7 +623,7 @@ impl Planner<'_> {
         }
         self.values
             .resources
-            .insert(r.addr.clone(), expansion.assemble(instance_values));
+            .insert(addr, expansion.assemble(instance_values));
         if diags.has_errors() {
             Err(diags)
         } else {
@@ -621,8 +632,9 @@ impl Planner<'_> {
     }
 
     fn plan_output(&mut self, name: &str, base: &Path) -> Result<(), Diagnostics> {
-        let o = &self.cfg.outputs[name];
+        let o = &self.cfg.root().outputs[name];
         let names = InstanceNames::default();
+        let root = ModulePath::root();
         let before = self.prior.outputs.get(name).map(|r| {
             let v = from_json(&r.value);
             if r.sensitive {
@@ -634,7 +646,7 @@ impl Planner<'_> {
         let after = if self.opts.destroy {
             None
         } else {
-            let v = eval_expr(&o.value, &self.scope(&names), base)?;
+            let v = eval_expr(&o.value, &self.scope(&names, &root), base)?;
             if v.contains_sensitive() && !o.sensitive {
                 return Err(Diagnostic::error(
                     "Output refers to sensitive values",
@@ -678,8 +690,15 @@ impl Planner<'_> {
             if rec.addr.resource.mode == ResourceMode::Data {
                 continue;
             }
-            let in_config = self.cfg.resources.get(&rec.addr.resource);
+            let in_config = self.cfg.resource(&rec.addr.resource);
+            let module = &rec.addr.resource.module;
+            let module_gone = !module.is_root()
+                && !self
+                    .values
+                    .instances_of(&module.static_form())
+                    .contains(module);
             let reason = match (in_config, &rec.addr.key) {
+                _ if module_gone => "delete_because_no_module",
                 (None, _) => "delete_because_no_resource_config",
                 (Some(_), InstanceKey::Int(_)) => "delete_because_count_index",
                 (Some(_), InstanceKey::Str(_)) => "delete_because_each_key",

@@ -8,28 +8,78 @@
 
 use std::collections::HashMap;
 
-use hangar_core::{ResourceAddr, ResourceMode, Value};
+use hangar_core::{InstanceKey, ModulePath, ResourceAddr, ResourceMode, Value};
 use hangar_lang::{Scope, ScopeError};
 
-use crate::config::Config;
+use crate::config::{Config, Module};
+use crate::expand::Expansion;
 
 /// Everything computed so far in one walk.
 #[derive(Debug, Default, Clone)]
 pub struct Values {
-    /// Input variables.
-    pub vars: HashMap<String, Value>,
-    /// Local values.
-    pub locals: HashMap<String, Value>,
-    /// Resource and data source values, whole blocks.
+    /// Variables, locals, outputs and call expansions of each module instance; the root is `[]`.
+    pub modules: HashMap<ModulePath, ModuleValues>,
+    /// Resource and data source values, whole blocks, by address in their module instance.
     pub resources: HashMap<ResourceAddr, Value>,
-    /// `path.module` and `path.root`.
-    pub path_module: String,
+    /// The instances of each module block (keyed without instance keys), once expanded.
+    pub instances: HashMap<ModulePath, Vec<ModulePath>>,
     /// `path.cwd`.
     pub path_cwd: String,
     /// `terraform.workspace`.
     pub workspace: String,
     /// `workspace.*`: the selected workspace block's settings, when there is one.
     pub workspace_value: Option<Value>,
+}
+
+/// What one module instance has computed.
+#[derive(Debug, Default, Clone)]
+pub struct ModuleValues {
+    /// Input variables.
+    pub vars: HashMap<String, Value>,
+    /// Local values.
+    pub locals: HashMap<String, Value>,
+    /// Output values (seen by the caller as `module.NAME.OUTPUT`).
+    pub outputs: HashMap<String, Value>,
+    /// How each module block it contains expanded.
+    pub calls: HashMap<String, Expansion>,
+}
+
+impl Values {
+    /// The values a walk starts from: the root module's variables and the run's context.
+    pub fn new(
+        vars: impl IntoIterator<Item = (String, Value)>,
+        path_cwd: String,
+        workspace: String,
+        workspace_value: Option<Value>,
+    ) -> Values {
+        let root = ModuleValues {
+            vars: vars.into_iter().collect(),
+            ..Default::default()
+        };
+        Values {
+            modules: HashMap::from([(ModulePath::root(), root)]),
+            instances: HashMap::from([(ModulePath::root(), vec![ModulePath::root()])]),
+            path_cwd,
+            workspace,
+            workspace_value,
+            ..Default::default()
+        }
+    }
+
+    /// The instances of module block `path` (without keys) expanded so far.
+    pub fn instances_of(&self, path: &ModulePath) -> Vec<ModulePath> {
+        self.instances.get(path).cloned().unwrap_or_default()
+    }
+
+    /// The values of module instance `path`, created empty on first use.
+    pub fn module_mut(&mut self, path: &ModulePath) -> &mut ModuleValues {
+        self.modules.entry(path.clone()).or_default()
+    }
+
+    /// The root module's values.
+    pub fn root(&self) -> Option<&ModuleValues> {
+        self.modules.get(&ModulePath::root())
+    }
 }
 
 /// Per-instance names: `count.index`, `each.*`, `self`.
@@ -51,6 +101,8 @@ pub struct EvalScope<'a> {
     pub values: &'a Values,
     /// The instance's own names.
     pub names: &'a InstanceNames,
+    /// The module instance the expression is written in.
+    pub module: &'a ModulePath,
 }
 
 impl Scope for EvalScope<'_> {
@@ -58,8 +110,10 @@ impl Scope for EvalScope<'_> {
         match chain {
             ["data", ty, name] => {
                 let addr = ResourceAddr {
+                    module: self.module.clone(),
                     mode: ResourceMode::Data,
-                    ..ResourceAddr::managed(ty, name)
+                    type_: ty.to_string(),
+                    name: name.to_string(),
                 };
                 self.indexed(&addr, key)
             }
@@ -75,9 +129,10 @@ impl Scope for EvalScope<'_> {
                         | "terraform"
                         | "workspace"
                         | "data"
+                        | "module"
                 ) =>
             {
-                self.indexed(&ResourceAddr::managed(ty, name), key)
+                self.indexed(&self.addr(ResourceMode::Managed, ty, name), key)
             }
             _ => None,
         }
@@ -86,8 +141,11 @@ impl Scope for EvalScope<'_> {
     fn resolve(&self, chain: &[&str]) -> Result<(Value, usize), ScopeError> {
         let v = self.values;
         match chain {
-            ["var", name, ..] => match v.vars.get(*name) {
+            ["var", name, ..] => match self.here().and_then(|m| m.vars.get(*name)) {
                 Some(x) => Ok((x.clone(), 2)),
+                None if self.decl().is_some_and(|m| m.variables.contains_key(*name)) => {
+                    Ok((Value::unknown(), 2))
+                }
                 None => Err(ScopeError::new(
                     "Reference to undeclared input variable",
                     format!(
@@ -96,9 +154,11 @@ impl Scope for EvalScope<'_> {
                     ),
                 )),
             },
-            ["local", name, ..] => match v.locals.get(*name) {
+            ["local", name, ..] => match self.here().and_then(|m| m.locals.get(*name)) {
                 Some(x) => Ok((x.clone(), 2)),
-                None if self.cfg.locals.contains_key(*name) => Ok((Value::unknown(), 2)),
+                None if self.decl().is_some_and(|m| m.locals.contains_key(*name)) => {
+                    Ok((Value::unknown(), 2))
+                }
                 None => Err(ScopeError::new(
                     "Reference to undeclared local value",
                     format!("A local value with the name \"{name}\" has not been declared."),
@@ -142,7 +202,11 @@ impl Scope for EvalScope<'_> {
                 )),
             },
             ["path", which, ..] => match *which {
-                "module" | "root" => Ok((Value::string(v.path_module.clone()), 2)),
+                "module" => Ok((
+                    Value::string(self.decl().map_or(".", |m| m.rel_dir.as_str())),
+                    2,
+                )),
+                "root" => Ok((Value::string("."), 2)),
                 "cwd" => Ok((Value::string(v.path_cwd.clone()), 2)),
                 other => Err(ScopeError::new(
                     "Invalid \"path\" attribute",
@@ -166,10 +230,12 @@ impl Scope for EvalScope<'_> {
                 )),
             },
             ["data", ty, name, ..] => {
-                let addr = ResourceAddr { mode: ResourceMode::Data, ..ResourceAddr::managed(ty, name) };
-                self.resource(addr, 3, "data resource")
+                self.resource(self.addr(ResourceMode::Data, ty, name), 3, "data resource")
             }
-            [ty, name, ..] => self.resource(ResourceAddr::managed(ty, name), 2, "managed resource"),
+            ["module", name, ..] => self.module_call(name),
+            [ty, name, ..] => {
+                self.resource(self.addr(ResourceMode::Managed, ty, name), 2, "managed resource")
+            }
             [single] => Err(ScopeError::new(
                 "Invalid reference",
                 format!("A reference to a resource type must be followed by at least one attribute access, specifying the resource name (found \"{single}\")."),
@@ -180,6 +246,72 @@ impl Scope for EvalScope<'_> {
 }
 
 impl EvalScope<'_> {
+    /// The values of the module instance being evaluated.
+    fn here(&self) -> Option<&ModuleValues> {
+        self.values.modules.get(self.module)
+    }
+
+    /// The declarations of the module being evaluated.
+    fn decl(&self) -> Option<&Module> {
+        self.cfg.module(self.module)
+    }
+
+    fn addr(&self, mode: ResourceMode, ty: &str, name: &str) -> ResourceAddr {
+        ResourceAddr {
+            module: self.module.clone(),
+            mode,
+            type_: ty.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    /// `module.NAME`: an object of the called module's outputs, a tuple of them for `count`,
+    /// an object of them by key for `for_each`; outputs not computed yet are unknown.
+    fn module_call(&self, name: &str) -> Result<(Value, usize), ScopeError> {
+        let Some(call) = self.decl().and_then(|m| m.calls.get(name)) else {
+            return Err(ScopeError::new(
+                "Reference to undeclared module",
+                format!(
+                    "No module call named \"{name}\" is declared in {}.",
+                    self.where_()
+                ),
+            ));
+        };
+        let child = self.module.child(&call.name, InstanceKey::None);
+        let declared = self.cfg.module(&child).map(|m| &m.outputs);
+        let Some(expansion) = self.here().and_then(|m| m.calls.get(name)) else {
+            return Ok((Value::unknown(), 2));
+        };
+        let parts = expansion
+            .instances()
+            .into_iter()
+            .map(|(key, _)| {
+                let outputs = self
+                    .values
+                    .modules
+                    .get(&self.module.child(name, key.clone()));
+                let obj = declared
+                    .into_iter()
+                    .flat_map(|d| d.keys())
+                    .map(|o| {
+                        let v = outputs.and_then(|m| m.outputs.get(o)).cloned();
+                        (o.clone(), v.unwrap_or_else(Value::unknown))
+                    })
+                    .collect();
+                (key, Value::Object(obj))
+            })
+            .collect();
+        Ok((expansion.assemble(parts), 2))
+    }
+
+    fn where_(&self) -> String {
+        if self.module.is_root() {
+            "the root module".into()
+        } else {
+            self.module.to_string()
+        }
+    }
+
     fn indexed(&self, addr: &ResourceAddr, key: &Value) -> Option<Value> {
         match (self.values.resources.get(addr)?.peel(), key.peel()) {
             (Value::Tuple(xs), Value::Number(n)) => {
@@ -198,12 +330,14 @@ impl EvalScope<'_> {
     ) -> Result<(Value, usize), ScopeError> {
         match self.values.resources.get(&addr) {
             Some(x) => Ok((x.clone(), used)),
-            None if self.cfg.resources.contains_key(&addr) => Ok((Value::unknown(), used)),
+            None if self.cfg.resource(&addr).is_some() => Ok((Value::unknown(), used)),
             None => Err(ScopeError::new(
                 "Reference to undeclared resource",
                 format!(
-                    "A {what} \"{}\" \"{}\" has not been declared in the root module.",
-                    addr.type_, addr.name
+                    "A {what} \"{}\" \"{}\" has not been declared in {}.",
+                    addr.type_,
+                    addr.name,
+                    self.where_()
                 ),
             )),
         }

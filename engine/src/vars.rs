@@ -55,14 +55,14 @@ pub fn resolve(
     let mut diags = Diagnostics::new();
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
     for (k, v) in workspace_vars {
-        if cfg.variables.contains_key(k) {
+        if cfg.root().variables.contains_key(k) {
             raw.insert(k.clone(), Raw::Value(v.clone()));
         }
     }
     for prefix in ["TF_VAR_", "HANGAR_VAR_"] {
         for (k, v) in env {
             if let Some(name) = k.strip_prefix(prefix) {
-                if cfg.variables.contains_key(name) {
+                if cfg.root().variables.contains_key(name) {
                     raw.insert(
                         name.into(),
                         Raw::Text(v.clone(), format!("environment {k}")),
@@ -93,7 +93,7 @@ pub fn resolve(
             VarArg::File(f) => read_var_file(cfg, f, true, &mut raw, &mut diags),
             VarArg::Pair(p) => match p.split_once('=') {
                 Some((k, v)) if !k.is_empty() => {
-                    if !cfg.variables.contains_key(k) {
+                    if !cfg.root().variables.contains_key(k) {
                         diags.push(Diagnostic::error(
                             "Value for undeclared variable",
                             format!(
@@ -116,7 +116,7 @@ pub fn resolve(
         }
     }
     let mut out = BTreeMap::new();
-    for v in cfg.variables.values() {
+    for v in cfg.root().variables.values() {
         match resolve_one(cfg, v, raw.remove(&v.name)) {
             Ok(val) => {
                 out.insert(v.name.clone(), val);
@@ -165,7 +165,7 @@ fn read_var_file(
         match s {
             Structure::Attribute(a) => {
                 let name = a.key.as_str();
-                if !cfg.variables.contains_key(name) {
+                if !cfg.root().variables.contains_key(name) {
                     let sev = if explicit {
                         Diagnostic::error
                     } else {
@@ -256,7 +256,19 @@ fn resolve_one(cfg: &Config, v: &Variable, raw: Option<Raw>) -> Result<Value, Di
             }
         },
     };
-    let value = convert(value, &ty).map_err(|e| {
+    checked(v, &ty, value, from, &cfg.dir)
+}
+
+/// Converts a variable's value to its declared type, applies `nullable` and `validation`, and
+/// marks it sensitive when declared so: shared by root variables and module inputs.
+pub fn checked(
+    v: &Variable,
+    ty: &Type,
+    value: Value,
+    from: Option<hangar_core::SourceRange>,
+    base: &Path,
+) -> Result<Value, Diagnostics> {
+    let value = convert(value, ty).map_err(|e| {
         Diagnostics::from(
             Diagnostic::error(
                 "Invalid value for input variable",
@@ -282,7 +294,7 @@ fn resolve_one(cfg: &Config, v: &Variable, raw: Option<Raw>) -> Result<Value, Di
             name: &v.name,
             value: &value,
         };
-        let ok = match eval_expr(&rule.condition, &scope, &cfg.dir) {
+        let ok = match eval_expr(&rule.condition, &scope, base) {
             Ok(ok) => ok,
             Err(d) => {
                 diags.extend(d);
@@ -290,7 +302,7 @@ fn resolve_one(cfg: &Config, v: &Variable, raw: Option<Raw>) -> Result<Value, Di
             }
         };
         if ok.as_bool() == Some(false) {
-            let msg = eval_expr(&rule.error_message, &scope, &cfg.dir)
+            let msg = eval_expr(&rule.error_message, &scope, base)
                 .ok()
                 .and_then(|m| m.as_str().map(str::to_string))
                 .unwrap_or_default();

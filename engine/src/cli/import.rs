@@ -27,7 +27,7 @@ pub fn import(env: &mut Env, flags: &RunFlags, address: &str, id: &str) -> Resul
             .map_err(|e: hangar_core::address::AddressError| {
                 CliError::from(Diagnostic::error("Invalid address", e.to_string()))
             })?;
-    let Some(r) = cfg.resources.get(&addr.resource) else {
+    let Some(r) = cfg.resource(&addr.resource) else {
         return Err(Diagnostic::error(
             "Configuration for import target does not exist",
             format!(

@@ -329,14 +329,12 @@ pub(super) fn console_values(
         .map(|x| x.variables.clone())
         .unwrap_or_default();
     let vars = crate::vars::resolve(cfg, &flags.var_args(), &env_vars(), &ws_vars)?;
-    let mut values = Values {
-        vars: vars.into_iter().collect(),
-        path_module: ".".into(),
-        path_cwd: env.dir.display().to_string(),
-        workspace: env.workspace.clone(),
-        workspace_value: policy.as_ref().map(crate::residency::Policy::value),
-        ..Default::default()
-    };
+    let mut values = Values::new(
+        vars,
+        env.dir.display().to_string(),
+        env.workspace.clone(),
+        policy.as_ref().map(crate::residency::Policy::value),
+    );
     let mut grouped: BTreeMap<ResourceAddr, Vec<(InstanceKey, Value)>> = BTreeMap::new();
     for rec in doc.resources.values() {
         let v = mark_paths(from_json(&rec.attributes), &rec.sensitive_paths);
@@ -352,16 +350,22 @@ pub(super) fn console_values(
     }
     let graph = Graph::build(cfg).check()?;
     for (_, node) in graph.order() {
-        if let Node::Local(name) = node {
-            let names = InstanceNames::default();
-            let scope = EvalScope {
-                cfg,
-                values: &values,
-                names: &names,
-            };
-            let v =
-                eval_expr(&cfg.locals[name].value, &scope, &cfg.dir).unwrap_or(Value::unknown());
-            values.locals.insert(name.clone(), v);
+        match node {
+            Node::Local(m, name) => {
+                if crate::calls::eval_local(cfg, &mut values, m, name).is_err() {
+                    crate::calls::unknown_local(&mut values, m, name);
+                }
+            }
+            Node::Call(child) => {
+                let _ = crate::calls::expand_call(cfg, &mut values, child);
+            }
+            Node::Variable(m, name) if !m.is_root() => {
+                let _ = crate::calls::eval_input(cfg, &mut values, m, name);
+            }
+            Node::Output(m, name) if !m.is_root() => {
+                let _ = crate::calls::eval_output(cfg, &mut values, m, name);
+            }
+            _ => {}
         }
     }
     Ok(values)
@@ -378,6 +382,7 @@ pub fn console(env: &mut Env, flags: &RunFlags) -> Result<u8, CliError> {
         cfg: &cfg,
         values: &values,
         names: &names,
+        module: &hangar_core::ModulePath::root(),
     };
     let mut failed = false;
     for (n, line) in std::io::stdin().lock().lines().enumerate() {

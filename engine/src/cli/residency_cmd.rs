@@ -86,12 +86,12 @@ pub fn residency(env: &mut Env, flags: &super::RunFlags, as_json: bool) -> Resul
     let binding = recorded(&doc)?;
     let ws_vars = policy.variables.clone();
     let vars = crate::vars::resolve(&cfg, &flags.var_args(), &super::env_vars(), &ws_vars)?;
-    let mut values = Values {
-        vars: vars.into_iter().collect(),
-        workspace: policy.workspace.clone(),
-        workspace_value: Some(policy.value()),
-        ..Default::default()
-    };
+    let mut values = Values::new(
+        vars,
+        cfg.dir.display().to_string(),
+        policy.workspace.clone(),
+        Some(policy.value()),
+    );
     let placements = check_config(&cfg, &graph, &mut values, &policy).unwrap_or_default();
     let mut rows = Vec::new();
     let mut violations = 0;

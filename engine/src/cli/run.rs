@@ -92,13 +92,12 @@ fn check_residency(
         return Ok(None);
     };
     let b = binding::check(policy, prior)?;
-    let mut values = Values {
-        vars: vars.clone().into_iter().collect(),
-        path_module: ".".into(),
-        workspace: policy.workspace.clone(),
-        workspace_value: Some(policy.value()),
-        ..Default::default()
-    };
+    let mut values = Values::new(
+        vars.clone(),
+        p.cfg.dir.display().to_string(),
+        policy.workspace.clone(),
+        Some(policy.value()),
+    );
     check_config(&p.cfg, &p.graph, &mut values, policy)?;
     Ok(Some(b))
 }

@@ -119,16 +119,19 @@ fn validate_inner(env: &mut Env) -> Result<(), CliError> {
     let registry = Registry::builtin();
     let mut diags = Diagnostics::new();
     let mut values = Values::default();
-    for v in cfg.variables.values() {
-        match crate::vars::declared_type(v) {
-            Ok(t) => {
-                values.vars.insert(v.name.clone(), Value::Unknown(t));
+    for (path, m) in &cfg.modules {
+        let here = values.module_mut(path);
+        for v in m.variables.values() {
+            match crate::vars::declared_type(v) {
+                Ok(t) => {
+                    here.vars.insert(v.name.clone(), Value::Unknown(t));
+                }
+                Err(d) => diags.push(d),
             }
-            Err(d) => diags.push(d),
         }
-    }
-    for l in cfg.locals.keys() {
-        values.locals.insert(l.clone(), Value::unknown());
+        for l in m.locals.keys() {
+            here.locals.insert(l.clone(), Value::unknown());
+        }
     }
     for r in cfg.resources.values() {
         values.resources.insert(r.addr.clone(), Value::unknown());
@@ -167,6 +170,7 @@ fn validate_inner(env: &mut Env) -> Result<(), CliError> {
             cfg: &cfg,
             values: &values,
             names: &names,
+            module: &addr.module,
         };
         if let Err(d) = eval_body(
             &r.body,
@@ -182,12 +186,12 @@ fn validate_inner(env: &mut Env) -> Result<(), CliError> {
     if let Some(policy) = crate::residency::Policy::select(&cfg, &ws)? {
         let ws_vars = policy.variables.clone();
         if let Ok(vars) = crate::vars::resolve(&cfg, &[], &super::env_vars(), &ws_vars) {
-            let mut values = Values {
-                vars: vars.into_iter().collect(),
-                workspace: ws.clone(),
-                workspace_value: Some(policy.value()),
-                ..Default::default()
-            };
+            let mut values = Values::new(
+                vars,
+                cfg.dir.display().to_string(),
+                ws.clone(),
+                Some(policy.value()),
+            );
             if let Err(d) =
                 crate::residency::check::check_config(&cfg, &graph, &mut values, &policy)
             {

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use hangar_core::{Diagnostic, Diagnostics, ModulePath, ResourceAddr, ResourceMode, SourceRange};
+use hangar_core::{
+    Diagnostic, Diagnostics, InstanceKey, ModulePath, ResourceAddr, ResourceMode, SourceRange,
+};
 use hangar_lang::SourceFile;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
@@ -18,9 +20,43 @@ use sha2::{Digest, Sha256};
 
 use super::*;
 
-/// Loads every configuration file of `dir`; fails with all diagnostics found.
+/// Loads the configuration rooted at `dir` and every module it calls; fails with all diagnostics.
 pub fn load_dir(dir: &Path) -> Result<Config, Diagnostics> {
     let mut diags = Diagnostics::new();
+    let mut cfg = Config {
+        dir: dir.to_path_buf(),
+        ..Default::default()
+    };
+    let mut hasher = Sha256::new();
+    let root = load_module(
+        &mut cfg,
+        dir,
+        ModulePath::root(),
+        ".",
+        &mut hasher,
+        &mut diags,
+    );
+    if let Some(root) = root {
+        calls::load_children(&mut cfg, root, &mut hasher, &mut diags);
+    }
+    calls::resolve_providers(&mut cfg, &mut diags);
+    cfg.fingerprint = format!("{:x}", hasher.finalize());
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(cfg)
+    }
+}
+
+/// Parses one module directory's files into a [`Module`]; resources go to `cfg.resources`.
+fn load_module(
+    cfg: &mut Config,
+    dir: &Path,
+    path: ModulePath,
+    rel_dir: &str,
+    hasher: &mut Sha256,
+    diags: &mut Diagnostics,
+) -> Option<Module> {
     let mut names: Vec<_> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(Result::ok)
@@ -28,25 +64,31 @@ pub fn load_dir(dir: &Path) -> Result<Config, Diagnostics> {
             .filter(|p| p.is_file() && is_config_file(p))
             .collect(),
         Err(e) => {
-            return Err(Diagnostic::error(
+            diags.push(Diagnostic::error(
                 "Failed to read configuration directory",
                 format!("{}: {e}", dir.display()),
-            )
-            .into())
+            ));
+            return None;
         }
     };
     names.sort();
-    let mut cfg = Config {
+    let mut module = Module {
+        path,
         dir: dir.to_path_buf(),
+        rel_dir: rel_dir.to_string(),
         ..Default::default()
     };
-    let mut hasher = Sha256::new();
-    for path in names {
-        let shown = path
+    for p in names {
+        let base = p
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let text = match std::fs::read_to_string(&path) {
+        let shown = if rel_dir == "." {
+            base
+        } else {
+            format!("{rel_dir}/{base}")
+        };
+        let text = match std::fs::read_to_string(&p) {
             Ok(t) => t,
             Err(e) => {
                 diags.push(Diagnostic::error(
@@ -64,20 +106,16 @@ pub fn load_dir(dir: &Path) -> Result<Config, Diagnostics> {
         cfg.files.push(file.clone());
         match parse_file(&file) {
             Ok(body) => Loader {
-                cfg: &mut cfg,
+                cfg: &mut *cfg,
+                module: &mut module,
                 file: &file,
-                diags: &mut diags,
+                diags: &mut *diags,
             }
             .body(&body),
             Err(d) => diags.push(d),
         }
     }
-    cfg.fingerprint = format!("{:x}", hasher.finalize());
-    if diags.has_errors() {
-        Err(diags)
-    } else {
-        Ok(cfg)
-    }
+    Some(module)
 }
 
 fn is_config_file(p: &Path) -> bool {
@@ -117,6 +155,7 @@ fn byte_of(text: &str, line: usize, column: usize) -> usize {
 
 struct Loader<'a> {
     cfg: &'a mut Config,
+    module: &'a mut Module,
     file: &'a Arc<SourceFile>,
     diags: &'a mut Diagnostics,
 }
@@ -201,7 +240,7 @@ impl Loader<'_> {
                     match s {
                         Structure::Attribute(a) => {
                             let name = a.key.as_str().to_string();
-                            if self.cfg.locals.contains_key(&name) {
+                            if self.module.locals.contains_key(&name) {
                                 self.err(
                                     "Duplicate local value definition",
                                     format!("A local value named \"{name}\" was already defined."),
@@ -211,7 +250,7 @@ impl Loader<'_> {
                             }
                             let decl = self.range(a.key.span());
                             let value = self.expr(&a.value);
-                            self.cfg
+                            self.module
                                 .locals
                                 .insert(name.clone(), Local { name, value, decl });
                         }
@@ -223,9 +262,34 @@ impl Loader<'_> {
                     }
                 }
             }
+            "provider" if !self.module.path.is_root() => self.err(
+                "Provider configuration in a called module",
+                "Hangar configures providers only in the root module, where the workspace's \
+                 residency binding checks them. Declare the provider there and pass it with \
+                 providers = { NAME = NAME.ALIAS } in the module block."
+                    .into(),
+                b.ident.span(),
+            ),
             "provider" => {
                 if let Some(l) = self.labels(b, 1, "the provider name") {
                     self.provider(&l[0], b, decl);
+                }
+            }
+            "workspace" | "geography" if !self.module.path.is_root() => {
+                self.root_only(b);
+            }
+            "module" => {
+                if let Some(l) = self.labels(b, 1, "the module name") {
+                    self.module_call(&l[0], b, decl);
+                }
+            }
+            "moved" => self.moved(b, decl),
+            "removed" => self.removed(b, decl),
+            "import" if !self.module.path.is_root() => self.root_only(b),
+            "import" => self.import(b, decl),
+            "check" => {
+                if let Some(l) = self.labels(b, 1, "the check name") {
+                    self.check_block(&l[0], b, decl);
                 }
             }
             "resource" | "data" => {
@@ -257,7 +321,28 @@ impl Loader<'_> {
         }
     }
 
+    /// Reports a block only the root module may declare.
+    fn root_only(&mut self, b: &Block) {
+        self.err(
+            &format!("Unexpected {} block in a called module", b.ident.as_str()),
+            format!(
+                "{} blocks belong to the root module; module {} is called by another module.",
+                b.ident.as_str(),
+                self.module.path
+            ),
+            b.ident.span(),
+        );
+    }
+
     fn terraform(&mut self, b: &Block) {
+        if !self.module.path.is_root() {
+            for inner in b.body.blocks() {
+                if matches!(inner.ident.as_str(), "backend" | "encryption") {
+                    self.root_only(inner);
+                }
+            }
+            return;
+        }
         for inner in b.body.blocks().filter(|i| i.ident.as_str() == "encryption") {
             let mut e = EncryptionBlock {
                 decl: self.range(inner.ident.span()),
@@ -485,7 +570,7 @@ impl Loader<'_> {
                 Structure::Block(inner) => self.unsupported_block(&inner.ident),
             }
         }
-        if self.cfg.variables.contains_key(name) {
+        if self.module.variables.contains_key(name) {
             self.err(
                 "Duplicate variable declaration",
                 format!("A variable named \"{name}\" was already declared."),
@@ -493,7 +578,7 @@ impl Loader<'_> {
             );
             return;
         }
-        self.cfg.variables.insert(name.to_string(), v);
+        self.module.variables.insert(name.to_string(), v);
     }
 
     fn provider(&mut self, name: &str, b: &Block, decl: SourceRange) {
@@ -528,7 +613,7 @@ impl Loader<'_> {
 
     fn resource(&mut self, mode: ResourceMode, ty: &str, name: &str, b: &Block, decl: SourceRange) {
         let addr = ResourceAddr {
-            module: ModulePath::root(),
+            module: self.module.path.clone(),
             mode,
             type_: ty.to_string(),
             name: name.to_string(),
@@ -740,7 +825,7 @@ impl Loader<'_> {
                 return;
             }
         }
-        if self.cfg.outputs.contains_key(name) {
+        if self.module.outputs.contains_key(name) {
             self.err(
                 "Duplicate output definition",
                 format!("An output named \"{name}\" was already defined."),
@@ -748,9 +833,11 @@ impl Loader<'_> {
             );
             return;
         }
-        self.cfg.outputs.insert(name.to_string(), o);
+        self.module.outputs.insert(name.to_string(), o);
     }
 }
 
+mod calls;
+mod refactor;
 #[cfg(test)]
 mod tests;

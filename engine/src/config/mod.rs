@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hangar_core::{ResourceAddr, SourceRange};
+use hangar_core::{ModulePath, ResourceAddr, SourceRange};
 use hangar_lang::SourceFile;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
@@ -44,23 +44,19 @@ pub struct BodyRef {
     pub file: Arc<SourceFile>,
 }
 
-/// A whole configuration directory.
+/// A whole configuration: the root module and every module it calls, loaded recursively.
 #[derive(Debug, Default)]
 pub struct Config {
-    /// The directory it was loaded from (`path.module`, `path.root`).
+    /// The root module's directory (`path.root`, `path.cwd`).
     pub dir: PathBuf,
-    /// Every source file, in load order.
+    /// Every source file of every module, in load order, named relative to `dir`.
     pub files: Vec<Arc<SourceFile>>,
-    /// `variable` blocks by name.
-    pub variables: BTreeMap<String, Variable>,
-    /// `locals` entries by name.
-    pub locals: BTreeMap<String, Local>,
-    /// `provider` blocks by (name, alias).
+    /// Each module's own declarations by its path without instance keys; the root is `[]`.
+    pub modules: BTreeMap<ModulePath, Module>,
+    /// `provider` blocks by (name, alias); only the root module declares them.
     pub providers: BTreeMap<(String, Option<String>), ProviderBlock>,
-    /// `resource` and `data` blocks by address.
+    /// `resource` and `data` blocks of every module, by address without instance keys.
     pub resources: BTreeMap<ResourceAddr, Resource>,
-    /// `output` blocks by name.
-    pub outputs: BTreeMap<String, Output>,
     /// A hash of every file's text: a saved plan applies only to the configuration it was made from.
     pub fingerprint: String,
     /// `workspace` blocks by name.
@@ -71,6 +67,126 @@ pub struct Config {
     pub backend: Option<BackendBlock>,
     /// `terraform { encryption { ... } }`: names of the environment variables holding keys.
     pub encryption: Option<EncryptionBlock>,
+}
+
+impl Config {
+    /// The root module: its variables are the ones a user sets, its outputs the ones shown.
+    pub fn root(&self) -> &Module {
+        static EMPTY: std::sync::OnceLock<Module> = std::sync::OnceLock::new();
+        self.modules
+            .get(&ModulePath::root())
+            .unwrap_or_else(|| EMPTY.get_or_init(Module::default))
+    }
+
+    /// The module declared at `path`, instance keys ignored.
+    pub fn module(&self, path: &ModulePath) -> Option<&Module> {
+        if path.is_static() {
+            self.modules.get(path)
+        } else {
+            self.modules.get(&path.static_form())
+        }
+    }
+
+    /// The block an address (of any instance, in any module instance) belongs to.
+    pub fn resource(&self, addr: &ResourceAddr) -> Option<&Resource> {
+        if addr.module.is_static() {
+            self.resources.get(addr)
+        } else {
+            self.resources.get(&addr.static_form())
+        }
+    }
+}
+
+/// One module's own declarations: the root module's, or a called directory's.
+#[derive(Debug, Default)]
+pub struct Module {
+    /// Its path from the root, without instance keys.
+    pub path: ModulePath,
+    /// Its directory on disk.
+    pub dir: PathBuf,
+    /// `path.module`: its directory relative to the root module's, `.` for the root.
+    pub rel_dir: String,
+    /// `variable` blocks by name.
+    pub variables: BTreeMap<String, Variable>,
+    /// `locals` entries by name.
+    pub locals: BTreeMap<String, Local>,
+    /// `output` blocks by name.
+    pub outputs: BTreeMap<String, Output>,
+    /// `module` blocks by name.
+    pub calls: BTreeMap<String, ModuleCall>,
+    /// `moved` blocks, in file order.
+    pub moved: Vec<MovedBlock>,
+    /// `removed` blocks, in file order.
+    pub removed: Vec<RemovedBlock>,
+    /// `import` blocks (root module only, as in Terraform).
+    pub imports: Vec<ImportBlock>,
+    /// `check` blocks by name.
+    pub checks: BTreeMap<String, CheckBlock>,
+}
+
+/// A `module "NAME" { source = ... }` block.
+#[derive(Debug, Clone)]
+pub struct ModuleCall {
+    /// Its name.
+    pub name: String,
+    /// `source`, as written.
+    pub source: String,
+    /// `count`.
+    pub count: Option<Expr>,
+    /// `for_each`.
+    pub for_each: Option<Expr>,
+    /// `depends_on` references.
+    pub depends_on: Vec<Expr>,
+    /// Input variable values by name.
+    pub inputs: BTreeMap<String, Expr>,
+    /// `providers = { aws = aws.eu }`: the called module's provider name to the caller's.
+    pub providers: BTreeMap<ProviderRef, ProviderRef>,
+    /// The block's header.
+    pub decl: SourceRange,
+}
+
+/// A `moved { from = ..., to = ... }` block: state recorded at `from` now belongs to `to`.
+#[derive(Debug, Clone)]
+pub struct MovedBlock {
+    /// Where the objects were recorded.
+    pub from: crate::moves::Endpoint,
+    /// Where configuration now declares them.
+    pub to: crate::moves::Endpoint,
+    /// The block's header.
+    pub decl: SourceRange,
+}
+
+/// A `removed { from = ... }` block: stop managing objects, destroying them or not.
+#[derive(Debug, Clone)]
+pub struct RemovedBlock {
+    /// The resource or module no longer in configuration.
+    pub from: crate::moves::Endpoint,
+    /// `lifecycle { destroy = ... }` (default true).
+    pub destroy: bool,
+    /// The block's header.
+    pub decl: SourceRange,
+}
+
+/// An `import { to = ADDRESS, id = "..." }` block.
+#[derive(Debug, Clone)]
+pub struct ImportBlock {
+    /// The instance that will hold the imported object.
+    pub to: hangar_core::ResourceInstanceAddr,
+    /// The cloud's id for the object.
+    pub id: Expr,
+    /// The block's header.
+    pub decl: SourceRange,
+}
+
+/// A `check "NAME" { assert { ... } }` block: assertions reported as warnings.
+#[derive(Debug, Clone)]
+pub struct CheckBlock {
+    /// Its name.
+    pub name: String,
+    /// `assert` blocks.
+    pub asserts: Vec<Check>,
+    /// The block's header.
+    pub decl: SourceRange,
 }
 
 /// Client-side encryption of state and plans; keys are never written in configuration, only
@@ -213,7 +329,7 @@ impl std::fmt::Display for ProviderRef {
 /// A `resource` or `data` block.
 #[derive(Debug, Clone)]
 pub struct Resource {
-    /// Its address (module path, mode, type, name).
+    /// Its address (module path without instance keys, mode, type, name).
     pub addr: ResourceAddr,
     /// Provider configuration it uses.
     pub provider: ProviderRef,

@@ -16,6 +16,7 @@ use hcl_edit::structure::{Body, Structure};
 use super::catalogue::Cloud;
 use super::Policy;
 use crate::body::eval_expr;
+use crate::calls;
 use crate::config::{Config, Expr, ProviderRef, Resource};
 use crate::expand::expand;
 use crate::graph::{referenced_node, Node, OrderedGraph};
@@ -42,16 +43,16 @@ pub fn check_config(
     let mut placements = HashMap::new();
     for (_, node) in graph.order() {
         match node {
-            Node::Local(name) => {
-                let names = InstanceNames::default();
-                let scope = EvalScope {
-                    cfg,
-                    values,
-                    names: &names,
-                };
-                let v = eval_expr(&cfg.locals[name].value, &scope, &cfg.dir)
-                    .unwrap_or(Value::unknown());
-                values.locals.insert(name.clone(), v);
+            Node::Local(m, name) => {
+                if calls::eval_local(cfg, values, m, name).is_err() {
+                    calls::unknown_local(values, m, name);
+                }
+            }
+            Node::Call(child) => {
+                let _ = calls::expand_call(cfg, values, child);
+            }
+            Node::Variable(m, name) if !m.is_root() => {
+                let _ = calls::eval_input(cfg, values, m, name);
             }
             Node::Provider(p) => {
                 let Some(cloud) = Cloud::of_provider(&p.name) else {
@@ -66,8 +67,23 @@ pub fn check_config(
                     continue;
                 };
                 let inherited = provider_regions.get(&r.provider).cloned().flatten();
-                let region = resource_region(cfg, values, r, cloud, inherited, policy, &mut diags);
-                placements.insert(addr.clone(), Placement { cloud, region });
+                let mut instances = values.instances_of(&addr.module);
+                if instances.is_empty() {
+                    instances.push(addr.module.clone());
+                }
+                for mi in instances {
+                    let region = resource_region(
+                        cfg,
+                        values,
+                        r,
+                        &mi,
+                        cloud,
+                        inherited.clone(),
+                        policy,
+                        &mut diags,
+                    );
+                    placements.insert(addr.in_module(&mi), Placement { cloud, region });
+                }
             }
             _ => {}
         }
@@ -140,6 +156,7 @@ fn provider_region(
         cfg,
         values,
         names: &names,
+        module: &hangar_core::ModulePath::root(),
     };
     match eval_expr(&e, &scope, &cfg.dir) {
         Ok(v) => judge(&format!("provider {p}"), &v, cloud, policy, diags, &e),
@@ -189,10 +206,12 @@ fn judge(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn resource_region(
     cfg: &Config,
     values: &Values,
     r: &Resource,
+    module: &hangar_core::ModulePath,
     cloud: Cloud,
     inherited: Option<String>,
     policy: &Policy,
@@ -212,6 +231,7 @@ fn resource_region(
             cfg,
             values,
             names: &names,
+            module,
         };
         expand(r, &scope, &cfg.dir)
             .map(|x| x.instances())
@@ -232,8 +252,9 @@ fn resource_region(
             cfg,
             values,
             names: &names,
+            module,
         };
-        let who = format!("{}", r.addr.instance(key));
+        let who = format!("{}", r.addr.in_module(module).instance(key));
         match eval_expr(&e, &scope, &cfg.dir) {
             Ok(v) if v.is_null() => last = inherited.clone(),
             Ok(v) => last = judge(&who, &v, cloud, policy, diags, &e),
@@ -260,12 +281,12 @@ fn check_destinations(
         };
         let who = format!("{} replication destination", r.addr);
         let refs = hangar_lang::references(&e.expr);
-        let target = refs
-            .iter()
-            .find_map(|x| match referenced_node(cfg, &x.chain) {
-                Some(Node::Resource(a)) if a.type_ == "aws_s3_bucket" => Some(a),
-                _ => None,
-            });
+        let target =
+            refs.iter()
+                .find_map(|x| match referenced_node(cfg, &r.addr.module, &x.chain) {
+                    Some(Node::Resource(a)) if a.type_ == "aws_s3_bucket" => Some(a),
+                    _ => None,
+                });
         if let Some(bucket) = target {
             match placements.get(&bucket) {
                 Some(Placement {
@@ -298,6 +319,7 @@ fn check_destinations(
             cfg,
             values,
             names: &names,
+            module: &r.addr.module,
         };
         let shown = eval_expr(&e, &scope, &cfg.dir)
             .ok()

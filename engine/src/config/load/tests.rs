@@ -28,8 +28,8 @@ output "o" { value = terraform_data.a[0].id }
 "#,
     );
     let cfg = load_dir(d.path()).expect("loads");
-    assert!(cfg.variables.contains_key("n"));
-    assert!(cfg.locals.contains_key("x"));
+    assert!(cfg.root().variables.contains_key("n"));
+    assert!(cfg.root().locals.contains_key("x"));
     assert_eq!(cfg.resources.len(), 2);
     let a = &cfg.resources[&ResourceAddr::managed("terraform_data", "a")];
     assert!(a.count.is_some());
