@@ -115,20 +115,36 @@ impl<'a> Applier<'a> {
             destroyed: AtomicUsize::new(0),
             outputs: Mutex::new(BTreeMap::new()),
         };
-        let settled: Vec<JournalEntry> = self
+        let mut settled: Vec<JournalEntry> = self
             .plan
             .settled_intents
             .iter()
             .map(|t| JournalEntry::Outcome { token: t.clone() })
             .collect();
+        for c in &self.plan.resource_changes {
+            if let Some(from) = &c.previous_address {
+                settled.push(JournalEntry::Move {
+                    from: from.to_string(),
+                    to: c.addr.to_string(),
+                });
+            }
+            if c.action == Action::Forget {
+                settled.push(JournalEntry::Remove {
+                    addr: c.addr.to_string(),
+                });
+            }
+        }
         if !settled.is_empty() {
-            let _ = self.writer.write(settled).await;
+            if let Err(e) = self.writer.write(settled).await {
+                run.error(Diagnostic::error("Failed to persist state", e));
+                self.stop.store(true, Ordering::SeqCst);
+            }
         }
         let total = self
             .plan
             .resource_changes
             .iter()
-            .filter(|c| c.action != Action::NoOp)
+            .filter(|c| !matches!(c.action, Action::NoOp | Action::Forget))
             .count();
         self.ui.start(total as u64);
         let order: Vec<_> = self.graph.order().map(|(i, _)| i).collect();
@@ -325,7 +341,7 @@ impl Run<'_> {
             .map(|v| {
                 v.iter()
                     .copied()
-                    .filter(|c| c.action != Action::Delete)
+                    .filter(|c| !matches!(c.action, Action::Delete | Action::Forget))
                     .collect()
             })
             .unwrap_or_default();
@@ -401,7 +417,7 @@ impl Run<'_> {
         let before = c.before.as_ref().map(|b| b.decode());
         let saved_after = c.after.as_ref().map(|a| a.decode()).unwrap_or(Value::NULL);
         if c.action == Action::NoOp {
-            if c.adopted {
+            if c.adopted || c.importing.is_some() {
                 let v = before.clone().unwrap_or(saved_after);
                 self.record(c, &v, None).await?;
                 return Some(v);
@@ -555,7 +571,7 @@ impl Run<'_> {
                 }
                 Some(v)
             }
-            Action::NoOp | Action::Read | Action::Delete => None,
+            Action::NoOp | Action::Read | Action::Delete | Action::Forget => None,
         }
     }
 

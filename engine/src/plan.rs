@@ -38,6 +38,8 @@ pub enum Action {
     CreateThenDelete,
     /// The object is destroyed.
     Delete,
+    /// The object leaves state but stays in the cloud (`removed { lifecycle { destroy = false } }`).
+    Forget,
 }
 
 impl Action {
@@ -51,6 +53,7 @@ impl Action {
             Action::DeleteThenCreate => "-/+",
             Action::CreateThenDelete => "+/-",
             Action::Delete => "-",
+            Action::Forget => ".",
         }
     }
 
@@ -64,6 +67,7 @@ impl Action {
             Action::DeleteThenCreate => &["delete", "create"],
             Action::CreateThenDelete => &["create", "delete"],
             Action::Delete => &["delete"],
+            Action::Forget => &["forget"],
         }
     }
 
@@ -115,15 +119,28 @@ fn restore_unknown(v: Value, mirror: &Json) -> Value {
     match mirror {
         Json::Bool(true) => Value::unknown(),
         Json::Object(m) => {
-            let mut obj = v.as_map().cloned().unwrap_or_default();
+            let mut obj = match v {
+                Value::Object(o) | Value::Map(o) => o,
+                _ => Default::default(),
+            };
             for (k, sub) in m {
-                let inner = obj.remove(k).unwrap_or(Value::NULL);
-                obj.insert(k.clone(), restore_unknown(inner, sub));
+                match obj.get_mut(k) {
+                    Some(slot) => {
+                        let inner = std::mem::replace(slot, Value::NULL);
+                        *slot = restore_unknown(inner, sub);
+                    }
+                    None => {
+                        obj.insert(k.clone(), restore_unknown(Value::NULL, sub));
+                    }
+                }
             }
             Value::Object(obj)
         }
         Json::Array(xs) => {
-            let items = v.as_seq().map(<[Value]>::to_vec).unwrap_or_default();
+            let items = match v {
+                Value::List(items) | Value::Tuple(items) | Value::Set(items) => items,
+                _ => Vec::new(),
+            };
             let items = items
                 .into_iter()
                 .enumerate()
@@ -132,6 +149,13 @@ fn restore_unknown(v: Value, mirror: &Json) -> Value {
             Value::Tuple(items)
         }
         _ => v,
+    }
+}
+
+impl ResourceChange {
+    /// Whether applying does anything for it: an action, or moving or importing the object.
+    pub fn acts(&self) -> bool {
+        self.action != Action::NoOp || self.previous_address.is_some() || self.importing.is_some()
     }
 }
 
@@ -160,6 +184,12 @@ pub struct ResourceChange {
     /// `create_before_destroy` for this instance.
     #[serde(default)]
     pub create_before_destroy: bool,
+    /// Where state recorded the object before a `moved` block renamed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_address: Option<ResourceInstanceAddr>,
+    /// The cloud id an `import` block adopts the object from; apply records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importing: Option<String>,
     /// Attributes that are nested blocks in the schema (rendered as blocks, not values).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<String>,
@@ -251,9 +281,7 @@ impl Plan {
         if self.refresh_only {
             return !self.observations.is_empty();
         }
-        self.resource_changes
-            .iter()
-            .any(|c| c.action != Action::NoOp)
+        self.resource_changes.iter().any(ResourceChange::acts)
             || self.output_changes.iter().any(|c| c.action != Action::NoOp)
     }
 

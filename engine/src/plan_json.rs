@@ -126,6 +126,13 @@ pub fn plan_to_json(plan: &Plan) -> Json {
         }
         let mut rc = Map::new();
         identity(c, &mut rc);
+        if let Some(prev) = &c.previous_address {
+            let rest = std::mem::take(&mut rc);
+            let mut fields = rest.into_iter();
+            rc.extend(fields.next());
+            rc.insert("previous_address".into(), Json::String(prev.to_string()));
+            rc.extend(fields);
+        }
         let mut ch = change_json(
             c.action,
             (before.as_ref(), c.before.as_ref()),
@@ -134,6 +141,9 @@ pub fn plan_to_json(plan: &Plan) -> Json {
         if !c.replace_paths.is_empty() {
             let paths: Vec<Json> = c.replace_paths.iter().map(|p| json!([p])).collect();
             ch.insert("replace_paths".into(), Json::Array(paths));
+        }
+        if let Some(id) = &c.importing {
+            ch.insert("importing".into(), json!({ "id": id }));
         }
         rc.insert("change".into(), Json::Object(ch));
         let reason = match (c.action, c.reason.as_deref()) {

@@ -132,10 +132,15 @@ pub async fn make_plan(
     opts: &PlanOptions,
     ui: &dyn Ui,
 ) -> Result<Plan, Diagnostics> {
+    let refactoring = crate::moves::refactor(cfg, prior)?;
+    let prior = refactoring.state.as_ref().unwrap_or(prior);
+    let imports = pending_imports(cfg, prior)?;
     let mut p = Planner {
         cfg,
         graph,
         prior,
+        imports,
+        forget: &refactoring.forget,
         registry,
         opts,
         ui,
@@ -201,6 +206,13 @@ pub async fn make_plan(
     if p.diags.has_errors() {
         return Err(p.diags);
     }
+    p.unmatched_imports();
+    if p.diags.has_errors() {
+        return Err(p.diags);
+    }
+    for c in &mut p.changes {
+        c.previous_address = refactoring.previous.get(&c.addr.to_string()).cloned();
+    }
     p.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     Ok(Plan {
         format_version: PLAN_FORMAT,
@@ -228,6 +240,10 @@ struct Planner<'a> {
     cfg: &'a Config,
     graph: &'a OrderedGraph,
     prior: &'a StateDoc,
+    /// `import` blocks whose target state does not record yet, by target address text.
+    imports: HashMap<String, &'a crate::config::ImportBlock>,
+    /// Objects `removed` blocks drop from state without destroying them.
+    forget: &'a HashSet<String>,
     registry: &'a Registry,
     opts: &'a PlanOptions,
     ui: &'a dyn Ui,
@@ -296,7 +312,7 @@ impl Planner<'_> {
                     let planned = if r.addr.mode == ResourceMode::Data {
                         self.plan_data(r, &mi).await
                     } else {
-                        self.plan_resource(idx, r, &mi)
+                        self.plan_resource(idx, r, &mi).await
                     };
                     if let Err(d) = planned {
                         diags.extend(calls::locate_in(self.cfg, &mi, d));
@@ -343,7 +359,7 @@ impl Planner<'_> {
         )
     }
 
-    fn plan_resource(
+    async fn plan_resource(
         &mut self,
         idx: NodeIndex,
         r: &Resource,
@@ -379,7 +395,20 @@ impl Planner<'_> {
             let inst = addr.instance(key.clone());
             let key_text = inst.to_string();
             self.seen.insert(key_text.clone());
-            let prior = self.prior_value(&key_text, &ty);
+            let mut prior = self.prior_value(&key_text, &ty);
+            let importing = match self.imports.remove(&key_text) {
+                Some(block) if !self.opts.destroy => match self.import(r, &inst, block).await {
+                    Ok((id, v)) => {
+                        prior = Some(v);
+                        Some(id)
+                    }
+                    Err(d) => {
+                        diags.extend(d);
+                        continue;
+                    }
+                },
+                _ => None,
+            };
             if self.opts.destroy {
                 if let Some(prior) = prior {
                     instance_values.push((key, prior.clone()));
@@ -467,6 +496,8 @@ impl Planner<'_> {
                 create_before_destroy: r.lifecycle.create_before_destroy,
                 blocks: schema.block.blocks.keys().cloned().collect(),
                 adopted: self.adopted.contains(&key_text),
+                previous_address: None,
+                importing,
             });
         }
         self.values
@@ -523,7 +554,19 @@ impl Planner<'_> {
         prior: Value,
         reason: Option<&str>,
     ) {
-        if r.lifecycle.prevent_destroy {
+        self.push_removal(r, inst, prior, reason, Action::Delete);
+    }
+
+    /// Plans an object's deletion, or its forgetting (which `prevent_destroy` allows).
+    fn push_removal(
+        &mut self,
+        r: &Resource,
+        inst: hangar_core::ResourceInstanceAddr,
+        prior: Value,
+        reason: Option<&str>,
+        action: Action,
+    ) {
+        if action == Action::Delete && r.lifecycle.prevent_destroy {
             self.diags.push(prevent_destroy_error(r, &inst.to_string()));
             return;
         }
@@ -531,7 +574,7 @@ impl Planner<'_> {
         self.changes.push(ResourceChange {
             addr: inst,
             provider: r.provider.config_addr(),
-            action: Action::Delete,
+            action,
             before: Some(EncodedValue::encode(&prior)),
             after: None,
             replace_paths: Vec::new(),
@@ -545,6 +588,8 @@ impl Planner<'_> {
             create_before_destroy: false,
             blocks: Vec::new(),
             adopted: false,
+            previous_address: None,
+            importing: None,
         });
     }
 
@@ -619,6 +664,8 @@ impl Planner<'_> {
                 create_before_destroy: false,
                 blocks: schema.block.blocks.keys().cloned().collect(),
                 adopted: false,
+                previous_address: None,
+                importing: None,
             });
         }
         self.values
@@ -678,6 +725,76 @@ impl Planner<'_> {
         Ok(())
     }
 
+    /// Reads the object an `import` block names; returns its id and attributes.
+    async fn import(
+        &mut self,
+        r: &Resource,
+        inst: &hangar_core::ResourceInstanceAddr,
+        block: &crate::config::ImportBlock,
+    ) -> Result<(String, Value), Diagnostics> {
+        let names = InstanceNames::default();
+        let root = ModulePath::root();
+        let id = eval_expr(&block.id, &self.scope(&names, &root), &self.cfg.dir)?;
+        let Some(id) = id.as_str().map(str::to_string) else {
+            return Err(Diagnostic::error(
+                "Invalid import id argument",
+                "The import block's id must be a string known at plan time.",
+            )
+            .at(Some(block.id.range()))
+            .into());
+        };
+        let Some(provider) = self.providers.get(&r.provider).cloned() else {
+            return Err(Diagnostics::new());
+        };
+        self.ui
+            .line(&format!("{inst}: Preparing import... [id={id}]"));
+        self.api_calls += 1;
+        let req = hangar_provider::ImportRequest {
+            type_name: inst.resource.type_.clone(),
+            id: id.clone(),
+        };
+        let obj = provider
+            .import(req)
+            .await
+            .map_err(|e| Diagnostics::from(import_error(inst, &e).at(Some(block.decl.clone()))))?;
+        let cloud = crate::residency::catalogue::Cloud::of_provider(&r.provider.name);
+        if let (Some(policy), Some(region), Some(cloud)) = (&self.opts.policy, &obj.region, cloud) {
+            if let Err(why) = policy.admits(cloud, region) {
+                return Err(Diagnostic::error(
+                    format!("Residency violation: {inst} is in region {region}"),
+                    format!(
+                        "Refusing to import it: {}",
+                        policy.explain(cloud, region, &why)
+                    ),
+                )
+                .at(Some(block.decl.clone()))
+                .into());
+            }
+        }
+        Ok((id, obj.attrs))
+    }
+
+    /// Import blocks whose target no instance of the configuration declares.
+    fn unmatched_imports(&mut self) {
+        if self.opts.destroy {
+            return;
+        }
+        let mut left: Vec<_> = self.imports.drain().collect();
+        left.sort_by(|a, b| a.0.cmp(&b.0));
+        for (addr, b) in left {
+            self.diags.push(
+                Diagnostic::error(
+                    "Configuration for import target does not exist",
+                    format!(
+                        "The configuration declares no instance {addr}: check the resource's \
+                         count or for_each, or the import block's to address."
+                    ),
+                )
+                .at(Some(b.decl.clone())),
+            );
+        }
+    }
+
     fn plan_orphans(&mut self) {
         let orphans: Vec<(String, InstanceRecord)> = self
             .prior
@@ -707,9 +824,73 @@ impl Planner<'_> {
             let prior = self.prior_value(&key, &hangar_core::Type::Dynamic);
             let Some(prior) = prior else { continue };
             let r = in_config.cloned().unwrap_or_else(|| orphan_resource(&rec));
-            self.push_delete(&r, rec.addr.clone(), prior, Some(reason));
+            let action = if self.forget.contains(&key) {
+                Action::Forget
+            } else {
+                Action::Delete
+            };
+            self.push_removal(&r, rec.addr.clone(), prior, Some(reason), action);
         }
     }
+}
+
+/// The root module's `import` blocks whose target state does not record yet, by target.
+fn pending_imports<'c>(
+    cfg: &'c Config,
+    prior: &StateDoc,
+) -> Result<HashMap<String, &'c crate::config::ImportBlock>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut out = HashMap::new();
+    for b in &cfg.root().imports {
+        if cfg.resource(&b.to.resource).is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "Configuration for import target does not exist",
+                    format!(
+                        "The configuration does not contain {}. Add a resource block for it, \
+                         or correct the import block's to address.",
+                        b.to.resource
+                    ),
+                )
+                .at(Some(b.decl.clone())),
+            );
+            continue;
+        }
+        let key = b.to.to_string();
+        if prior.resources.contains_key(&key) {
+            continue;
+        }
+        if out.insert(key.clone(), b).is_some() {
+            diags.push(
+                Diagnostic::error(
+                    "Duplicate import configuration",
+                    format!("Another import block already imports into {key}."),
+                )
+                .at(Some(b.decl.clone())),
+            );
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(out)
+    }
+}
+
+/// A provider's failure to import `addr`: the API call, the cloud's error code and message.
+pub fn import_error(
+    addr: &impl std::fmt::Display,
+    e: &hangar_provider::ProviderError,
+) -> Diagnostic {
+    let code = e
+        .code
+        .as_ref()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    Diagnostic::error(
+        format!("Error importing {addr}"),
+        format!("{} failed{code}: {}", e.call, e.message),
+    )
 }
 
 fn orphan_resource(rec: &InstanceRecord) -> Resource {

@@ -13,6 +13,8 @@ use hangar_core::{InstanceKey, Value};
 
 use crate::plan::{Action, OutputChange, Plan, ResourceChange};
 
+mod collection;
+
 /// Whether to color output.
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
@@ -29,6 +31,15 @@ impl Style {
         }
     }
 
+    /// [`Style::paint`] appending to `out` instead of allocating.
+    fn paint_into(&self, out: &mut String, code: &str, s: &str) {
+        if self.color {
+            let _ = write!(out, "\x1b[{code}m{s}\x1b[0m");
+        } else {
+            out.push_str(s);
+        }
+    }
+
     fn glyph(&self, a: Action) -> String {
         let code = match a {
             Action::Create => "32",
@@ -36,7 +47,7 @@ impl Style {
             Action::Delete => "31",
             Action::Read => "36",
             Action::DeleteThenCreate | Action::CreateThenDelete => "33",
-            Action::NoOp => "0",
+            Action::NoOp | Action::Forget => "0",
         };
         self.paint(code, a.glyph())
     }
@@ -59,11 +70,12 @@ pub fn counts(plan: &Plan) -> (usize, usize, usize) {
                 c.0 += 1;
                 c.2 += 1;
             }
-            Action::NoOp | Action::Read => {}
+            Action::NoOp | Action::Read | Action::Forget => {}
         }
     }
     c
 }
+
 
 /// The "changed outside Hangar" section that precedes a plan when refresh found drift.
 pub fn render_observations(plan: &Plan, st: Style) -> String {
@@ -113,11 +125,7 @@ pub fn render_plan(plan: &Plan, st: Style) -> String {
         }
         return out;
     }
-    let changes: Vec<&ResourceChange> = plan
-        .resource_changes
-        .iter()
-        .filter(|c| c.action != Action::NoOp)
-        .collect();
+    let changes: Vec<&ResourceChange> = plan.resource_changes.iter().filter(|c| c.acts()).collect();
     let outputs: Vec<&OutputChange> = plan
         .output_changes
         .iter()
@@ -133,11 +141,17 @@ pub fn render_plan(plan: &Plan, st: Style) -> String {
         return out;
     }
     if !changes.is_empty() {
-        let used: BTreeSet<Action> = changes.iter().map(|c| c.action).collect();
-        out.push_str(
-            "\nHangar used the selected providers to generate the following execution\n\
-             plan. Resource actions are indicated with the following symbols:\n",
-        );
+        let used: BTreeSet<Action> = changes
+            .iter()
+            .map(|c| c.action)
+            .filter(|a| !matches!(a, Action::NoOp | Action::Forget))
+            .collect();
+        if !used.is_empty() {
+            out.push_str(
+                "\nHangar used the selected providers to generate the following execution\n\
+                 plan. Resource actions are indicated with the following symbols:\n",
+            );
+        }
         for a in used {
             let word = match a {
                 Action::Create => "create",
@@ -146,7 +160,7 @@ pub fn render_plan(plan: &Plan, st: Style) -> String {
                 Action::DeleteThenCreate => "destroy and then create replacement",
                 Action::CreateThenDelete => "create replacement and then destroy",
                 Action::Read => "read (data resources)",
-                Action::NoOp => continue,
+                Action::NoOp | Action::Forget => continue,
             };
             let _ = writeln!(out, "{} {word}", pad_glyph(&st.glyph(a), a));
         }
@@ -156,11 +170,27 @@ pub fn render_plan(plan: &Plan, st: Style) -> String {
             render_change(&mut out, c, st);
         }
         let (a, ch, d) = counts(plan);
+        let imports = changes.iter().filter(|c| c.importing.is_some()).count();
+        let imports = match imports {
+            0 => String::new(),
+            n => format!(" {n} to import,"),
+        };
         let _ = writeln!(
             out,
-            "\n{} {a} to add, {ch} to change, {d} to destroy.",
+            "\n{}{imports} {a} to add, {ch} to change, {d} to destroy.",
             st.bold("Plan:")
         );
+        let forgotten: Vec<_> = changes
+            .iter()
+            .filter(|c| c.action == Action::Forget)
+            .collect();
+        if !forgotten.is_empty() {
+            out.push_str("\nWarning: Some objects will no longer be managed by Hangar\n\nIf you apply this plan, Hangar will discard its tracking information for\nthe following objects, but it will not delete them:\n");
+            for c in forgotten {
+                let _ = writeln!(out, " - {}", c.addr);
+            }
+            out.push_str("\nAfter applying this plan, Hangar will no longer manage these objects. You\nwill need to import them into Hangar to manage them again.\n");
+        }
     }
     if !outputs.is_empty() {
         out.push_str("\nChanges to Outputs:\n");
@@ -191,34 +221,64 @@ fn pad_glyph(g: &str, a: Action) -> String {
     format!("{}{g}", " ".repeat(3 - a.glyph().len()))
 }
 
-fn header(c: &ResourceChange) -> String {
+/// Writes the `# addr will be ...` comment, with its `(because ...)` line when there is one.
+fn header(out: &mut String, c: &ResourceChange) {
     let addr = &c.addr;
     let what = match c.action {
-        Action::Create => "will be created".to_string(),
-        Action::Update => "will be updated in-place".to_string(),
-        Action::Delete => "will be destroyed".to_string(),
-        Action::DeleteThenCreate | Action::CreateThenDelete => "must be replaced".to_string(),
-        Action::Read => "will be read during apply".to_string(),
-        Action::NoOp => "has no changes".to_string(),
+        Action::Create => "will be created",
+        Action::Update => "will be updated in-place",
+        Action::Delete => "will be destroyed",
+        Action::DeleteThenCreate | Action::CreateThenDelete => "must be replaced",
+        Action::Read => "will be read during apply",
+        Action::Forget => {
+            "will no longer be managed by Hangar, but will not be destroyed\n  # (destroy = false is set in the configuration)"
+        }
+        Action::NoOp if c.importing.is_some() => "will be imported",
+        Action::NoOp => "has no changes",
     };
-    let mut s = format!("# {addr} {what}");
+    match (&c.previous_address, c.action) {
+        (Some(from), Action::NoOp) if c.importing.is_none() => {
+            let _ = write!(out, "# {from} has moved to {addr}");
+        }
+        (Some(from), _) => {
+            let _ = write!(out, "# {addr} {what}\n  # (moved from {from})");
+        }
+        (None, _) => {
+            let _ = write!(out, "# {addr} {what}");
+        }
+    }
+    if let (Some(id), false) = (&c.importing, c.action == Action::NoOp) {
+        let _ = write!(
+            out,
+            "\n  # (imported from {})",
+            serde_json::Value::String(id.clone())
+        );
+    }
     match (c.reason.as_deref(), &addr.key) {
+        _ if c.action == Action::Forget => {}
         (Some("delete_because_no_resource_config"), _) => {
-            let _ = write!(s, "\n  # (because {addr} is not in configuration)");
+            let _ = write!(out, "\n  # (because {addr} is not in configuration)");
         }
         (Some("delete_because_count_index"), InstanceKey::Int(i)) => {
-            let _ = write!(s, "\n  # (because index [{i}] is out of range for count)");
+            let _ = write!(out, "\n  # (because index [{i}] is out of range for count)");
         }
         (Some("delete_because_each_key"), k) => {
-            let _ = write!(s, "\n  # (because key {k} is not in for_each map)");
+            let _ = write!(out, "\n  # (because key {k} is not in for_each map)");
         }
         _ => {}
     }
-    s
 }
 
 fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
-    let _ = writeln!(out, "  {}", st.bold(&header(c)));
+    out.push_str("  ");
+    if st.color {
+        out.push_str("\x1b[1m");
+        header(out, c);
+        out.push_str("\x1b[0m\n");
+    } else {
+        header(out, c);
+        out.push('\n');
+    }
     let mode = if c.addr.resource.mode == hangar_core::ResourceMode::Data {
         "data"
     } else {
@@ -232,80 +292,91 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
         c.addr.resource.name
     );
     let before = c.before.as_ref().map(|b| b.decode()).unwrap_or(Value::NULL);
-    let after = c.after.as_ref().map(|a| a.decode()).unwrap_or(Value::NULL);
+    let after = match c.action {
+        Action::Forget => before.clone(),
+        _ => c.after.as_ref().map(|a| a.decode()).unwrap_or(Value::NULL),
+    };
     let empty = Default::default();
     let bmap = before.as_map().unwrap_or(&empty);
     let amap = after.as_map().unwrap_or(&empty);
     let mut names: Vec<&String> = bmap.keys().chain(amap.keys()).collect();
     names.sort();
     names.dedup();
-    let mut lines: Vec<(String, &str, String)> = Vec::new();
+    let mut rows: Vec<(&str, Row, bool)> = Vec::with_capacity(names.len());
     let mut blocks = String::new();
     let mut hidden = 0;
     let mut hidden_blocks = 0;
     for name in names {
-        let b = bmap.get(name).cloned().unwrap_or(Value::NULL);
-        let a = amap.get(name).cloned().unwrap_or(Value::NULL);
+        let b = bmap.get(name).unwrap_or(&Value::NULL);
+        let a = amap.get(name).unwrap_or(&Value::NULL);
         if c.blocks.contains(name) {
-            if !render_blocks(&mut blocks, name, c.action, &b, &a, st) {
+            if !render_blocks(&mut blocks, name, c.action, b, a, st) {
                 hidden_blocks += 1;
             }
             continue;
         }
         let forces = c.replace_paths.iter().any(|p| p == name);
-        let suffix = if forces {
-            format!(" {}", st.paint("31", "# forces replacement"))
-        } else {
-            String::new()
-        };
-        let line = match c.action {
+        let row = match c.action {
             Action::Create | Action::Read => {
                 if a.is_null() {
                     continue;
                 }
-                ("+", format!("{}{suffix}", format_value(&a, 6)))
+                Row::Add(a)
             }
             Action::Delete => {
                 if b.is_null() {
                     continue;
                 }
-                ("-", format!("{} -> null", format_value(&b, 6)))
+                Row::Remove(b)
             }
             _ => {
-                let same = b.is_wholly_known()
-                    && a.is_wholly_known()
-                    && to_json(&b) == to_json(&a)
-                    && b.contains_sensitive() == a.contains_sensitive();
-                if same {
+                if same_value(b, a) {
                     if name == "id" || name == "name" {
-                        (" ", format_value(&a, 6))
+                        Row::Same(a)
                     } else {
                         hidden += 1;
                         continue;
                     }
                 } else if b.is_null() {
-                    ("+", format!("{}{suffix}", format_value(&a, 6)))
+                    Row::Add(a)
                 } else if a.is_null() && !a.is_unknown() {
-                    ("-", format!("{} -> null{suffix}", format_value(&b, 6)))
+                    Row::Remove(b)
                 } else {
-                    (
-                        "~",
-                        format!("{} -> {}{suffix}", format_value(&b, 6), format_value(&a, 6)),
-                    )
+                    Row::Change(b, a)
                 }
             }
         };
-        lines.push((name.clone(), line.0, line.1));
+        rows.push((name.as_str(), row, forces));
     }
-    let width = lines.iter().map(|l| l.0.len()).max().unwrap_or(0);
-    for (name, g, text) in lines {
-        let glyph = match g {
-            "+" => st.paint("32", "+"),
-            "-" => st.paint("31", "-"),
-            "~" => st.paint("33", "~"),
-            _ => " ".to_string(),
-        };
-        let _ = writeln!(out, "      {glyph} {name:width$} = {text}");
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    for (name, row, forces) in rows {
+        out.push_str("      ");
+        match row {
+            Row::Add(_) => st.paint_into(out, "32", "+"),
+            Row::Remove(_) => st.paint_into(out, "31", "-"),
+            Row::Change(..) => st.paint_into(out, "33", "~"),
+            Row::Same(_) => out.push(' '),
+        }
+        let _ = write!(out, " {name:width$} = ");
+        match row {
+            Row::Add(a) | Row::Same(a) => write_value(out, a, 6),
+            Row::Remove(b) => {
+                write_value(out, b, 6);
+                out.push_str(" -> null");
+            }
+            Row::Change(b, a) => {
+                if !collection::write_change(out, b, a, 6, st) {
+                    write_value(out, b, 6);
+                    out.push_str(" -> ");
+                    write_value(out, a, 6);
+                }
+            }
+        }
+        if forces && c.action != Action::Delete && !matches!(row, Row::Same(_)) {
+            out.push(' ');
+            st.paint_into(out, "31", "# forces replacement");
+        }
+        out.push('\n');
     }
     out.push_str(&blocks);
     if hidden > 0 {
@@ -317,6 +388,27 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
         let _ = writeln!(out, "        # ({hidden_blocks} unchanged block{s} hidden)");
     }
     out.push_str("    }\n");
+}
+
+/// How one attribute of a resource shows in the plan.
+#[derive(Clone, Copy)]
+enum Row<'a> {
+    /// `+ name = after`.
+    Add(&'a Value),
+    /// `- name = before -> null`.
+    Remove(&'a Value),
+    /// `~ name = before -> after`, or element by element for collections.
+    Change(&'a Value, &'a Value),
+    /// `  name = value`, unchanged but shown (`id`, `name`).
+    Same(&'a Value),
+}
+
+/// Whether two values render identically: both known, equal JSON and the same sensitivity.
+fn same_value(b: &Value, a: &Value) -> bool {
+    b.is_wholly_known()
+        && a.is_wholly_known()
+        && b.contains_sensitive() == a.contains_sensitive()
+        && (b == a || to_json(b) == to_json(a))
 }
 
 /// The elements of a nested-block attribute (one object, or a list/set of them).
@@ -391,49 +483,83 @@ fn render_blocks(
 
 /// A value as the plan shows it, continuation lines indented by `indent`.
 pub fn format_value(v: &Value, indent: usize) -> String {
-    let pad = " ".repeat(indent + 4);
-    let close = " ".repeat(indent + 2);
+    let mut out = String::new();
+    write_value(&mut out, v, indent);
+    out
+}
+
+/// Appends `n` spaces.
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// Appends `s` quoted and escaped as a JSON string, as Terraform shows strings.
+fn write_quoted(out: &mut String, s: &str) {
+    if s.bytes()
+        .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b != 0x7f)
+    {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::String(s.to_string()).to_string());
+    }
+}
+
+/// [`format_value`] appending to `out`, so rendering a large plan allocates once per buffer.
+fn write_value(out: &mut String, v: &Value, indent: usize) {
     match v {
-        Value::Sensitive(_) => "(sensitive value)".into(),
-        Value::Unknown(_) => "(known after apply)".into(),
-        Value::Null(_) => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
+        Value::Sensitive(_) => out.push_str("(sensitive value)"),
+        Value::Unknown(_) => out.push_str("(known after apply)"),
+        Value::Null(_) => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
         Value::String(s) => {
             if s.contains('\n') {
-                let mut out = String::from("<<-EOT\n");
+                out.push_str("<<-EOT\n");
                 for line in s.trim_end_matches('\n').split('\n') {
-                    let _ = writeln!(out, "{pad}{line}");
+                    pad(out, indent + 4);
+                    out.push_str(line);
+                    out.push('\n');
                 }
-                let _ = write!(out, "{close}EOT");
-                out
+                pad(out, indent + 2);
+                out.push_str("EOT");
             } else {
-                serde_json::Value::String(s.clone()).to_string()
+                write_quoted(out, s);
             }
         }
         Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => {
             if xs.is_empty() {
-                return "[]".into();
+                out.push_str("[]");
+                return;
             }
-            let mut out = String::from("[\n");
+            out.push_str("[\n");
             for x in xs {
-                let _ = writeln!(out, "{pad}{},", format_value(x, indent + 4));
+                pad(out, indent + 4);
+                write_value(out, x, indent + 4);
+                out.push_str(",\n");
             }
-            let _ = write!(out, "{close}]");
-            out
+            pad(out, indent + 2);
+            out.push(']');
         }
         Value::Map(m) | Value::Object(m) => {
             if m.is_empty() {
-                return "{}".into();
+                out.push_str("{}");
+                return;
             }
             let width = m.keys().map(|k| k.len() + 2).max().unwrap_or(0);
-            let mut out = String::from("{\n");
+            out.push_str("{\n");
             for (k, x) in m {
                 let key = serde_json::Value::String(k.clone()).to_string();
-                let _ = writeln!(out, "{pad}{key:width$} = {}", format_value(x, indent + 4));
+                pad(out, indent + 4);
+                let _ = write!(out, "{key:width$} = ");
+                write_value(out, x, indent + 4);
+                out.push('\n');
             }
-            let _ = write!(out, "{close}}}");
-            out
+            pad(out, indent + 2);
+            out.push('}');
         }
     }
 }

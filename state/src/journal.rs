@@ -28,6 +28,13 @@ pub enum JournalEntry {
         /// Address text of the instance.
         addr: String,
     },
+    /// A `moved` block renamed an instance: its record now lives at `to`.
+    Move {
+        /// Address text it was recorded at.
+        from: String,
+        /// Address text it is recorded at from now on.
+        to: String,
+    },
     /// The root outputs now are exactly these.
     Outputs(BTreeMap<String, OutputRecord>),
     /// A side effect on `addr` is about to start; `token` pairs it with its outcome.
@@ -62,6 +69,13 @@ impl JournalEntry {
             JournalEntry::Remove { addr } => {
                 doc.pending.retain(|_, i| i.addr != *addr);
                 doc.resources.remove(addr);
+            }
+            JournalEntry::Move { from, to } => {
+                let Ok(addr) = to.parse() else { return };
+                if let Some(mut record) = doc.resources.remove(from) {
+                    record.addr = addr;
+                    doc.resources.insert(to.clone(), record);
+                }
             }
             JournalEntry::Outputs(outputs) => doc.outputs = outputs.clone(),
             JournalEntry::Intent {
@@ -134,6 +148,29 @@ mod tests {
         assert_eq!(doc.resources.keys().collect::<Vec<_>>(), ["a.x"]);
         assert_eq!(doc.resources["a.x"].attributes, json!({"id": "3"}));
         assert_eq!(doc.outputs, outputs);
+    }
+
+    #[test]
+    fn move_renames_the_record_and_keeps_its_attributes() {
+        let mut doc = StateDoc::new();
+        doc.apply(&[
+            put("a.x", "1"),
+            JournalEntry::Move {
+                from: "a.x".into(),
+                to: "module.m[0].a.y".into(),
+            },
+            JournalEntry::Move {
+                from: "a.gone".into(),
+                to: "a.z".into(),
+            },
+        ]);
+        assert_eq!(
+            doc.resources.keys().collect::<Vec<_>>(),
+            ["module.m[0].a.y"]
+        );
+        let rec = &doc.resources["module.m[0].a.y"];
+        assert_eq!(rec.addr.to_string(), "module.m[0].a.y");
+        assert_eq!(rec.attributes, json!({"id": "1"}));
     }
 
     #[test]

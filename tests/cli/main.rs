@@ -6,6 +6,7 @@ mod encryption;
 mod errors;
 mod lifecycle;
 mod locking;
+mod modules;
 mod plan_files;
 mod plan_json;
 mod robustness;

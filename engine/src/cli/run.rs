@@ -407,8 +407,17 @@ fn run_apply(
             summary.destroyed
         );
     } else {
+        let imported = plan
+            .resource_changes
+            .iter()
+            .filter(|c| c.importing.is_some())
+            .count();
+        let imported = match imported {
+            0 => String::new(),
+            n => format!(" {n} imported,"),
+        };
         println!(
-            "\n{} Resources: {} added, {} changed, {} destroyed.",
+            "\n{} Resources:{imported} {} added, {} changed, {} destroyed.",
             st_green(st, "Apply complete!"),
             summary.added,
             summary.changed,

@@ -1,0 +1,388 @@
+//! Module blocks: inputs and outputs, count/for_each, nested addresses, moved/removed/import
+//! blocks, and errors located inside modules.
+
+use super::Work;
+
+const NET: &str = r#"
+variable "prefix" {
+  type        = string
+  description = "Name prefix."
+  validation {
+    condition     = length(var.prefix) > 1
+    error_message = "prefix needs at least two characters"
+  }
+}
+locals {
+  label = "${var.prefix}-net"
+}
+resource "terraform_data" "this" {
+  input = local.label
+}
+module "inner" {
+  source = "./inner"
+  name   = terraform_data.this.output
+}
+output "id" {
+  value = terraform_data.this.id
+}
+output "label" {
+  value = module.inner.label
+}
+"#;
+
+const INNER: &str = r#"
+variable "name" {
+  type = string
+}
+resource "terraform_data" "leaf" {
+  input = "leaf-${var.name}"
+}
+output "label" {
+  value = terraform_data.leaf.output
+}
+"#;
+
+const ROOT: &str = r#"
+variable "names" {
+  default = ["aa", "bb"]
+}
+module "net" {
+  source = "./modules/net"
+  prefix = "root"
+}
+module "many" {
+  source   = "./modules/net"
+  for_each = toset(var.names)
+  prefix   = each.key
+}
+module "counted" {
+  source = "./modules/net"
+  count  = 2
+  prefix = "c${count.index}"
+}
+output "net_label" {
+  value = module.net.label
+}
+output "many" {
+  value = { for k, m in module.many : k => m.label }
+}
+output "counted" {
+  value = module.counted[*].label
+}
+"#;
+
+fn modules_work() -> Work {
+    Work::new(&[
+        ("main.tf", ROOT),
+        ("modules/net/main.tf", NET),
+        ("modules/net/inner/main.tf", INNER),
+    ])
+}
+
+fn state_addresses(w: &Work) -> Vec<String> {
+    let out = w.run(&["state", "list"]).expect(0).stdout;
+    out.lines().map(str::to_string).collect()
+}
+
+fn ids(w: &Work) -> std::collections::BTreeMap<String, String> {
+    let st = w.state();
+    st["resources"]
+        .as_object()
+        .expect("resources")
+        .iter()
+        .map(|(k, r)| {
+            let id = r["attributes"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            (k.clone(), id)
+        })
+        .collect()
+}
+
+#[test]
+fn module_inputs_outputs_count_for_each_and_nested_addresses() {
+    let w = modules_work();
+    let plan = w.run(&["plan", "--json"]).expect(0);
+    let json: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    let changes = json["resource_changes"].as_array().expect("changes");
+    let nested = changes
+        .iter()
+        .find(|c| c["address"] == "module.many[\"aa\"].module.inner.terraform_data.leaf")
+        .expect("nested instance planned");
+    assert_eq!(nested["module_address"], "module.many[\"aa\"].module.inner");
+    assert_eq!(changes.len(), 10, "5 module instances × 2 resources");
+
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(
+        state_addresses(&w),
+        [
+            "module.counted[0].module.inner.terraform_data.leaf",
+            "module.counted[0].terraform_data.this",
+            "module.counted[1].module.inner.terraform_data.leaf",
+            "module.counted[1].terraform_data.this",
+            "module.many[\"aa\"].module.inner.terraform_data.leaf",
+            "module.many[\"aa\"].terraform_data.this",
+            "module.many[\"bb\"].module.inner.terraform_data.leaf",
+            "module.many[\"bb\"].terraform_data.this",
+            "module.net.module.inner.terraform_data.leaf",
+            "module.net.terraform_data.this",
+        ]
+    );
+    let out: serde_json::Value =
+        serde_json::from_str(&w.run(&["output", "--json"]).expect(0).stdout).expect("outputs");
+    assert_eq!(out["net_label"]["value"], "leaf-root-net");
+    assert_eq!(out["many"]["value"]["bb"], "leaf-bb-net");
+    assert_eq!(
+        out["counted"]["value"],
+        serde_json::json!(["leaf-c0-net", "leaf-c1-net"])
+    );
+    w.run(&["plan", "--detailed-exitcode"]).expect(0);
+
+    w.write("main.tf", &ROOT.replace("count  = 2", "count  = 1"));
+    let shrink = w.run(&["plan", "--json"]).expect(0);
+    let json: serde_json::Value = serde_json::from_str(&shrink.stdout).expect("plan JSON");
+    let gone: Vec<_> = json["resource_changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["change"]["actions"] == serde_json::json!(["delete"]))
+        .map(|c| (c["address"].clone(), c["action_reason"].clone()))
+        .collect();
+    assert_eq!(gone.len(), 2, "{gone:?}");
+    assert!(gone.iter().all(|(a, r)| a
+        .as_str()
+        .is_some_and(|a| a.starts_with("module.counted[1]."))
+        && r == "delete_because_no_module"));
+}
+
+#[test]
+fn moved_blocks_rename_modules_and_resources_without_destroying() {
+    let w = Work::new(&[
+        (
+            "main.tf",
+            r#"
+module "old" {
+  source = "./modules/inner"
+  name   = "x"
+}
+resource "terraform_data" "a" {
+  count = 2
+  input = count.index
+}
+"#,
+        ),
+        ("modules/inner/main.tf", INNER),
+    ]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let before = ids(&w);
+    w.write(
+        "main.tf",
+        r#"
+module "new" {
+  source = "./modules/inner"
+  name   = "x"
+}
+moved {
+  from = module.old
+  to   = module.new
+}
+module "wrapped" {
+  source = "./modules/wrap"
+}
+moved {
+  from = terraform_data.a
+  to   = module.wrapped.terraform_data.b
+}
+"#,
+    );
+    w.write(
+        "modules/wrap/main.tf",
+        "resource \"terraform_data\" \"b\" {\n  count = 2\n  input = count.index\n}\n",
+    );
+    let plan = w.run(&["plan"]).expect(0);
+    assert!(
+        plan.stdout.contains(
+            "# module.old.terraform_data.leaf has moved to module.new.terraform_data.leaf"
+        ),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan
+        .stdout
+        .contains("# terraform_data.a[1] has moved to module.wrapped.terraform_data.b[1]"));
+    assert!(plan.stdout.contains("0 to add, 0 to change, 0 to destroy"));
+    let json: serde_json::Value =
+        serde_json::from_str(&w.run(&["plan", "--json"]).expect(0).stdout).expect("JSON");
+    let moved = json["resource_changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["address"] == "module.wrapped.terraform_data.b[0]")
+        .expect("moved change");
+    assert_eq!(moved["previous_address"], "terraform_data.a[0]");
+    assert_eq!(moved["change"]["actions"], serde_json::json!(["no-op"]));
+
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let after = ids(&w);
+    assert_eq!(
+        after["module.new.terraform_data.leaf"],
+        before["module.old.terraform_data.leaf"]
+    );
+    assert_eq!(
+        after["module.wrapped.terraform_data.b[1]"],
+        before["terraform_data.a[1]"]
+    );
+    assert_eq!(after.len(), 3);
+    w.run(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn removed_block_forgets_without_destroying_and_import_block_adopts() {
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"keep\" {\n  input = 1\n}\n",
+    )]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    w.write(
+        "main.tf",
+        r#"
+removed {
+  from = terraform_data.keep
+  lifecycle {
+    destroy = false
+  }
+}
+import {
+  to = terraform_data.adopted["k"]
+  id = "existing-id"
+}
+resource "terraform_data" "adopted" {
+  for_each = toset(["k"])
+  input    = "v"
+}
+"#,
+    );
+    let plan = w.run(&["plan"]).expect(0);
+    assert!(plan.stdout.contains(
+        "# terraform_data.keep will no longer be managed by Hangar, but will not be destroyed"
+    ));
+    assert!(
+        plan.stdout.contains("# (imported from \"existing-id\")"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan
+        .stdout
+        .contains("Plan: 1 to import, 0 to add, 1 to change, 0 to destroy."));
+    let json: serde_json::Value =
+        serde_json::from_str(&w.run(&["plan", "--json"]).expect(0).stdout).expect("JSON");
+    let changes = json["resource_changes"].as_array().expect("changes");
+    let forget = changes
+        .iter()
+        .find(|c| c["address"] == "terraform_data.keep")
+        .expect("forget");
+    assert_eq!(forget["change"]["actions"], serde_json::json!(["forget"]));
+    let imp = changes
+        .iter()
+        .find(|c| c["address"] == "terraform_data.adopted[\"k\"]")
+        .expect("import");
+    assert_eq!(imp["change"]["importing"]["id"], "existing-id");
+    assert_eq!(imp["change"]["actions"], serde_json::json!(["update"]));
+
+    let apply = w.run(&["apply", "--auto-approve"]).expect(0);
+    assert!(apply
+        .stdout
+        .contains("Resources: 1 imported, 0 added, 1 changed, 0 destroyed."));
+    let st = w.state();
+    let resources = st["resources"].as_object().expect("resources");
+    assert!(!resources.contains_key("terraform_data.keep"));
+    let adopted = &resources["terraform_data.adopted[\"k\"]"];
+    assert_eq!(adopted["attributes"]["id"], "existing-id");
+    assert_eq!(adopted["attributes"]["input"], "v");
+    w.run(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn errors_inside_modules_point_at_the_module_file_and_the_call() {
+    let w = modules_work();
+    w.write(
+        "main.tf",
+        "module \"net\" {\n  source = \"./modules/net\"\n  prefix = \"x\"\n  bogus  = 1\n}\n",
+    );
+    let bad = w.run(&["plan"]).expect(1);
+    assert!(
+        bad.stderr
+            .contains("An argument named \"bogus\" is not expected here"),
+        "{}",
+        bad.stderr
+    );
+    assert!(bad.stderr.contains("main.tf:4:"), "{}", bad.stderr);
+
+    w.write(
+        "main.tf",
+        "module \"net\" {\n  source = \"./modules/net\"\n  prefix = \"x\"\n}\n",
+    );
+    let invalid = w.run(&["plan"]).expect(1);
+    assert!(
+        invalid
+            .stderr
+            .contains("prefix needs at least two characters"),
+        "{}",
+        invalid.stderr
+    );
+    assert!(
+        invalid.stderr.contains("on modules/net/main.tf:2:1"),
+        "{}",
+        invalid.stderr
+    );
+    assert!(invalid
+        .stderr
+        .contains("In module.net (module block at main.tf:1:1)."));
+
+    w.write(
+        "modules/net/inner/main.tf",
+        &INNER.replace("\"leaf-${var.name}\"", "tonumber(\"abc\")"),
+    );
+    w.write(
+        "main.tf",
+        "module \"net\" {\n  source = \"./modules/net\"\n  prefix = \"xy\"\n}\n",
+    );
+    let typed = w.run(&["plan"]).expect(1);
+    assert!(
+        typed.stderr.contains("on modules/net/inner/main.tf:6:20"),
+        "{}",
+        typed.stderr
+    );
+    assert!(typed.stderr.contains(
+        "In module.net.module.inner (module block at modules/net/main.tf:16:1), called from module.net (module block at main.tf:1:1)."
+    ), "{}", typed.stderr);
+
+    w.write("main.tf", "module \"net\" {\n  source = \"./nowhere\"\n}\n");
+    let missing = w.run(&["plan"]).expect(1);
+    assert!(
+        missing.stderr.contains("Module not found"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn a_module_directory_validates_alone() {
+    let w = modules_work();
+    let validate = || {
+        let mut c = std::process::Command::new(super::bin());
+        c.arg("-C")
+            .arg(w.path().join("modules/net"))
+            .arg("validate");
+        super::Run::from(c.env("NO_COLOR", "1").output().expect("run hangar"))
+    };
+    let out = validate().expect(0);
+    assert!(out.stdout.contains("The configuration is valid"));
+    w.write(
+        "modules/net/inner/main.tf",
+        &INNER.replace("input = \"leaf-${var.name}\"", "nope  = 1"),
+    );
+    let bad = validate().expect(1);
+    assert!(bad.stderr.contains("on inner/main.tf:6:3"), "{}", bad.stderr);
+}
