@@ -1,0 +1,24 @@
+output "cluster_name" {
+  value       = aws_eks_cluster.main.name
+  description = "Name of the EKS cluster."
+}
+
+output "cluster_arn" {
+  value       = aws_eks_cluster.main.arn
+  description = "ARN of the EKS cluster."
+}
+
+output "cluster_endpoint" {
+  value       = aws_eks_cluster.main.endpoint
+  description = "URL of the cluster's Kubernetes API server."
+}
+
+output "bucket_name" {
+  value       = aws_s3_bucket.artifacts.bucket
+  description = "Name of the artifacts bucket."
+}
+
+output "bucket_region" {
+  value       = aws_s3_bucket.artifacts.region
+  description = "Region the artifacts bucket lives in, as S3 reports it: the workspace's region."
+}
