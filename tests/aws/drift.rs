@@ -248,13 +248,22 @@ fn the_ci_script_checks_every_workspace_and_fails_on_drift() {
     let _g = moto::exclusive();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = dir.path().join("hub");
-    std::fs::create_dir_all(&cfg).expect("mkdir");
-    std::fs::copy(
-        root.join("examples/hub-and-spoke/main.tf"),
-        cfg.join("main.tf"),
-    )
-    .expect("copy example");
+    // The example calls ../../modules/aws-data-plane: copy both, keeping the layout.
+    let cfg = dir.path().join("examples/hub-and-spoke");
+    let module = dir.path().join("modules/aws-data-plane");
+    for (from, to) in [
+        ("examples/hub-and-spoke", &cfg),
+        ("modules/aws-data-plane", &module),
+    ] {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for f in std::fs::read_dir(root.join(from)).expect("read dir") {
+            let f = f.expect("dir entry").path();
+            if f.extension().is_none_or(|e| e != "tf") {
+                continue;
+            }
+            std::fs::copy(&f, to.join(f.file_name().expect("file name"))).expect("copy");
+        }
+    }
     let flags = format!("--var aws_endpoint={}", moto::moto().endpoint);
     let script = |code: i32| {
         let out = std::process::Command::new("bash")
