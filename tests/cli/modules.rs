@@ -339,6 +339,8 @@ fn errors_inside_modules_point_at_the_module_file_and_the_call() {
     assert!(invalid
         .stderr
         .contains("In module.net (module block at main.tf:1:1)."));
+    let validated = w.run(&["validate"]).expect(1);
+    assert!(validated.stderr.contains("prefix needs at least two characters"));
 
     w.write(
         "modules/net/inner/main.tf",
@@ -384,5 +386,81 @@ fn a_module_directory_validates_alone() {
         &INNER.replace("input = \"leaf-${var.name}\"", "nope  = 1"),
     );
     let bad = validate().expect(1);
-    assert!(bad.stderr.contains("on inner/main.tf:6:3"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("on inner/main.tf:6:3"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn init_installs_git_sources_at_the_locked_commit() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo.path())
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let module = |input: &str| {
+        std::fs::create_dir_all(repo.path().join("net")).expect("mkdir");
+        let text = format!(
+            "variable \"n\" {{}}\nresource \"terraform_data\" \"x\" {{\n  input = {input}\n}}\noutput \"v\" {{\n  value = terraform_data.x.output\n}}\n"
+        );
+        std::fs::write(repo.path().join("net/main.tf"), text).expect("write");
+    };
+    git(&["init", "-q"]);
+    module("var.n");
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "v1"]);
+    git(&["tag", "v1"]);
+    let source = format!("git::file://{}//net?ref=v1", repo.path().display());
+    let w = Work::new(&[(
+        "main.tf",
+        &format!("module \"net\" {{\n  source = \"{source}\"\n  n      = \"hi\"\n}}\noutput \"v\" {{\n  value = module.net.v\n}}\n"),
+    )]);
+    let before = w.run(&["plan"]).expect(1);
+    assert!(
+        before.stderr.contains("run `hangar init`"),
+        "{}",
+        before.stderr
+    );
+    let init = w.run(&["init"]).expect(0);
+    assert!(
+        init.stdout.contains("- net in .hangar/modules/"),
+        "{}",
+        init.stdout
+    );
+    let lock: serde_json::Value =
+        serde_json::from_str(&w.read(".hangar.lock.json")).expect("lock file is JSON");
+    let commit = lock["modules"][&source]["commit"]
+        .as_str()
+        .expect("commit")
+        .to_string();
+    assert_eq!(commit.len(), 40);
+
+    module("\"v2-${var.n}\"");
+    git(&["commit", "-qam", "v2"]);
+    git(&["tag", "-f", "v1"]);
+    w.run(&["init"]).expect(0);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let out: serde_json::Value =
+        serde_json::from_str(&w.run(&["output", "--json"]).expect(0).stdout).expect("JSON");
+    assert_eq!(out["v"]["value"], "hi", "the lock keeps the first commit");
+
+    w.run(&["init", "--upgrade"]).expect(0);
+    let plan = w.run(&["plan"]).expect(0);
+    assert!(
+        plan.stdout.contains("\"hi\" -> \"v2-hi\""),
+        "{}",
+        plan.stdout
+    );
 }

@@ -112,6 +112,9 @@ pub enum Command {
         /// Copy state from the previously recorded backend to the newly configured one.
         #[arg(long = "migrate-state")]
         migrate_state: bool,
+        /// Re-resolve git module refs instead of the commits the lock file pins.
+        #[arg(long)]
+        upgrade: bool,
     },
     /// Check the configuration without touching state or clouds.
     Validate {
@@ -501,15 +504,34 @@ impl Env {
 
     /// Loads the configuration, remembering its files for diagnostics.
     pub fn load(&mut self) -> Result<Config, CliError> {
-        match config::load_dir(&self.dir) {
+        let loaded = config::load_dir(&self.dir);
+        self.remembered(loaded)
+    }
+
+    /// Remembers a loaded configuration's files, or the files a load failure points into.
+    pub fn remembered<T: AsRef<Config>>(
+        &mut self,
+        loaded: Result<T, hangar_core::Diagnostics>,
+    ) -> Result<T, CliError> {
+        match loaded {
             Ok(c) => {
-                for f in &c.files {
+                for f in &c.as_ref().files {
                     self.sources.add(f.clone());
                 }
                 Ok(c)
             }
             Err(d) => {
                 self.remember_files();
+                for name in
+                    d.0.iter()
+                        .filter_map(|x| x.subject.as_ref())
+                        .map(|s| &s.filename)
+                {
+                    if let Ok(text) = std::fs::read_to_string(self.dir.join(name)) {
+                        let file = hangar_lang::SourceFile::new(name.clone(), text);
+                        self.sources.add(std::sync::Arc::new(file));
+                    }
+                }
                 Err(d.into())
             }
         }
@@ -610,7 +632,10 @@ pub fn report_error(e: &CliError, env: &Env) {
 
 fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
     match cmd {
-        Command::Init { migrate_state } => tools::init(env, migrate_state),
+        Command::Init {
+            migrate_state,
+            upgrade,
+        } => tools::init(env, migrate_state, upgrade),
         Command::Validate { json } => tools::validate(env, json),
         Command::Fmt {
             check,

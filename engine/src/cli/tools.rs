@@ -60,9 +60,35 @@ fn init_backend(env: &mut Env, cfg: &crate::config::Config, migrate: bool) -> Re
     Ok(())
 }
 
-/// `hangar init [--migrate-state]`.
-pub fn init(env: &mut Env, migrate: bool) -> Result<u8, CliError> {
-    let cfg = env.load()?;
+/// `hangar init [--migrate-state] [--upgrade]`.
+pub fn init(env: &mut Env, migrate: bool, upgrade: bool) -> Result<u8, CliError> {
+    let installed = crate::config::load::install_modules(&env.dir, upgrade);
+    let (cfg, installed) = match installed {
+        Ok((cfg, list)) => (env.remembered(Ok(cfg))?, list),
+        Err(d) => {
+            return Err(env
+                .remembered::<crate::config::Config>(Err(d))
+                .err()
+                .unwrap_or(CliError::Exit(1)))
+        }
+    };
+    if !installed.is_empty() {
+        println!("Initializing modules...");
+        for m in &installed {
+            let name = m
+                .path
+                .0
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(".");
+            if m.source.starts_with("git::") {
+                println!("- {name} in {} (from {})", m.rel_dir, m.source);
+            } else {
+                println!("- {name} in {}", m.rel_dir);
+            }
+        }
+    }
     let registry = Registry::builtin();
     let mut missing: Vec<String> = cfg
         .resources
@@ -180,6 +206,19 @@ fn validate_inner(env: &mut Env) -> Result<(), CliError> {
             Some(r.decl.clone()),
         ) {
             diags.extend(d);
+        }
+    }
+    for (path, m) in &cfg.modules {
+        let expanded = crate::calls::call_of(&cfg, path)
+            .is_some_and(|(_, c)| c.count.is_some() || c.for_each.is_some());
+        if path.is_root() || expanded {
+            continue;
+        }
+        values.instances.insert(path.clone(), vec![path.clone()]);
+        for name in m.variables.keys() {
+            if let Err(d) = crate::calls::eval_input(&cfg, &mut values, path, name) {
+                diags.extend(d);
+            }
         }
     }
     let ws = crate::residency::selected_workspace(&cfg, &env.workspace)?;

@@ -22,6 +22,34 @@ use super::*;
 
 /// Loads the configuration rooted at `dir` and every module it calls; fails with all diagnostics.
 pub fn load_dir(dir: &Path) -> Result<Config, Diagnostics> {
+    load_tree(dir, None)
+}
+
+/// `hangar init`: loads like [`load_dir`] but fetches git module sources on the way (pinned by
+/// the lock file unless `upgrade`), then saves the lock; also returns what was installed.
+pub fn install_modules(dir: &Path, upgrade: bool) -> Result<(Config, Vec<Installed>), Diagnostics> {
+    let lock = crate::modsource::Lock::load(dir).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            "Failed to read the module lock file",
+            e.to_string(),
+        ))
+    })?;
+    let mut installer = Installer {
+        lock,
+        upgrade,
+        installed: Vec::new(),
+    };
+    let cfg = load_tree(dir, Some(&mut installer))?;
+    installer.lock.save(dir).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            "Failed to write the module lock file",
+            e.to_string(),
+        ))
+    })?;
+    Ok((cfg, installer.installed))
+}
+
+fn load_tree(dir: &Path, mut installer: Option<&mut Installer>) -> Result<Config, Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut cfg = Config {
         dir: dir.to_path_buf(),
@@ -37,7 +65,7 @@ pub fn load_dir(dir: &Path) -> Result<Config, Diagnostics> {
         &mut diags,
     );
     if let Some(root) = root {
-        calls::load_children(&mut cfg, root, &mut hasher, &mut diags);
+        calls::load_children(&mut cfg, root, &mut hasher, &mut diags, &mut installer);
     }
     calls::resolve_providers(&mut cfg, &mut diags);
     cfg.fingerprint = format!("{:x}", hasher.finalize());
@@ -838,6 +866,8 @@ impl Loader<'_> {
 }
 
 mod calls;
+
+pub use calls::{Installed, Installer};
 mod refactor;
 #[cfg(test)]
 mod tests;

@@ -103,12 +103,50 @@ impl Loader<'_> {
     }
 }
 
+/// `hangar init`'s side of loading: git sources are fetched, not only looked up.
+pub struct Installer {
+    /// Commits git sources are pinned to; updated as sources are resolved.
+    pub lock: crate::modsource::Lock,
+    /// Re-resolve every ref instead of keeping locked commits.
+    pub upgrade: bool,
+    /// What was found or fetched, in load order.
+    pub installed: Vec<Installed>,
+}
+
+/// One module call as `hangar init` reports it.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    /// The called module's path.
+    pub path: ModulePath,
+    /// `source`, as written.
+    pub source: String,
+    /// `path.module` of the installed code.
+    pub rel_dir: String,
+}
+
+/// Where a call's code is: looked up, or (when installing) fetched first for git sources.
+fn find(
+    cfg: &Config,
+    parent_dir: &Path,
+    source: &str,
+    installer: &mut Option<&mut Installer>,
+) -> Result<PathBuf, crate::modsource::SourceError> {
+    use crate::modsource::{fetch, locate, Source};
+    match (installer.as_deref_mut(), Source::parse(source)?) {
+        (Some(i), src @ Source::Git { .. }) => {
+            fetch(&cfg.dir, source, &src, &mut i.lock, i.upgrade)
+        }
+        _ => locate(&cfg.dir, parent_dir, source),
+    }
+}
+
 /// Loads, depth first, every module `parent` calls, then stores `parent` in `cfg.modules`.
 pub(super) fn load_children(
     cfg: &mut Config,
     parent: Module,
     hasher: &mut Sha256,
     diags: &mut Diagnostics,
+    installer: &mut Option<&mut Installer>,
 ) {
     let calls: Vec<ModuleCall> = parent.calls.values().cloned().collect();
     let (parent_path, parent_dir, parent_rel) = (
@@ -129,7 +167,7 @@ pub(super) fn load_children(
             );
             continue;
         }
-        let dir = match crate::modsource::locate(&cfg.dir, &parent_dir, &call.source) {
+        let dir = match find(cfg, &parent_dir, &call.source, installer) {
             Ok(d) => d,
             Err(e) => {
                 diags.push(
@@ -140,11 +178,18 @@ pub(super) fn load_children(
             }
         };
         let rel = relative_dir(&cfg.dir, &parent_rel, &call.source, &dir);
+        if let Some(i) = installer.as_deref_mut() {
+            i.installed.push(Installed {
+                path: path.clone(),
+                source: call.source.clone(),
+                rel_dir: rel.clone(),
+            });
+        }
         let Some(child) = load_module(cfg, &dir, path, &rel, hasher, diags) else {
             continue;
         };
         check_inputs(&call, &child, diags);
-        load_children(cfg, child, hasher, diags);
+        load_children(cfg, child, hasher, diags, installer);
     }
 }
 
