@@ -419,7 +419,8 @@ impl Run<'_> {
         if c.action == Action::NoOp {
             if c.adopted || c.importing.is_some() {
                 let v = before.clone().unwrap_or(saved_after);
-                self.record(c, &v, None).await?;
+                let region = c.importing.as_ref().and_then(|i| i.region.clone());
+                self.record(c, &v, region).await?;
                 return Some(v);
             }
             if c.addr.resource.mode == ResourceMode::Data {

@@ -152,6 +152,16 @@ fn restore_unknown(v: Value, mirror: &Json) -> Value {
     }
 }
 
+/// The object an `import` block adopts, as the provider read it at plan time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Import {
+    /// The cloud's id for it.
+    pub id: String,
+    /// Where it lives, recorded into state with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
 impl ResourceChange {
     /// Whether applying does anything for it: an action, or moving or importing the object.
     pub fn acts(&self) -> bool {
@@ -189,7 +199,7 @@ pub struct ResourceChange {
     pub previous_address: Option<ResourceInstanceAddr>,
     /// The cloud id an `import` block adopts the object from; apply records it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub importing: Option<String>,
+    pub importing: Option<Import>,
     /// Attributes that are nested blocks in the schema (rendered as blocks, not values).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<String>,

@@ -142,8 +142,8 @@ pub fn plan_to_json(plan: &Plan) -> Json {
             let paths: Vec<Json> = c.replace_paths.iter().map(|p| json!([p])).collect();
             ch.insert("replace_paths".into(), Json::Array(paths));
         }
-        if let Some(id) = &c.importing {
-            ch.insert("importing".into(), json!({ "id": id }));
+        if let Some(import) = &c.importing {
+            ch.insert("importing".into(), json!({ "id": import.id }));
         }
         rc.insert("change".into(), Json::Object(ch));
         let reason = match (c.action, c.reason.as_deref()) {

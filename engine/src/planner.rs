@@ -398,9 +398,9 @@ impl Planner<'_> {
             let mut prior = self.prior_value(&key_text, &ty);
             let importing = match self.imports.remove(&key_text) {
                 Some(block) if !self.opts.destroy => match self.import(r, &inst, block).await {
-                    Ok((id, v)) => {
+                    Ok((import, v)) => {
                         prior = Some(v);
-                        Some(id)
+                        Some(import)
                     }
                     Err(d) => {
                         diags.extend(d);
@@ -731,7 +731,7 @@ impl Planner<'_> {
         r: &Resource,
         inst: &hangar_core::ResourceInstanceAddr,
         block: &crate::config::ImportBlock,
-    ) -> Result<(String, Value), Diagnostics> {
+    ) -> Result<(crate::plan::Import, Value), Diagnostics> {
         let names = InstanceNames::default();
         let root = ModulePath::root();
         let id = eval_expr(&block.id, &self.scope(&names, &root), &self.cfg.dir)?;
@@ -771,7 +771,11 @@ impl Planner<'_> {
                 .into());
             }
         }
-        Ok((id, obj.attrs))
+        let import = crate::plan::Import {
+            id,
+            region: obj.region,
+        };
+        Ok((import, obj.attrs))
     }
 
     /// Import blocks whose target no instance of the configuration declares.

@@ -76,7 +76,6 @@ pub fn counts(plan: &Plan) -> (usize, usize, usize) {
     c
 }
 
-
 /// The "changed outside Hangar" section that precedes a plan when refresh found drift.
 pub fn render_observations(plan: &Plan, st: Style) -> String {
     let mut out = String::new();
@@ -247,12 +246,9 @@ fn header(out: &mut String, c: &ResourceChange) {
             let _ = write!(out, "# {addr} {what}");
         }
     }
-    if let (Some(id), false) = (&c.importing, c.action == Action::NoOp) {
-        let _ = write!(
-            out,
-            "\n  # (imported from {})",
-            serde_json::Value::String(id.clone())
-        );
+    if let (Some(import), false) = (&c.importing, c.action == Action::NoOp) {
+        let id = serde_json::Value::String(import.id.clone());
+        let _ = write!(out, "\n  # (imported from {id})");
     }
     match (c.reason.as_deref(), &addr.key) {
         _ if c.action == Action::Forget => {}

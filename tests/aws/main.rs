@@ -11,6 +11,7 @@ mod moto;
 mod adopt;
 mod data_plane;
 mod drift;
+mod import_block;
 mod module;
 mod s3;
 mod torture;

@@ -340,7 +340,9 @@ fn errors_inside_modules_point_at_the_module_file_and_the_call() {
         .stderr
         .contains("In module.net (module block at main.tf:1:1)."));
     let validated = w.run(&["validate"]).expect(1);
-    assert!(validated.stderr.contains("prefix needs at least two characters"));
+    assert!(validated
+        .stderr
+        .contains("prefix needs at least two characters"));
 
     w.write(
         "modules/net/inner/main.tf",
@@ -463,4 +465,74 @@ fn init_installs_git_sources_at_the_locked_commit() {
         "{}",
         plan.stdout
     );
+}
+
+#[test]
+fn check_blocks_warn_without_failing_and_module_providers_must_be_passed() {
+    let w = Work::new(&[
+        (
+            "main.tf",
+            r#"
+resource "terraform_data" "a" {
+  input = "actual"
+}
+check "input_is_expected" {
+  assert {
+    condition     = terraform_data.a.input == "expected"
+    error_message = "terraform_data.a carries ${terraform_data.a.input}, not expected"
+  }
+}
+module "m" {
+  source = "./m"
+}
+"#,
+        ),
+        (
+            "m/main.tf",
+            r#"
+check "inside" {
+  assert {
+    condition     = 1 + 1 == 3
+    error_message = "arithmetic still works"
+  }
+}
+"#,
+        ),
+    ]);
+    let plan = w.run(&["plan"]).expect(0);
+    assert!(
+        plan.stderr
+            .contains("Warning: Check block assertion failed: check.input_is_expected"),
+        "{}",
+        plan.stderr
+    );
+    assert!(plan
+        .stderr
+        .contains("terraform_data.a carries actual, not expected"));
+    assert!(plan.stderr.contains("arithmetic still works"));
+    assert!(plan
+        .stderr
+        .contains("In module.m (module block at main.tf:11:1)."));
+    w.run(&["apply", "--auto-approve"]).expect(0);
+
+    w.write(
+        "m/main.tf",
+        "resource \"terraform_data\" \"x\" {\n  provider = terraform.other\n}\n",
+    );
+    let missing = w.run(&["plan"]).expect(1);
+    assert!(
+        missing
+            .stderr
+            .contains("Provider configuration not present"),
+        "{}",
+        missing.stderr
+    );
+    assert!(missing
+        .stderr
+        .contains("module.m uses provider terraform.other"));
+    w.write("m/main.tf", "provider \"terraform\" {}\n");
+    let declared = w.run(&["plan"]).expect(1);
+    assert!(declared
+        .stderr
+        .contains("Provider configuration in a called module"));
 }

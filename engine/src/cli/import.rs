@@ -62,17 +62,7 @@ pub fn import(env: &mut Env, flags: &RunFlags, address: &str, id: &str) -> Resul
                 id: id.to_string(),
             })
             .await
-            .map_err(|e| {
-                let code = e
-                    .code
-                    .as_ref()
-                    .map(|c| format!(" ({c})"))
-                    .unwrap_or_default();
-                hangar_core::Diagnostics::from(Diagnostic::error(
-                    format!("Error importing {addr}"),
-                    format!("{} failed{code}: {}", e.call, e.message),
-                ))
-            })
+            .map_err(|e| hangar_core::Diagnostics::from(crate::planner::import_error(&addr, &e)))
     })?;
     if let (Some(policy), Some(region), Some(cloud)) =
         (&policy, &obj.region, Cloud::of_provider(&r.provider.name))
