@@ -27,14 +27,22 @@ fn an_import_block_adopts_an_existing_bucket_once() {
         "{}",
         plan.stdout
     );
-    assert!(plan.stdout.contains("1 to import, 0 to add"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("1 to import, 0 to add"),
+        "{}",
+        plan.stdout
+    );
     let json: serde_json::Value =
         serde_json::from_str(&w.run(&["plan", "--json"]).expect(0).stdout).expect("JSON");
     let change = &json["resource_changes"][0];
     assert_eq!(change["change"]["importing"]["id"], "import-block-existing");
 
     let apply = w.run(&["apply", "--auto-approve"]).expect(0);
-    assert!(apply.stdout.contains("1 imported, 0 added"), "{}", apply.stdout);
+    assert!(
+        apply.stdout.contains("1 imported, 0 added"),
+        "{}",
+        apply.stdout
+    );
     let rec = w.resource("aws_s3_bucket.logs");
     assert_eq!(rec["attributes"]["bucket"], "import-block-existing");
     assert_eq!(rec["region"], "eu-central-1");
@@ -65,7 +73,11 @@ fn an_import_block_outside_the_geography_is_refused() {
         plan.stderr
     );
     let apply = w.run(&["apply", "--auto-approve"]).expect(1);
-    assert!(apply.stderr.contains("Residency violation"), "{}", apply.stderr);
+    assert!(
+        apply.stderr.contains("Residency violation"),
+        "{}",
+        apply.stderr
+    );
     let recorded = std::fs::read_to_string(w.path().join("hangar.tfstate")).unwrap_or_default();
     assert!(!recorded.contains("import-block-faraway"), "{recorded}");
     let (status, _) = moto::http("DELETE", "/import-block-faraway", "");
