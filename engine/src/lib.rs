@@ -13,6 +13,7 @@ pub mod body;
 pub mod calls;
 pub mod cli;
 pub mod config;
+pub mod docs;
 pub mod drift;
 pub mod expand;
 pub mod graph;

@@ -8,6 +8,7 @@
 mod drift_cmd;
 mod import;
 mod inspect;
+mod module_cmd;
 mod residency_cmd;
 mod run;
 mod tools;
@@ -248,6 +249,9 @@ pub enum Command {
     },
     /// Print Hangar's version.
     Version,
+    /// Work with a module directory (e.g. generate its documentation).
+    #[command(subcommand)]
+    Module(module_cmd::ModuleCommand),
     /// List or show workspaces and their geography binding.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
@@ -696,6 +700,7 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
         Command::Workspace(WorkspaceCommand::List) => residency_cmd::list(env),
         Command::Workspace(WorkspaceCommand::Show { name }) => residency_cmd::show(env, &name),
         Command::Residency { flags, json } => residency_cmd::residency(env, &flags, json),
+        Command::Module(m) => module_cmd::run(env, m),
         Command::Version => {
             println!("Hangar v{}", env!("CARGO_PKG_VERSION"));
             Ok(0)
