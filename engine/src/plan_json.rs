@@ -9,7 +9,9 @@
 use serde_json::{json, Map, Value as Json};
 
 use hangar_core::json::{sensitive_mirror, to_json, unknown_mirror};
-use hangar_core::{InstanceKey, ResourceMode, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+use hangar_core::{InstanceKey, ModulePath, ResourceMode, Value};
 
 use crate::plan::{Action, EncodedValue, Plan, ResourceChange};
 
@@ -32,10 +34,11 @@ fn mode(m: ResourceMode) -> &'static str {
     }
 }
 
-fn identity(c: &ResourceChange, obj: &mut Map<String, Json>) {
+/// The fields naming a resource instance; `module_address` only in `resource_changes`.
+fn identity(c: &ResourceChange, obj: &mut Map<String, Json>, with_module: bool) {
     let a = &c.addr;
     obj.insert("address".into(), Json::String(a.to_string()));
-    if !a.resource.module.is_root() {
+    if with_module && !a.resource.module.is_root() {
         obj.insert(
             "module_address".into(),
             Json::String(a.resource.module.to_string()),
@@ -94,6 +97,33 @@ fn change_json(
     m
 }
 
+/// One module instance of `planned_values`: its resources, then its called modules', nested.
+fn module_values(
+    path: &ModulePath,
+    resources: &mut BTreeMap<ModulePath, Vec<Json>>,
+) -> Map<String, Json> {
+    let mut m = Map::new();
+    if let Some(rs) = resources.remove(path) {
+        m.insert("resources".into(), Json::Array(rs));
+    }
+    if !path.is_root() {
+        m.insert("address".into(), Json::String(path.to_string()));
+    }
+    let children: BTreeSet<ModulePath> = resources
+        .keys()
+        .filter(|k| k.0.len() > path.0.len() && k.starts_with(path))
+        .map(|k| ModulePath(k.0[..=path.0.len()].to_vec()))
+        .collect();
+    let children: Vec<Json> = children
+        .iter()
+        .map(|c| Json::Object(module_values(c, resources)))
+        .collect();
+    if !children.is_empty() {
+        m.insert("child_modules".into(), Json::Array(children));
+    }
+    m
+}
+
 /// The plan in Terraform's JSON plan format.
 pub fn plan_to_json(plan: &Plan) -> Json {
     let mut root = Map::new();
@@ -107,25 +137,31 @@ pub fn plan_to_json(plan: &Plan) -> Json {
             .collect();
         root.insert("variables".into(), Json::Object(vars));
     }
-    let mut planned_resources = Vec::new();
+    let mut planned_resources: BTreeMap<ModulePath, Vec<Json>> = BTreeMap::new();
     let mut changes = Vec::new();
     for c in &plan.resource_changes {
         let before = c.before.as_ref().map(|b| b.decode());
         let after = c.after.as_ref().map(|a| a.decode());
-        if let Some(a) = &after {
+        if after.is_some() || c.action == Action::Forget {
             let mut r = Map::new();
-            identity(c, &mut r);
+            identity(c, &mut r, false);
             r.insert("schema_version".into(), json!(0));
-            r.insert("values".into(), to_json(a));
+            if let Some(a) = &after {
+                r.insert("values".into(), to_json(a));
+            }
             let mirror = c.after.as_ref().map(|e| e.sensitive_mirror.clone());
-            r.insert(
-                "sensitive_values".into(),
-                mirror.unwrap_or_else(|| sensitive_mirror(a)),
-            );
-            planned_resources.push(Json::Object(r));
+            let sensitive = match &after {
+                Some(a) => mirror.unwrap_or_else(|| sensitive_mirror(a)),
+                None => Json::Bool(false),
+            };
+            r.insert("sensitive_values".into(), sensitive);
+            planned_resources
+                .entry(c.addr.resource.module.clone())
+                .or_insert_with(Vec::new)
+                .push(Json::Object(r));
         }
         let mut rc = Map::new();
-        identity(c, &mut rc);
+        identity(c, &mut rc, true);
         if let Some(prev) = &c.previous_address {
             let rest = std::mem::take(&mut rc);
             let mut fields = rest.into_iter();
@@ -193,10 +229,7 @@ pub fn plan_to_json(plan: &Plan) -> Json {
     if !outputs_planned.is_empty() {
         planned.insert("outputs".into(), Json::Object(outputs_planned));
     }
-    let mut root_module = Map::new();
-    if !planned_resources.is_empty() {
-        root_module.insert("resources".into(), Json::Array(planned_resources));
-    }
+    let root_module = module_values(&ModulePath::root(), &mut planned_resources);
     planned.insert("root_module".into(), Json::Object(root_module));
     root.insert("planned_values".into(), Json::Object(planned));
     if !changes.is_empty() {

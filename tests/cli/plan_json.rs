@@ -45,8 +45,39 @@ fn by_address(j: &Json, key: &str) -> Vec<(String, Json)> {
     v
 }
 
+/// Copies a case's `modules/` directory beside the configuration.
+fn copy_modules(from: &std::path::Path, to: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in entries.flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_modules(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy module file");
+        }
+    }
+}
+
+/// Every resource of `planned_values`, keyed by address, with the module instance holding it.
+fn planned(module: &Json, out: &mut Vec<(String, Json)>) {
+    let at = module["address"].as_str().unwrap_or("").to_string();
+    for (addr, r) in by_address(module, "resources") {
+        out.push((format!("{at} {addr}"), r));
+    }
+    for child in module["child_modules"].as_array().into_iter().flatten() {
+        planned(child, out);
+    }
+}
+
 fn compare(case: &str) {
     let w = Work::new(&[]);
+    let case_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/plan_json")
+        .join(case);
+    copy_modules(&case_dir.join("modules"), &w.path().join("modules"));
     if let Ok(before) = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/plan_json")
@@ -75,9 +106,22 @@ fn compare(case: &str) {
         normalize(&theirs["output_changes"]),
         "output_changes"
     );
-    let pa = by_address(&ours["planned_values"]["root_module"], "resources");
-    let pb = by_address(&theirs["planned_values"]["root_module"], "resources");
-    assert_eq!(pa, pb, "planned_values resources");
+    let (mut pa, mut pb) = (Vec::new(), Vec::new());
+    planned(&ours["planned_values"]["root_module"], &mut pa);
+    planned(&theirs["planned_values"]["root_module"], &mut pb);
+    pa.sort_by(|a, b| a.0.cmp(&b.0));
+    pb.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(pa, pb, "planned_values resources, module by module");
+}
+
+#[test]
+fn module_plan_matches_terraform() {
+    compare("modules");
+}
+
+#[test]
+fn moved_removed_and_import_plan_matches_terraform() {
+    compare("refactor");
 }
 
 #[test]
