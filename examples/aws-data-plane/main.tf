@@ -1,5 +1,6 @@
-# One region's data plane on AWS: an EKS cluster with a node group and an artifacts bucket
-# (versioned, encrypted, public access blocked), bound to the EU.
+# One region's data plane on AWS, bound to the EU: the shipped modules/aws-data-plane (an EKS
+# cluster with a node group and an artifacts bucket that is versioned, encrypted and closed to
+# the public) in the workspace's region.
 #
 # The demo (bash .ci/demo) points the provider at a local AWS emulator through var.aws_endpoint;
 # leave it null to use real AWS with your usual credentials.
@@ -48,73 +49,24 @@ provider "aws" {
   }
 }
 
-resource "aws_eks_cluster" "main" {
-  name     = var.name
-  role_arn = "arn:aws:iam::123456789012:role/${var.name}-cluster"
-  version  = "1.30"
+module "data_plane" {
+  source = "../../modules/aws-data-plane"
 
-  vpc_config {
-    subnet_ids              = var.subnet_ids
-    endpoint_private_access = true
-    endpoint_public_access  = false
-  }
-
-  enabled_cluster_log_types = ["api", "audit"]
-}
-
-resource "aws_eks_node_group" "workers" {
-  cluster_name    = aws_eks_cluster.main.name
-  node_group_name = "${var.name}-workers"
-  node_role_arn   = "arn:aws:iam::123456789012:role/${var.name}-node"
-  subnet_ids      = var.subnet_ids
-  instance_types  = ["m6i.large"]
-
-  scaling_config {
-    desired_size = 2
-    max_size     = 4
-    min_size     = 1
-  }
-}
-
-resource "aws_s3_bucket" "artifacts" {
-  bucket_prefix = "${var.name}-artifacts-"
-  force_destroy = true
-}
-
-resource "aws_s3_bucket_versioning" "artifacts" {
-  bucket = aws_s3_bucket.artifacts.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
-  bucket = aws_s3_bucket.artifacts.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "artifacts" {
-  bucket                  = aws_s3_bucket.artifacts.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+  name             = var.name
+  subnet_ids       = var.subnet_ids
+  cluster_role_arn = "arn:aws:iam::123456789012:role/${var.name}-cluster"
+  node_role_arn    = "arn:aws:iam::123456789012:role/${var.name}-node"
+  force_destroy    = true
 }
 
 output "cluster_endpoint" {
-  value = aws_eks_cluster.main.endpoint
+  value = module.data_plane.cluster_endpoint
 }
 
 output "bucket" {
-  value = aws_s3_bucket.artifacts.bucket
+  value = module.data_plane.bucket_name
 }
 
 output "bucket_region" {
-  value = aws_s3_bucket.artifacts.region
+  value = module.data_plane.bucket_region
 }

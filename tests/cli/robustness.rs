@@ -54,6 +54,8 @@ fn mutated_configurations_never_crash_hangar() {
         "examples/data-plane-local/main.tf",
         "examples/hub-and-spoke/main.tf",
         "examples/aws-data-plane/main.tf",
+        "modules/aws-data-plane/main.tf",
+        "modules/aws-data-plane/variables.tf",
     ]
     .iter()
     .map(|p| std::fs::read_to_string(root.join(p)).expect("example"))
