@@ -1,11 +1,14 @@
 //! The dependency graph of a configuration, built in small named passes.
 //!
-//! [`Graph::build`] adds one node per variable, local, provider configuration, resource block and
-//! output ([`Node`]), then one edge per reference (`var.x`, `local.y`, `aws_s3_bucket.b`,
-//! `data.t.n`), `depends_on` entry and provider use. [`Graph::check`] turns it into an
-//! [`OrderedGraph`] or reports every cycle, naming each address on it with its location. Edges run
-//! from a dependency to its dependent; every pass is linear in the size of the configuration.
-//! Instances (`count`, `for_each`) are expanded later, during the walk: the graph is per block.
+//! [`Graph::build`] adds one node per variable, local, output, check, `module` block, provider
+//! configuration and resource block of every module ([`Node`]), then one edge per reference
+//! (`var.x`, `local.y`, `module.m.out`, `aws_s3_bucket.b`, `data.t.n`), `depends_on` entry and
+//! provider use; everything inside a called module also waits for its `module` block, which
+//! expands the module's instances. [`Graph::check`] turns it into an [`OrderedGraph`] or reports
+//! every cycle, naming each address on it with its location. Edges run from a dependency to its
+//! dependent; every pass is linear in the size of the configuration. Instances (`count`,
+//! `for_each`, of resources and modules) are expanded later, during the walk: the graph is per
+//! block.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -1,10 +1,11 @@
 //! Names visible to expressions: the values computed so far in a walk.
 //!
-//! [`Values`] holds what plan or apply has computed for variables, locals and resources (a
-//! resource's value is an object, a tuple for `count`, or an object keyed by `for_each` key,
-//! as in Terraform). [`EvalScope`] answers the evaluator's lookups from it, adding the
-//! per-instance names `count.index`, `each.key`, `each.value` and `self`, and `path.*`,
-//! `terraform.workspace`. Lookup errors use Terraform's wording.
+//! [`Values`] holds what plan or apply has computed for variables, locals, module outputs and
+//! resources, per module instance (a resource's value is an object, a tuple for `count`, or an
+//! object keyed by `for_each` key, as in Terraform; `module.NAME` likewise). [`EvalScope`]
+//! answers the evaluator's lookups from it for the module instance an expression is written
+//! in, adding the per-instance names `count.index`, `each.key`, `each.value` and `self`, and
+//! `path.*`, `terraform.workspace`. Lookup errors use Terraform's wording.
 
 use std::collections::HashMap;
 

@@ -1,6 +1,7 @@
 //! Reading a configuration directory into the [`Config`](super::Config) model.
 //!
-//! Every `*.tf` and `*.hcl` file in the directory (not subdirectories, not dotfiles) is parsed;
+//! Every `*.tf` and `*.hcl` file in the directory (not subdirectories, not dotfiles) is parsed,
+//! then each directory a `module` block calls, depth first, its files named relative to the root;
 //! a file that does not parse contributes a located diagnostic and the others are still read,
 //! so one run reports every problem. Only literal meta-arguments are interpreted here
 //! (`sensitive`, `alias`, `provider`, `lifecycle` flags); everything else stays an expression.

@@ -1,9 +1,11 @@
-//! The configuration model: what a directory of `*.tf`/`*.hcl` files declares.
+//! The configuration model: what a directory of `*.tf`/`*.hcl` files declares, with every module
+//! it calls.
 //!
 //! Loading ([`load`]) parses every file with `hcl-edit`, keeps each expression with the file it
-//! came from (so every later diagnostic points at `file:line:col`), and sorts blocks into
-//! variables, locals, providers, resources, data sources and outputs. Nothing is evaluated
-//! here; unknown block types and misplaced arguments are reported, all at once.
+//! came from (so every later diagnostic points at `file:line:col`), and sorts blocks into each
+//! module's variables, locals, outputs, module calls and refactoring blocks, and the whole
+//! tree's providers and resources. Nothing is evaluated here; unknown block types and misplaced
+//! arguments are reported, all at once.
 
 pub mod load;
 
