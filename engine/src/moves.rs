@@ -209,6 +209,22 @@ fn prefixed(path: &ModulePath, r: &ResourceAddr) -> ResourceAddr {
     r.in_module(&module)
 }
 
+/// Where `addr` goes when `from` moves to `to`, both written from the root module
+/// (`hangar state mv`); `None` when `from` does not name it.
+pub fn relocate(
+    from: &Endpoint,
+    to: &Endpoint,
+    addr: &ResourceInstanceAddr,
+) -> Option<ResourceInstanceAddr> {
+    rename(&ModulePath::root(), from, to, addr)
+}
+
+/// Whether `e`, written from the root module, names `addr` (a module or resource names every
+/// instance inside it).
+pub fn covers(e: &Endpoint, addr: &ResourceInstanceAddr) -> bool {
+    relocate(e, e, addr).is_some()
+}
+
 /// Where `addr` goes under a block in module `path` moving `from` to `to`, if it matches.
 ///
 /// The block applies in every instance of its module. A move between endpoints without

@@ -536,3 +536,30 @@ check "inside" {
         .stderr
         .contains("Provider configuration in a called module"));
 }
+
+#[test]
+fn state_mv_and_rm_take_module_and_whole_resource_addresses() {
+    let w = modules_work();
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let before = ids(&w);
+    let mv = w
+        .run(&["state", "mv", "module.many", "module.renamed"])
+        .expect(0);
+    assert!(
+        mv.stdout.contains("Successfully moved 4 object(s)."),
+        "{}",
+        mv.stdout
+    );
+    let after = ids(&w);
+    assert_eq!(
+        after["module.renamed[\"aa\"].module.inner.terraform_data.leaf"],
+        before["module.many[\"aa\"].module.inner.terraform_data.leaf"]
+    );
+    assert!(!after.keys().any(|k| k.starts_with("module.many")));
+    let rm = w.run(&["state", "rm", "module.counted"]).expect(0);
+    assert!(rm
+        .stdout
+        .contains("Successfully removed 4 resource instance(s)."));
+    assert_eq!(state_addresses(&w).len(), 6);
+    w.run(&["state", "rm", "module.counted"]).expect(1);
+}

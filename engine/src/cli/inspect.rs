@@ -17,6 +17,7 @@ use super::{env_vars, CliError, Env, RunFlags, StateCommand};
 use crate::body::eval_expr;
 use crate::expand::Expansion;
 use crate::graph::{Graph, Node};
+use crate::moves::Endpoint;
 use crate::plan::Plan;
 use crate::render::{format_value, render_plan};
 use crate::scope::{EvalScope, InstanceNames, Values};
@@ -201,9 +202,9 @@ fn show_record(rec: &hangar_state::InstanceRecord) -> String {
     out
 }
 
-fn parse_addr(s: &str) -> Result<ResourceInstanceAddr, CliError> {
-    s.parse().map_err(|e: hangar_core::address::AddressError| {
-        CliError::Diags(Diagnostic::error("Invalid address", e.to_string()).into())
+fn parse_endpoint(s: &str) -> Result<Endpoint, CliError> {
+    Endpoint::parse(s).map_err(|e| {
+        CliError::Diags(Diagnostic::error("Invalid address", format!("{s}: {e}")).into())
     })
 }
 
@@ -241,23 +242,31 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
         StateCommand::Rm { addresses } => {
             let _lock = env.lock(&*backend, "state rm")?;
             let mut doc = env.read_state(&*backend)?;
+            let mut removed = 0;
             for a in &addresses {
-                let addr = parse_addr(a)?;
-                if doc.remove(&addr).is_none() {
+                let target = parse_endpoint(a)?;
+                let hits: Vec<String> = doc
+                    .resources
+                    .iter()
+                    .filter(|(_, r)| crate::moves::covers(&target, &r.addr))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                if hits.is_empty() {
                     return Err(Diagnostic::error(
                         "Invalid target address",
                         format!("No matching objects found for {a}."),
                     )
                     .into());
                 }
-                println!("Removed {a}");
+                for k in hits {
+                    doc.resources.remove(&k);
+                    println!("Removed {k}");
+                    removed += 1;
+                }
             }
             doc.serial += 1;
             backend.write(&doc)?;
-            println!(
-                "Successfully removed {} resource instance(s).",
-                addresses.len()
-            );
+            println!("Successfully removed {removed} resource instance(s).");
             Ok(0)
         }
         StateCommand::Pull => {
@@ -294,23 +303,38 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
         } => {
             let _lock = env.lock(&*backend, "state mv")?;
             let mut doc = env.read_state(&*backend)?;
-            let from = parse_addr(&source)?;
-            let to = parse_addr(&destination)?;
-            if doc.get(&to).is_some() {
-                return Err(Diagnostic::error("Invalid target address", format!("Cannot move to {destination}: there is already a resource instance at that address.")).into());
-            }
-            let Some(mut rec) = doc.remove(&from) else {
+            let (from, to) = (parse_endpoint(&source)?, parse_endpoint(&destination)?);
+            let moves: Vec<(String, ResourceInstanceAddr)> = doc
+                .resources
+                .iter()
+                .filter_map(|(k, r)| {
+                    Some((k.clone(), crate::moves::relocate(&from, &to, &r.addr)?))
+                })
+                .collect();
+            if moves.is_empty() {
                 return Err(Diagnostic::error(
                     "Invalid source address",
-                    format!("Cannot move {source}: it does not exist in state."),
+                    format!("Cannot move {source}: it does not exist in state, or cannot move to {destination}."),
                 )
                 .into());
-            };
-            rec.addr = to;
-            doc.put(rec);
+            }
+            for (_, new) in &moves {
+                if doc.get(new).is_some() {
+                    return Err(Diagnostic::error("Invalid target address", format!("Cannot move to {new}: there is already a resource instance at that address.")).into());
+                }
+            }
+            for (old, new) in &moves {
+                if let Some(mut rec) = doc.resources.remove(old) {
+                    rec.addr = new.clone();
+                    doc.put(rec);
+                }
+            }
             doc.serial += 1;
             backend.write(&doc)?;
-            println!("Move \"{source}\" to \"{destination}\"\nSuccessfully moved 1 object(s).");
+            println!(
+                "Move \"{source}\" to \"{destination}\"\nSuccessfully moved {} object(s).",
+                moves.len()
+            );
             Ok(0)
         }
     }
