@@ -93,3 +93,32 @@ fn reports_configuration_errors_and_missing_directories() {
     let missing = w.run(&["module", "docs", "nowhere"]).expect(1);
     assert!(missing.stderr.contains("nowhere"), "{}", missing.stderr);
 }
+
+#[test]
+fn every_shipped_module_readme_is_current() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("modules")).expect("modules/") {
+        let dir = entry.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let out = std::process::Command::new(crate::bin())
+            .arg("-C")
+            .arg(root)
+            .args(["module", "docs", "--check"])
+            .arg(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run hangar");
+        assert!(
+            out.status.success(),
+            "{}: {}{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 1, "no shipped modules found");
+}
