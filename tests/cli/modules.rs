@@ -563,3 +563,65 @@ fn state_mv_and_rm_take_module_and_whole_resource_addresses() {
     assert_eq!(state_addresses(&w).len(), 6);
     w.run(&["state", "rm", "module.counted"]).expect(1);
 }
+
+#[test]
+fn a_moved_block_inside_a_module_applies_in_every_instance_and_depends_on_waits() {
+    let w = Work::new(&[
+        (
+            "main.tf",
+            r#"
+resource "terraform_data" "first" {
+  input = "first"
+}
+module "m" {
+  source     = "./m"
+  for_each   = { a = "x", b = "y" }
+  value      = each.value
+  depends_on = [terraform_data.first]
+}
+output "values" {
+  value = { for k, m in module.m : k => m.value }
+}
+"#,
+        ),
+        (
+            "m/main.tf",
+            "variable \"value\" {}\nresource \"terraform_data\" \"old\" {\n  input = var.value\n}\noutput \"value\" {\n  value = terraform_data.old.output\n}\n",
+        ),
+    ]);
+    let apply = w.run(&["apply", "--auto-approve"]).expect(0);
+    let first_done = apply
+        .stdout
+        .find("terraform_data.first: Creation complete")
+        .expect("first created");
+    let module_start = apply
+        .stdout
+        .find("module.m[\"a\"].terraform_data.old: Creating...")
+        .expect("module resource created");
+    assert!(first_done < module_start, "{}", apply.stdout);
+    let before = ids(&w);
+    w.write(
+        "m/main.tf",
+        "variable \"value\" {}\nresource \"terraform_data\" \"new\" {\n  input = var.value\n}\nmoved {\n  from = terraform_data.old\n  to   = terraform_data.new\n}\noutput \"value\" {\n  value = terraform_data.new.output\n}\n",
+    );
+    let plan = w.run(&["plan"]).expect(0);
+    assert!(plan.stdout.contains(
+        "# module.m[\"b\"].terraform_data.old has moved to module.m[\"b\"].terraform_data.new"
+    ));
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let after = ids(&w);
+    assert_eq!(
+        after["module.m[\"a\"].terraform_data.new"],
+        before["module.m[\"a\"].terraform_data.old"]
+    );
+    assert_eq!(
+        after["module.m[\"b\"].terraform_data.new"],
+        before["module.m[\"b\"].terraform_data.old"]
+    );
+    let out: serde_json::Value =
+        serde_json::from_str(&w.run(&["output", "--json"]).expect(0).stdout).expect("JSON");
+    assert_eq!(
+        out["values"]["value"],
+        serde_json::json!({"a": "x", "b": "y"})
+    );
+}
