@@ -2,7 +2,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::expr::ObjectKey;
 
 use super::*;
 

@@ -1,0 +1,192 @@
+//! `resource` and `data` blocks: meta-arguments (`count`, `for_each`, `depends_on`, `provider`,
+//! `lifecycle`) taken apart from the arguments the provider's schema checks.
+
+use hcl_edit::expr::TraversalOperator;
+
+use super::*;
+
+impl Loader<'_> {
+    /// A `resource` or `data` block: meta-arguments taken out, the rest kept as its body.
+    pub(super) fn resource(
+        &mut self,
+        mode: ResourceMode,
+        ty: &str,
+        name: &str,
+        b: &Block,
+        decl: SourceRange,
+    ) {
+        let addr = ResourceAddr {
+            module: self.module.path.clone(),
+            mode,
+            type_: ty.to_string(),
+            name: name.to_string(),
+        };
+        let default_provider = ty.split('_').next().unwrap_or(ty).to_string();
+        let mut r = Resource {
+            addr: addr.clone(),
+            provider: ProviderRef {
+                name: default_provider,
+                alias: None,
+            },
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            body: BodyRef {
+                body: Body::new(),
+                file: self.file.clone(),
+            },
+            lifecycle: Lifecycle::default(),
+            decl,
+        };
+        let mut body = Body::new();
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "count" => r.count = Some(self.expr(&a.value)),
+                    "for_each" => r.for_each = Some(self.expr(&a.value)),
+                    "depends_on" => r.depends_on = self.reference_list(&a.value),
+                    "provider" => {
+                        if let Some(p) = self.provider_ref(&a.value) {
+                            r.provider = p;
+                        }
+                    }
+                    _ => body.push(s.clone()),
+                },
+                Structure::Block(inner) if inner.ident.as_str() == "lifecycle" => {
+                    r.lifecycle = self.lifecycle(inner);
+                }
+                Structure::Block(_) => body.push(s.clone()),
+            }
+        }
+        if r.count.is_some() && r.for_each.is_some() {
+            self.err(
+                "Invalid combination of \"count\" and \"for_each\"",
+                "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one \
+                 should be used to be explicit about the number of resources to be created."
+                    .into(),
+                b.ident.span(),
+            );
+        }
+        r.body = BodyRef {
+            body,
+            file: self.file.clone(),
+        };
+        if self.cfg.resources.contains_key(&addr) {
+            let what = if mode == ResourceMode::Data {
+                "data"
+            } else {
+                "resource"
+            };
+            self.err(
+                &format!("Duplicate {what} \"{ty}\" configuration"),
+                format!("A {ty} {what} named \"{name}\" was already declared."),
+                b.ident.span(),
+            );
+            return;
+        }
+        self.cfg.resources.insert(addr, r);
+    }
+
+    pub(super) fn provider_ref(&mut self, e: &Expression) -> Option<ProviderRef> {
+        match e {
+            Expression::Variable(v) => Some(ProviderRef {
+                name: v.as_str().into(),
+                alias: None,
+            }),
+            Expression::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
+                (Expression::Variable(v), [op]) => match op.value() {
+                    TraversalOperator::GetAttr(a) => Some(ProviderRef {
+                        name: v.as_str().into(),
+                        alias: Some(a.as_str().into()),
+                    }),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+        .or_else(|| {
+            self.err(
+                "Invalid provider reference",
+                "Provider argument requires a provider name followed by an optional alias, \
+                 like \"aws.foo\"."
+                    .into(),
+                e.span(),
+            );
+            None
+        })
+    }
+
+    pub(super) fn reference_list(&mut self, e: &Expression) -> Vec<Expr> {
+        match e {
+            Expression::Array(items) => items.iter().map(|i| self.expr(i)).collect(),
+            _ => {
+                self.err(
+                    "Invalid expression",
+                    "A static list expression is required.".into(),
+                    e.span(),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn lifecycle(&mut self, b: &Block) -> Lifecycle {
+        let mut l = Lifecycle::default();
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "create_before_destroy" => l.create_before_destroy = self.bool_attr(a),
+                    "prevent_destroy" => l.prevent_destroy = self.bool_attr(a),
+                    "ignore_changes" => l.ignore_changes = self.ignore_changes(&a.value),
+                    "replace_triggered_by" => {
+                        l.replace_triggered_by = self.reference_list(&a.value)
+                    }
+                    _ => self.unsupported_argument(&a.key),
+                },
+                Structure::Block(inner) => match inner.ident.as_str() {
+                    "precondition" => l.preconditions.extend(self.check(inner)),
+                    "postcondition" => l.postconditions.extend(self.check(inner)),
+                    _ => self.unsupported_block(&inner.ident),
+                },
+            }
+        }
+        l
+    }
+
+    fn ignore_changes(&mut self, e: &Expression) -> IgnoreChanges {
+        match e {
+            Expression::Variable(v) if v.as_str() == "all" => IgnoreChanges::All,
+            Expression::Array(items) => {
+                let mut names = Vec::new();
+                for i in items.iter() {
+                    match i {
+                        Expression::Variable(v) => names.push(v.as_str().to_string()),
+                        Expression::Traversal(t) => match &t.expr {
+                            Expression::Variable(v) => names.push(v.as_str().to_string()),
+                            _ => self.err(
+                                "Invalid ignore_changes",
+                                "Expected an attribute reference.".into(),
+                                i.span(),
+                            ),
+                        },
+                        _ => self.err(
+                            "Invalid ignore_changes",
+                            "Expected an attribute reference.".into(),
+                            i.span(),
+                        ),
+                    }
+                }
+                IgnoreChanges::Attrs(names)
+            }
+            _ => {
+                self.err(
+                    "Invalid ignore_changes",
+                    "Expected a list of attribute references, or the keyword all.".into(),
+                    e.span(),
+                );
+                IgnoreChanges::None
+            }
+        }
+    }
+}
