@@ -116,6 +116,8 @@ pub fn render_observations(plan: &Plan, st: Style) -> String {
 /// The whole plan as `hangar plan` prints it.
 pub fn render_plan(plan: &Plan, st: Style) -> String {
     let mut out = render_observations(plan, st);
+    // About 200 bytes a change; sizing once spares copying a large plan while it grows.
+    out.reserve(plan.resource_changes.len() * 256);
     if plan.refresh_only {
         if plan.observations.is_empty() {
             out.push_str("\nNo changes. Your infrastructure still matches the configuration.\n");
