@@ -74,7 +74,7 @@ fn change_json(
     (before, before_enc): (Option<&Value>, Option<&EncodedValue>),
     (after, after_enc): (Option<&Value>, Option<&EncodedValue>),
 ) -> Map<String, Json> {
-    let mut m = Map::new();
+    let mut m = Map::with_capacity(8);
     m.insert("actions".into(), json!(action.json_actions()));
     m.insert("before".into(), before.map(to_json).unwrap_or(Json::Null));
     match after {
@@ -143,7 +143,7 @@ pub fn plan_to_json(plan: &Plan) -> Json {
         let before = c.before.as_ref().map(|b| b.decode());
         let after = c.after.as_ref().map(|a| a.decode());
         if after.is_some() || c.action == Action::Forget {
-            let mut r = Map::new();
+            let mut r = Map::with_capacity(10);
             identity(c, &mut r, false);
             r.insert("schema_version".into(), json!(0));
             if let Some(a) = &after {
@@ -160,7 +160,7 @@ pub fn plan_to_json(plan: &Plan) -> Json {
                 .or_insert_with(Vec::new)
                 .push(Json::Object(r));
         }
-        let mut rc = Map::new();
+        let mut rc = Map::with_capacity(12);
         identity(c, &mut rc, true);
         if let Some(prev) = &c.previous_address {
             let rest = std::mem::take(&mut rc);

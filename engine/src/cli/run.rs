@@ -203,7 +203,13 @@ pub fn plan(
     let plan = make(env, &p, &prior, flags, mode, ui)?;
     warn(env, &plan);
     if json {
-        println!("{}", crate::plan_json::plan_to_json(&plan));
+        // Buffered: printing 50 MB of JSON through `println!` took a quarter of `plan --json`.
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        serde_json::to_writer(&mut out, &crate::plan_json::plan_to_json(&plan))
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush())
+            .map_err(|e| CliError::Message(format!("cannot write the plan: {e}")))?;
     } else {
         print!("{}", render_plan(&plan, env.style));
     }
