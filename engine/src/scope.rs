@@ -108,33 +108,12 @@ pub struct EvalScope<'a> {
 
 impl Scope for EvalScope<'_> {
     fn resolve_index(&self, chain: &[&str], key: &Value) -> Option<Value> {
-        match chain {
-            ["data", ty, name] => {
-                let addr = ResourceAddr {
-                    module: self.module.clone(),
-                    mode: ResourceMode::Data,
-                    type_: ty.to_string(),
-                    name: name.to_string(),
-                };
-                self.indexed(&addr, key)
-            }
-            [ty, name]
-                if !matches!(
-                    *ty,
-                    "var"
-                        | "local"
-                        | "count"
-                        | "each"
-                        | "self"
-                        | "path"
-                        | "terraform"
-                        | "workspace"
-                        | "data"
-                        | "module"
-                ) =>
-            {
-                self.indexed(&self.addr(ResourceMode::Managed, ty, name), key)
-            }
+        self.element(&self.indexed_block(chain)?, key).cloned()
+    }
+
+    fn resolve_index_attr(&self, chain: &[&str], key: &Value, attr: &str) -> Option<Value> {
+        match self.element(&self.indexed_block(chain)?, key)? {
+            Value::Object(m) => m.get(attr).cloned(),
             _ => None,
         }
     }
@@ -313,12 +292,36 @@ impl EvalScope<'_> {
         }
     }
 
-    fn indexed(&self, addr: &ResourceAddr, key: &Value) -> Option<Value> {
-        match (self.values.resources.get(addr)?.peel(), key.peel()) {
-            (Value::Tuple(xs), Value::Number(n)) => {
-                xs.get(usize::try_from(n.to_i64()?).ok()?).cloned()
+    /// The resource block a chain like `aws_s3_bucket.b` or `data.t.n` names, to index into.
+    fn indexed_block(&self, chain: &[&str]) -> Option<ResourceAddr> {
+        match chain {
+            ["data", ty, name] => Some(self.addr(ResourceMode::Data, ty, name)),
+            [ty, name]
+                if !matches!(
+                    *ty,
+                    "var"
+                        | "local"
+                        | "count"
+                        | "each"
+                        | "self"
+                        | "path"
+                        | "terraform"
+                        | "workspace"
+                        | "data"
+                        | "module"
+                ) =>
+            {
+                Some(self.addr(ResourceMode::Managed, ty, name))
             }
-            (Value::Object(m), Value::String(k)) => m.get(k).cloned(),
+            _ => None,
+        }
+    }
+
+    /// One instance of a block's value, by `count` index or `for_each` key, without copying.
+    fn element(&self, addr: &ResourceAddr, key: &Value) -> Option<&Value> {
+        match (self.values.resources.get(addr)?.peel(), key.peel()) {
+            (Value::Tuple(xs), Value::Number(n)) => xs.get(usize::try_from(n.to_i64()?).ok()?),
+            (Value::Object(m), Value::String(k)) => m.get(k),
             _ => None,
         }
     }

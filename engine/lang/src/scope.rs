@@ -44,6 +44,13 @@ pub trait Scope {
         let _ = (chain, key);
         None
     }
+
+    /// [`Scope::resolve_index`] followed by the attribute `attr` of the element, copying only
+    /// that attribute (`terraform_data.t[count.index].output`). `None` as there.
+    fn resolve_index_attr(&self, chain: &[&str], key: &Value, attr: &str) -> Option<Value> {
+        let _ = (chain, key, attr);
+        None
+    }
 }
 
 /// A scope in which no name exists, for constant expressions such as type defaults.

@@ -48,8 +48,17 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 chain.extend_from_slice(&attrs);
                 let key = self.expr(e, here)?;
                 if key.is_wholly_known() && !key.contains_sensitive() {
+                    let after = attrs.len() + 1;
+                    if let Some(TraversalOperator::GetAttr(a)) =
+                        t.operators.get(after).map(|o| o.value())
+                    {
+                        let attr = a.value().as_str();
+                        if let Some(v) = self.ctx.scope.resolve_index_attr(&chain, &key, attr) {
+                            return self.steps(v, &t.operators[after + 1..], here);
+                        }
+                    }
                     if let Some(v) = self.ctx.scope.resolve_index(&chain, &key) {
-                        return self.steps(v, &t.operators[attrs.len() + 1..], here);
+                        return self.steps(v, &t.operators[after..], here);
                     }
                 }
             }
