@@ -140,7 +140,7 @@ fn load_module(
                 file: &file,
                 diags: &mut *diags,
             }
-            .body(&body),
+            .body(body),
             Err(d) => diags.push(d),
         }
     }
@@ -194,6 +194,14 @@ impl Loader<'_> {
         self.file.range(span.unwrap_or(0..0))
     }
 
+    /// An expression of this file, moved rather than copied.
+    fn owned_expr(&self, expr: Expression) -> Expr {
+        Expr {
+            expr,
+            file: self.file.clone(),
+        }
+    }
+
     fn expr(&self, e: &Expression) -> Expr {
         Expr {
             expr: e.clone(),
@@ -231,8 +239,8 @@ impl Loader<'_> {
             .push(Diagnostic::error(summary, detail).at(Some(r)));
     }
 
-    fn body(&mut self, body: &Body) {
-        for s in body.iter() {
+    fn body(&mut self, body: Body) {
+        for s in body {
             match s {
                 Structure::Attribute(a) => self.unsupported_argument(&a.key),
                 Structure::Block(b) => self.block(b),
@@ -255,8 +263,21 @@ impl Loader<'_> {
         Some(b.labels.iter().map(|l| l.as_str().to_string()).collect())
     }
 
-    fn block(&mut self, b: &Block) {
+    /// One top-level block, taken by value so resource bodies move into the model uncopied.
+    fn block(&mut self, b: Block) {
         let decl = self.range(b.ident.span());
+        if matches!(b.ident.as_str(), "resource" | "data") {
+            if let Some(l) = self.labels(&b, 2, "the type and the name") {
+                let mode = if b.ident.as_str() == "data" {
+                    ResourceMode::Data
+                } else {
+                    ResourceMode::Managed
+                };
+                self.resource(mode, &l[0], &l[1], b, decl);
+            }
+            return;
+        }
+        let b = &b;
         match b.ident.as_str() {
             "terraform" => self.terraform(b),
             "variable" => {
@@ -319,16 +340,6 @@ impl Loader<'_> {
             "check" => {
                 if let Some(l) = self.labels(b, 1, "the check name") {
                     self.check_block(&l[0], b, decl);
-                }
-            }
-            "resource" | "data" => {
-                if let Some(l) = self.labels(b, 2, "the type and the name") {
-                    let mode = if b.ident.as_str() == "data" {
-                        ResourceMode::Data
-                    } else {
-                        ResourceMode::Managed
-                    };
-                    self.resource(mode, &l[0], &l[1], b, decl);
                 }
             }
             "output" => {

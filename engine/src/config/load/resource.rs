@@ -12,7 +12,7 @@ impl Loader<'_> {
         mode: ResourceMode,
         ty: &str,
         name: &str,
-        b: &Block,
+        b: Block,
         decl: SourceRange,
     ) {
         let addr = ResourceAddr {
@@ -39,23 +39,24 @@ impl Loader<'_> {
             decl,
         };
         let mut body = Body::new();
-        for s in b.body.iter() {
+        let ident_span = b.ident.span();
+        for s in b.body {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "count" => r.count = Some(self.expr(&a.value)),
-                    "for_each" => r.for_each = Some(self.expr(&a.value)),
+                    "count" => r.count = Some(self.owned_expr(a.value)),
+                    "for_each" => r.for_each = Some(self.owned_expr(a.value)),
                     "depends_on" => r.depends_on = self.reference_list(&a.value),
                     "provider" => {
                         if let Some(p) = self.provider_ref(&a.value) {
                             r.provider = p;
                         }
                     }
-                    _ => body.push(s.clone()),
+                    _ => body.push(Structure::Attribute(a)),
                 },
                 Structure::Block(inner) if inner.ident.as_str() == "lifecycle" => {
-                    r.lifecycle = self.lifecycle(inner);
+                    r.lifecycle = self.lifecycle(&inner);
                 }
-                Structure::Block(_) => body.push(s.clone()),
+                Structure::Block(inner) => body.push(Structure::Block(inner)),
             }
         }
         if r.count.is_some() && r.for_each.is_some() {
@@ -64,7 +65,7 @@ impl Loader<'_> {
                 "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one \
                  should be used to be explicit about the number of resources to be created."
                     .into(),
-                b.ident.span(),
+                ident_span.clone(),
             );
         }
         r.body = BodyRef {
@@ -80,7 +81,7 @@ impl Loader<'_> {
             self.err(
                 &format!("Duplicate {what} \"{ty}\" configuration"),
                 format!("A {ty} {what} named \"{name}\" was already declared."),
-                b.ident.span(),
+                ident_span,
             );
             return;
         }
