@@ -101,7 +101,7 @@ impl<'a> Applier<'a> {
                 self.plan
                     .variables
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.decode())),
+                    .map(|(k, v)| (k.clone(), v.value.clone())),
                 self.cfg.dir.display().to_string(),
                 self.plan.workspace.clone(),
                 self.policy.map(crate::residency::Policy::value),
@@ -389,7 +389,11 @@ impl Run<'_> {
                 .get(addr)
                 .into_iter()
                 .flatten()
-                .filter_map(|c| c.before.as_ref().map(|b| (c.addr.key.clone(), b.decode())))
+                .filter_map(|c| {
+                    c.before
+                        .as_ref()
+                        .map(|b| (c.addr.key.clone(), b.value.clone()))
+                })
                 .collect();
             Expansion::assemble_keys(before)
         } else {
@@ -414,8 +418,12 @@ impl Run<'_> {
             return None;
         };
         let module = &c.addr.resource.module;
-        let before = c.before.as_ref().map(|b| b.decode());
-        let saved_after = c.after.as_ref().map(|a| a.decode()).unwrap_or(Value::NULL);
+        let before = c.before.as_ref().map(|b| b.value.clone());
+        let saved_after = c
+            .after
+            .as_ref()
+            .map(|a| a.value.clone())
+            .unwrap_or(Value::NULL);
         if c.action == Action::NoOp {
             if c.adopted || c.importing.is_some() {
                 let v = before.clone().unwrap_or(saved_after);
@@ -768,7 +776,11 @@ impl Run<'_> {
             if self.a.stop.load(Ordering::SeqCst) {
                 return false;
             }
-            let prior = c.before.as_ref().map(|b| b.decode()).unwrap_or(Value::NULL);
+            let prior = c
+                .before
+                .as_ref()
+                .map(|b| b.value.clone())
+                .unwrap_or(Value::NULL);
             let done = self.delete_one(c, &provider, prior, false).await.is_some();
             self.a.ui.advance();
             done

@@ -115,6 +115,55 @@ impl EncodedValue {
     }
 }
 
+/// A value in a plan: a [`Value`] while Hangar works with it, an [`EncodedValue`] in a plan
+/// file. Planning, rendering and applying in one run never encode or decode it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanValue {
+    /// The value, unknowns and sensitive marks included.
+    pub value: Value,
+    /// The `*_sensitive` mirror a plan file recorded: it depends on the types of unknowns,
+    /// which decoding loses. Computed from `value` when absent.
+    recorded_mirror: Option<Json>,
+}
+
+impl PlanValue {
+    /// A value planned in this run.
+    pub fn new(value: Value) -> Self {
+        PlanValue {
+            value,
+            recorded_mirror: None,
+        }
+    }
+
+    /// Terraform's `*_sensitive` mirror of the value.
+    pub fn sensitive_mirror(&self) -> Json {
+        match &self.recorded_mirror {
+            Some(m) => m.clone(),
+            None => sensitive_mirror(&self.value),
+        }
+    }
+}
+
+impl Serialize for PlanValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut e = EncodedValue::encode(&self.value);
+        if let Some(m) = &self.recorded_mirror {
+            e.sensitive_mirror = m.clone();
+        }
+        e.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for PlanValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let e = EncodedValue::deserialize(d)?;
+        Ok(PlanValue {
+            value: e.decode(),
+            recorded_mirror: Some(e.sensitive_mirror),
+        })
+    }
+}
+
 fn restore_unknown(v: Value, mirror: &Json) -> Value {
     match mirror {
         Json::Bool(true) => Value::unknown(),
@@ -179,9 +228,9 @@ pub struct ResourceChange {
     /// What happens.
     pub action: Action,
     /// Value before (refreshed state), `None` when creating.
-    pub before: Option<EncodedValue>,
+    pub before: Option<PlanValue>,
     /// Value after, `None` when deleting.
-    pub after: Option<EncodedValue>,
+    pub after: Option<PlanValue>,
     /// Attributes that force the replacement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replace_paths: Vec<String>,
@@ -216,9 +265,9 @@ pub struct OutputChange {
     /// What happens.
     pub action: Action,
     /// Old value.
-    pub before: Option<EncodedValue>,
+    pub before: Option<PlanValue>,
     /// New value.
-    pub after: Option<EncodedValue>,
+    pub after: Option<PlanValue>,
     /// Declared sensitive.
     pub sensitive: bool,
 }
@@ -242,7 +291,7 @@ pub struct Plan {
     /// Fingerprint of the configuration it was made from.
     pub config_fingerprint: String,
     /// Input variable values, resolved.
-    pub variables: BTreeMap<String, EncodedValue>,
+    pub variables: BTreeMap<String, PlanValue>,
     /// One entry per resource instance, sorted by address.
     pub resource_changes: Vec<ResourceChange>,
     /// One entry per output.

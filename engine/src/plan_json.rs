@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hangar_core::{InstanceKey, ModulePath, ResourceMode, Value};
 
-use crate::plan::{Action, EncodedValue, Plan, ResourceChange};
+use crate::plan::{Action, Plan, PlanValue, ResourceChange};
 
 /// Terraform's JSON plan format version this output follows.
 pub const JSON_FORMAT_VERSION: &str = "1.2";
@@ -62,17 +62,17 @@ fn identity(c: &ResourceChange, obj: &mut Map<String, Json>, with_module: bool) 
     );
 }
 
-fn mirror_or_false(v: Option<&EncodedValue>) -> Json {
+fn mirror_or_false(v: Option<&PlanValue>) -> Json {
     match v {
         None => Json::Bool(false),
-        Some(v) => v.sensitive_mirror.clone(),
+        Some(v) => v.sensitive_mirror(),
     }
 }
 
 fn change_json(
     action: Action,
-    (before, before_enc): (Option<&Value>, Option<&EncodedValue>),
-    (after, after_enc): (Option<&Value>, Option<&EncodedValue>),
+    (before, before_enc): (Option<&Value>, Option<&PlanValue>),
+    (after, after_enc): (Option<&Value>, Option<&PlanValue>),
 ) -> Map<String, Json> {
     let mut m = Map::with_capacity(8);
     m.insert("actions".into(), json!(action.json_actions()));
@@ -133,15 +133,15 @@ pub fn plan_to_json(plan: &Plan) -> Json {
         let vars: Map<String, Json> = plan
             .variables
             .iter()
-            .map(|(k, v)| (k.clone(), json!({ "value": v.value })))
+            .map(|(k, v)| (k.clone(), json!({ "value": to_json(&v.value) })))
             .collect();
         root.insert("variables".into(), Json::Object(vars));
     }
     let mut planned_resources: BTreeMap<ModulePath, Vec<Json>> = BTreeMap::new();
     let mut changes = Vec::new();
     for c in &plan.resource_changes {
-        let before = c.before.as_ref().map(|b| b.decode());
-        let after = c.after.as_ref().map(|a| a.decode());
+        let before = c.before.as_ref().map(|b| &b.value);
+        let after = c.after.as_ref().map(|a| &a.value);
         if after.is_some() || c.action == Action::Forget {
             let mut r = Map::with_capacity(10);
             identity(c, &mut r, false);
@@ -149,7 +149,7 @@ pub fn plan_to_json(plan: &Plan) -> Json {
             if let Some(a) = &after {
                 r.insert("values".into(), to_json(a));
             }
-            let mirror = c.after.as_ref().map(|e| e.sensitive_mirror.clone());
+            let mirror = c.after.as_ref().map(|e| e.sensitive_mirror());
             let sensitive = match &after {
                 Some(a) => mirror.unwrap_or_else(|| sensitive_mirror(a)),
                 None => Json::Bool(false),
@@ -171,8 +171,8 @@ pub fn plan_to_json(plan: &Plan) -> Json {
         }
         let mut ch = change_json(
             c.action,
-            (before.as_ref(), c.before.as_ref()),
-            (after.as_ref(), c.after.as_ref()),
+            (before, c.before.as_ref()),
+            (after, c.after.as_ref()),
         );
         if !c.replace_paths.is_empty() {
             let paths: Vec<Json> = c.replace_paths.iter().map(|p| json!([p])).collect();
@@ -201,8 +201,8 @@ pub fn plan_to_json(plan: &Plan) -> Json {
     let mut outputs_planned = Map::new();
     let mut output_changes = Map::new();
     for o in &plan.output_changes {
-        let before = o.before.as_ref().map(|b| b.decode());
-        let after = o.after.as_ref().map(|a| a.decode());
+        let before = o.before.as_ref().map(|b| b.value.clone());
+        let after = o.after.as_ref().map(|a| a.value.clone());
         if let Some(a) = &after {
             let mut pv = Map::new();
             pv.insert("sensitive".into(), json!(o.sensitive));

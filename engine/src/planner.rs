@@ -23,7 +23,7 @@ use crate::calls;
 use crate::config::{Config, IgnoreChanges, ProviderRef, Resource};
 use crate::expand::expand;
 use crate::graph::{Node, OrderedGraph};
-use crate::plan::{Action, EncodedValue, OutputChange, Plan, ResourceChange, PLAN_FORMAT};
+use crate::plan::{Action, OutputChange, Plan, PlanValue, ResourceChange, PLAN_FORMAT};
 use crate::registry::Registry;
 use crate::scope::{EvalScope, InstanceNames, Values};
 use crate::ui::Ui;
@@ -224,7 +224,7 @@ pub async fn make_plan(
         config_fingerprint: cfg.fingerprint.clone(),
         variables: variables
             .iter()
-            .map(|(k, v)| (k.clone(), EncodedValue::encode(v)))
+            .map(|(k, v)| (k.clone(), PlanValue::new(v.clone())))
             .collect(),
         resource_changes: p.changes,
         output_changes: p.outputs,
@@ -474,18 +474,17 @@ impl Planner<'_> {
                 diags.push(prevent_destroy_error(r, &key_text));
                 continue;
             }
-            let value = if action == Action::NoOp {
-                prior.clone().unwrap_or(planned.clone())
-            } else {
-                planned.clone()
+            let value = match (&prior, action) {
+                (Some(p), Action::NoOp) => p.clone(),
+                _ => planned.clone(),
             };
             instance_values.push((key, value));
             self.changes.push(ResourceChange {
                 addr: inst,
                 provider: r.provider.config_addr(),
                 action,
-                before: prior.as_ref().map(EncodedValue::encode),
-                after: Some(EncodedValue::encode(&planned)),
+                before: prior.map(PlanValue::new),
+                after: Some(PlanValue::new(planned)),
                 replace_paths: if action.is_replace() {
                     replace
                 } else {
@@ -575,7 +574,7 @@ impl Planner<'_> {
             addr: inst,
             provider: r.provider.config_addr(),
             action,
-            before: Some(EncodedValue::encode(&prior)),
+            before: Some(PlanValue::new(prior.clone())),
             after: None,
             replace_paths: Vec::new(),
             reason: reason.map(str::to_string),
@@ -657,7 +656,7 @@ impl Planner<'_> {
                 provider: r.provider.config_addr(),
                 action,
                 before: None,
-                after: Some(EncodedValue::encode(&value)),
+                after: Some(PlanValue::new(value.clone())),
                 replace_paths: Vec::new(),
                 reason: None,
                 dependencies: Vec::new(),
@@ -718,8 +717,8 @@ impl Planner<'_> {
         self.outputs.push(OutputChange {
             name: name.to_string(),
             action,
-            before: before.as_ref().map(EncodedValue::encode),
-            after: after.as_ref().map(EncodedValue::encode),
+            before: before.as_ref().cloned().map(PlanValue::new),
+            after: after.as_ref().cloned().map(PlanValue::new),
             sensitive: o.sensitive,
         });
         Ok(())

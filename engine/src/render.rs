@@ -197,8 +197,8 @@ pub fn render_plan(plan: &Plan, st: Style) -> String {
         out.push_str("\nChanges to Outputs:\n");
         let width = outputs.iter().map(|o| o.name.len()).max().unwrap_or(0);
         for o in outputs {
-            let before = o.before.as_ref().map(|b| b.decode());
-            let after = o.after.as_ref().map(|a| a.decode());
+            let before = o.before.as_ref().map(|b| b.value.clone());
+            let after = o.after.as_ref().map(|a| a.value.clone());
             let line = match o.action {
                 Action::Create => format_value(after.as_ref().unwrap_or(&Value::NULL), 2),
                 Action::Delete => format!(
@@ -289,10 +289,11 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
         c.addr.resource.type_,
         c.addr.resource.name
     );
-    let before = c.before.as_ref().map(|b| b.decode()).unwrap_or(Value::NULL);
+    let null = Value::NULL;
+    let before = c.before.as_ref().map_or(&null, |b| &b.value);
     let after = match c.action {
-        Action::Forget => before.clone(),
-        _ => c.after.as_ref().map(|a| a.decode()).unwrap_or(Value::NULL),
+        Action::Forget => before,
+        _ => c.after.as_ref().map_or(&null, |a| &a.value),
     };
     let empty = Default::default();
     let bmap = before.as_map().unwrap_or(&empty);
