@@ -414,9 +414,7 @@ impl Run<'_> {
         schema: &hangar_provider::ResourceSchema,
     ) -> Option<Value> {
         let cfg = self.a.cfg;
-        let Some(r) = cfg.resource(&c.addr.resource) else {
-            return None;
-        };
+        let r = cfg.resource(&c.addr.resource)?;
         let module = &c.addr.resource.module;
         let before = c.before.as_ref().map(|b| b.value.clone());
         let saved_after = c

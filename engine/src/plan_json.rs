@@ -157,7 +157,7 @@ pub fn plan_to_json(plan: &Plan) -> Json {
             r.insert("sensitive_values".into(), sensitive);
             planned_resources
                 .entry(c.addr.resource.module.clone())
-                .or_insert_with(Vec::new)
+                .or_default()
                 .push(Json::Object(r));
         }
         let mut rc = Map::with_capacity(12);

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use hangar_core::json::{from_json, mark_paths};
-use hangar_core::{Diagnostic, Diagnostics, InstanceKey, ModulePath, ResourceMode, Value};
+use hangar_core::{Diagnostic, Diagnostics, ModulePath, ResourceMode, Value};
 use hangar_provider::plan::differs;
 use hangar_provider::{ConfigureRequest, ConfiguredProvider, PlanRequest, ReadDataRequest};
 use hangar_state::{InstanceRecord, StateDoc};
@@ -27,6 +27,13 @@ use crate::plan::{Action, OutputChange, Plan, PlanValue, ResourceChange, PLAN_FO
 use crate::registry::Registry;
 use crate::scope::{EvalScope, InstanceNames, Values};
 use crate::ui::Ui;
+
+mod imports;
+mod removals;
+
+pub use imports::import_error;
+use imports::pending_imports;
+use removals::prevent_destroy_error;
 
 /// How to plan.
 #[derive(Clone, Debug)]
@@ -546,52 +553,6 @@ impl Planner<'_> {
         calls::conditions(&r.lifecycle.preconditions, &scope, base, summary)
     }
 
-    fn push_delete(
-        &mut self,
-        r: &Resource,
-        inst: hangar_core::ResourceInstanceAddr,
-        prior: Value,
-        reason: Option<&str>,
-    ) {
-        self.push_removal(r, inst, prior, reason, Action::Delete);
-    }
-
-    /// Plans an object's deletion, or its forgetting (which `prevent_destroy` allows).
-    fn push_removal(
-        &mut self,
-        r: &Resource,
-        inst: hangar_core::ResourceInstanceAddr,
-        prior: Value,
-        reason: Option<&str>,
-        action: Action,
-    ) {
-        if action == Action::Delete && r.lifecycle.prevent_destroy {
-            self.diags.push(prevent_destroy_error(r, &inst.to_string()));
-            return;
-        }
-        let inst_text = inst.to_string();
-        self.changes.push(ResourceChange {
-            addr: inst,
-            provider: r.provider.config_addr(),
-            action,
-            before: Some(PlanValue::new(prior.clone())),
-            after: None,
-            replace_paths: Vec::new(),
-            reason: reason.map(str::to_string),
-            dependencies: self
-                .prior
-                .resources
-                .get(&inst_text)
-                .map(|r| r.dependencies.clone())
-                .unwrap_or_default(),
-            create_before_destroy: false,
-            blocks: Vec::new(),
-            adopted: false,
-            previous_address: None,
-            importing: None,
-        });
-    }
-
     async fn plan_data(&mut self, r: &Resource, module: &ModulePath) -> Result<(), Diagnostics> {
         let Some(schema) = self
             .registry
@@ -723,194 +684,6 @@ impl Planner<'_> {
         });
         Ok(())
     }
-
-    /// Reads the object an `import` block names; returns its id and attributes.
-    async fn import(
-        &mut self,
-        r: &Resource,
-        inst: &hangar_core::ResourceInstanceAddr,
-        block: &crate::config::ImportBlock,
-    ) -> Result<(crate::plan::Import, Value), Diagnostics> {
-        let names = InstanceNames::default();
-        let root = ModulePath::root();
-        let id = eval_expr(&block.id, &self.scope(&names, &root), &self.cfg.dir)?;
-        let Some(id) = id.as_str().map(str::to_string) else {
-            return Err(Diagnostic::error(
-                "Invalid import id argument",
-                "The import block's id must be a string known at plan time.",
-            )
-            .at(Some(block.id.range()))
-            .into());
-        };
-        let Some(provider) = self.providers.get(&r.provider).cloned() else {
-            return Err(Diagnostics::new());
-        };
-        self.ui
-            .line(&format!("{inst}: Preparing import... [id={id}]"));
-        self.api_calls += 1;
-        let req = hangar_provider::ImportRequest {
-            type_name: inst.resource.type_.clone(),
-            id: id.clone(),
-        };
-        let obj = provider
-            .import(req)
-            .await
-            .map_err(|e| Diagnostics::from(import_error(inst, &e).at(Some(block.decl.clone()))))?;
-        let cloud = crate::residency::catalogue::Cloud::of_provider(&r.provider.name);
-        if let (Some(policy), Some(region), Some(cloud)) = (&self.opts.policy, &obj.region, cloud) {
-            if let Err(why) = policy.admits(cloud, region) {
-                return Err(Diagnostic::error(
-                    format!("Residency violation: {inst} is in region {region}"),
-                    format!(
-                        "Refusing to import it: {}",
-                        policy.explain(cloud, region, &why)
-                    ),
-                )
-                .at(Some(block.decl.clone()))
-                .into());
-            }
-        }
-        let import = crate::plan::Import {
-            id,
-            region: obj.region,
-        };
-        Ok((import, obj.attrs))
-    }
-
-    /// Import blocks whose target no instance of the configuration declares.
-    fn unmatched_imports(&mut self) {
-        if self.opts.destroy {
-            return;
-        }
-        let mut left: Vec<_> = self.imports.drain().collect();
-        left.sort_by(|a, b| a.0.cmp(&b.0));
-        for (addr, b) in left {
-            self.diags.push(
-                Diagnostic::error(
-                    "Configuration for import target does not exist",
-                    format!(
-                        "The configuration declares no instance {addr}: check the resource's \
-                         count or for_each, or the import block's to address."
-                    ),
-                )
-                .at(Some(b.decl.clone())),
-            );
-        }
-    }
-
-    fn plan_orphans(&mut self) {
-        let orphans: Vec<(String, InstanceRecord)> = self
-            .prior
-            .resources
-            .iter()
-            .filter(|(k, _)| !self.seen.contains(*k))
-            .map(|(k, r)| (k.clone(), r.clone()))
-            .collect();
-        for (key, rec) in orphans {
-            if rec.addr.resource.mode == ResourceMode::Data {
-                continue;
-            }
-            let in_config = self.cfg.resource(&rec.addr.resource);
-            let module = &rec.addr.resource.module;
-            let module_gone = !module.is_root()
-                && !self
-                    .values
-                    .instances_of(&module.static_form())
-                    .contains(module);
-            let reason = match (in_config, &rec.addr.key) {
-                _ if module_gone => "delete_because_no_module",
-                (None, _) => "delete_because_no_resource_config",
-                (Some(_), InstanceKey::Int(_)) => "delete_because_count_index",
-                (Some(_), InstanceKey::Str(_)) => "delete_because_each_key",
-                (Some(_), InstanceKey::None) => "delete_because_no_resource_config",
-            };
-            let prior = self.prior_value(&key, &hangar_core::Type::Dynamic);
-            let Some(prior) = prior else { continue };
-            let r = in_config.cloned().unwrap_or_else(|| orphan_resource(&rec));
-            let action = if self.forget.contains(&key) {
-                Action::Forget
-            } else {
-                Action::Delete
-            };
-            self.push_removal(&r, rec.addr.clone(), prior, Some(reason), action);
-        }
-    }
-}
-
-/// The root module's `import` blocks whose target state does not record yet, by target.
-fn pending_imports<'c>(
-    cfg: &'c Config,
-    prior: &StateDoc,
-) -> Result<HashMap<String, &'c crate::config::ImportBlock>, Diagnostics> {
-    let mut diags = Diagnostics::new();
-    let mut out = HashMap::new();
-    for b in &cfg.root().imports {
-        if cfg.resource(&b.to.resource).is_none() {
-            diags.push(
-                Diagnostic::error(
-                    "Configuration for import target does not exist",
-                    format!(
-                        "The configuration does not contain {}. Add a resource block for it, \
-                         or correct the import block's to address.",
-                        b.to.resource
-                    ),
-                )
-                .at(Some(b.decl.clone())),
-            );
-            continue;
-        }
-        let key = b.to.to_string();
-        if prior.resources.contains_key(&key) {
-            continue;
-        }
-        if out.insert(key.clone(), b).is_some() {
-            diags.push(
-                Diagnostic::error(
-                    "Duplicate import configuration",
-                    format!("Another import block already imports into {key}."),
-                )
-                .at(Some(b.decl.clone())),
-            );
-        }
-    }
-    if diags.has_errors() {
-        Err(diags)
-    } else {
-        Ok(out)
-    }
-}
-
-/// A provider's failure to import `addr`: the API call, the cloud's error code and message.
-pub fn import_error(
-    addr: &impl std::fmt::Display,
-    e: &hangar_provider::ProviderError,
-) -> Diagnostic {
-    let code = e
-        .code
-        .as_ref()
-        .map(|c| format!(" ({c})"))
-        .unwrap_or_default();
-    Diagnostic::error(
-        format!("Error importing {addr}"),
-        format!("{} failed{code}: {}", e.call, e.message),
-    )
-}
-
-fn orphan_resource(rec: &InstanceRecord) -> Resource {
-    let (name, alias) = parse_provider_addr(&rec.provider);
-    Resource {
-        addr: rec.addr.resource.clone(),
-        provider: ProviderRef { name, alias },
-        count: None,
-        for_each: None,
-        depends_on: Vec::new(),
-        body: crate::config::BodyRef {
-            body: hcl_edit::structure::Body::new(),
-            file: Arc::new(hangar_lang::SourceFile::new(String::new(), String::new())),
-        },
-        lifecycle: Default::default(),
-        decl: Default::default(),
-    }
 }
 
 /// Splits `provider["aws"].eu` into its name and alias.
@@ -939,19 +712,6 @@ fn schema_unknowns(block: &hangar_provider::BlockSchema, config: Value) -> Value
         }
     }
     Value::Object(m)
-}
-
-fn prevent_destroy_error(r: &Resource, key: &str) -> Diagnostic {
-    Diagnostic::error(
-        "Instance cannot be destroyed",
-        format!(
-            "Resource {key} has lifecycle.prevent_destroy set, but the plan calls for this \
-             resource to be destroyed. To avoid this error and continue with the plan, either \
-             disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target \
-             flag."
-        ),
-    )
-    .at(Some(r.decl.clone()))
 }
 
 fn unsupported_type(r: &Resource, provider_known: bool) -> Diagnostics {

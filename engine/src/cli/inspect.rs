@@ -375,10 +375,10 @@ pub(super) fn console_values(
     let graph = Graph::build(cfg).check()?;
     for (_, node) in graph.order() {
         match node {
-            Node::Local(m, name) => {
-                if crate::calls::eval_local(cfg, &mut values, m, name).is_err() {
-                    crate::calls::unknown_local(&mut values, m, name);
-                }
+            Node::Local(m, name)
+                if crate::calls::eval_local(cfg, &mut values, m, name).is_err() =>
+            {
+                crate::calls::unknown_local(&mut values, m, name);
             }
             Node::Call(child) => {
                 let _ = crate::calls::expand_call(cfg, &mut values, child);

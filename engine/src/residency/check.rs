@@ -43,10 +43,8 @@ pub fn check_config(
     let mut placements = HashMap::new();
     for (_, node) in graph.order() {
         match node {
-            Node::Local(m, name) => {
-                if calls::eval_local(cfg, values, m, name).is_err() {
-                    calls::unknown_local(values, m, name);
-                }
+            Node::Local(m, name) if calls::eval_local(cfg, values, m, name).is_err() => {
+                calls::unknown_local(values, m, name);
             }
             Node::Call(child) => {
                 let _ = calls::expand_call(cfg, values, child);
