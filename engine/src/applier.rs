@@ -88,6 +88,8 @@ struct Run<'a> {
     outputs: Mutex<BTreeMap<String, OutputRecord>>,
 }
 
+mod delete;
+
 impl<'a> Applier<'a> {
     /// Carries out the plan; see the module documentation.
     pub async fn run(&'a self) -> ApplySummary {
@@ -656,134 +658,6 @@ impl Run<'_> {
             format!("Error {doing} {}", c.addr),
             format!("{} failed{code}: {}", e.call, e.message),
         ));
-    }
-
-    /// Deletes one object and forgets it (unless a replacement already took its place).
-    async fn delete_one(
-        &self,
-        c: &ResourceChange,
-        provider: &Arc<dyn ConfiguredProvider>,
-        prior: Value,
-        deposed: bool,
-    ) -> Option<()> {
-        let addr = c.addr.to_string();
-        let started = Instant::now();
-        let suffix = if deposed { " (deposed object)" } else { "" };
-        self.a.ui.line(&format!(
-            "{addr}: Destroying...{suffix} [id={}]",
-            id_of(&prior)
-        ));
-        let req = ApplyRequest {
-            type_name: c.addr.resource.type_.clone(),
-            prior: Some(prior),
-            planned: None,
-            context: OperationContext {
-                address: addr.clone(),
-                workspace: self.a.plan.workspace.clone(),
-                token: uuid::Uuid::new_v4().to_string(),
-            },
-        };
-        let token = req.context.token.clone();
-        self.journal(JournalEntry::Intent {
-            token: token.clone(),
-            addr: addr.clone(),
-            action: "delete".into(),
-            planned: None,
-        })
-        .await?;
-        if let Err(e) = provider.delete(req).await {
-            self.cloud_error(c, "deleting", &e);
-            self.journal(JournalEntry::Outcome { token }).await;
-            return None;
-        }
-        if deposed {
-            self.journal(JournalEntry::Outcome { token }).await?;
-        }
-        if !deposed {
-            if let Err(e) = self
-                .a
-                .writer
-                .write(vec![JournalEntry::Remove { addr: addr.clone() }])
-                .await
-            {
-                self.error(Diagnostic::error(
-                    "Failed to persist state",
-                    format!("{addr}: {e}"),
-                ));
-                return None;
-            }
-        }
-        self.a.ui.line(&format!(
-            "{addr}: Destruction complete after {}",
-            elapsed(started)
-        ));
-        self.destroyed.fetch_add(1, Ordering::SeqCst);
-        Some(())
-    }
-
-    async fn delete_walk(&self) {
-        let deletes: Vec<&ResourceChange> = self
-            .a
-            .plan
-            .resource_changes
-            .iter()
-            .filter(|c| c.action == Action::Delete)
-            .collect();
-        if deletes.is_empty() {
-            return;
-        }
-        let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, c) in deletes.iter().enumerate() {
-            by_resource
-                .entry(c.addr.resource.to_string())
-                .or_default()
-                .push(i);
-        }
-        let mut deps: Vec<Vec<usize>> = vec![Vec::new(); deletes.len()];
-        for (j, ds) in deletes.iter().map(|c| &c.dependencies).enumerate() {
-            for d in ds {
-                for &i in by_resource.get(d).into_iter().flatten() {
-                    if i != j {
-                        deps[i].push(j);
-                    }
-                }
-            }
-        }
-        let deletes = &deletes;
-        run_dag(&deps, self.a.stop, true, |i| async move {
-            let c = deletes[i];
-            let (name, alias) = parse_provider_addr(&c.provider);
-            let p = ProviderRef { name, alias };
-            let provider = match self.provider(&p) {
-                Some(p) => p,
-                None => {
-                    match configure_provider(self.a.cfg, self.a.registry, &p, &Values::default())
-                        .await
-                    {
-                        Ok(p) => p,
-                        Err(d) => {
-                            self.errors(d);
-                            return false;
-                        }
-                    }
-                }
-            };
-            let Ok(_permit) = self.sem.acquire().await else {
-                return false;
-            };
-            if self.a.stop.load(Ordering::SeqCst) {
-                return false;
-            }
-            let prior = c
-                .before
-                .as_ref()
-                .map(|b| b.value.clone())
-                .unwrap_or(Value::NULL);
-            let done = self.delete_one(c, &provider, prior, false).await.is_some();
-            self.a.ui.advance();
-            done
-        })
-        .await;
     }
 }
 
