@@ -13,6 +13,7 @@ mod data_plane;
 mod drift;
 mod import_block;
 mod module;
+mod module_providers;
 mod s3;
 mod torture;
 
