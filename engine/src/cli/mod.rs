@@ -509,36 +509,36 @@ impl Env {
     /// Loads the configuration, remembering its files for diagnostics.
     pub fn load(&mut self) -> Result<Config, CliError> {
         let loaded = config::load_dir(&self.dir);
-        self.remembered(loaded)
-    }
-
-    /// Remembers a loaded configuration's files, or the files a load failure points into.
-    pub fn remembered<T: AsRef<Config>>(
-        &mut self,
-        loaded: Result<T, hangar_core::Diagnostics>,
-    ) -> Result<T, CliError> {
         match loaded {
             Ok(c) => {
-                for f in &c.as_ref().files {
-                    self.sources.add(f.clone());
-                }
+                self.remember_config(&c);
                 Ok(c)
             }
-            Err(d) => {
-                self.remember_files();
-                for name in
-                    d.0.iter()
-                        .filter_map(|x| x.subject.as_ref())
-                        .map(|s| &s.filename)
-                {
-                    if let Ok(text) = std::fs::read_to_string(self.dir.join(name)) {
-                        let file = hangar_lang::SourceFile::new(name.clone(), text);
-                        self.sources.add(std::sync::Arc::new(file));
-                    }
-                }
-                Err(d.into())
+            Err(d) => Err(self.load_failed(d)),
+        }
+    }
+
+    /// Remembers a loaded configuration's files, so diagnostics can quote them.
+    pub fn remember_config(&mut self, cfg: &Config) {
+        for f in &cfg.files {
+            self.sources.add(f.clone());
+        }
+    }
+
+    /// The error for a failed load, after remembering the files its diagnostics point into.
+    pub fn load_failed(&mut self, d: hangar_core::Diagnostics) -> CliError {
+        self.remember_files();
+        for name in
+            d.0.iter()
+                .filter_map(|x| x.subject.as_ref())
+                .map(|s| &s.filename)
+        {
+            if let Ok(text) = std::fs::read_to_string(self.dir.join(name)) {
+                let file = hangar_lang::SourceFile::new(name.clone(), text);
+                self.sources.add(std::sync::Arc::new(file));
             }
         }
+        d.into()
     }
 
     fn remember_files(&mut self) {

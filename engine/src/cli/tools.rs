@@ -62,16 +62,11 @@ fn init_backend(env: &mut Env, cfg: &crate::config::Config, migrate: bool) -> Re
 
 /// `hangar init [--migrate-state] [--upgrade]`.
 pub fn init(env: &mut Env, migrate: bool, upgrade: bool) -> Result<u8, CliError> {
-    let installed = crate::config::load::install_modules(&env.dir, upgrade);
-    let (cfg, installed) = match installed {
-        Ok((cfg, list)) => (env.remembered(Ok(cfg))?, list),
-        Err(d) => {
-            return Err(env
-                .remembered::<crate::config::Config>(Err(d))
-                .err()
-                .unwrap_or(CliError::Exit(1)))
-        }
+    let (cfg, installed) = match crate::config::load::install_modules(&env.dir, upgrade) {
+        Ok(loaded) => loaded,
+        Err(d) => return Err(env.load_failed(d)),
     };
+    env.remember_config(&cfg);
     if !installed.is_empty() {
         println!("Initializing modules...");
         for m in &installed {

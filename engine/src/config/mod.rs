@@ -71,12 +71,6 @@ pub struct Config {
     pub encryption: Option<EncryptionBlock>,
 }
 
-impl AsRef<Config> for Config {
-    fn as_ref(&self) -> &Config {
-        self
-    }
-}
-
 impl Config {
     /// The root module: its variables are the ones a user sets, its outputs the ones shown.
     pub fn root(&self) -> &Module {
