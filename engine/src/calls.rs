@@ -148,7 +148,11 @@ pub fn eval_input(
                 None => Ok((Value::NULL, None)),
             },
         };
-        let checked = given.and_then(|(x, from)| crate::vars::checked(v, &ty, x, from, &cfg.dir));
+        let no_names = InstanceNames::default();
+        let inside = scope(cfg, values, &no_names, &mi);
+        let checked = given.and_then(|(x, from)| {
+            crate::vars::checked(v, &ty, x, from, &cfg.dir, Some(&inside))
+        });
         match checked {
             Ok(x) => set.push((mi, x)),
             Err(d) => diags.extend(locate_in(cfg, &mi, d)),

@@ -200,19 +200,22 @@ fn read_var_file(
     }
 }
 
-/// A scope holding just one variable, for its `validation` rules.
-struct OneVarScope<'a> {
+/// The scope of a `validation` rule: the variable being checked, then whatever else the rule
+/// may see (for a module's input, the module's other variables, locals and resources).
+struct ValidationScope<'a> {
     name: &'a str,
     value: &'a Value,
+    others: Option<&'a dyn Scope>,
 }
 
-impl Scope for OneVarScope<'_> {
+impl Scope for ValidationScope<'_> {
     fn resolve(&self, chain: &[&str]) -> Result<(Value, usize), ScopeError> {
-        match chain {
-            ["var", n, ..] if *n == self.name => Ok((self.value.clone(), 2)),
-            _ => Err(ScopeError::new(
+        match (chain, self.others) {
+            (["var", n, ..], _) if *n == self.name => Ok((self.value.clone(), 2)),
+            (_, Some(others)) => others.resolve(chain),
+            (_, None) => Err(ScopeError::new(
                 "Invalid reference in variable validation",
-                "The condition for variable can only refer to the variable itself.",
+                "The condition for a root module variable can only refer to the variable itself.",
             )),
         }
     }
@@ -256,17 +259,19 @@ fn resolve_one(cfg: &Config, v: &Variable, raw: Option<Raw>) -> Result<Value, Di
             }
         },
     };
-    checked(v, &ty, value, from, &cfg.dir)
+    checked(v, &ty, value, from, &cfg.dir, None)
 }
 
 /// Converts a variable's value to its declared type, applies `nullable` and `validation`, and
-/// marks it sensitive when declared so: shared by root variables and module inputs.
+/// marks it sensitive when declared so: shared by root variables and module inputs. `others`
+/// is what validation rules may refer to besides the variable (nothing, for root variables).
 pub fn checked(
     v: &Variable,
     ty: &Type,
     value: Value,
     from: Option<hangar_core::SourceRange>,
     base: &Path,
+    others: Option<&dyn Scope>,
 ) -> Result<Value, Diagnostics> {
     let value = convert(value, ty).map_err(|e| {
         Diagnostics::from(
@@ -290,9 +295,10 @@ pub fn checked(
     }
     let mut diags = Diagnostics::new();
     for rule in &v.validations {
-        let scope = OneVarScope {
+        let scope = ValidationScope {
             name: &v.name,
             value: &value,
+            others,
         };
         let ok = match eval_expr(&rule.condition, &scope, base) {
             Ok(ok) => ok,

@@ -107,6 +107,11 @@ variable "node_desired_size" {
     condition     = var.node_desired_size >= 0 && floor(var.node_desired_size) == var.node_desired_size
     error_message = "The desired node count must be a whole number, 0 or more."
   }
+
+  validation {
+    condition     = var.node_desired_size >= var.node_min_size && var.node_desired_size <= var.node_max_size
+    error_message = "The desired node count must lie between node_min_size (${var.node_min_size}) and node_max_size (${var.node_max_size})."
+  }
 }
 
 variable "node_max_size" {

@@ -625,3 +625,45 @@ output "values" {
         serde_json::json!({"a": "x", "b": "y"})
     );
 }
+
+#[test]
+fn module_validation_rules_may_refer_to_the_modules_other_variables() {
+    let module = r#"
+variable "min" {
+  type    = number
+  default = 1
+}
+variable "max" {
+  type    = number
+  default = 4
+}
+variable "desired" {
+  type = number
+  validation {
+    condition     = var.desired >= var.min && var.desired <= var.max
+    error_message = "desired must lie between ${var.min} and ${var.max}."
+  }
+}
+"#;
+    let w = Work::new(&[
+        ("m/main.tf", module),
+        (
+            "main.tf",
+            "module \"m\" {\n  source  = \"./m\"\n  desired = 7\n}\n",
+        ),
+    ]);
+    for cmd in ["validate", "plan"] {
+        let out = w.run(&[cmd]).expect(1);
+        assert!(
+            out.stderr.contains("desired must lie between 1 and 4."),
+            "{cmd}: {}",
+            out.stderr
+        );
+    }
+    w.write(
+        "main.tf",
+        "module \"m\" {\n  source  = \"./m\"\n  desired = 7\n  max     = 8\n}\n",
+    );
+    w.run(&["validate"]).expect(0);
+    w.run(&["plan"]).expect(0);
+}

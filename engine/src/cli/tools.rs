@@ -203,17 +203,18 @@ fn validate_inner(env: &mut Env) -> Result<(), CliError> {
             diags.extend(d);
         }
     }
-    for (path, m) in &cfg.modules {
+    for (_, node) in graph.order() {
+        let crate::graph::Node::Variable(path, name) = node else {
+            continue;
+        };
         let expanded = crate::calls::call_of(&cfg, path)
             .is_some_and(|(_, c)| c.count.is_some() || c.for_each.is_some());
         if path.is_root() || expanded {
             continue;
         }
         values.instances.insert(path.clone(), vec![path.clone()]);
-        for name in m.variables.keys() {
-            if let Err(d) = crate::calls::eval_input(&cfg, &mut values, path, name) {
-                diags.extend(d);
-            }
+        if let Err(d) = crate::calls::eval_input(&cfg, &mut values, path, name) {
+            diags.extend(d);
         }
     }
     let ws = crate::residency::selected_workspace(&cfg, &env.workspace)?;
