@@ -150,8 +150,8 @@ pub fn eval_input(
         };
         let no_names = InstanceNames::default();
         let inside = scope(cfg, values, &no_names, &mi);
-        let checked = given
-            .and_then(|(x, from)| crate::vars::checked(v, &ty, x, from, &cfg.dir, Some(&inside)));
+        let checked =
+            given.and_then(|(x, from)| crate::vars::checked(v, &ty, x, from, &cfg.dir, &inside));
         match checked {
             Ok(x) => set.push((mi, x)),
             Err(d) => diags.extend(locate_in(cfg, &mi, d)),

@@ -115,9 +115,25 @@ pub fn resolve(
             },
         }
     }
-    let mut out = BTreeMap::new();
+    let mut values = BTreeMap::new();
     for v in cfg.root().variables.values() {
         match resolve_one(cfg, v, raw.remove(&v.name)) {
+            Ok(val) => {
+                values.insert(v.name.clone(), val);
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let all = RootVars(&values);
+    let mut out = BTreeMap::new();
+    for v in cfg.root().variables.values() {
+        let Some(value) = values.get(&v.name) else {
+            continue;
+        };
+        match validated(v, value.clone(), &cfg.dir, &all) {
             Ok(val) => {
                 out.insert(v.name.clone(), val);
             }
@@ -128,6 +144,27 @@ pub fn resolve(
         Err(diags)
     } else {
         Ok(out)
+    }
+}
+
+/// The root module's variables, as their validation rules see one another (Terraform 1.9+).
+struct RootVars<'a>(&'a BTreeMap<String, Value>);
+
+impl Scope for RootVars<'_> {
+    fn resolve(&self, chain: &[&str]) -> Result<(Value, usize), ScopeError> {
+        match chain {
+            ["var", n, ..] => match self.0.get(*n) {
+                Some(v) => Ok((v.clone(), 2)),
+                None => Err(ScopeError::new(
+                    "Reference to undeclared input variable",
+                    format!("An input variable with the name \"{n}\" has not been declared."),
+                )),
+            },
+            _ => Err(ScopeError::new(
+                "Invalid reference in variable validation",
+                "The condition for a root module variable can refer only to input variables.",
+            )),
+        }
     }
 }
 
@@ -201,22 +238,19 @@ fn read_var_file(
 }
 
 /// The scope of a `validation` rule: the variable being checked, then whatever else the rule
-/// may see (for a module's input, the module's other variables, locals and resources).
+/// may see (other root variables; for a module's input, the module's variables, locals and
+/// resources).
 struct ValidationScope<'a> {
     name: &'a str,
     value: &'a Value,
-    others: Option<&'a dyn Scope>,
+    others: &'a dyn Scope,
 }
 
 impl Scope for ValidationScope<'_> {
     fn resolve(&self, chain: &[&str]) -> Result<(Value, usize), ScopeError> {
-        match (chain, self.others) {
-            (["var", n, ..], _) if *n == self.name => Ok((self.value.clone(), 2)),
-            (_, Some(others)) => others.resolve(chain),
-            (_, None) => Err(ScopeError::new(
-                "Invalid reference in variable validation",
-                "The condition for a root module variable can only refer to the variable itself.",
-            )),
+        match chain {
+            ["var", n, ..] if *n == self.name => Ok((self.value.clone(), 2)),
+            _ => self.others.resolve(chain),
         }
     }
 }
@@ -259,19 +293,29 @@ fn resolve_one(cfg: &Config, v: &Variable, raw: Option<Raw>) -> Result<Value, Di
             }
         },
     };
-    checked(v, &ty, value, from, &cfg.dir, None)
+    converted(v, &ty, value, from)
 }
 
 /// Converts a variable's value to its declared type, applies `nullable` and `validation`, and
-/// marks it sensitive when declared so: shared by root variables and module inputs. `others`
-/// is what validation rules may refer to besides the variable (nothing, for root variables).
+/// marks it sensitive when declared so: for module inputs. `others` is what validation rules
+/// may refer to besides the variable.
 pub fn checked(
     v: &Variable,
     ty: &Type,
     value: Value,
     from: Option<hangar_core::SourceRange>,
     base: &Path,
-    others: Option<&dyn Scope>,
+    others: &dyn Scope,
+) -> Result<Value, Diagnostics> {
+    validated(v, converted(v, ty, value, from)?, base, others)
+}
+
+/// A variable's value converted to its declared type, `nullable` applied.
+fn converted(
+    v: &Variable,
+    ty: &Type,
+    value: Value,
+    from: Option<hangar_core::SourceRange>,
 ) -> Result<Value, Diagnostics> {
     let value = convert(value, ty).map_err(|e| {
         Diagnostics::from(
@@ -293,6 +337,17 @@ pub fn checked(
         .at(from.or(Some(v.decl.clone())))
         .into());
     }
+    Ok(value)
+}
+
+/// Checks a converted value against the variable's `validation` rules, then marks it
+/// sensitive when declared so.
+fn validated(
+    v: &Variable,
+    value: Value,
+    base: &Path,
+    others: &dyn Scope,
+) -> Result<Value, Diagnostics> {
     let mut diags = Diagnostics::new();
     for rule in &v.validations {
         let scope = ValidationScope {

@@ -135,3 +135,19 @@ fn a_variable_validation_may_refer_to_its_own_variable() {
     let out = w.run(&["plan", "--var", "n=1"]).expect(1);
     assert!(out.stderr.contains("Too small."), "{}", out.stderr);
 }
+
+#[test]
+fn root_variable_validation_may_refer_to_other_variables() {
+    let w = Work::new(&[(
+        "main.tf",
+        "variable \"min\" {\n  default = 3\n}\nvariable \"n\" {\n  default = 1\n  validation {\n    condition     = var.n >= var.min\n    error_message = \"n must be at least ${var.min}.\"\n  }\n}\n",
+    )]);
+    let out = w.run(&["plan"]).expect(1);
+    assert!(
+        out.stderr.contains("n must be at least 3."),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("on main.tf:4:1"), "{}", out.stderr);
+    w.run(&["plan", "--var", "min=1"]).expect(0);
+}
