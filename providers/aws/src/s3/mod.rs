@@ -6,6 +6,7 @@
 
 pub mod bucket;
 pub mod replication;
+pub mod setting;
 pub mod settings;
 
 use std::collections::BTreeMap;

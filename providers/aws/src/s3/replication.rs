@@ -14,26 +14,16 @@ use aws_sdk_s3::types::{
     ReplicationRule, ReplicationRuleFilter, ReplicationRuleStatus, StorageClass,
 };
 use hangar_core::{Type, Value};
-use hangar_provider::{
-    AttributeSchema, BlockSchema, NestedBlock, Nesting, OperationContext, ProviderError,
-    RemoteObject, ResourceSchema,
-};
+use hangar_provider::{AttributeSchema, BlockSchema, ProviderError};
 
-use super::{bucket_config_block, bucket_of, locate, locate_existing, missing};
+use super::setting::{found, list_block, BucketSetting};
+use super::{locate_existing, missing};
 use crate::attrs;
-use crate::error::call;
-use crate::resource::{one_block, Aws, Resource};
+use crate::error::{call, CallError};
+use crate::resource::{one_block, Aws};
 
 /// `aws_s3_bucket_replication_configuration`.
 pub struct Replication;
-
-fn list_block(block: BlockSchema) -> NestedBlock {
-    NestedBlock {
-        nesting: Nesting::List,
-        block,
-        force_new: false,
-    }
-}
 
 fn build_err(e: impl std::fmt::Display) -> ProviderError {
     ProviderError::new("PutBucketReplication", e.to_string())
@@ -68,24 +58,89 @@ fn rule_of(r: &Value) -> Result<ReplicationRule, ProviderError> {
         .map_err(build_err)
 }
 
-impl Replication {
-    async fn read_bucket(
+#[async_trait]
+impl BucketSetting for Replication {
+    const TYPE_NAME: &'static str = "aws_s3_bucket_replication_configuration";
+    const PUT: &'static str = "PutBucketReplication";
+    const GET: &'static str = "GetBucketReplication";
+    const NOUN: &'static str = "replication";
+
+    fn add_schema(&self, b: &mut BlockSchema) {
+        b.attributes.insert(
+            "role".into(),
+            AttributeSchema::required(Type::String).describe("IAM role S3 assumes to replicate."),
+        );
+        let mut filter = BlockSchema::default();
+        filter
+            .attributes
+            .insert("prefix".into(), AttributeSchema::optional(Type::String));
+        let mut dest = BlockSchema::default();
+        dest.attributes.insert(
+            "bucket".into(),
+            AttributeSchema::required(Type::String).describe("ARN of the destination bucket."),
+        );
+        dest.attributes.insert(
+            "storage_class".into(),
+            AttributeSchema::optional(Type::String),
+        );
+        let mut dmr = BlockSchema::default();
+        dmr.attributes
+            .insert("status".into(), AttributeSchema::required(Type::String));
+        let mut rule = BlockSchema::default();
+        rule.attributes
+            .insert("id".into(), AttributeSchema::optional(Type::String));
+        rule.attributes.insert(
+            "status".into(),
+            AttributeSchema::required(Type::String).describe("Enabled or Disabled."),
+        );
+        rule.attributes
+            .insert("priority".into(), AttributeSchema::optional(Type::Number));
+        rule.blocks.insert("filter".into(), list_block(filter));
+        rule.blocks.insert("destination".into(), list_block(dest));
+        rule.blocks
+            .insert("delete_marker_replication".into(), list_block(dmr));
+        b.blocks.insert("rule".into(), list_block(rule));
+    }
+
+    async fn put(&self, aws: &Aws, bucket: &str, planned: &Value) -> Result<(), ProviderError> {
+        let role = attrs::string(planned, "role")
+            .ok_or_else(|| missing("PutBucketReplication", "role"))?;
+        let rules = attrs::blocks(planned, "rule")
+            .into_iter()
+            .map(rule_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        if rules.is_empty() {
+            return Err(build_err("at least one rule block is required"));
+        }
+        let conf = ReplicationConfiguration::builder()
+            .role(role)
+            .set_rules(Some(rules))
+            .build()
+            .map_err(build_err)?;
+        let (s3, _) = locate_existing(aws, bucket, "PutBucketReplication").await?;
+        call(
+            "PutBucketReplication",
+            s3.put_bucket_replication()
+                .bucket(bucket)
+                .replication_configuration(conf)
+                .send()
+                .await,
+        )?;
+        Ok(())
+    }
+
+    async fn get(
         &self,
-        aws: &Aws,
+        s3: &aws_sdk_s3::Client,
         bucket: &str,
         shape: &Value,
-    ) -> Result<Option<RemoteObject>, ProviderError> {
-        let Some((s3, region)) = locate(aws, bucket).await? else {
-            return Ok(None);
-        };
-        let out = match call(
+    ) -> Result<Option<BTreeMap<String, Value>>, ProviderError> {
+        let answer = call(
             "GetBucketReplication",
             s3.get_bucket_replication().bucket(bucket).send().await,
-        ) {
-            Ok(o) => o,
-            Err(e) if e.is("ReplicationConfigurationNotFoundError") => return Ok(None),
-            Err(e) if e.is_not_found(&["NoSuchBucket"]) => return Ok(None),
-            Err(e) => return Err(e.into()),
+        );
+        let Some(out) = found(answer, "ReplicationConfigurationNotFoundError")? else {
+            return Ok(None);
         };
         let Some(conf) = out.replication_configuration() else {
             return Ok(None);
@@ -148,150 +203,24 @@ impl Replication {
             })
             .collect();
         let mut m = BTreeMap::new();
-        m.insert("id".into(), Value::string(bucket));
-        m.insert("bucket".into(), Value::string(bucket));
         m.insert("role".into(), Value::string(conf.role()));
         m.insert("rule".into(), Value::List(rules));
-        Ok(Some(RemoteObject {
-            attrs: Value::Object(m),
-            region: Some(region),
-        }))
+        Ok(Some(m))
     }
 
-    async fn put(&self, aws: &Aws, planned: &Value) -> Result<RemoteObject, ProviderError> {
-        let bucket = bucket_of(planned).ok_or_else(|| missing("PutBucketReplication", "bucket"))?;
-        let role = attrs::string(planned, "role")
-            .ok_or_else(|| missing("PutBucketReplication", "role"))?;
-        let rules = attrs::blocks(planned, "rule")
-            .into_iter()
-            .map(rule_of)
-            .collect::<Result<Vec<_>, _>>()?;
-        if rules.is_empty() {
-            return Err(build_err("at least one rule block is required"));
-        }
-        let conf = ReplicationConfiguration::builder()
-            .role(role)
-            .set_rules(Some(rules))
-            .build()
-            .map_err(build_err)?;
-        let (s3, _) = locate_existing(aws, &bucket, "PutBucketReplication").await?;
+    async fn remove(&self, s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), CallError> {
         call(
-            "PutBucketReplication",
-            s3.put_bucket_replication()
-                .bucket(&bucket)
-                .replication_configuration(conf)
-                .send()
-                .await,
-        )?;
-        self.read_bucket(aws, &bucket, planned)
-            .await?
-            .ok_or_else(|| {
-                ProviderError::new(
-                    "GetBucketReplication",
-                    format!("replication of {bucket} not found after put"),
-                )
-            })
-    }
-}
-
-#[async_trait]
-impl Resource for Replication {
-    fn type_name(&self) -> &'static str {
-        "aws_s3_bucket_replication_configuration"
-    }
-
-    fn schema(&self) -> ResourceSchema {
-        let mut b = bucket_config_block();
-        b.attributes.insert(
-            "role".into(),
-            AttributeSchema::required(Type::String).describe("IAM role S3 assumes to replicate."),
-        );
-        let mut filter = BlockSchema::default();
-        filter
-            .attributes
-            .insert("prefix".into(), AttributeSchema::optional(Type::String));
-        let mut dest = BlockSchema::default();
-        dest.attributes.insert(
-            "bucket".into(),
-            AttributeSchema::required(Type::String).describe("ARN of the destination bucket."),
-        );
-        dest.attributes.insert(
-            "storage_class".into(),
-            AttributeSchema::optional(Type::String),
-        );
-        let mut dmr = BlockSchema::default();
-        dmr.attributes
-            .insert("status".into(), AttributeSchema::required(Type::String));
-        let mut rule = BlockSchema::default();
-        rule.attributes
-            .insert("id".into(), AttributeSchema::optional(Type::String));
-        rule.attributes.insert(
-            "status".into(),
-            AttributeSchema::required(Type::String).describe("Enabled or Disabled."),
-        );
-        rule.attributes
-            .insert("priority".into(), AttributeSchema::optional(Type::Number));
-        rule.blocks.insert("filter".into(), list_block(filter));
-        rule.blocks.insert("destination".into(), list_block(dest));
-        rule.blocks
-            .insert("delete_marker_replication".into(), list_block(dmr));
-        b.blocks.insert("rule".into(), list_block(rule));
-        ResourceSchema {
-            block: b,
-            refreshable: true,
-        }
-    }
-
-    async fn create(
-        &self,
-        aws: &Aws,
-        planned: &Value,
-        _ctx: &OperationContext,
-    ) -> Result<RemoteObject, ProviderError> {
-        self.put(aws, planned).await
-    }
-
-    async fn read(&self, aws: &Aws, prior: &Value) -> Result<Option<RemoteObject>, ProviderError> {
-        let Some(bucket) = bucket_of(prior) else {
-            return Ok(None);
-        };
-        self.read_bucket(aws, &bucket, prior).await
-    }
-
-    async fn update(
-        &self,
-        aws: &Aws,
-        _prior: &Value,
-        planned: &Value,
-        _ctx: &OperationContext,
-    ) -> Result<RemoteObject, ProviderError> {
-        self.put(aws, planned).await
-    }
-
-    async fn delete(&self, aws: &Aws, prior: &Value) -> Result<(), ProviderError> {
-        let Some(bucket) = bucket_of(prior) else {
-            return Ok(());
-        };
-        let Some((s3, _)) = locate(aws, &bucket).await? else {
-            return Ok(());
-        };
-        match call(
             "DeleteBucketReplication",
-            s3.delete_bucket_replication().bucket(&bucket).send().await,
-        ) {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found(&["NoSuchBucket"]) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            s3.delete_bucket_replication().bucket(bucket).send().await,
+        )
+        .map(|_| ())
     }
 
-    async fn import(&self, aws: &Aws, id: &str) -> Result<RemoteObject, ProviderError> {
-        self.read_bucket(aws, id, &Value::NULL)
-            .await?
-            .ok_or_else(|| ProviderError {
-                call: "Import".into(),
-                code: Some("NotFound".into()),
-                message: format!("bucket {id} does not exist or has no replication configuration"),
-            })
+    fn import_error(&self, id: &str) -> ProviderError {
+        ProviderError {
+            call: "Import".into(),
+            code: Some("NotFound".into()),
+            message: format!("bucket {id} does not exist or has no replication configuration"),
+        }
     }
 }
