@@ -19,7 +19,7 @@ use hangar_provider::{
     PlanResponse, ProviderError, RemoteObject, ResourceSchema,
 };
 
-use super::{region_of_arn, retag, wait_update, NOT_FOUND};
+use super::{describe_node_group, read_tags, region_of_arn, update_tags, wait_update, NOT_FOUND};
 use crate::attrs;
 use crate::error::call;
 use crate::resource::{keep, one_block, Aws, PlanRules, Resource};
@@ -108,12 +108,7 @@ impl Cluster {
                 ),
             ])
         });
-        let cloud_tags: BTreeMap<String, String> = c
-            .tags()
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
-        let (user_tags, all) =
-            tags::split(&cloud_tags, &aws.default_tags, attrs::get(shape, "tags"));
+        let (user_tags, all) = read_tags(aws, c.tags(), shape);
         let ca = c
             .certificate_authority()
             .and_then(|ca| ca.data())
@@ -225,25 +220,10 @@ impl Cluster {
                 };
                 let mut deleting = Vec::new();
                 for ng in out.nodegroups() {
-                    let d = call(
-                        "DescribeNodegroup",
-                        aws.clients
-                            .eks
-                            .describe_nodegroup()
-                            .cluster_name(name)
-                            .nodegroup_name(ng)
-                            .send()
-                            .await,
-                    );
-                    match d {
-                        Ok(d) => {
-                            let s = d.nodegroup().and_then(|n| n.status()).map(|s| s.as_str());
-                            if s == Some("DELETING") {
-                                deleting.push(ng.clone());
-                            }
-                        }
-                        Err(e) if e.is(NOT_FOUND) => {}
-                        Err(e) => return Err(e.into()),
+                    let d = describe_node_group(aws, name, ng).await?;
+                    let s = d.as_ref().and_then(|n| n.status()).map(|s| s.as_str());
+                    if s == Some("DELETING") {
+                        deleting.push(ng.clone());
                     }
                 }
                 if deleting.is_empty() {
@@ -457,9 +437,7 @@ impl Resource for Cluster {
                         .send()
                         .await,
                 )?;
-                if let Some(id) = out.update().and_then(|u| u.id()) {
-                    wait_update(aws, &name, None, id, budget).await?;
-                }
+                wait_update(aws, &name, None, out.update(), budget).await?;
                 self.wait_active(aws, &name, "update", budget).await?;
             }
         }
@@ -490,9 +468,7 @@ impl Resource for Cluster {
                     .send()
                     .await,
             )?;
-            if let Some(id) = out.update().and_then(|u| u.id()) {
-                wait_update(aws, &name, None, id, budget).await?;
-            }
+            wait_update(aws, &name, None, out.update(), budget).await?;
             self.wait_active(aws, &name, "update", budget).await?;
         }
         let old_logs = attrs::strings(prior, "enabled_cluster_log_types");
@@ -532,18 +508,10 @@ impl Resource for Cluster {
                     .send()
                     .await,
             )?;
-            if let Some(id) = out.update().and_then(|u| u.id()) {
-                wait_update(aws, &name, None, id, budget).await?;
-            }
+            wait_update(aws, &name, None, out.update(), budget).await?;
             self.wait_active(aws, &name, "update", budget).await?;
         }
-        if tags::user_tags_changed(prior, planned) {
-            let arn = attrs::string(prior, "arn")
-                .ok_or_else(|| crate::s3::missing("TagResource", "arn"))?;
-            let old = attrs::string_map(prior, "tags_all");
-            let new = tags::to_write(planned, &aws.default_tags, ctx);
-            retag(aws, &arn, &old, &new).await?;
-        }
+        update_tags(aws, prior, planned, ctx).await?;
         self.read_named(aws, &name, planned).await?.ok_or_else(|| {
             ProviderError::new(
                 "DescribeCluster",

@@ -6,11 +6,14 @@
 pub mod cluster;
 pub mod node_group;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use hangar_provider::ProviderError;
+use aws_sdk_eks::types::{Nodegroup, Update};
+use hangar_core::Value;
+use hangar_provider::{OperationContext, ProviderError};
 
+use crate::attrs;
 use crate::error::call;
 use crate::resource::Aws;
 use crate::tags;
@@ -27,21 +30,64 @@ pub fn region_of_arn(arn: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Brings the tags of `arn` from `old` to `new` with UntagResource and TagResource.
-pub async fn retag(
+/// Node group `cluster:name` as EKS describes it; `None` when it does not exist.
+pub async fn describe_node_group(
     aws: &Aws,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<Nodegroup>, ProviderError> {
+    match call(
+        "DescribeNodegroup",
+        aws.clients
+            .eks
+            .describe_nodegroup()
+            .cluster_name(cluster)
+            .nodegroup_name(name)
+            .send()
+            .await,
+    ) {
+        Ok(o) => Ok(o.nodegroup().cloned()),
+        Err(e) if e.is(NOT_FOUND) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `tags` and `tags_all` of an object whose tags on EKS are `cloud`, `tags` shaped like
+/// `shape`'s.
+pub fn read_tags(
+    aws: &Aws,
+    cloud: Option<&HashMap<String, String>>,
+    shape: &Value,
+) -> (Value, Value) {
+    let cloud: BTreeMap<String, String> = cloud
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    tags::split(&cloud, &aws.default_tags, attrs::get(shape, "tags"))
+}
+
+/// When the user's tags change from `prior` to `planned`, brings the tags of the object at
+/// `prior`'s `arn` along with UntagResource and TagResource.
+pub async fn update_tags(
+    aws: &Aws,
+    prior: &Value,
+    planned: &Value,
+    ctx: &OperationContext,
 ) -> Result<(), ProviderError> {
-    let (removed, set) = tags::diff(old, new);
+    if !tags::user_tags_changed(prior, planned) {
+        return Ok(());
+    }
+    let arn =
+        attrs::string(prior, "arn").ok_or_else(|| crate::s3::missing("TagResource", "arn"))?;
+    let old = attrs::string_map(prior, "tags_all");
+    let new = tags::to_write(planned, &aws.default_tags, ctx);
+    let (removed, set) = tags::diff(&old, &new);
     if !removed.is_empty() {
         call(
             "UntagResource",
             aws.clients
                 .eks
                 .untag_resource()
-                .resource_arn(arn)
+                .resource_arn(&arn)
                 .set_tag_keys(Some(removed))
                 .send()
                 .await,
@@ -53,7 +99,7 @@ pub async fn retag(
             aws.clients
                 .eks
                 .tag_resource()
-                .resource_arn(arn)
+                .resource_arn(&arn)
                 .set_tags(Some(set.into_iter().collect()))
                 .send()
                 .await,
@@ -62,16 +108,19 @@ pub async fn retag(
     Ok(())
 }
 
-/// Waits for update `id` of a cluster (or of one of its node groups) to succeed. An endpoint
-/// that does not implement DescribeUpdate at all ends the wait at once: callers then wait for
-/// the object itself to be ACTIVE again.
+/// Waits for `update` of a cluster (or of one of its node groups) to succeed; no wait when EKS
+/// answered without an update id. An endpoint that does not implement DescribeUpdate at all
+/// ends the wait at once: callers then wait for the object itself to be ACTIVE again.
 pub async fn wait_update(
     aws: &Aws,
     cluster: &str,
     nodegroup: Option<&str>,
-    id: &str,
+    update: Option<&Update>,
     budget: Duration,
 ) -> Result<(), ProviderError> {
+    let Some(id) = update.and_then(|u| u.id()) else {
+        return Ok(());
+    };
     let what = match nodegroup {
         Some(ng) => format!("update {id} of EKS node group {cluster}:{ng}"),
         None => format!("update {id} of EKS cluster {cluster}"),

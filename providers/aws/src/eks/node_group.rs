@@ -17,7 +17,7 @@ use hangar_provider::{
     PlanResponse, ProviderError, RemoteObject, ResourceSchema,
 };
 
-use super::{region_of_arn, retag, wait_update, NOT_FOUND};
+use super::{describe_node_group, read_tags, region_of_arn, update_tags, wait_update, NOT_FOUND};
 use crate::attrs;
 use crate::error::call;
 use crate::resource::{keep, one_block, Aws, PlanRules, Resource};
@@ -70,28 +70,6 @@ fn health(ng: &aws_sdk_eks::types::Nodegroup) -> String {
 }
 
 impl NodeGroup {
-    async fn describe(
-        &self,
-        aws: &Aws,
-        cluster: &str,
-        name: &str,
-    ) -> Result<Option<aws_sdk_eks::types::Nodegroup>, ProviderError> {
-        match call(
-            "DescribeNodegroup",
-            aws.clients
-                .eks
-                .describe_nodegroup()
-                .cluster_name(cluster)
-                .nodegroup_name(name)
-                .send()
-                .await,
-        ) {
-            Ok(o) => Ok(o.nodegroup().cloned()),
-            Err(e) if e.is(NOT_FOUND) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// Waits until the node group is ACTIVE; fails when it lands in a failed state.
     async fn wait_active(
         &self,
@@ -109,12 +87,14 @@ impl NodeGroup {
             budget,
             Pace::EKS,
             || async {
-                let ng = self.describe(aws, cluster, name).await?.ok_or_else(|| {
-                    ProviderError::new(
-                        "DescribeNodegroup",
-                        format!("node group {cluster}:{name} vanished"),
-                    )
-                })?;
+                let ng = describe_node_group(aws, cluster, name)
+                    .await?
+                    .ok_or_else(|| {
+                        ProviderError::new(
+                            "DescribeNodegroup",
+                            format!("node group {cluster}:{name} vanished"),
+                        )
+                    })?;
                 let status = ng
                     .status()
                     .map(|s| s.as_str().to_string())
@@ -145,17 +125,12 @@ impl NodeGroup {
         name: &str,
         shape: &Value,
     ) -> Result<Option<RemoteObject>, ProviderError> {
-        let Some(ng) = self.describe(aws, cluster, name).await? else {
+        let Some(ng) = describe_node_group(aws, cluster, name).await? else {
             return Ok(None);
         };
         let arn = ng.nodegroup_arn().unwrap_or_default().to_string();
         let region = region_of_arn(&arn).unwrap_or_else(|| aws.clients.region.clone());
-        let cloud_tags: BTreeMap<String, String> = ng
-            .tags()
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
-        let (user_tags, all) =
-            tags::split(&cloud_tags, &aws.default_tags, attrs::get(shape, "tags"));
+        let (user_tags, all) = read_tags(aws, ng.tags(), shape);
         let labels: BTreeMap<String, String> = ng
             .labels()
             .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -410,19 +385,11 @@ impl Resource for NodeGroup {
                 );
             }
             let out = call("UpdateNodegroupConfig", req.send().await)?;
-            if let Some(id) = out.update().and_then(|u| u.id()) {
-                wait_update(aws, &cluster, Some(&name), id, budget).await?;
-            }
+            wait_update(aws, &cluster, Some(&name), out.update(), budget).await?;
             self.wait_active(aws, &cluster, &name, "update", budget)
                 .await?;
         }
-        if tags::user_tags_changed(prior, planned) {
-            let arn = attrs::string(prior, "arn")
-                .ok_or_else(|| crate::s3::missing("TagResource", "arn"))?;
-            let old = attrs::string_map(prior, "tags_all");
-            let new = tags::to_write(planned, &aws.default_tags, ctx);
-            retag(aws, &arn, &old, &new).await?;
-        }
+        update_tags(aws, prior, planned, ctx).await?;
         self.read_named(aws, &cluster, &name, planned)
             .await?
             .ok_or_else(|| {
@@ -460,7 +427,7 @@ impl Resource for NodeGroup {
             budget,
             Pace::EKS,
             || async {
-                match self.describe(aws, &cluster, &name).await? {
+                match describe_node_group(aws, &cluster, &name).await? {
                     None => Ok(Check::Done(())),
                     Some(ng) => {
                         let status = ng
