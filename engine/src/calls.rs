@@ -87,11 +87,7 @@ pub fn expand_call(
     let list = values.instances.entry(child.clone()).or_default();
     list.clear();
     for (pi, e) in &expanded {
-        list.extend(
-            e.instances()
-                .into_iter()
-                .map(|(k, _)| pi.child(&call.name, k)),
-        );
+        list.extend(e.keys().into_iter().map(|k| pi.child(&call.name, k)));
     }
     let kids = list.clone();
     for k in kids {
@@ -116,8 +112,7 @@ fn call_names(values: &Values, mi: &ModulePath) -> InstanceNames {
         .modules
         .get(&pi)
         .and_then(|m| m.calls.get(name))
-        .and_then(|e| e.instances().into_iter().find(|(k, _)| k == key))
-        .map(|(_, n)| n)
+        .and_then(|e| e.names_of(key))
         .unwrap_or_default()
 }
 

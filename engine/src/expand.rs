@@ -141,29 +141,39 @@ pub fn expand_meta(
 impl Expansion {
     /// Instance keys with their `count.index`/`each` names, in order.
     pub fn instances(&self) -> Vec<(InstanceKey, InstanceNames)> {
+        self.keys()
+            .into_iter()
+            .map(|k| {
+                let names = self.names_of(&k).unwrap_or_default();
+                (k, names)
+            })
+            .collect()
+    }
+
+    /// Instance keys, in order.
+    pub fn keys(&self) -> Vec<InstanceKey> {
         match self {
-            Expansion::Single => vec![(InstanceKey::None, InstanceNames::default())],
-            Expansion::Count(n) => (0..*n)
-                .map(|i| {
-                    (
-                        InstanceKey::Int(i),
-                        InstanceNames {
-                            count_index: Some(i),
-                            ..Default::default()
-                        },
-                    )
+            Expansion::Single => vec![InstanceKey::None],
+            Expansion::Count(n) => (0..*n).map(InstanceKey::Int).collect(),
+            Expansion::ForEach(m) => m.keys().cloned().map(InstanceKey::Str).collect(),
+        }
+    }
+
+    /// The `count.index`/`each` names of the instance with `key`, if the block has it.
+    pub fn names_of(&self, key: &InstanceKey) -> Option<InstanceNames> {
+        match (self, key) {
+            (Expansion::Single, InstanceKey::None) => Some(InstanceNames::default()),
+            (Expansion::Count(n), InstanceKey::Int(i)) if (0..*n).contains(i) => {
+                Some(InstanceNames {
+                    count_index: Some(*i),
+                    ..Default::default()
                 })
-                .collect(),
-            Expansion::ForEach(m) => m
-                .iter()
-                .map(|(k, v)| {
-                    let names = InstanceNames {
-                        each: Some((Value::string(k.clone()), v.clone())),
-                        ..Default::default()
-                    };
-                    (InstanceKey::Str(k.clone()), names)
-                })
-                .collect(),
+            }
+            (Expansion::ForEach(m), InstanceKey::Str(k)) => Some(InstanceNames {
+                each: Some((Value::string(k.clone()), m.get(k)?.clone())),
+                ..Default::default()
+            }),
+            _ => None,
         }
     }
 

@@ -263,9 +263,9 @@ impl EvalScope<'_> {
             return Ok((Value::unknown(), 2));
         };
         let parts = expansion
-            .instances()
+            .keys()
             .into_iter()
-            .map(|(key, _)| {
+            .map(|key| {
                 let outputs = self
                     .values
                     .modules
