@@ -108,6 +108,9 @@ pub struct EvalScope<'a> {
 
 impl Scope for EvalScope<'_> {
     fn resolve_index(&self, chain: &[&str], key: &Value) -> Option<Value> {
+        if let ["module", name] = chain {
+            return self.module_instance(name, key);
+        }
         self.element(&self.indexed_block(chain)?, key).cloned()
     }
 
@@ -257,31 +260,47 @@ impl EvalScope<'_> {
                 ),
             ));
         };
-        let child = self.module.child(&call.name, InstanceKey::None);
-        let declared = self.cfg.module(&child).map(|m| &m.outputs);
-        let Some(expansion) = self.here().and_then(|m| m.calls.get(name)) else {
+        let Some(expansion) = self.here().and_then(|m| m.calls.get(&call.name)) else {
             return Ok((Value::unknown(), 2));
         };
         let parts = expansion
             .keys()
             .into_iter()
             .map(|key| {
-                let outputs = self
-                    .values
-                    .modules
-                    .get(&self.module.child(name, key.clone()));
-                let obj = declared
-                    .into_iter()
-                    .flat_map(|d| d.keys())
-                    .map(|o| {
-                        let v = outputs.and_then(|m| m.outputs.get(o)).cloned();
-                        (o.clone(), v.unwrap_or_else(Value::unknown))
-                    })
-                    .collect();
-                (key, Value::Object(obj))
+                let v = self.module_outputs(name, &key);
+                (key, v)
             })
             .collect();
         Ok((expansion.assemble(parts), 2))
+    }
+
+    /// One instance of a called module as its caller sees it: an object of every output it
+    /// declares, unknown until computed.
+    fn module_outputs(&self, name: &str, key: &InstanceKey) -> Value {
+        let child = self.module.child(name, key.clone());
+        let declared = self.cfg.module(&child).map(|m| &m.outputs);
+        let outputs = self.values.modules.get(&child);
+        let obj = declared
+            .into_iter()
+            .flat_map(|d| d.keys())
+            .map(|o| {
+                let v = outputs.and_then(|m| m.outputs.get(o)).cloned();
+                (o.clone(), v.unwrap_or_else(Value::unknown))
+            })
+            .collect();
+        Value::Object(obj)
+    }
+
+    /// `module.NAME[KEY]` without building every instance's outputs first.
+    fn module_instance(&self, name: &str, key: &Value) -> Option<Value> {
+        let expansion = self.here()?.calls.get(name)?;
+        let key = match (expansion, key.peel()) {
+            (Expansion::Count(_), Value::Number(n)) => InstanceKey::Int(n.to_i64()?),
+            (Expansion::ForEach(_), Value::String(s)) => InstanceKey::Str(s.clone()),
+            _ => return None,
+        };
+        expansion.names_of(&key)?;
+        Some(self.module_outputs(name, &key))
     }
 
     fn where_(&self) -> String {

@@ -69,6 +69,9 @@ output "many" {
 output "counted" {
   value = module.counted[*].label
 }
+output "indexed" {
+  value = [module.counted[1].label, module.many["bb"].label]
+}
 "#;
 
 fn modules_work() -> Work {
@@ -134,12 +137,19 @@ fn module_inputs_outputs_count_for_each_and_nested_addresses() {
     assert_eq!(out["net_label"]["value"], "leaf-root-net");
     assert_eq!(out["many"]["value"]["bb"], "leaf-bb-net");
     assert_eq!(
+        out["indexed"]["value"],
+        serde_json::json!(["leaf-c1-net", "leaf-bb-net"])
+    );
+    assert_eq!(
         out["counted"]["value"],
         serde_json::json!(["leaf-c0-net", "leaf-c1-net"])
     );
     w.run(&["plan", "--detailed-exitcode"]).expect(0);
 
-    w.write("main.tf", &ROOT.replace("count  = 2", "count  = 1"));
+    let shrunk = ROOT
+        .replace("count  = 2", "count  = 1")
+        .replace("module.counted[1].label", "module.counted[0].label");
+    w.write("main.tf", &shrunk);
     let shrink = w.run(&["plan", "--json"]).expect(0);
     let json: serde_json::Value = serde_json::from_str(&shrink.stdout).expect("plan JSON");
     let gone: Vec<_> = json["resource_changes"]
