@@ -219,7 +219,8 @@ pub fn render_plan(plan: &Plan, st: Style) -> String {
 
 /// The glyph right-aligned to three columns, as Terraform lays it out.
 fn pad_glyph(g: &str, a: Action) -> String {
-    format!("{}{g}", " ".repeat(3 - a.glyph().len()))
+    let columns = if a == Action::Forget { 2 } else { 3 };
+    format!("{}{g}", " ".repeat(columns - a.glyph().len()))
 }
 
 /// Writes the `# addr will be ...` comment, with its `(because ...)` line when there is one.
@@ -232,7 +233,7 @@ fn header(out: &mut String, c: &ResourceChange) {
         Action::DeleteThenCreate | Action::CreateThenDelete => "must be replaced",
         Action::Read => "will be read during apply",
         Action::Forget => {
-            "will no longer be managed by Hangar, but will not be destroyed\n  # (destroy = false is set in the configuration)"
+            "will no longer be managed by Hangar, but will not be destroyed\n # (destroy = false is set in the configuration)"
         }
         Action::NoOp if c.importing.is_some() => "will be imported",
         Action::NoOp => "has no changes",
@@ -268,7 +269,12 @@ fn header(out: &mut String, c: &ResourceChange) {
 }
 
 fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
-    out.push_str("  ");
+    // Terraform indents a forgotten object's lines one column less than the others.
+    out.push_str(if c.action == Action::Forget {
+        " "
+    } else {
+        "  "
+    });
     if st.color {
         out.push_str("\x1b[1m");
         header(out, c);
@@ -305,6 +311,8 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
     let mut blocks = String::new();
     let mut hidden = 0;
     let mut hidden_blocks = 0;
+    let mut width = 0;
+    let absent = |v: &Value| v.is_null() && !v.is_unknown();
     for name in names {
         let b = bmap.get(name).unwrap_or(&Value::NULL);
         let a = amap.get(name).unwrap_or(&Value::NULL);
@@ -314,6 +322,11 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
             }
             continue;
         }
+        if absent(b) && absent(a) {
+            continue;
+        }
+        // Terraform aligns `=` over every attribute with a value, hidden ones included.
+        width = width.max(name.len());
         let forces = c.replace_paths.iter().any(|p| p == name);
         let row = match c.action {
             Action::Create | Action::Read => {
@@ -347,7 +360,6 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
         };
         rows.push((name.as_str(), row, forces));
     }
-    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (name, row, forces) in rows {
         out.push_str("      ");
         match row {

@@ -226,3 +226,36 @@ output "name" { value = upper(local.n) }
     w.run(&["destroy", "--auto-approve"]).expect(0);
     assert_eq!(w.state()["outputs"], serde_json::json!({}));
 }
+
+/// Text recorded from `terraform plan -no-color` (Terraform 1.15) for the same change.
+#[test]
+fn update_plan_aligns_and_hides_like_terraform() {
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input            = \"x\"\n  triggers_replace = \"t\"\n}\n",
+    )]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input            = \"y\"\n  triggers_replace = \"t\"\n}\n",
+    );
+    let plan = w.run(&["plan"]).expect(0).stdout;
+    let body: Vec<&str> = plan
+        .lines()
+        .skip_while(|l| !l.contains("# terraform_data.a will be updated in-place"))
+        .take(7)
+        .collect();
+    let id = body[2].split('"').nth(1).unwrap_or_default().to_string();
+    assert_eq!(
+        body,
+        [
+            "  # terraform_data.a will be updated in-place",
+            "  ~ resource \"terraform_data\" \"a\" {",
+            &format!("        id               = \"{id}\""),
+            "      ~ input            = \"x\" -> \"y\"",
+            "      ~ output           = \"x\" -> (known after apply)",
+            "        # (1 unchanged attribute hidden)",
+            "    }",
+        ]
+    );
+}
