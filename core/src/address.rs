@@ -31,8 +31,25 @@ impl fmt::Display for InstanceKey {
 }
 
 /// The path from the root module to a module instance; empty for the root.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct ModulePath(pub Vec<(String, InstanceKey)>);
+
+/// Shallower paths first, then step by step, as Terraform orders module instances (so a plan
+/// lists a module's own resources before those of the modules it calls).
+impl Ord for ModulePath {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0
+            .len()
+            .cmp(&other.0.len())
+            .then_with(|| self.0.cmp(&other.0))
+    }
+}
+
+impl PartialOrd for ModulePath {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl ModulePath {
     /// The root module.

@@ -234,7 +234,11 @@ pub async fn make_plan(
             .map(|(k, v)| (k.clone(), PlanValue::new(v.clone())))
             .collect(),
         resource_changes: p.changes,
-        output_changes: p.outputs,
+        output_changes: {
+            let mut outputs = p.outputs;
+            outputs.sort_by(|a, b| a.name.cmp(&b.name));
+            outputs
+        },
         warnings: p.diags.0,
         observations: p.observations,
         api_calls: p.api_calls,

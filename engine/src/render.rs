@@ -199,12 +199,16 @@ pub fn render_plan(plan: &Plan, st: Style) -> String {
         for o in outputs {
             let before = o.before.as_ref().map(|b| b.value.clone());
             let after = o.after.as_ref().map(|a| a.value.clone());
+            let marked = |v: Option<&Value>, mark: Mark<'_>| {
+                let mut s = String::new();
+                write_marked(&mut s, v.unwrap_or(&Value::NULL), 2, Some(mark));
+                s
+            };
             let line = match o.action {
-                Action::Create => format_value(after.as_ref().unwrap_or(&Value::NULL), 2),
-                Action::Delete => format!(
-                    "{} -> null",
-                    format_value(before.as_ref().unwrap_or(&Value::NULL), 2)
-                ),
+                Action::Create => marked(after.as_ref(), Mark::created(st)),
+                Action::Delete => {
+                    format!("{} -> null", marked(before.as_ref(), Mark::destroyed(st)))
+                }
                 _ => format!(
                     "{} -> {}",
                     format_value(before.as_ref().unwrap_or(&Value::NULL), 2),
@@ -370,9 +374,10 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
         }
         let _ = write!(out, " {name:width$} = ");
         match row {
-            Row::Add(a) | Row::Same(a) => write_value(out, a, 6),
+            Row::Add(a) => write_marked(out, a, 6, Some(Mark::created(st))),
+            Row::Same(a) => write_value(out, a, 6),
             Row::Remove(b) => {
-                write_value(out, b, 6);
+                write_marked(out, b, 6, Some(Mark::destroyed(st)));
                 out.push_str(" -> null");
             }
             Row::Change(b, a) => {
@@ -519,6 +524,53 @@ fn write_quoted(out: &mut String, s: &str) {
 
 /// [`format_value`] appending to `out`, so rendering a large plan allocates once per buffer.
 fn write_value(out: &mut String, v: &Value, indent: usize) {
+    write_marked(out, v, indent, None);
+}
+
+/// A value a plan creates (`+`) or destroys (`-`), as Terraform renders it: every nested
+/// element and attribute carries the mark (painted with its color code), and object attribute
+/// names are bare when they are identifiers.
+#[derive(Clone, Copy)]
+struct Mark<'a> {
+    glyph: &'a str,
+    code: &'a str,
+    st: Style,
+}
+
+impl Mark<'_> {
+    fn created(st: Style) -> Mark<'static> {
+        Mark {
+            glyph: "+",
+            code: "32",
+            st,
+        }
+    }
+
+    fn destroyed(st: Style) -> Mark<'static> {
+        Mark {
+            glyph: "-",
+            code: "31",
+            st,
+        }
+    }
+}
+
+/// Pads to a nested line and writes its mark, if any.
+fn nested(out: &mut String, indent: usize, mark: Option<Mark<'_>>) {
+    pad(out, indent + 4);
+    if let Some(m) = mark {
+        m.st.paint_into(out, m.code, m.glyph);
+        out.push(' ');
+    }
+}
+
+fn is_identifier(k: &str) -> bool {
+    let mut chars = k.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+fn write_marked(out: &mut String, v: &Value, indent: usize, mark: Option<Mark<'_>>) {
     match v {
         Value::Sensitive(_) => out.push_str("(sensitive value)"),
         Value::Unknown(_) => out.push_str("(known after apply)"),
@@ -548,8 +600,8 @@ fn write_value(out: &mut String, v: &Value, indent: usize) {
             }
             out.push_str("[\n");
             for x in xs {
-                pad(out, indent + 4);
-                write_value(out, x, indent + 4);
+                nested(out, indent, mark);
+                write_marked(out, x, indent + 4, mark);
                 out.push_str(",\n");
             }
             pad(out, indent + 2);
@@ -560,13 +612,20 @@ fn write_value(out: &mut String, v: &Value, indent: usize) {
                 out.push_str("{}");
                 return;
             }
-            let width = m.keys().map(|k| k.len() + 2).max().unwrap_or(0);
+            let bare = mark.is_some() && matches!(v, Value::Object(_));
+            let key = |k: &String| {
+                if bare && is_identifier(k) {
+                    k.clone()
+                } else {
+                    serde_json::Value::String(k.clone()).to_string()
+                }
+            };
+            let width = m.keys().map(|k| key(k).len()).max().unwrap_or(0);
             out.push_str("{\n");
             for (k, x) in m {
-                let key = serde_json::Value::String(k.clone()).to_string();
-                pad(out, indent + 4);
-                let _ = write!(out, "{key:width$} = ");
-                write_value(out, x, indent + 4);
+                nested(out, indent, mark);
+                let _ = write!(out, "{:width$} = ", key(k));
+                write_marked(out, x, indent + 4, mark);
                 out.push('\n');
             }
             pad(out, indent + 2);

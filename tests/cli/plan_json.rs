@@ -120,6 +120,23 @@ fn module_plan_matches_terraform() {
 }
 
 #[test]
+fn module_plan_text_matches_terraform() {
+    let w = Work::new(&[("main.tf", &fixture("modules", "main.tf"))]);
+    let case_dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan_json/modules");
+    copy_modules(&case_dir.join("modules"), &w.path().join("modules"));
+    let plan = w.run(&["plan"]).expect(0).stdout;
+    let ours = plan
+        .find("will perform the following actions")
+        .map(|i| &plan[i..])
+        .unwrap_or_default()
+        .replace("Hangar", "Terraform");
+    let theirs = fixture("modules", "terraform-plan.txt");
+    let theirs = &theirs[theirs.find("will perform").unwrap_or(0)..];
+    assert_eq!(ours.trim_end(), theirs.trim_end());
+}
+
+#[test]
 fn moved_removed_and_import_plan_matches_terraform() {
     compare("refactor");
 }
