@@ -234,6 +234,9 @@ pub struct ResourceChange {
     /// Attributes that force the replacement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replace_paths: Vec<String>,
+    /// Those of them the human plan marks `# forces replacement`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace_shown: Vec<String>,
     /// Why the action was chosen, when it is not obvious (e.g. `delete_because_no_resource_config`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -490,17 +490,28 @@ impl Planner<'_> {
                 _ => planned.clone(),
             };
             instance_values.push((key, value));
+            let replace = if action.is_replace() {
+                replace
+            } else {
+                Vec::new()
+            };
+            // Terraform renders dynamically typed attributes like outputs: never "forces replacement".
+            let replace_shown = replace
+                .iter()
+                .filter(|p| {
+                    let attr = schema.block.attributes.get(p.as_str());
+                    attr.is_some_and(|a| a.ty != hangar_core::Type::Dynamic)
+                })
+                .cloned()
+                .collect();
             self.changes.push(ResourceChange {
                 addr: inst,
                 provider: r.provider.config_addr(),
                 action,
                 before: prior.map(PlanValue::new),
                 after: Some(PlanValue::new(planned)),
-                replace_paths: if action.is_replace() {
-                    replace
-                } else {
-                    Vec::new()
-                },
+                replace_paths: replace,
+                replace_shown,
                 reason: None,
                 dependencies: deps.clone(),
                 create_before_destroy: r.lifecycle.create_before_destroy,
@@ -623,6 +634,7 @@ impl Planner<'_> {
                 before: None,
                 after: Some(PlanValue::new(value.clone())),
                 replace_paths: Vec::new(),
+                replace_shown: Vec::new(),
                 reason: None,
                 dependencies: Vec::new(),
                 create_before_destroy: false,

@@ -331,7 +331,7 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
         }
         // Terraform aligns `=` over every attribute with a value, hidden ones included.
         width = width.max(name.len());
-        let forces = c.replace_paths.iter().any(|p| p == name);
+        let forces = c.replace_shown.iter().any(|p| p == name);
         let row = match c.action {
             Action::Create | Action::Read => {
                 if a.is_null() {

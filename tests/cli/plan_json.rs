@@ -72,22 +72,52 @@ fn planned(module: &Json, out: &mut Vec<(String, Json)>) {
     }
 }
 
-fn compare(case: &str) {
+/// A working directory in the case's state: modules copied, `before.tf` applied, `main.tf` in place.
+fn setup(case: &str) -> Work {
     let w = Work::new(&[]);
     let case_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/plan_json")
         .join(case);
     copy_modules(&case_dir.join("modules"), &w.path().join("modules"));
-    if let Ok(before) = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/plan_json")
-            .join(case)
-            .join("before.tf"),
-    ) {
+    if let Ok(before) = std::fs::read_to_string(case_dir.join("before.tf")) {
         w.write("main.tf", &before);
         w.run(&["apply", "--auto-approve"]).expect(0);
     }
     w.write("main.tf", &fixture(case, "main.tf"));
+    w
+}
+
+/// Generated ids (UUIDs) replaced, so two runs' plans compare.
+fn without_ids(text: &str) -> String {
+    text.split('"')
+        .map(|part| match normalize(&Json::String(part.to_string())) {
+            Json::String(s) => s,
+            _ => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\"")
+}
+
+/// The human plan from the actions on, against what `terraform plan -no-color` printed.
+fn compare_text(case: &str) {
+    let w = setup(case);
+    let plan = w.run(&["plan"]).expect(0).stdout;
+    let ours = plan
+        .find("will perform the following actions")
+        .map(|i| &plan[i..])
+        .unwrap_or_default()
+        .replace("Hangar", "Terraform");
+    let theirs = fixture(case, "terraform-plan.txt");
+    let theirs = &theirs[theirs.find("will perform").unwrap_or(0)..];
+    assert_eq!(
+        without_ids(ours.trim_end()),
+        without_ids(theirs.trim_end()),
+        "plan text of {case}"
+    );
+}
+
+fn compare(case: &str) {
+    let w = setup(case);
     let ours: Json = serde_json::from_str(&w.run(&["plan", "--json"]).expect(0).stdout)
         .expect("plan --json is JSON");
     let theirs: Json = serde_json::from_str(&fixture(case, "terraform.json")).expect("fixture");
@@ -120,20 +150,10 @@ fn module_plan_matches_terraform() {
 }
 
 #[test]
-fn module_plan_text_matches_terraform() {
-    let w = Work::new(&[("main.tf", &fixture("modules", "main.tf"))]);
-    let case_dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan_json/modules");
-    copy_modules(&case_dir.join("modules"), &w.path().join("modules"));
-    let plan = w.run(&["plan"]).expect(0).stdout;
-    let ours = plan
-        .find("will perform the following actions")
-        .map(|i| &plan[i..])
-        .unwrap_or_default()
-        .replace("Hangar", "Terraform");
-    let theirs = fixture("modules", "terraform-plan.txt");
-    let theirs = &theirs[theirs.find("will perform").unwrap_or(0)..];
-    assert_eq!(ours.trim_end(), theirs.trim_end());
+fn plan_text_matches_terraform() {
+    for case in ["create", "update", "modules", "refactor"] {
+        compare_text(case);
+    }
 }
 
 #[test]

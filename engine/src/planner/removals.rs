@@ -42,6 +42,7 @@ impl Planner<'_> {
             before: Some(PlanValue::new(prior.clone())),
             after: None,
             replace_paths: Vec::new(),
+            replace_shown: Vec::new(),
             reason: reason.map(str::to_string),
             dependencies: self
                 .prior
