@@ -102,8 +102,11 @@ fn full_lifecycle() {
         "{}",
         replace.stdout
     );
+    // Terraform renders terraform_data's dynamically typed triggers_replace without
+    // "# forces replacement"; the JSON plan's replace_paths still names it.
     assert!(
-        replace.stdout.contains("# forces replacement"),
+        replace.stdout.contains("~ triggers_replace = [")
+            && !replace.stdout.contains("# forces replacement"),
         "{}",
         replace.stdout
     );
