@@ -191,6 +191,30 @@ pub fn eval_local(
     }
 }
 
+/// What a variable, local, output or `module` block contributes, as far as it can be known
+/// without reading any cloud (`console`, the residency check): a failure leaves the value
+/// unknown instead of stopping. Other nodes contribute nothing here.
+pub fn eval_offline(cfg: &Config, values: &mut Values, node: &crate::graph::Node) {
+    use crate::graph::Node;
+    match node {
+        Node::Local(m, name) => {
+            if eval_local(cfg, values, m, name).is_err() {
+                unknown_local(values, m, name);
+            }
+        }
+        Node::Call(child) => {
+            let _ = expand_call(cfg, values, child);
+        }
+        Node::Variable(m, name) if !m.is_root() => {
+            let _ = eval_input(cfg, values, m, name);
+        }
+        Node::Output(m, name) if !m.is_root() => {
+            let _ = eval_output(cfg, values, m, name);
+        }
+        _ => {}
+    }
+}
+
 /// Marks local `name` unknown in every instance of `path` (a destroy walk that cannot evaluate it).
 pub fn unknown_local(values: &mut Values, path: &ModulePath, name: &str) {
     for mi in values.instances_of(path) {

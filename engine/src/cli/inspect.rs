@@ -16,7 +16,7 @@ use hangar_state::StateDoc;
 use super::{env_vars, CliError, Env, RunFlags, StateCommand};
 use crate::body::eval_expr;
 use crate::expand::Expansion;
-use crate::graph::{Graph, Node};
+use crate::graph::Graph;
 use crate::moves::Endpoint;
 use crate::plan::Plan;
 use crate::render::{format_value, render_plan};
@@ -374,23 +374,7 @@ pub(super) fn console_values(
     }
     let graph = Graph::build(cfg).check()?;
     for (_, node) in graph.order() {
-        match node {
-            Node::Local(m, name)
-                if crate::calls::eval_local(cfg, &mut values, m, name).is_err() =>
-            {
-                crate::calls::unknown_local(&mut values, m, name);
-            }
-            Node::Call(child) => {
-                let _ = crate::calls::expand_call(cfg, &mut values, child);
-            }
-            Node::Variable(m, name) if !m.is_root() => {
-                let _ = crate::calls::eval_input(cfg, &mut values, m, name);
-            }
-            Node::Output(m, name) if !m.is_root() => {
-                let _ = crate::calls::eval_output(cfg, &mut values, m, name);
-            }
-            _ => {}
-        }
+        crate::calls::eval_offline(cfg, &mut values, node);
     }
     Ok(values)
 }

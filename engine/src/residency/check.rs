@@ -43,15 +43,6 @@ pub fn check_config(
     let mut placements = HashMap::new();
     for (_, node) in graph.order() {
         match node {
-            Node::Local(m, name) if calls::eval_local(cfg, values, m, name).is_err() => {
-                calls::unknown_local(values, m, name);
-            }
-            Node::Call(child) => {
-                let _ = calls::expand_call(cfg, values, child);
-            }
-            Node::Variable(m, name) if !m.is_root() => {
-                let _ = calls::eval_input(cfg, values, m, name);
-            }
             Node::Provider(p) => {
                 let Some(cloud) = Cloud::of_provider(&p.name) else {
                     continue;
@@ -83,7 +74,7 @@ pub fn check_config(
                     placements.insert(addr.in_module(&mi), Placement { cloud, region });
                 }
             }
-            _ => {}
+            other => calls::eval_offline(cfg, values, other),
         }
     }
     for r in cfg.resources.values() {
