@@ -4,7 +4,7 @@
 //! as in configuration (`module.eu`, `aws_s3_bucket.b`, `aws_s3_bucket.b["x"]`). Endpoints of
 //! blocks inside a called module are relative to each instance of that module.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use hangar_core::{
@@ -106,54 +106,25 @@ pub fn refactor(cfg: &Config, prior: &StateDoc) -> Result<Refactoring, Diagnosti
         .iter()
         .flat_map(|(p, m)| m.moved.iter().map(move |b| (p, b)))
         .collect();
-    let rounds = if blocks.is_empty() {
-        0
-    } else {
-        blocks.len() + 1
-    };
-    let state = &mut StateDoc::default();
-    let state = match rounds {
-        0 => state,
-        _ => out.state.insert(prior.clone()),
-    };
-    for _ in 0..rounds {
-        let mut changed = false;
-        for (path, b) in &blocks {
-            let renames: Vec<(String, ResourceInstanceAddr)> = state
-                .resources
-                .iter()
-                .filter_map(|(k, rec)| Some((k.clone(), rename(path, &b.from, &b.to, &rec.addr)?)))
-                .collect();
-            for (old, new) in renames {
-                let new_text = new.to_string();
-                if state.resources.contains_key(&new_text) {
-                    diags.push(
-                        Diagnostic::warning(
-                            "Moved object still exists",
-                            format!(
-                                "State records both {old} and {new_text}, so the moved block cannot \
-                                 move one onto the other; {old} stays where it is."
-                            ),
-                        )
-                        .at(Some(b.decl.clone())),
-                    );
-                    continue;
-                }
-                let Some(mut rec) = state.resources.remove(&old) else {
-                    continue;
-                };
-                let first = out
-                    .previous
-                    .remove(&old)
-                    .unwrap_or_else(|| rec.addr.clone());
-                rec.addr = new.clone();
-                state.resources.insert(new_text.clone(), rec);
-                out.previous.insert(new_text, first);
-                changed = true;
+    if !blocks.is_empty() {
+        let state = out.state.insert(prior.clone());
+        let mut blocked = BTreeMap::new();
+        for _ in 0..=blocks.len() {
+            if !move_round(&blocks, state, &mut out.previous, &mut blocked) {
+                break;
             }
         }
-        if !changed {
-            break;
+        for ((old, new), decl) in blocked {
+            diags.push(
+                Diagnostic::warning(
+                    "Moved object still exists",
+                    format!(
+                        "State records both {old} and {new}, so the moved block cannot move one \
+                         onto the other; {old} stays where it is."
+                    ),
+                )
+                .at(Some(decl)),
+            );
         }
     }
     let state = out.state.as_ref().unwrap_or(prior);
@@ -172,6 +143,41 @@ pub fn refactor(cfg: &Config, prior: &StateDoc) -> Result<Refactoring, Diagnosti
     } else {
         Ok(out)
     }
+}
+
+/// Applies every `moved` block once to `state`; whether anything moved. `previous` maps each
+/// moved object's address to where it was first recorded; `blocked` collects moves onto an
+/// address state already uses.
+fn move_round(
+    blocks: &[(&ModulePath, &crate::config::MovedBlock)],
+    state: &mut StateDoc,
+    previous: &mut HashMap<String, ResourceInstanceAddr>,
+    blocked: &mut BTreeMap<(String, String), SourceRange>,
+) -> bool {
+    let mut changed = false;
+    for (path, b) in blocks {
+        let renames: Vec<(String, ResourceInstanceAddr)> = state
+            .resources
+            .iter()
+            .filter_map(|(k, rec)| Some((k.clone(), rename(path, &b.from, &b.to, &rec.addr)?)))
+            .collect();
+        for (old, new) in renames {
+            let new_text = new.to_string();
+            if state.resources.contains_key(&new_text) {
+                blocked.insert((old, new_text), b.decl.clone());
+                continue;
+            }
+            let Some(mut rec) = state.resources.remove(&old) else {
+                continue;
+            };
+            let first = previous.remove(&old).unwrap_or_else(|| rec.addr.clone());
+            rec.addr = new;
+            state.resources.insert(new_text.clone(), rec);
+            previous.insert(new_text, first);
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// A `moved`/`removed` block whose `from` configuration still declares is an error.
