@@ -198,9 +198,7 @@ pub fn eval_offline(cfg: &Config, values: &mut Values, node: &crate::graph::Node
     use crate::graph::Node;
     match node {
         Node::Local(m, name) => {
-            if eval_local(cfg, values, m, name).is_err() {
-                unknown_local(values, m, name);
-            }
+            eval_local(cfg, values, m, name).unwrap_or_else(|_| unknown_local(values, m, name))
         }
         Node::Call(child) => {
             let _ = expand_call(cfg, values, child);
