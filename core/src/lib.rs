@@ -3,13 +3,15 @@
 //! Everything the engine, the state store and the providers must agree on lives here and nowhere
 //! else: the [`Value`] type (Terraform's value model with *unknown* and *sensitive* marks and
 //! arbitrary-precision numbers), [`Type`] constraints and conversion, typed resource
-//! [`address`]es, and source-located [`Diagnostic`]s. This crate depends on no other Hangar crate.
+//! [`address`]es, source-located [`Diagnostic`]s, and the [`geo`] catalogue of where every
+//! cloud location is. This crate depends on no other Hangar crate.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod address;
 pub mod convert;
 pub mod diagnostic;
+pub mod geo;
 pub mod json;
 pub mod number;
 pub mod types;
@@ -17,6 +19,7 @@ pub mod value;
 
 pub use address::{InstanceKey, ModulePath, ResourceAddr, ResourceInstanceAddr, ResourceMode};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourcePos, SourceRange};
+pub use geo::{Cloud, Location};
 pub use number::Number;
 pub use types::Type;
 pub use value::Value;

@@ -593,8 +593,7 @@ impl Run<'_> {
     ) -> Option<Value> {
         let marked = hangar_core::json::mark_paths(obj.attrs, &sensitive_paths(planned));
         self.record(c, &marked, obj.region.clone()).await?;
-        let cloud =
-            crate::residency::catalogue::Cloud::of_provider(&parse_provider_addr(&c.provider).0);
+        let cloud = hangar_core::Cloud::of_provider(&parse_provider_addr(&c.provider).0);
         if let (Some(policy), Some(region), Some(cloud)) = (self.a.policy, &obj.region, cloud) {
             if let Err(why) = policy.admits(cloud, region) {
                 self.error(Diagnostic::error(

@@ -298,9 +298,17 @@ impl Planner<'_> {
                 let configured =
                     configure_provider(self.cfg, self.registry, &p, &self.values).await?;
                 if self.opts.refresh {
+                    let types = self
+                        .cfg
+                        .resources
+                        .values()
+                        .filter(|r| r.provider == p)
+                        .map(|r| r.addr.type_.clone())
+                        .collect();
                     let r = crate::refresh::refresh_provider(
                         self.prior,
                         self.registry,
+                        &types,
                         &p,
                         &configured,
                         self.opts,
@@ -311,6 +319,7 @@ impl Planner<'_> {
                     self.adopted.extend(r.adopted);
                     self.settled.extend(r.settled);
                     self.observations.extend(r.observations);
+                    self.diags.extend(r.warnings);
                     self.api_calls += r.api_calls;
                 }
                 self.providers.insert(p, configured);

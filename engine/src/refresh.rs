@@ -18,8 +18,8 @@ use crate::drift::{diff_attrs, Kind, Observation};
 use crate::plan::EncodedValue;
 use crate::planner::{record_value, PlanOptions};
 use crate::registry::Registry;
-use crate::residency::catalogue::Cloud;
 use crate::ui::Ui;
+use hangar_core::Cloud;
 
 /// What refreshing one provider configuration found.
 #[derive(Default)]
@@ -34,6 +34,47 @@ pub struct Refreshed {
     pub adopted: Vec<String>,
     /// Tokens of interrupted creates proven to have left nothing behind.
     pub settled: Vec<String>,
+    /// Types or regions the orphan search could not list, as warnings.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The request for objects owned by the workspace, of the types the configuration or state
+/// uses through provider `p`.
+fn owned_request(
+    prior: &StateDoc,
+    cfg_types: &HashSet<String>,
+    p: &ProviderRef,
+    opts: &PlanOptions,
+) -> hangar_provider::ListOwnedRequest {
+    let owner = p.config_addr();
+    let mut types: Vec<String> = prior
+        .resources
+        .values()
+        .filter(|r| r.provider == owner)
+        .map(|r| r.addr.resource.type_.clone())
+        .chain(cfg_types.iter().cloned())
+        .chain(prior.pending.values().filter_map(|i| {
+            let a: hangar_core::ResourceInstanceAddr = i.addr.parse().ok()?;
+            Some(a.resource.type_)
+        }))
+        .collect();
+    types.sort();
+    types.dedup();
+    hangar_provider::ListOwnedRequest {
+        workspace: opts.workspace.clone(),
+        types,
+        regions: Vec::new(),
+    }
+}
+
+fn skipped_warning(p: &ProviderRef, e: &hangar_provider::ProviderError) -> Diagnostic {
+    Diagnostic::warning(
+        format!("Could not search {p} for untracked objects"),
+        format!(
+            "{}: {}. Objects of this kind that carry the workspace's tags but are not in state would go unreported.",
+            e.call, e.message
+        ),
+    )
 }
 
 /// Refreshes every recorded object owned by `p`; fails on read errors and, unless in drift
@@ -41,6 +82,7 @@ pub struct Refreshed {
 pub async fn refresh_provider(
     prior: &StateDoc,
     registry: &Registry,
+    cfg_types: &HashSet<String>,
     p: &ProviderRef,
     prov: &Arc<dyn ConfiguredProvider>,
     opts: &PlanOptions,
@@ -152,11 +194,18 @@ pub async fn refresh_provider(
             )),
         }
     }
-    adopt_interrupted(prior, registry, p, prov, opts, &mut out, &mut diags).await;
+    let request = owned_request(prior, cfg_types, p, opts);
+    adopt_interrupted(
+        prior, registry, p, prov, opts, &request, &mut out, &mut diags,
+    )
+    .await;
     if opts.find_orphans && cloud.is_some() {
         out.api_calls += 1;
-        match prov.list_owned(&opts.workspace).await {
+        match prov.list_owned(request).await {
             Ok(found) => {
+                out.warnings
+                    .extend(found.skipped.iter().map(|e| skipped_warning(p, e)));
+                let found = found.objects;
                 let known: HashSet<(String, String)> = prior
                     .resources
                     .values()
@@ -209,6 +258,7 @@ async fn adopt_interrupted(
     p: &ProviderRef,
     prov: &Arc<dyn ConfiguredProvider>,
     opts: &PlanOptions,
+    request: &hangar_provider::ListOwnedRequest,
     out: &mut Refreshed,
     diags: &mut Diagnostics,
 ) {
@@ -226,8 +276,12 @@ async fn adopt_interrupted(
         return;
     }
     out.api_calls += 1;
-    let owned = match prov.list_owned(&opts.workspace).await {
-        Ok(o) => o,
+    let owned = match prov.list_owned(request.clone()).await {
+        Ok(o) => {
+            out.warnings
+                .extend(o.skipped.iter().map(|e| skipped_warning(p, e)));
+            o.objects
+        }
         Err(e) => {
             diags.push(Diagnostic::error(
                 format!("Error looking for objects of interrupted runs ({p})"),

@@ -30,10 +30,13 @@ pub trait Backend: Send + Sync {
     /// Where the state lives, for messages (`local file dir/hangar.tfstate`).
     fn describe(&self) -> String;
 
-    /// Where the state physically lives, for residency checks: the S3 region, or `None` when
-    /// the backend cannot tell (local files, PostgreSQL).
-    fn location(&self) -> Option<String> {
-        None
+    /// Where the state physically lives, for residency checks, read back from the store
+    /// itself where it can tell (an S3 bucket's real region, not the configured one); `None`
+    /// when the backend cannot tell (local files, PostgreSQL).
+    ///
+    /// Fails when the store cannot be asked (no permission, unreachable).
+    fn location(&self) -> Result<Option<hangar_core::Location>, StateError> {
+        Ok(None)
     }
 
     /// Takes the state lock for `info.operation`, held until the guard is dropped.

@@ -295,7 +295,7 @@ impl Backend for EncryptedBackend {
         self.inner.force_unlock(id)
     }
 
-    fn location(&self) -> Option<String> {
+    fn location(&self) -> Result<Option<hangar_core::Location>, StateError> {
         self.inner.location()
     }
 }

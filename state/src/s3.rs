@@ -99,7 +99,6 @@ pub struct S3Backend {
 /// What the backend, its journals and its lock guards share.
 pub(crate) struct Inner {
     store: Store,
-    region: String,
     state_key: String,
     /// `s3://bucket/key`, for messages.
     url: String,
@@ -137,7 +136,6 @@ impl S3Backend {
         Ok(S3Backend {
             inner: Arc::new(Inner {
                 store,
-                region: config.region.clone(),
                 url: format!("s3://{}/{state_key}", config.bucket),
                 state_key,
                 locking: Mutex::new(()),
@@ -282,8 +280,12 @@ impl Backend for S3Backend {
         format!("S3 object {}", self.inner.url)
     }
 
-    fn location(&self) -> Option<String> {
-        Some(self.inner.region.clone())
+    fn location(&self) -> Result<Option<hangar_core::Location>, StateError> {
+        let region = self.inner.store.bucket_region()?;
+        Ok(Some(hangar_core::Location::new(
+            hangar_core::Cloud::Aws,
+            region,
+        )))
     }
 
     fn lock(&self, info: LockInfo) -> Result<Box<dyn LockGuard>, StateError> {

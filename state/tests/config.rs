@@ -38,7 +38,7 @@ fn local_paths_follow_the_workspace_layout() {
             .display()
             .to_string()
     ));
-    assert_eq!(custom.location(), None);
+    assert_eq!(custom.location().expect("locate"), None);
     custom.write(&sample_doc(1)).expect("write");
     assert!(base.join("st/hangar.tfstate.d/eu/app.tfstate").is_file());
 }

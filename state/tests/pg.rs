@@ -150,7 +150,7 @@ fn from_config_builds_pg_and_checks_its_settings() {
         "{}",
         b.describe()
     );
-    assert_eq!(b.location(), None);
+    assert_eq!(b.location().expect("locate"), None);
     b.write(&sample_doc(2)).expect("write");
     let rows = psql(&format!("SELECT workspace FROM \"{schema}\".states"));
     assert_eq!(rows[0].get::<_, String>(0), "staging");

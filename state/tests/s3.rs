@@ -32,7 +32,10 @@ fn s3_backend_passes_the_conformance_suite() {
 fn objects_sit_beside_the_state_key() {
     let bucket = new_bucket();
     let b = backend(&bucket, "team/hangar.tfstate");
-    assert_eq!(b.location().as_deref(), Some("eu-west-1"));
+    assert_eq!(
+        b.location().expect("locate").map(|l| l.name).as_deref(),
+        Some("eu-west-1")
+    );
     assert!(b
         .describe()
         .contains(&format!("s3://{bucket}/team/hangar.tfstate")));
@@ -214,7 +217,10 @@ fn from_config_builds_s3_and_migrate_moves_state_in() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let to = hangar_state::from_config("s3", &settings, "prod", dir.path()).expect("s3 backend");
-    assert_eq!(to.location().as_deref(), Some("eu-west-1"));
+    assert_eq!(
+        to.location().expect("locate").map(|l| l.name).as_deref(),
+        Some("eu-west-1")
+    );
     let from = LocalBackend::new(dir.path().join("hangar.tfstate"));
     let doc = sample_doc(4);
     from.write(&doc).expect("write");

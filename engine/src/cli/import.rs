@@ -13,8 +13,8 @@ use super::inspect::console_values;
 use super::{CliError, Env, RunFlags};
 use crate::planner::configure_provider;
 use crate::registry::Registry;
-use crate::residency::catalogue::Cloud;
 use crate::residency::{selected_workspace, Policy};
+use hangar_core::Cloud;
 
 /// `hangar import ADDRESS ID`.
 pub fn import(env: &mut Env, flags: &RunFlags, address: &str, id: &str) -> Result<u8, CliError> {

@@ -14,10 +14,10 @@ use super::{CliError, Env};
 use crate::graph::Graph;
 use crate::planner::parse_provider_addr;
 use crate::residency::binding::recorded;
-use crate::residency::catalogue::Cloud;
 use crate::residency::check::check_config;
 use crate::residency::{selected_workspace, Policy};
 use crate::scope::Values;
+use hangar_core::Cloud;
 
 /// `hangar workspace list`.
 pub fn list(env: &mut Env) -> Result<u8, CliError> {

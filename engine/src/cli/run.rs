@@ -61,10 +61,16 @@ pub(super) fn prepare(env: &mut Env) -> Result<Prepared, CliError> {
 
 /// Refuses a state backend that stores state outside the workspace's geography.
 pub(super) fn check_backend_location(backend: &dyn Backend, p: &Prepared) -> Result<(), CliError> {
-    let (Some(policy), Some(region)) = (&p.policy, backend.location()) else {
+    let Some(policy) = &p.policy else {
         return Ok(());
     };
-    let cloud = crate::residency::catalogue::Cloud::Aws;
+    let Some(hangar_core::Location {
+        cloud,
+        name: region,
+    }) = backend.location()?
+    else {
+        return Ok(());
+    };
     policy.admits(cloud, &region).map_err(|why| {
         CliError::from(
             hangar_core::Diagnostic::error(

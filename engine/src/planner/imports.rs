@@ -44,7 +44,7 @@ impl Planner<'_> {
             .import(req)
             .await
             .map_err(|e| Diagnostics::from(import_error(inst, &e).at(Some(block.decl.clone()))))?;
-        let cloud = crate::residency::catalogue::Cloud::of_provider(&r.provider.name);
+        let cloud = hangar_core::Cloud::of_provider(&r.provider.name);
         if let (Some(policy), Some(region), Some(cloud)) = (&self.opts.policy, &obj.region, cloud) {
             if let Err(why) = policy.admits(cloud, region) {
                 return Err(Diagnostic::error(

@@ -9,9 +9,9 @@ use hangar_core::{Diagnostic, Diagnostics};
 use hangar_state::StateDoc;
 use serde::{Deserialize, Serialize};
 
-use super::catalogue::Cloud;
 use super::Policy;
 use crate::planner::parse_provider_addr;
+use hangar_core::Cloud;
 
 /// What state records about the binding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use hangar_core::{Diagnostic, Diagnostics, ResourceAddr, Value};
 use hcl_edit::structure::{Body, Structure};
 
-use super::catalogue::Cloud;
 use super::Policy;
 use crate::body::eval_expr;
 use crate::calls;
@@ -21,6 +20,7 @@ use crate::config::{Config, Expr, ProviderRef, Resource};
 use crate::expand::expand;
 use crate::graph::{referenced_node, Node, OrderedGraph};
 use crate::scope::{EvalScope, InstanceNames, Values};
+use hangar_core::Cloud;
 
 /// Where one resource instance will live, as configuration declares it.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,7 +8,6 @@
 //! Configurations without workspace blocks have no policy (the plain Terraform behaviour).
 
 pub mod binding;
-pub mod catalogue;
 pub mod check;
 
 use std::collections::BTreeMap;
@@ -18,7 +17,8 @@ use hangar_lang::EmptyScope;
 
 use crate::body::eval_expr;
 use crate::config::{Config, Expr};
-use catalogue::{builtin_countries, country, multi_region_in, Cloud, BUILTIN_GEOGRAPHIES};
+use hangar_core::geo::{builtin_countries, country, is_single_region, spans, BUILTIN_GEOGRAPHIES};
+use hangar_core::Cloud;
 
 /// The rules of the selected workspace.
 #[derive(Clone, Debug, PartialEq)]
@@ -223,18 +223,20 @@ impl Policy {
             .any(|c| self.in_geography(*c, region))
     }
 
-    /// Whether `region` of `cloud` lies inside the geography.
-    pub fn in_geography(&self, cloud: Cloud, region: &str) -> bool {
-        match &self.custom {
+    /// Whether every region location `location` of `cloud` spans lies inside the geography.
+    pub fn in_geography(&self, cloud: Cloud, location: &str) -> bool {
+        let Some(regions) = spans(cloud, location) else {
+            return false;
+        };
+        regions.iter().all(|region| match &self.custom {
             Some(m) => m
                 .get(&cloud)
                 .is_some_and(|l| l.iter().any(|r| r.eq_ignore_ascii_case(region))),
             None => {
                 let countries = builtin_countries(&self.geography).unwrap_or_default();
                 country(cloud, region).is_some_and(|c| countries.contains(&c))
-                    || multi_region_in(cloud, region, &self.geography)
             }
-        }
+        })
     }
 
     /// Every region the workspace may use.
@@ -244,19 +246,24 @@ impl Policy {
             .collect()
     }
 
-    /// Whether anything of `cloud` may live in `region`.
-    pub fn admits(&self, cloud: Cloud, region: &str) -> Result<(), Refusal> {
-        if !self.in_geography(cloud, region) {
+    /// Whether anything of `cloud` may live in `location`: every region it spans lies inside
+    /// the geography and, for a single region (or a zone of one), it is one of the workspace's
+    /// regions. Multi- and dual-regions inside the geography need no listing.
+    pub fn admits(&self, cloud: Cloud, location: &str) -> Result<(), Refusal> {
+        if !self.in_geography(cloud, location) {
             return Err(Refusal::OutsideGeography);
         }
-        let listed = self
+        if !is_single_region(cloud, location) {
+            return Ok(());
+        }
+        let region = spans(cloud, location)
+            .and_then(|r| r.first().copied())
+            .unwrap_or(location);
+        if self
             .regions()
             .iter()
-            .any(|r| r.eq_ignore_ascii_case(region));
-        let multi = [("EU", "eu"), ("US", "us")]
-            .iter()
-            .any(|(m, _)| region.eq_ignore_ascii_case(m));
-        if listed || multi {
+            .any(|r| r.eq_ignore_ascii_case(region))
+        {
             Ok(())
         } else {
             Err(Refusal::NotAllowed)

@@ -8,12 +8,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod place;
 pub mod plan;
 pub mod schema;
 
 use async_trait::async_trait;
-use hangar_core::{Diagnostics, Value};
+use hangar_core::{Cloud, Diagnostics, Value};
 
+pub use place::{Place, Target};
 pub use schema::{AttributeSchema, BlockSchema, NestedBlock, Nesting, ResourceSchema, Schema};
 
 /// A cloud's error or a provider's refusal, with enough to tell the user what happened.
@@ -141,6 +143,29 @@ pub struct OwnedObject {
     pub region: Option<String>,
 }
 
+/// Asks for every object carrying a workspace's ownership tags.
+#[derive(Debug, Clone, Default)]
+pub struct ListOwnedRequest {
+    /// Workspace name (`hangar:workspace` tag value).
+    pub workspace: String,
+    /// Only these resource types (the ones the workspace's configuration or state uses); a
+    /// provider never lists types outside this set.
+    pub types: Vec<String>,
+    /// Search these regions (every region of the cloud where the tags could be), bounded and in
+    /// parallel; empty means the configured region only.
+    pub regions: Vec<String>,
+}
+
+/// What a search for owned objects found, and what it could not search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListOwnedResponse {
+    /// Objects found.
+    pub objects: Vec<OwnedObject>,
+    /// Types or regions that could not be listed (no permission, no endpoint): reported as
+    /// warnings, never as failures of the whole search.
+    pub skipped: Vec<ProviderError>,
+}
+
 /// A provider before configuration: knows its schema, can be configured.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -148,6 +173,24 @@ pub trait Provider: Send + Sync {
     fn name(&self) -> &'static str;
     /// Resource types, data sources and the provider block's schema.
     fn schema(&self) -> Schema;
+    /// The cloud this provider's objects live in; `None` for providers with no location
+    /// (`terraform`, `time`), which the residency gate leaves alone.
+    fn cloud(&self) -> Option<Cloud> {
+        None
+    }
+    /// Where a provider block with this (evaluated, possibly partly unknown) configuration
+    /// sends data: its default region and every endpoint override. Pure; calls no cloud.
+    fn provider_places(&self, config: &Value) -> Vec<Place> {
+        let _ = config;
+        Vec::new()
+    }
+    /// Where one instance of resource (or, when `data`, data source) `type_name` with this
+    /// configuration puts or reads data. Pure; calls no cloud. The default reads a `region` or
+    /// `location` attribute and otherwise inherits the provider's region.
+    fn places(&self, type_name: &str, data: bool, config: &Value) -> Vec<Place> {
+        let _ = (type_name, data);
+        place::by_location_attribute(config)
+    }
     /// Validates the provider block and returns the configured provider; fails with diagnostics
     /// when the configuration is invalid.
     async fn configure(
@@ -210,11 +253,14 @@ pub trait ConfiguredProvider: Send + Sync {
         Ok(None)
     }
 
-    /// Every object this provider can find tagged `hangar:workspace = workspace`, so drift
-    /// detection can report objects that state does not record. The default finds none.
-    async fn list_owned(&self, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
-        let _ = workspace;
-        Ok(Vec::new())
+    /// Every object of the requested types and regions tagged `hangar:workspace =
+    /// req.workspace`, so drift detection can report objects that state does not record and
+    /// crash recovery can adopt them. A type or region it cannot list goes into
+    /// [`ListOwnedResponse::skipped`]; only a failure of the whole search is an error. The
+    /// default finds none.
+    async fn list_owned(&self, req: ListOwnedRequest) -> Result<ListOwnedResponse, ProviderError> {
+        let _ = req;
+        Ok(ListOwnedResponse::default())
     }
 
     /// Imports an existing object; fails when it does not exist or import is unsupported.

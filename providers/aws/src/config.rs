@@ -19,7 +19,7 @@ use hangar_provider::{AttributeSchema, BlockSchema, NestedBlock, Nesting};
 use crate::attrs;
 
 /// Services whose endpoint the `endpoints` block can override.
-const SERVICES: [&str; 3] = ["eks", "s3", "sts"];
+pub const SERVICES: [&str; 3] = ["eks", "s3", "sts"];
 
 /// The schema of the `provider "aws"` block.
 pub fn schema() -> BlockSchema {

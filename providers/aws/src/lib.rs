@@ -19,17 +19,18 @@ mod data;
 mod eks;
 pub mod error;
 mod owned;
+pub mod place;
 pub mod resource;
 mod s3;
 pub mod tags;
 pub mod wait;
 
 use async_trait::async_trait;
-use hangar_core::{Diagnostics, Value};
+use hangar_core::{Cloud, Diagnostics, Value};
 use hangar_provider::{
-    ApplyRequest, ConfigureRequest, ConfiguredProvider, ImportRequest, OwnedObject, PlanRequest,
-    PlanResponse, Provider, ProviderError, ReadDataRequest, ReadRequest, RemoteObject,
-    ResourceSchema, Schema,
+    ApplyRequest, ConfigureRequest, ConfiguredProvider, ImportRequest, ListOwnedRequest,
+    ListOwnedResponse, Place, PlanRequest, PlanResponse, Provider, ProviderError, ReadDataRequest,
+    ReadRequest, RemoteObject, ResourceSchema, Schema,
 };
 
 use resource::{Aws, DataSource, Resource};
@@ -86,6 +87,18 @@ impl Provider for AwsProvider {
                 .map(|d| (d.type_name().to_string(), d.schema()))
                 .collect(),
         }
+    }
+
+    fn cloud(&self) -> Option<Cloud> {
+        Some(Cloud::Aws)
+    }
+
+    fn provider_places(&self, config: &Value) -> Vec<Place> {
+        place::provider_places(config)
+    }
+
+    fn places(&self, type_name: &str, data: bool, config: &Value) -> Vec<Place> {
+        place::places(type_name, data, config)
     }
 
     async fn configure(
@@ -181,7 +194,7 @@ impl ConfiguredProvider for Configured {
         }
     }
 
-    async fn list_owned(&self, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
-        owned::list_owned(&self.0, workspace).await
+    async fn list_owned(&self, req: ListOwnedRequest) -> Result<ListOwnedResponse, ProviderError> {
+        owned::list_owned(&self.0, &req).await
     }
 }

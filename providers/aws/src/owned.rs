@@ -1,11 +1,12 @@
 //! Finding the objects a workspace owns by their `hangar:workspace` tag, for drift reports of
 //! objects that state does not record.
 //!
-//! Looks at every bucket the credentials can list (in any region) and at the EKS clusters and
-//! node groups of the configured region. A bucket whose tags cannot be read (another account's
-//! policy, say) is skipped rather than failing the whole search.
+//! Looks only at the types asked for: every bucket the credentials can list (in any region),
+//! and the EKS clusters and node groups of the configured region. A bucket whose tags cannot be
+//! read (another account's policy, say) is skipped; a type that cannot be listed at all (no
+//! permission, no endpoint) is reported in `skipped` rather than failing the whole search.
 
-use hangar_provider::{OwnedObject, ProviderError};
+use hangar_provider::{ListOwnedRequest, ListOwnedResponse, OwnedObject, ProviderError};
 
 use crate::eks::NOT_FOUND;
 use crate::error::call;
@@ -16,8 +17,32 @@ const WORKSPACE: &str = "hangar:workspace";
 const ADDRESS: &str = "hangar:address";
 const TOKEN: &str = "hangar:token";
 
-/// Every bucket, cluster and node group tagged `hangar:workspace = workspace`.
-pub async fn list_owned(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
+/// Every bucket, cluster and node group of the requested types tagged
+/// `hangar:workspace = req.workspace`.
+pub async fn list_owned(
+    aws: &Aws,
+    req: &ListOwnedRequest,
+) -> Result<ListOwnedResponse, ProviderError> {
+    let wants = |t: &str| req.types.iter().any(|x| x == t);
+    let mut found = ListOwnedResponse::default();
+    if wants("aws_s3_bucket") {
+        match buckets(aws, &req.workspace).await {
+            Ok(mut b) => found.objects.append(&mut b),
+            Err(e) => found.skipped.push(e),
+        }
+    }
+    if wants("aws_eks_cluster") || wants("aws_eks_node_group") {
+        match clusters(aws, &req.workspace).await {
+            Ok(c) => found
+                .objects
+                .extend(c.into_iter().filter(|o| wants(&o.type_name))),
+            Err(e) => found.skipped.push(e),
+        }
+    }
+    Ok(found)
+}
+
+async fn buckets(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
@@ -55,6 +80,11 @@ pub async fn list_owned(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, 
             break;
         }
     }
+    Ok(out)
+}
+
+async fn clusters(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
+    let mut out = Vec::new();
     let eks = &aws.clients.eks;
     let mut token = None;
     loop {

@@ -206,6 +206,20 @@ impl Store {
         })
     }
 
+    /// The region the bucket really lives in, read back with GetBucketLocation (an empty
+    /// location constraint means us-east-1, as S3 reports it).
+    pub(crate) fn bucket_region(&self) -> Result<String, StateError> {
+        let req = self.client.get_bucket_location().bucket(&self.bucket);
+        self.run("locate", "", async move {
+            let out = req.send().await.map_err(classify)?;
+            Ok(match out.location_constraint().map(|c| c.as_str()) {
+                None | Some("") => "us-east-1".to_string(),
+                Some("EU") => "eu-west-1".to_string(),
+                Some(r) => r.to_string(),
+            })
+        })
+    }
+
     /// The ETag of the object at `key`, or `None` when there is none.
     pub(crate) fn head(&self, key: &str) -> Result<Option<String>, StateError> {
         let req = self.client.head_object().bucket(&self.bucket).key(key);

@@ -128,7 +128,17 @@ async fn owned_objects_are_found_by_workspace_tag() {
     let (_, cluster) = d.apply("aws_eks_cluster", &c, None).await;
     // an untagged bucket is not ours
     moto::http("PUT", "/not-ours", "");
-    let mut found = d.provider.list_owned("default").await.expect("list");
+    let all_types = |workspace: &str| hangar_provider::ListOwnedRequest {
+        workspace: workspace.into(),
+        types: vec!["aws_s3_bucket".into(), "aws_eks_cluster".into()],
+        regions: Vec::new(),
+    };
+    let mut found = d
+        .provider
+        .list_owned(all_types("default"))
+        .await
+        .expect("list")
+        .objects;
     found.sort_by(|a, b| a.id.cmp(&b.id));
     let ids: Vec<(&str, &str, Option<&str>)> = found
         .iter()
@@ -144,10 +154,19 @@ async fn owned_objects_are_found_by_workspace_tag() {
     assert!(found.iter().all(|o| o.region.as_deref().is_some()));
     assert!(d
         .provider
-        .list_owned("elsewhere")
+        .list_owned(all_types("elsewhere"))
         .await
         .expect("list")
+        .objects
         .is_empty());
+    // Only the types asked for are listed.
+    let buckets_only = hangar_provider::ListOwnedRequest {
+        types: vec!["aws_s3_bucket".into()],
+        ..all_types("default")
+    };
+    let found = d.provider.list_owned(buckets_only).await.expect("list");
+    assert!(found.objects.iter().all(|o| o.type_name == "aws_s3_bucket"));
+    assert!(found.skipped.is_empty());
     d.destroy("aws_eks_cluster", &cluster.attrs).await;
     d.destroy("aws_s3_bucket", &bucket.attrs).await;
 }

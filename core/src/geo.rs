@@ -1,13 +1,17 @@
-//! Where every cloud region is: AWS, GCP and Azure regions mapped to their country, and named
-//! geographies as sets of countries.
+//! Where every cloud location is: AWS, GCP and Azure regions mapped to their country, the
+//! regions a zone, multi-region or dual-region spans, and named geographies as sets of countries.
 //!
-//! A region belongs to a geography when its country is one of the geography's countries.
-//! Custom geographies (`geography "de-only" { aws = [...] }`) list regions explicitly instead;
-//! see [`super::Geography`]. Multi-region locations (GCS `EU`, `US`) belong to the geography
-//! whose whole area they span. Unlisted regions belong to no geography, so they are refused.
+//! A region belongs to a geography when its country is one of the geography's countries; a
+//! location spanning several regions belongs to it only when every region it spans does (see
+//! [`spans`]). Custom geographies (`geography "de-only" { aws = [...] }`) list regions
+//! explicitly instead. Unlisted locations belong to no geography, so they are refused. This is
+//! the one catalogue: the engine's residency gate, state backends and providers all read it.
 
 /// Cloud of a region.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Cloud {
     /// Amazon Web Services.
     Aws,
@@ -210,31 +214,144 @@ pub const BUILTIN_GEOGRAPHIES: &[&str] = &[
 
 /// The country of a region of `cloud`, `None` when the region is unknown.
 pub fn country(cloud: Cloud, region: &str) -> Option<&'static str> {
-    let table = match cloud {
+    let r = region.to_ascii_lowercase();
+    table(cloud)
+        .iter()
+        .find(|(name, _)| *name == r)
+        .map(|(_, c)| *c)
+}
+
+/// GCS multi-regions and predefined dual-regions, with the regions each spans.
+const GCP_MULTI: &[(&str, &[&str])] = &[
+    (
+        "EU",
+        &[
+            "europe-central2",
+            "europe-north1",
+            "europe-north2",
+            "europe-southwest1",
+            "europe-west1",
+            "europe-west3",
+            "europe-west4",
+            "europe-west8",
+            "europe-west9",
+            "europe-west10",
+            "europe-west12",
+        ],
+    ),
+    (
+        "US",
+        &[
+            "us-central1",
+            "us-east1",
+            "us-east4",
+            "us-east5",
+            "us-south1",
+            "us-west1",
+            "us-west2",
+            "us-west3",
+            "us-west4",
+        ],
+    ),
+];
+
+/// Azure region pairs: where geo-redundant storage (GRS, RA-GRS, GZRS, RA-GZRS) copies data.
+const AZURE_PAIRS: &[(&str, &str)] = &[];
+
+/// The regions a location of `cloud` spans: a region itself, a zone's region, every region of
+/// a multi- or dual-region. `None` when the catalogue does not know the name.
+pub fn spans(cloud: Cloud, location: &str) -> Option<Vec<&'static str>> {
+    if let Some(r) = region_name(cloud, location) {
+        return Some(vec![r]);
+    }
+    if cloud == Cloud::Gcp {
+        let upper = location.to_ascii_uppercase();
+        if let Some((_, rs)) = GCP_MULTI.iter().find(|(n, _)| *n == upper) {
+            return Some(rs.to_vec());
+        }
+    }
+    zone_region(cloud, location).map(|r| vec![r])
+}
+
+/// Whether `location` names one region (or a zone of one), rather than several regions.
+pub fn is_single_region(cloud: Cloud, location: &str) -> bool {
+    region_name(cloud, location).is_some() || zone_region(cloud, location).is_some()
+}
+
+/// The region a zone lies in: `europe-west3-a` (GCP), `eu-central-1a` (AWS).
+pub fn zone_region(cloud: Cloud, zone: &str) -> Option<&'static str> {
+    let z = zone.to_ascii_lowercase();
+    let base = match cloud {
+        Cloud::Gcp => z.rsplit_once('-').map(|(r, _)| r.to_string())?,
+        Cloud::Aws => z
+            .strip_suffix(|c: char| c.is_ascii_lowercase())
+            .map(str::to_string)?,
+        Cloud::Azure => return None,
+    };
+    region_name(cloud, &base)
+}
+
+/// The region an Azure region's geo-redundant copies go to, when the catalogue knows it.
+pub fn paired_region(cloud: Cloud, region: &str) -> Option<&'static str> {
+    if cloud != Cloud::Azure {
+        return None;
+    }
+    let r = region.to_ascii_lowercase();
+    AZURE_PAIRS.iter().find_map(|(a, b)| {
+        if *a == r {
+            Some(*b)
+        } else if *b == r {
+            Some(*a)
+        } else {
+            None
+        }
+    })
+}
+
+fn region_name(cloud: Cloud, region: &str) -> Option<&'static str> {
+    let r = region.to_ascii_lowercase();
+    table(cloud)
+        .iter()
+        .find(|(name, _)| *name == r)
+        .map(|(n, _)| *n)
+}
+
+fn table(cloud: Cloud) -> &'static [(&'static str, &'static str)] {
+    match cloud {
         Cloud::Aws => AWS,
         Cloud::Gcp => GCP,
         Cloud::Azure => AZURE,
-    };
-    let r = region.to_ascii_lowercase();
-    table.iter().find(|(name, _)| *name == r).map(|(_, c)| *c)
+    }
 }
 
-/// Whether `region` of `cloud` names a multi-region location inside built-in geography `geo`.
-pub fn multi_region_in(cloud: Cloud, region: &str, geo: &str) -> bool {
-    matches!(
-        (cloud, region.to_ascii_uppercase().as_str(), geo),
-        (Cloud::Gcp, "EU", "eu" | "eea") | (Cloud::Gcp, "US", "us")
-    )
+/// Where something physically lives, as a backend or a cloud object reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Location {
+    /// Its cloud.
+    pub cloud: Cloud,
+    /// The cloud's name for the location (region, zone, multi-region).
+    pub name: String,
+}
+
+impl Location {
+    /// `name` in `cloud`.
+    pub fn new(cloud: Cloud, name: impl Into<String>) -> Self {
+        Location {
+            cloud,
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.name, self.cloud.name())
+    }
 }
 
 /// Every known region of a cloud, for suggestions.
 pub fn regions(cloud: Cloud) -> impl Iterator<Item = &'static str> {
-    let table = match cloud {
-        Cloud::Aws => AWS,
-        Cloud::Gcp => GCP,
-        Cloud::Azure => AZURE,
-    };
-    table.iter().map(|(r, _)| *r)
+    table(cloud).iter().map(|(r, _)| *r)
 }
 
 #[cfg(test)]
@@ -254,5 +371,21 @@ mod tests {
         let eu = builtin_countries("eu").expect("eu");
         assert!(!eu.contains(&"GB") && !eu.contains(&"CH"));
         assert!(eu.contains(&"IE"));
+    }
+
+    #[test]
+    fn zones_and_multi_regions_span_their_regions() {
+        assert_eq!(
+            spans(Cloud::Gcp, "europe-west3-a"),
+            Some(vec!["europe-west3"])
+        );
+        assert_eq!(
+            spans(Cloud::Aws, "eu-central-1b"),
+            Some(vec!["eu-central-1"])
+        );
+        assert!(spans(Cloud::Gcp, "EU").is_some_and(|r| r.contains(&"europe-west3")));
+        assert_eq!(spans(Cloud::Gcp, "MARS"), None);
+        assert!(is_single_region(Cloud::Gcp, "europe-west3-a"));
+        assert!(!is_single_region(Cloud::Gcp, "EU"));
     }
 }
