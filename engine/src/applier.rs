@@ -476,14 +476,17 @@ impl Run<'_> {
                 }
             };
         }
-        let planned = match provider.plan(
-            schema,
-            PlanRequest {
-                type_name: c.addr.resource.type_.clone(),
-                prior: before.clone(),
-                config,
-            },
-        ) {
+        let planned = match provider
+            .plan(
+                schema,
+                PlanRequest {
+                    type_name: c.addr.resource.type_.clone(),
+                    prior: before.clone(),
+                    config,
+                },
+            )
+            .await
+        {
             Ok(p) => p.planned,
             Err(e) => {
                 self.cloud_error(c, "planning", &e);

@@ -450,14 +450,17 @@ impl Planner<'_> {
             let Some(provider) = provider.as_ref() else {
                 continue;
             };
-            let resp = match provider.plan(
-                &schema,
-                PlanRequest {
-                    type_name: r.addr.type_.clone(),
-                    prior: prior.clone(),
-                    config,
-                },
-            ) {
+            let resp = match provider
+                .plan(
+                    &schema,
+                    PlanRequest {
+                        type_name: r.addr.type_.clone(),
+                        prior: prior.clone(),
+                        config,
+                    },
+                )
+                .await
+            {
                 Ok(resp) => resp,
                 Err(e) => {
                     diags.push(

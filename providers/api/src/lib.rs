@@ -206,7 +206,7 @@ pub trait ConfiguredProvider: Send + Sync {
     fn region(&self) -> Option<String>;
 
     /// Plans one resource instance; the default follows the schema (see [`plan::plan_by_schema`]).
-    fn plan(
+    async fn plan(
         &self,
         schema: &ResourceSchema,
         req: PlanRequest,

@@ -129,7 +129,7 @@ impl ConfiguredProvider for Configured {
         Some(self.0.clients.region.clone())
     }
 
-    fn plan(
+    async fn plan(
         &self,
         schema: &ResourceSchema,
         req: PlanRequest,

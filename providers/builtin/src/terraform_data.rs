@@ -77,7 +77,7 @@ impl ConfiguredProvider for Configured {
         None
     }
 
-    fn plan(
+    async fn plan(
         &self,
         _schema: &ResourceSchema,
         req: PlanRequest,
@@ -192,8 +192,8 @@ mod tests {
         ])
     }
 
-    #[test]
-    fn input_change_updates_and_trigger_change_replaces() {
+    #[tokio::test]
+    async fn input_change_updates_and_trigger_change_replaces() {
         let p = Configured;
         let prior = object([
             ("id", "i".into()),
@@ -210,6 +210,7 @@ mod tests {
                     config: cfg("x".into(), Value::NULL),
                 },
             )
+            .await
             .expect("plans");
         assert_eq!(same.planned, prior);
         let changed = p
@@ -221,6 +222,7 @@ mod tests {
                     config: cfg("y".into(), Value::NULL),
                 },
             )
+            .await
             .expect("plans");
         assert!(changed.requires_replace.is_empty());
         assert!(attr(&changed.planned, "output").is_unknown());
@@ -234,6 +236,7 @@ mod tests {
                     config: cfg("x".into(), Value::int(1)),
                 },
             )
+            .await
             .expect("plans");
         assert_eq!(
             replaced.requires_replace,

@@ -151,7 +151,12 @@ impl Driver {
         shape(&self.schema.resources[ty].block, &given)
     }
 
-    pub fn plan(&self, ty: &str, config: &Value, prior: Option<&Value>) -> (Action, PlanResponse) {
+    pub async fn plan(
+        &self,
+        ty: &str,
+        config: &Value,
+        prior: Option<&Value>,
+    ) -> (Action, PlanResponse) {
         let schema = &self.schema.resources[ty];
         let resp = self
             .provider
@@ -163,6 +168,7 @@ impl Driver {
                     config: config.clone(),
                 },
             )
+            .await
             .unwrap_or_else(|e| panic!("plan {ty}: {e}"));
         let action = match prior {
             None => Action::Create,
@@ -188,7 +194,7 @@ impl Driver {
         config: &Value,
         prior: Option<&Value>,
     ) -> (Action, RemoteObject) {
-        let (action, resp) = self.plan(ty, config, prior);
+        let (action, resp) = self.plan(ty, config, prior).await;
         let req = |prior: Option<Value>| ApplyRequest {
             type_name: ty.into(),
             prior,
@@ -274,9 +280,8 @@ pub struct Case<'a> {
     pub gone_after_destroy: bool,
 }
 
-#[track_caller]
-fn assert_no_op(d: &Driver, ty: &str, config: &Value, state: &Value, when: &str) {
-    let (action, resp) = d.plan(ty, config, Some(state));
+async fn assert_no_op(d: &Driver, ty: &str, config: &Value, state: &Value, when: &str) {
+    let (action, resp) = d.plan(ty, config, Some(state)).await;
     assert_eq!(
         action,
         Action::NoOp,
@@ -311,7 +316,7 @@ pub async fn lifecycle(d: &Driver, case: Case<'_>, delete_out_of_band: impl Asyn
         to_json(&state),
         "{ty}: refresh right after create drifted"
     );
-    assert_no_op(d, ty, &create, &refreshed, "after create");
+    assert_no_op(d, ty, &create, &refreshed, "after create").await;
 
     // update in place
     let (action, updated) = d.apply(ty, &update, Some(&refreshed)).await;
@@ -325,7 +330,7 @@ pub async fn lifecycle(d: &Driver, case: Case<'_>, delete_out_of_band: impl Asyn
         refreshed.get_attr("id"),
         "{ty}: update keeps the id"
     );
-    assert_no_op(d, ty, &update, &state, "after update");
+    assert_no_op(d, ty, &update, &state, "after update").await;
 
     // import finds the same object
     let id = state
@@ -354,7 +359,7 @@ pub async fn lifecycle(d: &Driver, case: Case<'_>, delete_out_of_band: impl Asyn
             );
         }
     }
-    let (action, _) = d.plan(ty, &update, Some(&imported.attrs));
+    let (action, _) = d.plan(ty, &update, Some(&imported.attrs)).await;
     assert!(
         matches!(action, Action::NoOp | Action::Update),
         "{ty}: plan after import: {action:?}"
@@ -364,7 +369,7 @@ pub async fn lifecycle(d: &Driver, case: Case<'_>, delete_out_of_band: impl Asyn
     let (action, replaced) = d.apply(ty, &replace, Some(&state)).await;
     assert_eq!(action, Action::Replace, "{ty}: replace plan");
     let state = replaced.attrs;
-    assert_no_op(d, ty, &replace, &state, "after replace");
+    assert_no_op(d, ty, &replace, &state, "after replace").await;
 
     // out-of-band delete: refresh says it is gone, a plan would create it again
     delete_out_of_band(&state).await;

@@ -107,7 +107,7 @@ async fn cluster_attributes_and_plans() {
             ("tags", tags(&[("env", "dev")])),
         ]),
     );
-    let (action, resp) = d.plan("aws_eks_cluster", &other_subnets, Some(&st));
+    let (action, resp) = d.plan("aws_eks_cluster", &other_subnets, Some(&st)).await;
     assert_eq!(action, Action::Replace);
     assert_eq!(
         resp.requires_replace,
@@ -117,7 +117,7 @@ async fn cluster_attributes_and_plans() {
         "aws_eks_cluster",
         cluster("attrs", ROLE, "1.30", true, "dev"),
     );
-    let (action, resp) = d.plan("aws_eks_cluster", &newer, Some(&st));
+    let (action, resp) = d.plan("aws_eks_cluster", &newer, Some(&st)).await;
     assert_eq!(action, Action::Update);
     assert!(resp
         .planned
@@ -146,6 +146,7 @@ async fn cluster_attributes_and_plans() {
                 config: bad,
             },
         )
+        .await
         .expect_err("bad timeout");
     assert!(err.message.contains("timeouts.create"), "{}", err.message);
     d.destroy("aws_eks_cluster", &st).await;

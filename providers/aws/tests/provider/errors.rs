@@ -12,7 +12,7 @@ async fn cloud_errors_carry_call_code_and_message() {
     let _g = moto::exclusive();
     let d = Driver::new().await;
     let config = d.config("aws_s3_bucket", obj([("bucket", "ab".into())]));
-    let (_, plan) = d.plan("aws_s3_bucket", &config, None);
+    let (_, plan) = d.plan("aws_s3_bucket", &config, None).await;
     let err = d
         .provider
         .create(ApplyRequest {

@@ -87,7 +87,7 @@ async fn bucket_attributes_tags_and_generated_names() {
             ("tags", tags(&[("env", "dev")])),
         ]),
     );
-    let (_, plan) = d.plan("aws_s3_bucket", &config, None);
+    let (_, plan) = d.plan("aws_s3_bucket", &config, None).await;
     assert!(plan
         .planned
         .get_attr("bucket")
@@ -136,7 +136,7 @@ async fn bucket_attributes_tags_and_generated_names() {
     ] {
         assert!(keys.iter().any(|x| x == k), "{k} missing in {xml}");
     }
-    let (action, _) = d.plan("aws_s3_bucket", &config, Some(&st));
+    let (action, _) = d.plan("aws_s3_bucket", &config, Some(&st)).await;
     assert_eq!(action, crate::driver::Action::NoOp);
     d.destroy("aws_s3_bucket", &st).await;
 }
