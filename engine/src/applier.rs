@@ -26,13 +26,13 @@ use tokio::sync::Semaphore;
 use crate::body::{eval_body, eval_expr};
 use crate::calls;
 use crate::config::{Config, ProviderRef, Resource};
+use crate::events::{Event, Events, Operation};
 use crate::expand::{expand, Expansion};
 use crate::graph::{Node, OrderedGraph};
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::planner::{configure_provider, parse_provider_addr};
 use crate::registry::Registry;
 use crate::scope::{EvalScope, InstanceNames, Values};
-use crate::ui::Ui;
 use crate::walk::run_dag;
 use crate::writer::StateWriter;
 
@@ -63,8 +63,8 @@ pub struct Applier<'a> {
     pub plan: &'a Plan,
     /// The only writer of state.
     pub writer: &'a StateWriter,
-    /// Progress lines.
-    pub ui: &'a dyn Ui,
+    /// Progress events.
+    pub events: &'a dyn Events,
     /// Set on interrupt or failure: start nothing new.
     pub stop: &'a AtomicBool,
     /// Set by the signal handler only.
@@ -148,7 +148,9 @@ impl<'a> Applier<'a> {
             .iter()
             .filter(|c| !matches!(c.action, Action::NoOp | Action::Forget))
             .count();
-        self.ui.start(total as u64);
+        self.events.event(Event::ApplyStarted {
+            total: total as u64,
+        });
         let order: Vec<_> = self.graph.order().map(|(i, _)| i).collect();
         let pos: HashMap<_, _> = order.iter().enumerate().map(|(p, i)| (*i, p)).collect();
         let deps: Vec<Vec<usize>> = order
@@ -176,7 +178,7 @@ impl<'a> Applier<'a> {
             run.error(Diagnostic::error("Failed to persist state", e));
         }
         run.delete_walk().await;
-        self.ui.finish();
+        self.events.event(Event::ApplyFinished);
         ApplySummary {
             added: run.added.load(Ordering::SeqCst),
             changed: run.changed.load(Ordering::SeqCst),
@@ -187,13 +189,55 @@ impl<'a> Applier<'a> {
     }
 }
 
-fn elapsed(t: Instant) -> String {
-    let s = t.elapsed().as_secs();
-    if s >= 60 {
-        format!("{}m{}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
+/// How often a long operation reports that it is still running.
+const STILL_RUNNING_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs one provider operation on `address`, reporting it as started and, every ten seconds,
+/// as still running; returns its result and when it started (the caller reports the finish).
+async fn watched<F: std::future::Future>(
+    events: &dyn Events,
+    address: &str,
+    operation: Operation,
+    id: Option<String>,
+    fut: F,
+) -> (F::Output, Instant) {
+    let started = Instant::now();
+    events.event(Event::Started {
+        address: address.to_string(),
+        operation,
+        id,
+    });
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + STILL_RUNNING_EVERY,
+        STILL_RUNNING_EVERY,
+    );
+    tokio::pin!(fut);
+    loop {
+        tokio::select! {
+            out = &mut fut => return (out, started),
+            _ = tick.tick() => events.event(Event::StillRunning {
+                address: address.to_string(),
+                operation,
+                elapsed: started.elapsed(),
+            }),
+        }
     }
+}
+
+/// Reports that an operation `watched` started finished.
+fn finished(
+    events: &dyn Events,
+    address: &str,
+    operation: Operation,
+    id: Option<String>,
+    started: Instant,
+) {
+    events.event(Event::Finished {
+        address: address.to_string(),
+        operation,
+        id,
+        elapsed: started.elapsed(),
+    });
 }
 
 fn id_of(v: &Value) -> String {
@@ -452,21 +496,21 @@ impl Run<'_> {
         }
         let addr = c.addr.to_string();
         if c.action == Action::Read {
-            let started = Instant::now();
-            self.a.ui.line(&format!("{addr}: Reading..."));
-            return match provider
-                .read_data(ReadDataRequest {
+            let (result, started) = watched(
+                self.a.events,
+                &addr,
+                Operation::Read,
+                None,
+                provider.read_data(ReadDataRequest {
                     type_name: c.addr.resource.type_.clone(),
                     config,
-                })
-                .await
-            {
+                }),
+            )
+            .await;
+            return match result {
                 Ok(obj) => {
                     drop(permit);
-                    self.a
-                        .ui
-                        .line(&format!("{addr}: Read complete after {}", elapsed(started)));
-                    self.a.ui.advance();
+                    finished(self.a.events, &addr, Operation::Read, None, started);
                     self.record(c, &obj.attrs, obj.region.clone()).await?;
                     Some(obj.attrs)
                 }
@@ -518,25 +562,26 @@ impl Run<'_> {
         };
         match c.action {
             Action::Update => {
-                let started = Instant::now();
-                self.a.ui.line(&format!(
-                    "{addr}: Modifying... [id={}]",
-                    id_of(before.as_ref().unwrap_or(&Value::NULL))
-                ));
-                match provider
-                    .update(req(before.clone(), Some(planned.clone())))
-                    .await
-                {
+                let (result, started) = watched(
+                    self.a.events,
+                    &addr,
+                    Operation::Update,
+                    Some(id_of(before.as_ref().unwrap_or(&Value::NULL))),
+                    provider.update(req(before.clone(), Some(planned.clone()))),
+                )
+                .await;
+                match result {
                     Ok(obj) => {
                         drop(permit);
                         let v = self.finish(c, obj, &planned).await?;
-                        self.a.ui.line(&format!(
-                            "{addr}: Modifications complete after {} [id={}]",
-                            elapsed(started),
-                            id_of(&v)
-                        ));
+                        finished(
+                            self.a.events,
+                            &addr,
+                            Operation::Update,
+                            Some(id_of(&v)),
+                            started,
+                        );
                         self.changed.fetch_add(1, Ordering::SeqCst);
-                        self.a.ui.advance();
                         Some(v)
                     }
                     Err(e) => {
@@ -556,9 +601,15 @@ impl Run<'_> {
                     planned: Some(to_json(&planned)),
                 })
                 .await?;
-                let started = Instant::now();
-                self.a.ui.line(&format!("{addr}: Creating..."));
-                let created = match provider.create(req(None, Some(planned.clone()))).await {
+                let (result, started) = watched(
+                    self.a.events,
+                    &addr,
+                    Operation::Create,
+                    None,
+                    provider.create(req(None, Some(planned.clone()))),
+                )
+                .await;
+                let created = match result {
                     Ok(obj) => obj,
                     Err(e) => {
                         self.cloud_error(c, "creating", &e);
@@ -571,13 +622,14 @@ impl Run<'_> {
                 };
                 drop(permit);
                 let v = self.finish(c, created, &planned).await?;
-                self.a.ui.line(&format!(
-                    "{addr}: Creation complete after {} [id={}]",
-                    elapsed(started),
-                    id_of(&v)
-                ));
+                finished(
+                    self.a.events,
+                    &addr,
+                    Operation::Create,
+                    Some(id_of(&v)),
+                    started,
+                );
                 self.added.fetch_add(1, Ordering::SeqCst);
-                self.a.ui.advance();
                 if c.action == Action::CreateThenDelete {
                     self.delete_one(c, provider, before?, true).await?;
                 }

@@ -21,12 +21,12 @@ use petgraph::graph::NodeIndex;
 use crate::body::{eval_body, eval_expr};
 use crate::calls;
 use crate::config::{Config, IgnoreChanges, ProviderRef, Resource};
+use crate::events::Events;
 use crate::expand::expand;
 use crate::graph::{Node, OrderedGraph};
 use crate::plan::{Action, OutputChange, Plan, PlanValue, ResourceChange, PLAN_FORMAT};
 use crate::registry::Registry;
 use crate::scope::{EvalScope, InstanceNames, Values};
-use crate::ui::Ui;
 
 mod imports;
 mod removals;
@@ -137,7 +137,7 @@ pub async fn make_plan(
     registry: &Registry,
     variables: BTreeMap<String, Value>,
     opts: &PlanOptions,
-    ui: &dyn Ui,
+    events: &dyn Events,
 ) -> Result<Plan, Diagnostics> {
     let refactoring = crate::moves::refactor(cfg, prior)?;
     let prior = refactoring.state.as_ref().unwrap_or(prior);
@@ -150,7 +150,7 @@ pub async fn make_plan(
         forget: &refactoring.forget,
         registry,
         opts,
-        ui,
+        events,
         values: Values::new(
             variables.clone(),
             cfg.dir.display().to_string(),
@@ -257,7 +257,7 @@ struct Planner<'a> {
     forget: &'a HashSet<String>,
     registry: &'a Registry,
     opts: &'a PlanOptions,
-    ui: &'a dyn Ui,
+    events: &'a dyn Events,
     values: Values,
     providers: HashMap<ProviderRef, Arc<dyn ConfiguredProvider>>,
     refreshed: HashMap<String, Option<Value>>,
@@ -312,7 +312,7 @@ impl Planner<'_> {
                         &p,
                         &configured,
                         self.opts,
-                        self.ui,
+                        self.events,
                     )
                     .await?;
                     self.refreshed.extend(r.values);

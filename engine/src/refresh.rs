@@ -15,10 +15,10 @@ use hangar_state::StateDoc;
 
 use crate::config::ProviderRef;
 use crate::drift::{diff_attrs, Kind, Observation};
+use crate::events::{Event, Events};
 use crate::plan::EncodedValue;
 use crate::planner::{record_value, PlanOptions};
 use crate::registry::Registry;
-use crate::ui::Ui;
 use hangar_core::Cloud;
 
 /// What refreshing one provider configuration found.
@@ -86,7 +86,7 @@ pub async fn refresh_provider(
     p: &ProviderRef,
     prov: &Arc<dyn ConfiguredProvider>,
     opts: &PlanOptions,
-    ui: &dyn Ui,
+    events: &dyn Events,
 ) -> Result<Refreshed, Diagnostics> {
     let owner = p.config_addr();
     let cloud = Cloud::of_provider(&p.name);
@@ -111,7 +111,10 @@ pub async fn refresh_provider(
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        ui.line(&format!("{key}: Refreshing state... [id={id}]"));
+        events.event(Event::Refreshing {
+            address: key.clone(),
+            id,
+        });
         let (prov, sem, key, type_name) = (
             prov.clone(),
             sem.clone(),

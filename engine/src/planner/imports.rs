@@ -33,8 +33,11 @@ impl Planner<'_> {
         let Some(provider) = self.providers.get(&r.provider).cloned() else {
             return Err(Diagnostics::new());
         };
-        self.ui
-            .line(&format!("{inst}: Preparing import... [id={id}]"));
+        self.events.event(crate::events::Event::Started {
+            address: inst.to_string(),
+            operation: crate::events::Operation::Import,
+            id: Some(id.clone()),
+        });
         self.api_calls += 1;
         let req = hangar_provider::ImportRequest {
             type_name: inst.resource.type_.clone(),

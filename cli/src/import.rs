@@ -11,10 +11,10 @@ use hangar_state::InstanceRecord;
 
 use super::inspect::console_values;
 use super::{CliError, Env, RunFlags};
-use crate::planner::configure_provider;
-use crate::registry::Registry;
-use crate::residency::{selected_workspace, Policy};
 use hangar_core::Cloud;
+use hangar_engine::planner::configure_provider;
+use hangar_engine::registry::Registry;
+use hangar_engine::residency::{selected_workspace, Policy};
 
 /// `hangar import ADDRESS ID`.
 pub fn import(env: &mut Env, flags: &RunFlags, address: &str, id: &str) -> Result<u8, CliError> {
@@ -53,7 +53,7 @@ pub fn import(env: &mut Env, flags: &RunFlags, address: &str, id: &str) -> Resul
         .enable_all()
         .build()
         .map_err(|e| CliError::Message(format!("cannot start the async runtime: {e}")))?;
-    println!("{addr}: Importing from ID \"{id}\"...");
+    crate::outln!("{addr}: Importing from ID \"{id}\"...");
     let obj = runtime.block_on(async {
         let provider = configure_provider(&cfg, &registry, &r.provider, &values).await?;
         provider
@@ -62,7 +62,9 @@ pub fn import(env: &mut Env, flags: &RunFlags, address: &str, id: &str) -> Resul
                 id: id.to_string(),
             })
             .await
-            .map_err(|e| hangar_core::Diagnostics::from(crate::planner::import_error(&addr, &e)))
+            .map_err(|e| {
+                hangar_core::Diagnostics::from(hangar_engine::planner::import_error(&addr, &e))
+            })
     })?;
     if let (Some(policy), Some(region), Some(cloud)) =
         (&policy, &obj.region, Cloud::of_provider(&r.provider.name))
@@ -78,7 +80,7 @@ pub fn import(env: &mut Env, flags: &RunFlags, address: &str, id: &str) -> Resul
             .into());
         }
     }
-    println!(
+    crate::outln!(
         "{addr}: Import prepared!\n  Prepared {} for import",
         addr.resource.type_
     );
@@ -94,6 +96,6 @@ pub fn import(env: &mut Env, flags: &RunFlags, address: &str, id: &str) -> Resul
     });
     doc.serial += 1;
     backend.write(&doc)?;
-    println!("\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour Hangar state and will henceforth be managed by Hangar.");
+    crate::outln!("\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour Hangar state and will henceforth be managed by Hangar.");
     Ok(0)
 }

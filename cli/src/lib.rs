@@ -1,9 +1,22 @@
 //! The `hangar` command line, shaped like Terraform's.
 //!
+//! This crate owns everything about talking to a person at a terminal: argument parsing
+//! (clap), rendering plans, diagnostics and progress, colors, prompts and exit codes. It drives
+//! the engine (`hangar-engine`) and adds no engine logic of its own: anything a second caller
+//! (the agent, a test embedding the engine) would also need belongs in the engine. It must
+//! never be a dependency of any other Hangar library crate.
+//!
 //! Commands and flags follow Terraform/OpenTofu (GNU-style long flags): `init`, `validate`,
 //! `fmt`, `plan`, `apply`, `destroy`, `output`, `show`, `state`, `graph`, `console`,
 //! `force-unlock`, `version`; `-C/--chdir` selects the directory. Every failure ends as
 //! diagnostics on standard error and a non-zero exit code; nothing here panics on user input.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod out;
+pub mod progress;
+pub mod render;
+pub mod report;
 
 mod drift_cmd;
 mod import;
@@ -21,10 +34,10 @@ use clap::{Args, Parser, Subcommand};
 use hangar_core::{Diagnostic, Diagnostics};
 use hangar_state::{Backend, LocalBackend, LockGuard, LockInfo, StateDoc, StateError};
 
-use crate::config::{self, Config};
 use crate::render::Style;
 use crate::report::{render_diagnostic, Sources};
-use crate::vars::VarArg;
+use hangar_engine::config::{self, Config};
+use hangar_engine::vars::VarArg;
 
 /// Hangar: infrastructure as code, each workspace bound to one geography.
 #[derive(Parser, Debug)]
@@ -324,7 +337,7 @@ pub enum CliError {
     State(#[from] StateError),
     /// A plan file could not be used.
     #[error(transparent)]
-    PlanFile(#[from] crate::plan::PlanFileError),
+    PlanFile(#[from] hangar_engine::plan::PlanFileError),
     /// Something else, with a message.
     #[error("{0}")]
     Message(String),
@@ -428,7 +441,7 @@ impl Env {
         if self.workspace == "default" {
             if let Some(ws) = cfg
                 .as_ref()
-                .and_then(|c| crate::residency::selected_workspace(c, "default").ok())
+                .and_then(|c| hangar_engine::residency::selected_workspace(c, "default").ok())
             {
                 self.workspace = ws;
             }
@@ -702,7 +715,7 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
         Command::Residency { flags, json } => residency_cmd::residency(env, &flags, json),
         Command::Module(m) => module_cmd::run(env, m),
         Command::Version => {
-            println!("Hangar v{}", env!("CARGO_PKG_VERSION"));
+            crate::outln!("Hangar v{}", env!("CARGO_PKG_VERSION"));
             Ok(0)
         }
     }

@@ -9,15 +9,15 @@ use std::path::{Path, PathBuf};
 use hangar_core::{Diagnostic, Diagnostics, Value};
 
 use super::{CliError, Env};
-use crate::body::eval_body;
-use crate::graph::Graph;
-use crate::registry::Registry;
-use crate::scope::{EvalScope, InstanceNames, Values};
+use hangar_engine::body::eval_body;
+use hangar_engine::graph::Graph;
+use hangar_engine::registry::Registry;
+use hangar_engine::scope::{EvalScope, InstanceNames, Values};
 
 /// The backend recorded by the last `init`, to notice a changed backend configuration.
 const RECORDED_BACKEND: &str = ".hangar/backend.json";
 
-fn backend_json(cfg: &crate::config::Config) -> serde_json::Value {
+fn backend_json(cfg: &hangar_engine::config::Config) -> serde_json::Value {
     match &cfg.backend {
         Some(b) => serde_json::json!({"kind": b.kind, "settings": b.settings}),
         None => serde_json::json!({"kind": "local", "settings": {}}),
@@ -25,7 +25,11 @@ fn backend_json(cfg: &crate::config::Config) -> serde_json::Value {
 }
 
 /// Records the configured backend; with `migrate`, first copies state from the recorded one.
-fn init_backend(env: &mut Env, cfg: &crate::config::Config, migrate: bool) -> Result<(), CliError> {
+fn init_backend(
+    env: &mut Env,
+    cfg: &hangar_engine::config::Config,
+    migrate: bool,
+) -> Result<(), CliError> {
     let path = env.dir.join(RECORDED_BACKEND);
     let now = backend_json(cfg);
     let before: Option<serde_json::Value> = std::fs::read_to_string(&path)
@@ -48,7 +52,7 @@ fn init_backend(env: &mut Env, cfg: &crate::config::Config, migrate: bool) -> Re
         let from = hangar_state::from_config(kind, settings, &env.workspace, &env.dir)?;
         let to = env.backend()?;
         hangar_state::migrate(&*from, &*to)?;
-        println!(
+        crate::outln!(
             "Successfully migrated state from the \"{kind}\" backend to the \"{}\" backend.",
             now["kind"].as_str().unwrap_or("local")
         );
@@ -62,13 +66,13 @@ fn init_backend(env: &mut Env, cfg: &crate::config::Config, migrate: bool) -> Re
 
 /// `hangar init [--migrate-state] [--upgrade]`.
 pub fn init(env: &mut Env, migrate: bool, upgrade: bool) -> Result<u8, CliError> {
-    let (cfg, installed) = match crate::config::load::install_modules(&env.dir, upgrade) {
+    let (cfg, installed) = match hangar_engine::config::load::install_modules(&env.dir, upgrade) {
         Ok(loaded) => loaded,
         Err(d) => return Err(env.load_failed(d)),
     };
     env.remember_config(&cfg);
     if !installed.is_empty() {
-        println!("Initializing modules...");
+        crate::outln!("Initializing modules...");
         for m in &installed {
             let name = m
                 .path
@@ -78,9 +82,9 @@ pub fn init(env: &mut Env, migrate: bool, upgrade: bool) -> Result<u8, CliError>
                 .collect::<Vec<_>>()
                 .join(".");
             if m.source.starts_with("git::") {
-                println!("- {name} in {} (from {})", m.rel_dir, m.source);
+                crate::outln!("- {name} in {} (from {})", m.rel_dir, m.source);
             } else {
-                println!("- {name} in {}", m.rel_dir);
+                crate::outln!("- {name} in {}", m.rel_dir);
             }
         }
     }
@@ -105,7 +109,7 @@ pub fn init(env: &mut Env, migrate: bool, upgrade: bool) -> Result<u8, CliError>
         .into());
     }
     init_backend(env, &cfg, migrate)?;
-    println!("\nHangar has been successfully initialized!\n\nYou may now begin working with Hangar. Try running \"hangar plan\" to see\nany changes that are required for your infrastructure.");
+    crate::outln!("\nHangar has been successfully initialized!\n\nYou may now begin working with Hangar. Try running \"hangar plan\" to see\nany changes that are required for your infrastructure.");
     Ok(0)
 }
 
@@ -126,11 +130,11 @@ pub fn validate(env: &mut Env, json: bool) -> Result<u8, CliError> {
             "warning_count": diags.len() - errors,
             "diagnostics": diags,
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        crate::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(u8::from(errors > 0));
     }
     result?;
-    println!("Success! The configuration is valid.");
+    crate::outln!("Success! The configuration is valid.");
     Ok(0)
 }
 
@@ -143,7 +147,7 @@ fn validate_inner(env: &mut Env) -> Result<(), CliError> {
     for (path, m) in &cfg.modules {
         let here = values.module_mut(path);
         for v in m.variables.values() {
-            match crate::vars::declared_type(v) {
+            match hangar_engine::vars::declared_type(v) {
                 Ok(t) => {
                     here.vars.insert(v.name.clone(), Value::Unknown(t));
                 }
@@ -163,7 +167,7 @@ fn validate_inner(env: &mut Env) -> Result<(), CliError> {
         self_value: None,
     };
     for (_, node) in graph.order() {
-        let crate::graph::Node::Resource(addr) = node else {
+        let hangar_engine::graph::Node::Resource(addr) = node else {
             continue;
         };
         let r = &cfg.resources[addr];
@@ -204,23 +208,23 @@ fn validate_inner(env: &mut Env) -> Result<(), CliError> {
         }
     }
     for (_, node) in graph.order() {
-        let crate::graph::Node::Variable(path, name) = node else {
+        let hangar_engine::graph::Node::Variable(path, name) = node else {
             continue;
         };
-        let expanded = crate::calls::call_of(&cfg, path)
+        let expanded = hangar_engine::calls::call_of(&cfg, path)
             .is_some_and(|(_, c)| c.count.is_some() || c.for_each.is_some());
         if path.is_root() || expanded {
             continue;
         }
         values.instances.insert(path.clone(), vec![path.clone()]);
-        if let Err(d) = crate::calls::eval_input(&cfg, &mut values, path, name) {
+        if let Err(d) = hangar_engine::calls::eval_input(&cfg, &mut values, path, name) {
             diags.extend(d);
         }
     }
-    let ws = crate::residency::selected_workspace(&cfg, &env.workspace)?;
-    if let Some(policy) = crate::residency::Policy::select(&cfg, &ws)? {
+    let ws = hangar_engine::residency::selected_workspace(&cfg, &env.workspace)?;
+    if let Some(policy) = hangar_engine::residency::Policy::select(&cfg, &ws)? {
         let ws_vars = policy.variables.clone();
-        if let Ok(vars) = crate::vars::resolve(&cfg, &[], &super::env_vars(), &ws_vars) {
+        if let Ok(vars) = hangar_engine::vars::resolve(&cfg, &[], &super::env_vars(), &ws_vars) {
             let mut values = Values::new(
                 vars,
                 cfg.dir.display().to_string(),
@@ -228,7 +232,7 @@ fn validate_inner(env: &mut Env) -> Result<(), CliError> {
                 Some(policy.value()),
             );
             if let Err(d) =
-                crate::residency::check::check_config(&cfg, &graph, &mut values, &policy)
+                hangar_engine::residency::check::check_config(&cfg, &graph, &mut values, &policy)
             {
                 diags.extend(d);
             }
@@ -297,10 +301,10 @@ pub fn fmt(
         match hangar_fmt::format(&text) {
             Ok(formatted) if formatted != text => {
                 unformatted = true;
-                println!("{shown}");
+                crate::outln!("{shown}");
                 if diff {
                     for (a, b) in text.lines().zip(formatted.lines()).filter(|(a, b)| a != b) {
-                        println!("-{a}\n+{b}");
+                        crate::outln!("-{a}\n+{b}");
                     }
                 }
                 if !check {
@@ -314,7 +318,7 @@ pub fn fmt(
                 let file =
                     std::sync::Arc::new(hangar_lang::SourceFile::new(shown.clone(), text.clone()));
                 env.sources.add(file.clone());
-                match crate::config::load::parse_file(&file) {
+                match hangar_engine::config::load::parse_file(&file) {
                     Err(d) => super::report_error(&CliError::Diags(d.into()), env),
                     Ok(_) => eprintln!("Error: cannot format {shown}: {e}"),
                 }
@@ -334,7 +338,7 @@ pub fn fmt(
 pub fn graph(env: &mut Env) -> Result<u8, CliError> {
     let cfg = env.load()?;
     let g = Graph::build(&cfg).check()?;
-    print!("{}", g.to_dot());
+    crate::out!("{}", g.to_dot());
     Ok(0)
 }
 
@@ -342,6 +346,6 @@ pub fn graph(env: &mut Env) -> Result<u8, CliError> {
 pub fn force_unlock(env: &mut Env, id: &str) -> Result<u8, CliError> {
     let backend = env.backend()?;
     backend.force_unlock(id)?;
-    println!("Hangar state has been successfully unlocked!");
+    crate::outln!("Hangar state has been successfully unlocked!");
     Ok(0)
 }

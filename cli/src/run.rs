@@ -15,21 +15,22 @@ use hangar_core::Diagnostic;
 use hangar_state::{Backend, StateDoc};
 
 use super::{env_vars, CliError, Env, RunFlags};
-use crate::applier::Applier;
+use hangar_engine::applier::Applier;
 use std::collections::BTreeMap;
 
-use crate::config::Config;
-use crate::graph::{Graph, OrderedGraph};
-use crate::plan::Plan;
-use crate::planner::{make_plan, PlanOptions};
-use crate::registry::Registry;
+use crate::progress::Lines;
 use crate::render::{render_plan, Style};
-use crate::residency::binding::{self, Binding};
-use crate::residency::check::check_config;
-use crate::residency::{self, Policy};
-use crate::scope::Values;
-use crate::ui::{QuietUi, StdoutUi, Ui};
-use crate::writer::StateWriter;
+use hangar_engine::config::Config;
+use hangar_engine::events::{Events, NoEvents};
+use hangar_engine::graph::{Graph, OrderedGraph};
+use hangar_engine::plan::Plan;
+use hangar_engine::planner::{make_plan, PlanOptions};
+use hangar_engine::registry::Registry;
+use hangar_engine::residency::binding::{self, Binding};
+use hangar_engine::residency::check::check_config;
+use hangar_engine::residency::{self, Policy};
+use hangar_engine::scope::Values;
+use hangar_engine::writer::StateWriter;
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
@@ -139,14 +140,14 @@ pub(super) fn make(
     prior: &StateDoc,
     flags: &RunFlags,
     mode: Mode,
-    ui: &dyn Ui,
+    events: &dyn Events,
 ) -> Result<Plan, CliError> {
     let ws_vars = p
         .policy
         .as_ref()
         .map(|x| x.variables.clone())
         .unwrap_or_default();
-    let vars = crate::vars::resolve(&p.cfg, &flags.var_args(), &env_vars(), &ws_vars)?;
+    let vars = hangar_engine::vars::resolve(&p.cfg, &flags.var_args(), &env_vars(), &ws_vars)?;
     check_residency(p, prior, &vars)?;
     let opts = PlanOptions {
         destroy: mode == Mode::Destroy,
@@ -165,7 +166,7 @@ pub(super) fn make(
         &p.registry,
         vars,
         &opts,
-        ui,
+        events,
     ))?;
     if mode == Mode::RefreshOnly {
         plan.refresh_only = true;
@@ -205,24 +206,28 @@ pub fn plan(
         None
     };
     let prior = env.read_state(&*backend)?;
-    let ui: &dyn Ui = if json { &QuietUi } else { &StdoutUi };
-    let plan = make(env, &p, &prior, flags, mode, ui)?;
+    let events: &dyn Events = if json { &NoEvents } else { &Lines };
+    let plan = make(env, &p, &prior, flags, mode, events)?;
     warn(env, &plan);
     if json {
         // Buffered: printing 50 MB of JSON through `println!` took a quarter of `plan --json`.
         let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        serde_json::to_writer(&mut out, &crate::plan_json::plan_to_json(&plan))
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
-            .and_then(|()| out.flush())
-            .map_err(|e| CliError::Message(format!("cannot write the plan: {e}")))?;
+        let written =
+            serde_json::to_writer(&mut out, &hangar_engine::plan_json::plan_to_json(&plan))
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+                .and_then(|()| out.flush());
+        if written.is_err() {
+            // A closed pipe (`| head`): the reader has all it wanted.
+            crate::out::mark_closed();
+        }
     } else {
-        print!("{}", render_plan(&plan, env.style));
+        crate::out!("{}", render_plan(&plan, env.style));
     }
     if let Some(path) = out {
         plan.save(path, super::encryption_keys(&p.cfg)?.as_ref())?;
         if !json {
-            println!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    hangar apply \"{}\"", path.display(), path.display());
+            crate::outln!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    hangar apply \"{}\"", path.display(), path.display());
         }
     }
     Ok(if detailed && plan.has_changes() { 2 } else { 0 })
@@ -234,14 +239,14 @@ fn confirm(destroy: bool) -> Result<bool, CliError> {
     } else {
         "Do you want to perform these actions?\n  Hangar will perform the actions described above.\n  Only 'yes' will be accepted to approve."
     };
-    print!("\n{question}\n\n  Enter a value: ");
+    crate::out!("\n{question}\n\n  Enter a value: ");
     let _ = std::io::stdout().flush();
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| CliError::Message(format!("cannot read confirmation: {e}")))?;
-    println!();
+    crate::outln!();
     Ok(line.trim() == "yes")
 }
 
@@ -274,9 +279,9 @@ pub fn apply(
         }
         None => {
             let prior = stored.clone().unwrap_or_default();
-            let plan = make(env, &p, &prior, flags, mode, &StdoutUi)?;
+            let plan = make(env, &p, &prior, flags, mode, &Lines)?;
             warn(env, &plan);
-            print!("{}", render_plan(&plan, env.style));
+            crate::out!("{}", render_plan(&plan, env.style));
             if !plan.has_changes() {
                 return Ok(0);
             }
@@ -307,7 +312,7 @@ pub fn apply(
 
 /// `apply --refresh-only`: records what refresh found, changing no infrastructure.
 fn accept_refresh(plan: &Plan, backend: &dyn Backend, mut doc: StateDoc) -> Result<u8, CliError> {
-    use crate::drift::Kind;
+    use hangar_engine::drift::Kind;
     let mut accepted = 0;
     for o in &plan.observations {
         let Ok(addr) = o.address.parse::<hangar_core::ResourceInstanceAddr>() else {
@@ -334,7 +339,7 @@ fn accept_refresh(plan: &Plan, backend: &dyn Backend, mut doc: StateDoc) -> Resu
     }
     doc.serial += 1;
     backend.write(&doc)?;
-    println!("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed; {accepted} change(s) made outside Hangar recorded in state.");
+    crate::outln!("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed; {accepted} change(s) made outside Hangar recorded in state.");
     Ok(0)
 }
 
@@ -377,10 +382,10 @@ fn run_apply(
     let rt = runtime()?;
     let journal = backend.open_journal(&base)?;
     let writer = StateWriter::start(journal, base);
-    let progress: Box<dyn Ui> = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        Box::new(crate::ui::TtyUi::default())
+    let progress: Box<dyn Events> = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        Box::new(crate::progress::Bar::default())
     } else {
-        Box::new(StdoutUi)
+        Box::new(Lines)
     };
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -392,7 +397,7 @@ fn run_apply(
             registry: &p.registry,
             plan,
             writer: &writer,
-            ui: progress.as_ref(),
+            events: progress.as_ref(),
             stop: &stop,
             interrupted: &interrupted,
             parallelism,
@@ -413,7 +418,7 @@ fn run_apply(
     }
     let st = env.style;
     if plan.destroy {
-        println!(
+        crate::outln!(
             "\n{} Resources: {} destroyed.",
             st_green(st, "Destroy complete!"),
             summary.destroyed
@@ -428,7 +433,7 @@ fn run_apply(
             0 => String::new(),
             n => format!(" {n} imported,"),
         };
-        println!(
+        crate::outln!(
             "\n{} Resources:{imported} {} added, {} changed, {} destroyed.",
             st_green(st, "Apply complete!"),
             summary.added,
@@ -436,8 +441,8 @@ fn run_apply(
             summary.destroyed
         );
         if !final_doc.outputs.is_empty() {
-            println!("\nOutputs:\n");
-            print!("{}", super::inspect::outputs_text(&final_doc));
+            crate::outln!("\nOutputs:\n");
+            crate::out!("{}", super::inspect::outputs_text(&final_doc));
         }
     }
     Ok(0)

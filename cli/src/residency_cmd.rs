@@ -11,31 +11,31 @@ use hangar_core::Diagnostic;
 use serde_json::json;
 
 use super::{CliError, Env};
-use crate::graph::Graph;
-use crate::planner::parse_provider_addr;
-use crate::residency::binding::recorded;
-use crate::residency::check::check_config;
-use crate::residency::{selected_workspace, Policy};
-use crate::scope::Values;
 use hangar_core::Cloud;
+use hangar_engine::graph::Graph;
+use hangar_engine::planner::parse_provider_addr;
+use hangar_engine::residency::binding::recorded;
+use hangar_engine::residency::check::check_config;
+use hangar_engine::residency::{selected_workspace, Policy};
+use hangar_engine::scope::Values;
 
 /// `hangar workspace list`.
 pub fn list(env: &mut Env) -> Result<u8, CliError> {
     let cfg = env.load()?;
     let current = selected_workspace(&cfg, &env.workspace).unwrap_or_default();
     if cfg.workspaces.is_empty() {
-        println!("* default (no workspace blocks: not bound to a geography)");
+        crate::outln!("* default (no workspace blocks: not bound to a geography)");
     }
     for name in cfg.workspaces.keys() {
         let mark = if *name == current { "*" } else { " " };
         match Policy::select(&cfg, name) {
-            Ok(Some(p)) => println!(
+            Ok(Some(p)) => crate::outln!(
                 "{mark} {name}  geography={} region={} allowed={}",
                 p.geography,
                 p.region,
                 p.allowed_regions.join(",")
             ),
-            _ => println!("{mark} {name}  (invalid: run hangar validate)"),
+            _ => crate::outln!("{mark} {name}  (invalid: run hangar validate)"),
         }
     }
     Ok(0)
@@ -46,26 +46,29 @@ pub fn show(env: &mut Env, name: &str) -> Result<u8, CliError> {
     let cfg = env.load()?;
     env.workspace = selected_workspace(&cfg, name)?;
     let policy = Policy::select(&cfg, &env.workspace)?;
-    println!("workspace: {}", env.workspace);
+    crate::outln!("workspace: {}", env.workspace);
     match &policy {
-        Some(p) => println!(
+        Some(p) => crate::outln!(
             "geography: {}\nregion:    {}\nallowed:   {}",
             p.geography,
             p.region,
             p.allowed_regions.join(", ")
         ),
-        None => println!("geography: (none: the configuration declares no workspace blocks)"),
+        None => crate::outln!("geography: (none: the configuration declares no workspace blocks)"),
     }
     let backend = env.backend()?;
     let doc = env.read_state(&*backend)?;
     match recorded(&doc)? {
-        Some(b) => println!(
+        Some(b) => crate::outln!(
             "bound:     {} to {} / {} (binding {})",
-            b.bound_at, b.geography, b.region, b.binding_id
+            b.bound_at,
+            b.geography,
+            b.region,
+            b.binding_id
         ),
-        None => println!("bound:     not yet (the first apply binds it)"),
+        None => crate::outln!("bound:     not yet (the first apply binds it)"),
     }
-    println!("resources: {}", doc.resources.len());
+    crate::outln!("resources: {}", doc.resources.len());
     Ok(0)
 }
 
@@ -85,7 +88,7 @@ pub fn residency(env: &mut Env, flags: &super::RunFlags, as_json: bool) -> Resul
     let doc = env.read_state(&*backend)?;
     let binding = recorded(&doc)?;
     let ws_vars = policy.variables.clone();
-    let vars = crate::vars::resolve(&cfg, &flags.var_args(), &super::env_vars(), &ws_vars)?;
+    let vars = hangar_engine::vars::resolve(&cfg, &flags.var_args(), &super::env_vars(), &ws_vars)?;
     let mut values = Values::new(
         vars,
         cfg.dir.display().to_string(),
@@ -134,7 +137,7 @@ pub fn residency(env: &mut Env, flags: &super::RunFlags, as_json: bool) -> Resul
             "violations": violations,
             "resources": rows.iter().map(|(a, c, d, o, v, _)| json!({"address": a, "cloud": c, "declared_region": d, "observed_region": o, "verdict": v})).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        crate::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
         let mut s = String::new();
         let _ = writeln!(
@@ -176,7 +179,7 @@ pub fn residency(env: &mut Env, flags: &super::RunFlags, as_json: bool) -> Resul
             "\n{} resource(s), {violations} violation(s).",
             rows.len()
         );
-        print!("{s}");
+        crate::out!("{s}");
     }
     Ok(u8::from(violations > 0))
 }

@@ -18,9 +18,10 @@ use serde_json::json;
 
 use super::run::{make, prepare, Mode};
 use super::{CliError, Env, RunFlags};
-use crate::drift::Observation;
-use crate::plan::Action;
-use crate::ui::{QuietUi, StdoutUi, Ui};
+use crate::progress::Lines;
+use hangar_engine::drift::Observation;
+use hangar_engine::events::{Events, NoEvents};
+use hangar_engine::plan::Action;
 
 /// One allowlist entry: known drift that should not fail the run.
 #[derive(Debug, Clone)]
@@ -70,7 +71,7 @@ pub fn read_allowlist(path: &Path) -> Result<Vec<Allowance>, CliError> {
         ))
     })?;
     let file = hangar_lang::SourceFile::new(shown.clone(), text);
-    let body = crate::config::load::parse_file(&file)?;
+    let body = hangar_engine::config::load::parse_file(&file)?;
     let mut out = Vec::new();
     for b in body.blocks() {
         if b.ident.as_str() != "allow" {
@@ -159,10 +160,10 @@ pub fn drift(
         };
         env.read_state(&*backend)?
     };
-    let ui: &dyn Ui = if as_json { &QuietUi } else { &StdoutUi };
-    let plan = make(env, &p, &prior, flags, Mode::Drift, ui)?;
+    let events: &dyn Events = if as_json { &NoEvents } else { &Lines };
+    let plan = make(env, &p, &prior, flags, Mode::Drift, events)?;
     let today = today();
-    let binding = crate::residency::binding::recorded(&prior)?;
+    let binding = hangar_engine::residency::binding::recorded(&prior)?;
     let mut drift = 0;
     let mut allowed = 0;
     let items: Vec<serde_json::Value> = plan
@@ -224,33 +225,36 @@ pub fn drift(
         )?;
     }
     if as_json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         );
     } else {
-        println!();
+        crate::outln!();
         for o in &plan.observations {
             let tag = if allowed_by(o, &allowances, &today).is_some() {
                 "allowed"
             } else {
                 "DRIFT"
             };
-            println!("{tag:7} {:9} {}", o.kind.name(), o.detail);
+            crate::outln!("{tag:7} {:9} {}", o.kind.name(), o.detail);
             for a in &o.attributes {
-                println!("          {}: {} -> {}", a.name, a.recorded, a.actual);
+                crate::outln!("          {}: {} -> {}", a.name, a.recorded, a.actual);
             }
         }
         for a in &expired {
-            println!(
+            crate::outln!(
                 "EXPIRED allowlist entry for {} ({}) expired on {}: {}",
-                a.address, a.attribute, a.expires, a.reason
+                a.address,
+                a.attribute,
+                a.expires,
+                a.reason
             );
         }
         if !pending.is_empty() {
-            println!("\nConfiguration not yet applied (not drift): {} change(s); run hangar plan to see them.", pending.len());
+            crate::outln!("\nConfiguration not yet applied (not drift): {} change(s); run hangar plan to see them.", pending.len());
         }
-        println!(
+        crate::outln!(
             "\nDrift check of workspace {}: {drift} drifted, {allowed} allowed, {} expired allowance(s), {} API call(s).",
             env.workspace,
             expired.len(),

@@ -14,13 +14,13 @@ use hangar_core::{Diagnostic, InstanceKey, ResourceAddr, ResourceInstanceAddr, V
 use hangar_state::StateDoc;
 
 use super::{env_vars, CliError, Env, RunFlags, StateCommand};
-use crate::body::eval_expr;
-use crate::expand::Expansion;
-use crate::graph::Graph;
-use crate::moves::Endpoint;
-use crate::plan::Plan;
 use crate::render::{format_value, render_plan};
-use crate::scope::{EvalScope, InstanceNames, Values};
+use hangar_engine::body::eval_expr;
+use hangar_engine::expand::Expansion;
+use hangar_engine::graph::Graph;
+use hangar_engine::moves::Endpoint;
+use hangar_engine::plan::Plan;
+use hangar_engine::scope::{EvalScope, InstanceNames, Values};
 
 fn redact(v: &Value) -> Value {
     match v {
@@ -66,8 +66,8 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
             };
             if raw {
                 match &o.value {
-                    serde_json::Value::String(s) => print!("{s}"),
-                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => print!("{}", o.value),
+                    serde_json::Value::String(s) => crate::out!("{s}"),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => crate::out!("{}", o.value),
                     _ => {
                         return Err(Diagnostic::error(
                             "Unsupported value for raw output",
@@ -77,9 +77,9 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
                     }
                 }
             } else if json {
-                println!("{}", o.value);
+                crate::outln!("{}", o.value);
             } else {
-                println!("{}", hangar_lang::console_format(&from_json(&o.value)));
+                crate::outln!("{}", hangar_lang::console_format(&from_json(&o.value)));
             }
         }
         None if json => {
@@ -93,9 +93,9 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
                     )
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            crate::outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
-        None => print!("{}", outputs_text(&doc)),
+        None => crate::out!("{}", outputs_text(&doc)),
     }
     Ok(0)
 }
@@ -103,34 +103,34 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
 /// `hangar show [FILE] [--json]`.
 pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliError> {
     if let Some(f) = file {
-        let keys = match crate::config::load_dir(&env.dir) {
+        let keys = match hangar_engine::config::load_dir(&env.dir) {
             Ok(cfg) => super::encryption_keys(&cfg)?,
             Err(_) => None,
         };
         let plan = Plan::load(f, keys.as_ref())?;
         if json {
-            println!("{}", crate::plan_json::plan_to_json(&plan));
+            crate::outln!("{}", hangar_engine::plan_json::plan_to_json(&plan));
         } else {
-            print!("{}", render_plan(&plan, env.style));
+            crate::out!("{}", render_plan(&plan, env.style));
         }
         return Ok(0);
     }
     let backend = env.backend()?;
     let doc = env.read_state(&*backend)?;
     if json {
-        println!("{}", state_json(&doc));
+        crate::outln!("{}", state_json(&doc));
         return Ok(0);
     }
     if doc.resources.is_empty() {
-        println!("The state file is empty. No resources are represented.");
+        crate::outln!("The state file is empty. No resources are represented.");
         return Ok(0);
     }
     for rec in doc.resources.values() {
-        print!("{}\n", show_record(rec));
+        crate::out!("{}\n", show_record(rec));
     }
     if !doc.outputs.is_empty() {
-        println!("\nOutputs:\n");
-        print!("{}", outputs_text(&doc));
+        crate::outln!("\nOutputs:\n");
+        crate::out!("{}", outputs_text(&doc));
     }
     Ok(0)
 }
@@ -145,7 +145,7 @@ fn state_json(doc: &StateDoc) -> serde_json::Value {
                 "mode": match r.addr.resource.mode { hangar_core::ResourceMode::Managed => "managed", hangar_core::ResourceMode::Data => "data" },
                 "type": r.addr.resource.type_,
                 "name": r.addr.resource.name,
-                "provider_name": crate::plan_json::provider_source(&r.provider),
+                "provider_name": hangar_engine::plan_json::provider_source(&r.provider),
                 "schema_version": 0,
                 "values": r.attributes,
                 "sensitive_values": hangar_core::json::sensitive_mirror(&mark_paths(from_json(&r.attributes), &r.sensitive_paths)),
@@ -220,7 +220,7 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
                         k == a || k.starts_with(&format!("{a}[")) || k.starts_with(&format!("{a}."))
                     })
                 {
-                    println!("{k}");
+                    crate::outln!("{k}");
                 }
             }
             Ok(0)
@@ -229,7 +229,7 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             let doc = env.read_state(&*backend)?;
             match doc.resources.get(&address) {
                 Some(rec) => {
-                    print!("{}", show_record(rec));
+                    crate::out!("{}", show_record(rec));
                     Ok(0)
                 }
                 None => Err(Diagnostic::error(
@@ -248,7 +248,7 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
                 let hits: Vec<String> = doc
                     .resources
                     .iter()
-                    .filter(|(_, r)| crate::moves::covers(&target, &r.addr))
+                    .filter(|(_, r)| hangar_engine::moves::covers(&target, &r.addr))
                     .map(|(k, _)| k.clone())
                     .collect();
                 if hits.is_empty() {
@@ -260,19 +260,19 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
                 }
                 for k in hits {
                     doc.resources.remove(&k);
-                    println!("Removed {k}");
+                    crate::outln!("Removed {k}");
                     removed += 1;
                 }
             }
             doc.serial += 1;
             backend.write(&doc)?;
-            println!("Successfully removed {removed} resource instance(s).");
+            crate::outln!("Successfully removed {removed} resource instance(s).");
             Ok(0)
         }
         StateCommand::Pull => {
             let doc = env.read_state(&*backend)?;
             let bytes = doc.encode()?;
-            println!("{}", String::from_utf8_lossy(&bytes));
+            crate::outln!("{}", String::from_utf8_lossy(&bytes));
             Ok(0)
         }
         StateCommand::Push { file } => {
@@ -294,7 +294,7 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
                 }
             }
             backend.write(&doc)?;
-            println!("State pushed (serial {}).", doc.serial);
+            crate::outln!("State pushed (serial {}).", doc.serial);
             Ok(0)
         }
         StateCommand::Mv {
@@ -308,7 +308,10 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
                 .resources
                 .iter()
                 .filter_map(|(k, r)| {
-                    Some((k.clone(), crate::moves::relocate(&from, &to, &r.addr)?))
+                    Some((
+                        k.clone(),
+                        hangar_engine::moves::relocate(&from, &to, &r.addr)?,
+                    ))
                 })
                 .collect();
             if moves.is_empty() {
@@ -331,7 +334,7 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             }
             doc.serial += 1;
             backend.write(&doc)?;
-            println!(
+            crate::outln!(
                 "Move \"{source}\" to \"{destination}\"\nSuccessfully moved {} object(s).",
                 moves.len()
             );
@@ -343,21 +346,21 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
 /// Values of everything recorded, plus variables and locals, for `console`.
 pub(super) fn console_values(
     env: &Env,
-    cfg: &crate::config::Config,
+    cfg: &hangar_engine::config::Config,
     doc: &StateDoc,
     flags: &RunFlags,
 ) -> Result<Values, CliError> {
-    let policy = crate::residency::Policy::select(cfg, &env.workspace)?;
+    let policy = hangar_engine::residency::Policy::select(cfg, &env.workspace)?;
     let ws_vars = policy
         .as_ref()
         .map(|x| x.variables.clone())
         .unwrap_or_default();
-    let vars = crate::vars::resolve(cfg, &flags.var_args(), &env_vars(), &ws_vars)?;
+    let vars = hangar_engine::vars::resolve(cfg, &flags.var_args(), &env_vars(), &ws_vars)?;
     let mut values = Values::new(
         vars,
         env.dir.display().to_string(),
         env.workspace.clone(),
-        policy.as_ref().map(crate::residency::Policy::value),
+        policy.as_ref().map(hangar_engine::residency::Policy::value),
     );
     let mut grouped: BTreeMap<ResourceAddr, Vec<(InstanceKey, Value)>> = BTreeMap::new();
     for rec in doc.resources.values() {
@@ -374,7 +377,7 @@ pub(super) fn console_values(
     }
     let graph = Graph::build(cfg).check()?;
     for (_, node) in graph.order() {
-        crate::calls::eval_offline(cfg, &mut values, node);
+        hangar_engine::calls::eval_offline(cfg, &mut values, node);
     }
     Ok(values)
 }
@@ -406,11 +409,17 @@ pub fn console(env: &mut Env, flags: &RunFlags) -> Result<u8, CliError> {
         env.sources.add(file.clone());
         let result = hcl_edit::parser::parse_expr(&line)
             .map_err(|e| {
-                hangar_core::Diagnostics::from(crate::config::load::syntax_error(&file, &e))
+                hangar_core::Diagnostics::from(hangar_engine::config::load::syntax_error(&file, &e))
             })
-            .and_then(|expr| eval_expr(&crate::config::Expr { expr, file }, &scope, &cfg.dir));
+            .and_then(|expr| {
+                eval_expr(
+                    &hangar_engine::config::Expr { expr, file },
+                    &scope,
+                    &cfg.dir,
+                )
+            });
         match result {
-            Ok(v) => println!("{}", hangar_lang::console_format(&v)),
+            Ok(v) => crate::outln!("{}", hangar_lang::console_format(&v)),
             Err(d) => {
                 failed = true;
                 super::report_error(&CliError::Diags(d), env);
