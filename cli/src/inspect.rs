@@ -4,23 +4,18 @@
 //! `<sensitive>`); `output NAME`, `--json` and `--raw` print them, as Terraform does, because
 //! asking for one output by name is an explicit request.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::BufRead;
 use std::path::Path;
 
 use hangar_core::json::{from_json, mark_paths};
-use hangar_core::{Diagnostic, InstanceKey, ResourceAddr, ResourceInstanceAddr, Value};
+use hangar_core::{Diagnostic, InstanceKey, Value};
+use hangar_engine::plan::Plan;
+use hangar_engine::workspace::Workspace;
 use hangar_state::StateDoc;
 
-use super::{env_vars, CliError, Env, RunFlags, StateCommand};
 use crate::render::{format_value, render_plan};
-use hangar_engine::body::eval_expr;
-use hangar_engine::expand::Expansion;
-use hangar_engine::graph::Graph;
-use hangar_engine::moves::Endpoint;
-use hangar_engine::plan::Plan;
-use hangar_engine::scope::{EvalScope, InstanceNames, Values};
+use crate::{CliError, Env, RunFlags, StateCommand};
 
 fn redact(v: &Value) -> Value {
     match v {
@@ -53,8 +48,7 @@ pub fn outputs_text(doc: &StateDoc) -> String {
 
 /// `hangar output [NAME] [--json|--raw]`.
 pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Result<u8, CliError> {
-    let backend = env.backend()?;
-    let doc = env.read_state(&*backend)?;
+    let doc = env.open(None)?.state()?;
     match name {
         Some(n) => {
             let Some(o) = doc.outputs.get(n) else {
@@ -103,8 +97,8 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
 /// `hangar show [FILE] [--json]`.
 pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliError> {
     if let Some(f) = file {
-        let keys = match hangar_engine::config::load_dir(&env.dir) {
-            Ok(cfg) => super::encryption_keys(&cfg)?,
+        let keys = match Workspace::open(env.options(None)) {
+            Ok(ws) => ws.encryption_keys()?,
             Err(_) => None,
         };
         let plan = Plan::load(f, keys.as_ref())?;
@@ -115,8 +109,7 @@ pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliErr
         }
         return Ok(0);
     }
-    let backend = env.backend()?;
-    let doc = env.read_state(&*backend)?;
+    let doc = env.open(None)?.state()?;
     if json {
         crate::outln!("{}", state_json(&doc));
         return Ok(0);
@@ -202,18 +195,12 @@ fn show_record(rec: &hangar_state::InstanceRecord) -> String {
     out
 }
 
-fn parse_endpoint(s: &str) -> Result<Endpoint, CliError> {
-    Endpoint::parse(s).map_err(|e| {
-        CliError::Diags(Diagnostic::error("Invalid address", format!("{s}: {e}")).into())
-    })
-}
-
-/// `hangar state list|show|rm|mv`.
+/// `hangar state list|show|rm|mv|pull|push`.
 pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
-    let backend = env.backend()?;
+    let ws = env.open(None)?;
     match cmd {
         StateCommand::List { addresses } => {
-            let doc = env.read_state(&*backend)?;
+            let doc = ws.state()?;
             for k in doc.resources.keys() {
                 if addresses.is_empty()
                     || addresses.iter().any(|a| {
@@ -226,7 +213,7 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             Ok(0)
         }
         StateCommand::Show { address } => {
-            let doc = env.read_state(&*backend)?;
+            let doc = ws.state()?;
             match doc.resources.get(&address) {
                 Some(rec) => {
                     crate::out!("{}", show_record(rec));
@@ -240,100 +227,41 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             }
         }
         StateCommand::Rm { addresses } => {
-            let _lock = env.lock(&*backend, "state rm")?;
-            let mut doc = env.read_state(&*backend)?;
-            let mut removed = 0;
-            for a in &addresses {
-                let target = parse_endpoint(a)?;
-                let hits: Vec<String> = doc
-                    .resources
-                    .iter()
-                    .filter(|(_, r)| hangar_engine::moves::covers(&target, &r.addr))
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                if hits.is_empty() {
-                    return Err(Diagnostic::error(
-                        "Invalid target address",
-                        format!("No matching objects found for {a}."),
-                    )
-                    .into());
-                }
-                for k in hits {
-                    doc.resources.remove(&k);
-                    crate::outln!("Removed {k}");
-                    removed += 1;
-                }
+            let mut session = ws.begin("state rm")?;
+            env.note_takeover(&session);
+            let removed = session.remove(&addresses)?;
+            for k in &removed {
+                crate::outln!("Removed {k}");
             }
-            doc.serial += 1;
-            backend.write(&doc)?;
-            crate::outln!("Successfully removed {removed} resource instance(s).");
+            crate::outln!(
+                "Successfully removed {} resource instance(s).",
+                removed.len()
+            );
             Ok(0)
         }
         StateCommand::Pull => {
-            let doc = env.read_state(&*backend)?;
+            let doc = ws.state()?;
             let bytes = doc.encode()?;
             crate::outln!("{}", String::from_utf8_lossy(&bytes));
             Ok(0)
         }
         StateCommand::Push { file } => {
-            let _lock = env.lock(&*backend, "state push")?;
-            let stored = backend.read()?;
             let text = std::fs::read(&file)
                 .map_err(|e| CliError::Message(format!("cannot read {}: {e}", file.display())))?;
-            let mut doc = StateDoc::decode(&text, &file.display().to_string())?;
-            if let Some(current) = &stored {
-                if current.binding.is_some() && doc.binding != current.binding {
-                    return Err(Diagnostic::error(
-                        "Cannot change the workspace binding",
-                        "The pushed state does not carry this workspace's geography binding. A binding can never be removed or changed; push a document that keeps it.",
-                    )
-                    .into());
-                }
-                if doc.serial <= current.serial {
-                    doc.serial = current.serial + 1;
-                }
-            }
-            backend.write(&doc)?;
-            crate::outln!("State pushed (serial {}).", doc.serial);
+            let doc = StateDoc::decode(&text, &file.display().to_string())?;
+            let mut session = ws.begin("state push")?;
+            env.note_takeover(&session);
+            let serial = session.push(doc)?;
+            crate::outln!("State pushed (serial {serial}).");
             Ok(0)
         }
         StateCommand::Mv {
             source,
             destination,
         } => {
-            let _lock = env.lock(&*backend, "state mv")?;
-            let mut doc = env.read_state(&*backend)?;
-            let (from, to) = (parse_endpoint(&source)?, parse_endpoint(&destination)?);
-            let moves: Vec<(String, ResourceInstanceAddr)> = doc
-                .resources
-                .iter()
-                .filter_map(|(k, r)| {
-                    Some((
-                        k.clone(),
-                        hangar_engine::moves::relocate(&from, &to, &r.addr)?,
-                    ))
-                })
-                .collect();
-            if moves.is_empty() {
-                return Err(Diagnostic::error(
-                    "Invalid source address",
-                    format!("Cannot move {source}: it does not exist in state, or cannot move to {destination}."),
-                )
-                .into());
-            }
-            for (_, new) in &moves {
-                if doc.get(new).is_some() {
-                    return Err(Diagnostic::error("Invalid target address", format!("Cannot move to {new}: there is already a resource instance at that address.")).into());
-                }
-            }
-            for (old, new) in &moves {
-                if let Some(mut rec) = doc.resources.remove(old) {
-                    rec.addr = new.clone();
-                    doc.put(rec);
-                }
-            }
-            doc.serial += 1;
-            backend.write(&doc)?;
+            let mut session = ws.begin("state mv")?;
+            env.note_takeover(&session);
+            let moves = session.relocate(&source, &destination)?;
             crate::outln!(
                 "Move \"{source}\" to \"{destination}\"\nSuccessfully moved {} object(s).",
                 moves.len()
@@ -343,58 +271,11 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
     }
 }
 
-/// Values of everything recorded, plus variables and locals, for `console`.
-pub(super) fn console_values(
-    env: &Env,
-    cfg: &hangar_engine::config::Config,
-    doc: &StateDoc,
-    flags: &RunFlags,
-) -> Result<Values, CliError> {
-    let policy = hangar_engine::residency::Policy::select(cfg, &env.workspace)?;
-    let ws_vars = policy
-        .as_ref()
-        .map(|x| x.variables.clone())
-        .unwrap_or_default();
-    let vars = hangar_engine::vars::resolve(cfg, &flags.var_args(), &env_vars(), &ws_vars)?;
-    let mut values = Values::new(
-        vars,
-        env.dir.display().to_string(),
-        env.workspace.clone(),
-        policy.as_ref().map(hangar_engine::residency::Policy::value),
-    );
-    let mut grouped: BTreeMap<ResourceAddr, Vec<(InstanceKey, Value)>> = BTreeMap::new();
-    for rec in doc.resources.values() {
-        let v = mark_paths(from_json(&rec.attributes), &rec.sensitive_paths);
-        grouped
-            .entry(rec.addr.resource.clone())
-            .or_default()
-            .push((rec.addr.key.clone(), v));
-    }
-    for (addr, insts) in grouped {
-        values
-            .resources
-            .insert(addr, Expansion::assemble_keys(insts));
-    }
-    let graph = Graph::build(cfg).check()?;
-    for (_, node) in graph.order() {
-        hangar_engine::calls::eval_offline(cfg, &mut values, node);
-    }
-    Ok(values)
-}
-
 /// `hangar console`: one expression per line from standard input.
 pub fn console(env: &mut Env, flags: &RunFlags) -> Result<u8, CliError> {
-    let cfg = env.load()?;
-    let backend = env.backend()?;
-    let doc = env.read_state(&*backend)?;
-    let values = console_values(env, &cfg, &doc, flags)?;
-    let names = InstanceNames::default();
-    let scope = EvalScope {
-        cfg: &cfg,
-        values: &values,
-        names: &names,
-        module: &hangar_core::ModulePath::root(),
-    };
+    let ws = env.open(Some(flags))?;
+    let doc = ws.state()?;
+    let values = ws.values_from_state(&doc)?;
     let mut failed = false;
     for (n, line) in std::io::stdin().lock().lines().enumerate() {
         let line =
@@ -407,22 +288,11 @@ pub fn console(env: &mut Env, flags: &RunFlags) -> Result<u8, CliError> {
             line.clone(),
         ));
         env.sources.add(file.clone());
-        let result = hcl_edit::parser::parse_expr(&line)
-            .map_err(|e| {
-                hangar_core::Diagnostics::from(hangar_engine::config::load::syntax_error(&file, &e))
-            })
-            .and_then(|expr| {
-                eval_expr(
-                    &hangar_engine::config::Expr { expr, file },
-                    &scope,
-                    &cfg.dir,
-                )
-            });
-        match result {
+        match ws.evaluate(&values, file) {
             Ok(v) => crate::outln!("{}", hangar_lang::console_format(&v)),
             Err(d) => {
                 failed = true;
-                super::report_error(&CliError::Diags(d), env);
+                crate::report_error(&CliError::Diags(d), env);
             }
         }
     }

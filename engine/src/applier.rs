@@ -17,9 +17,7 @@ use hangar_core::json::{sensitive_paths, to_json};
 use hangar_core::{
     Diagnostic, Diagnostics, InstanceKey, ModulePath, ResourceAddr, ResourceMode, Value,
 };
-use hangar_provider::{
-    ApplyRequest, ConfiguredProvider, OperationContext, PlanRequest, ReadDataRequest, RemoteObject,
-};
+use hangar_provider::{ApplyRequest, OperationContext, PlanRequest, ReadDataRequest};
 use hangar_state::{InstanceRecord, JournalEntry, OutputRecord};
 use tokio::sync::Semaphore;
 
@@ -32,6 +30,7 @@ use crate::graph::{Node, OrderedGraph};
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::planner::{configure_provider, parse_provider_addr};
 use crate::registry::Registry;
+use crate::residency::gated::{GatedProvider, Observed};
 use crate::scope::{EvalScope, InstanceNames, Values};
 use crate::walk::run_dag;
 use crate::writer::StateWriter;
@@ -71,14 +70,14 @@ pub struct Applier<'a> {
     pub interrupted: &'a AtomicBool,
     /// At most this many provider operations at once.
     pub parallelism: usize,
-    /// The workspace's residency policy, when it has one.
-    pub policy: Option<&'a crate::residency::Policy>,
+    /// The workspace's residency gate, which every provider call passes.
+    pub gate: &'a crate::residency::gate::Gate,
 }
 
 struct Run<'a> {
     a: &'a Applier<'a>,
     values: Mutex<Values>,
-    providers: Mutex<HashMap<ProviderRef, Arc<dyn ConfiguredProvider>>>,
+    providers: Mutex<HashMap<ProviderRef, Arc<GatedProvider>>>,
     changes: HashMap<ResourceAddr, Vec<&'a ResourceChange>>,
     sem: Semaphore,
     diags: Mutex<Diagnostics>,
@@ -106,7 +105,7 @@ impl<'a> Applier<'a> {
                     .map(|(k, v)| (k.clone(), v.value.clone())),
                 self.cfg.dir.display().to_string(),
                 self.plan.workspace.clone(),
-                self.policy.map(crate::residency::Policy::value),
+                self.gate.policy().map(crate::residency::Policy::value),
             )),
             providers: Mutex::new(HashMap::new()),
             changes,
@@ -317,7 +316,7 @@ impl Run<'_> {
                     Ok(v) => v.clone(),
                     Err(_) => return false,
                 };
-                match configure_provider(cfg, self.a.registry, &p, &values).await {
+                match configure_provider(cfg, self.a.registry, self.a.gate, &p, &values).await {
                     Ok(c) => {
                         if let Ok(mut m) = self.providers.lock() {
                             m.insert(p, c);
@@ -374,7 +373,7 @@ impl Run<'_> {
         }
     }
 
-    fn provider(&self, p: &ProviderRef) -> Option<Arc<dyn ConfiguredProvider>> {
+    fn provider(&self, p: &ProviderRef) -> Option<Arc<GatedProvider>> {
         self.providers.lock().ok()?.get(p).cloned()
     }
 
@@ -456,7 +455,7 @@ impl Run<'_> {
         &self,
         c: &ResourceChange,
         names: InstanceNames,
-        provider: &Arc<dyn ConfiguredProvider>,
+        provider: &Arc<GatedProvider>,
         schema: &hangar_provider::ResourceSchema,
     ) -> Option<Value> {
         let cfg = self.a.cfg;
@@ -501,16 +500,25 @@ impl Run<'_> {
                 &addr,
                 Operation::Read,
                 None,
-                provider.read_data(ReadDataRequest {
-                    type_name: c.addr.resource.type_.clone(),
-                    config,
-                }),
+                provider.read_data(
+                    &addr,
+                    ReadDataRequest {
+                        type_name: c.addr.resource.type_.clone(),
+                        config,
+                    },
+                ),
             )
             .await;
             return match result {
-                Ok(obj) => {
+                Ok(read) => {
                     drop(permit);
                     finished(self.a.events, &addr, Operation::Read, None, started);
+                    if let Some(v) = read.violation {
+                        self.error(v);
+                        self.a.stop.store(true, Ordering::SeqCst);
+                        return None;
+                    }
+                    let obj = read.object;
                     self.record(c, &obj.attrs, obj.region.clone()).await?;
                     Some(obj.attrs)
                 }
@@ -522,6 +530,7 @@ impl Run<'_> {
         }
         let planned = match provider
             .plan(
+                &addr,
                 schema,
                 PlanRequest {
                     type_name: c.addr.resource.type_.clone(),
@@ -640,28 +649,15 @@ impl Run<'_> {
     }
 
     /// Marks, records and returns the object a create or update produced.
-    async fn finish(
-        &self,
-        c: &ResourceChange,
-        obj: RemoteObject,
-        planned: &Value,
-    ) -> Option<Value> {
+    async fn finish(&self, c: &ResourceChange, found: Observed, planned: &Value) -> Option<Value> {
+        let obj = found.object;
         let marked = hangar_core::json::mark_paths(obj.attrs, &sensitive_paths(planned));
+        // Recorded first: the object exists, and state must know it even when it is refused.
         self.record(c, &marked, obj.region.clone()).await?;
-        let cloud = hangar_core::Cloud::of_provider(&parse_provider_addr(&c.provider).0);
-        if let (Some(policy), Some(region), Some(cloud)) = (self.a.policy, &obj.region, cloud) {
-            if let Err(why) = policy.admits(cloud, region) {
-                self.error(Diagnostic::error(
-                    format!("Residency violation: {} is in region {region}", c.addr),
-                    format!(
-                        "The cloud reports {} in region \"{region}\". {}",
-                        c.addr,
-                        policy.explain(cloud, region, &why)
-                    ),
-                ));
-                self.a.stop.store(true, Ordering::SeqCst);
-                return None;
-            }
+        if let Some(v) = found.violation {
+            self.error(v);
+            self.a.stop.store(true, Ordering::SeqCst);
+            return None;
         }
         Some(marked)
     }
@@ -746,29 +742,6 @@ fn inconsistency(saved: &Value, fin: &Value, path: &str) -> Option<String> {
             } else {
                 None
             }
-        }
-    }
-}
-
-impl Expansion {
-    /// A block value from keyed instance values when the expansion itself is not known.
-    pub fn assemble_keys(mut instances: Vec<(InstanceKey, Value)>) -> Value {
-        match instances.first().map(|(k, _)| k.clone()) {
-            None => Value::NULL,
-            Some(InstanceKey::None) => instances.pop().map(|(_, v)| v).unwrap_or(Value::NULL),
-            Some(InstanceKey::Int(_)) => {
-                instances.sort_by(|a, b| a.0.cmp(&b.0));
-                Value::Tuple(instances.into_iter().map(|(_, v)| v).collect())
-            }
-            Some(InstanceKey::Str(_)) => Value::Object(
-                instances
-                    .into_iter()
-                    .filter_map(|(k, v)| match k {
-                        InstanceKey::Str(s) => Some((s, v)),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
         }
     }
 }

@@ -14,7 +14,10 @@ use std::sync::Arc;
 use hangar_core::json::{from_json, mark_paths};
 use hangar_core::{Diagnostic, Diagnostics, ModulePath, ResourceMode, Value};
 use hangar_provider::plan::differs;
-use hangar_provider::{ConfigureRequest, ConfiguredProvider, PlanRequest, ReadDataRequest};
+use hangar_provider::{PlanRequest, ReadDataRequest};
+
+use crate::residency::gate::Gate;
+use crate::residency::gated::{self, GatedProvider};
 use hangar_state::{InstanceRecord, StateDoc};
 use petgraph::graph::NodeIndex;
 
@@ -46,8 +49,8 @@ pub struct PlanOptions {
     pub parallelism: usize,
     /// Workspace name (`terraform.workspace`).
     pub workspace: String,
-    /// The workspace's residency policy, when it has one.
-    pub policy: Option<crate::residency::Policy>,
+    /// The workspace's residency gate, which every provider call passes.
+    pub gate: Gate,
     /// Drift detection: report residency violations found by refresh instead of failing.
     pub drift: bool,
     /// Also ask providers for tagged objects that state lacks.
@@ -68,9 +71,10 @@ pub fn record_value(rec: &InstanceRecord, ty: Option<&hangar_core::Type>) -> Val
 pub async fn configure_provider(
     cfg: &Config,
     registry: &Registry,
+    gate: &Gate,
     p: &ProviderRef,
     values: &Values,
-) -> Result<Arc<dyn ConfiguredProvider>, Diagnostics> {
+) -> Result<Arc<GatedProvider>, Diagnostics> {
     let Some(provider) = registry.get(&p.name) else {
         let known: Vec<_> = registry.names().collect();
         return Err(Diagnostic::error(
@@ -123,10 +127,13 @@ pub async fn configure_provider(
                 .collect(),
         ),
     };
-    provider
-        .configure(ConfigureRequest { config })
+    let at = cfg
+        .providers
+        .get(&(p.name.clone(), p.alias.clone()))
+        .map(|b| b.decl.clone());
+    gated::configure(provider.clone(), gate, &p.to_string(), config, at)
         .await
-        .map(Arc::from)
+        .map(Arc::new)
 }
 
 /// Plans `cfg` against `prior`; fails with every diagnostic found.
@@ -155,7 +162,7 @@ pub async fn make_plan(
             variables.clone(),
             cfg.dir.display().to_string(),
             opts.workspace.clone(),
-            opts.policy.as_ref().map(crate::residency::Policy::value),
+            opts.gate.policy().map(crate::residency::Policy::value),
         ),
         providers: HashMap::new(),
         refreshed: HashMap::new(),
@@ -259,7 +266,7 @@ struct Planner<'a> {
     opts: &'a PlanOptions,
     events: &'a dyn Events,
     values: Values,
-    providers: HashMap<ProviderRef, Arc<dyn ConfiguredProvider>>,
+    providers: HashMap<ProviderRef, Arc<GatedProvider>>,
     refreshed: HashMap<String, Option<Value>>,
     changes: Vec<ResourceChange>,
     outputs: Vec<OutputChange>,
@@ -296,7 +303,8 @@ impl Planner<'_> {
             }
             Node::Provider(p) => {
                 let configured =
-                    configure_provider(self.cfg, self.registry, &p, &self.values).await?;
+                    configure_provider(self.cfg, self.registry, &self.opts.gate, &p, &self.values)
+                        .await?;
                 if self.opts.refresh {
                     let types = self
                         .cfg
@@ -452,6 +460,7 @@ impl Planner<'_> {
             };
             let resp = match provider
                 .plan(
+                    &key_text,
                     &schema,
                     PlanRequest {
                         type_name: r.addr.type_.clone(),
@@ -622,13 +631,22 @@ impl Planner<'_> {
                 (Action::Read, schema_unknowns(&schema.block, config))
             } else {
                 match provider
-                    .read_data(ReadDataRequest {
-                        type_name: r.addr.type_.clone(),
-                        config,
-                    })
+                    .read_data(
+                        &inst.to_string(),
+                        ReadDataRequest {
+                            type_name: r.addr.type_.clone(),
+                            config,
+                        },
+                    )
                     .await
                 {
-                    Ok(obj) => (Action::NoOp, obj.attrs),
+                    Ok(read) => {
+                        if let Some(v) = read.violation {
+                            diags.push(v.at(Some(r.decl.clone())));
+                            continue;
+                        }
+                        (Action::NoOp, read.object.attrs)
+                    }
                     Err(e) => {
                         diags.push(
                             Diagnostic::error(format!("Error reading {inst}"), e.to_string())
@@ -742,7 +760,8 @@ fn schema_unknowns(block: &hangar_provider::BlockSchema, config: Value) -> Value
     Value::Object(m)
 }
 
-fn unsupported_type(r: &Resource, provider_known: bool) -> Diagnostics {
+/// The error for a resource or data source type no provider (or not its provider) knows.
+pub fn unsupported_type(r: &Resource, provider_known: bool) -> Diagnostics {
     let what = if r.addr.mode == ResourceMode::Data {
         "data source"
     } else {

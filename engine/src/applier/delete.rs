@@ -8,7 +8,7 @@ impl Run<'_> {
     pub(super) async fn delete_one(
         &self,
         c: &ResourceChange,
-        provider: &Arc<dyn ConfiguredProvider>,
+        provider: &Arc<GatedProvider>,
         prior: Value,
         deposed: bool,
     ) -> Option<()> {
@@ -108,8 +108,14 @@ impl Run<'_> {
             let provider = match self.provider(&p) {
                 Some(p) => p,
                 None => {
-                    match configure_provider(self.a.cfg, self.a.registry, &p, &Values::default())
-                        .await
+                    match configure_provider(
+                        self.a.cfg,
+                        self.a.registry,
+                        self.a.gate,
+                        &p,
+                        &Values::default(),
+                    )
+                    .await
                     {
                         Ok(p) => p,
                         Err(d) => {
