@@ -135,6 +135,12 @@ pub fn residency(env: &mut Env, flags: &crate::RunFlags, as_json: bool) -> Resul
             r.verdict
         );
     }
+    if !report.configuration.is_empty() {
+        let _ = writeln!(s, "\nRefused by the configuration (plan would refuse it):");
+        for c in &report.configuration {
+            let _ = writeln!(s, "  VIOLATION: {c}");
+        }
+    }
     let _ = writeln!(
         s,
         "\n{} resource(s), {} violation(s).",

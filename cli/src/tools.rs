@@ -46,6 +46,9 @@ pub fn init(env: &mut Env, migrate: bool, upgrade: bool) -> Result<u8, CliError>
             "Successfully migrated state from the \"{from}\" backend to the \"{to}\" backend."
         );
     }
+    if let Some(block) = &done.suggested_workspace {
+        crate::outln!("\nThis configuration is not bound to a geography, so nothing checks where it puts\ninfrastructure. To bind it to the region its providers use, add:\n\n{block}");
+    }
     crate::outln!("\nHangar has been successfully initialized!\n\nYou may now begin working with Hangar. Try running \"hangar plan\" to see\nany changes that are required for your infrastructure.");
     Ok(0)
 }

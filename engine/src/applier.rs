@@ -475,7 +475,7 @@ impl Run<'_> {
                 return Some(v);
             }
             if c.addr.resource.mode == ResourceMode::Data {
-                self.record(c, &saved_after, None).await?;
+                self.record(c, &saved_after, c.region.clone()).await?;
             }
             return Some(before.unwrap_or(saved_after));
         }

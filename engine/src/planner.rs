@@ -538,6 +538,7 @@ impl Planner<'_> {
                 create_before_destroy: r.lifecycle.create_before_destroy,
                 blocks: schema.block.blocks.keys().cloned().collect(),
                 adopted: self.adopted.contains(&key_text),
+                region: None,
                 previous_address: None,
                 importing,
             });
@@ -627,6 +628,7 @@ impl Planner<'_> {
                 continue;
             };
             let deferred = !config.is_wholly_known();
+            let mut read_region = None;
             let (action, value) = if deferred {
                 (Action::Read, schema_unknowns(&schema.block, config))
             } else {
@@ -645,6 +647,7 @@ impl Planner<'_> {
                             diags.push(v.at(Some(r.decl.clone())));
                             continue;
                         }
+                        read_region = read.object.region;
                         (Action::NoOp, read.object.attrs)
                     }
                     Err(e) => {
@@ -670,6 +673,7 @@ impl Planner<'_> {
                 create_before_destroy: false,
                 blocks: schema.block.blocks.keys().cloned().collect(),
                 adopted: false,
+                region: read_region,
                 previous_address: None,
                 importing: None,
             });

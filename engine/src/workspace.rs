@@ -297,6 +297,7 @@ impl Workspace {
             .backend(
                 &self.backend.describe(),
                 location.as_ref(),
+                self.backend.is_local(),
                 self.cfg.backend.as_ref().map(|b| b.decl.clone()),
             )
             .map_err(Error::from)

@@ -80,6 +80,11 @@ pub fn check(policy: &Policy, doc: &StateDoc) -> Result<Binding, Diagnostics> {
         ) else {
             continue;
         };
+        if rec.addr.resource.mode == hangar_core::ResourceMode::Data
+            && gate.allowed_read_only(cloud, region)
+        {
+            continue;
+        }
         if let Err(refused) = gate.observed(&rec.addr.to_string(), cloud, region) {
             diags.push(Diagnostic::error(
                 "Region still in use",

@@ -11,6 +11,7 @@ pub mod binding;
 pub mod gate;
 pub mod gated;
 pub mod preflight;
+pub mod suggest;
 
 use std::collections::BTreeMap;
 

@@ -190,7 +190,12 @@ fn used_providers(cfg: &Config) -> Vec<ProviderRef> {
 
 /// A provider block evaluated as far as it can be without calling anything (unknown parts
 /// stay unknown); an undeclared provider configuration is all nulls.
-fn provider_config(cfg: &Config, registry: &Registry, values: &Values, p: &ProviderRef) -> Value {
+pub(crate) fn provider_config(
+    cfg: &Config,
+    registry: &Registry,
+    values: &Values,
+    p: &ProviderRef,
+) -> Value {
     let schema = registry
         .schema(&p.name)
         .map(|s| s.provider.clone())

@@ -95,6 +95,12 @@ impl Session<'_> {
         let prior = self.state();
         let vars = ws.variables()?;
         let mut warnings = hangar_core::Diagnostics::new();
+        if ws.policy().is_none()
+            && mode != Mode::Drift
+            && crate::residency::suggest::uses_a_cloud(&ws.cfg, &ws.registry)
+        {
+            warnings.push(crate::residency::suggest::unbound_warning());
+        }
         if let Some(policy) = ws.policy() {
             binding::check(policy, &prior)?;
             let mut values = ws.initial_values(vars.clone());
