@@ -358,6 +358,7 @@ impl Run<'_> {
                                 OutputRecord {
                                     value: to_json(&v),
                                     sensitive,
+                                    ty: Some(v.ty().cty_json()),
                                 },
                             );
                         }

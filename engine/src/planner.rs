@@ -55,6 +55,10 @@ pub struct PlanOptions {
     pub drift: bool,
     /// Also ask providers for tagged objects that state lacks.
     pub find_orphans: bool,
+    /// `-target`: plan only these (and what they depend on); empty plans everything.
+    pub targets: Vec<crate::moves::Endpoint>,
+    /// `-replace`: instance addresses to replace even if unchanged.
+    pub replace: Vec<String>,
 }
 
 /// The value of a state record, with its sensitive marks, typed by the resource schema.
@@ -226,6 +230,16 @@ pub async fn make_plan(
     }
     for c in &mut p.changes {
         c.previous_address = refactoring.previous.get(&c.addr.to_string()).cloned();
+    }
+    if !opts.targets.is_empty() {
+        restrict_to_targets(&mut p.changes, &opts.targets);
+        p.diags.push(Diagnostic::warning(
+            "Resource targeting is in effect",
+            "You are creating a plan with the -target option, which means that the result of this plan may not \
+             represent all of the changes requested by the current configuration.\n\nThe -target option is not for \
+             routine use, and is provided only for exceptional situations such as recovering from errors or \
+             mistakes, or when Hangar specifically suggests to use it as part of an error message.",
+        ));
     }
     p.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     Ok(Plan {
@@ -458,6 +472,20 @@ impl Planner<'_> {
             let Some(provider) = provider.as_ref() else {
                 continue;
             };
+            let forced = match &prior {
+                Some(_)
+                    if self
+                        .prior
+                        .resources
+                        .get(&key_text)
+                        .is_some_and(|x| x.tainted) =>
+                {
+                    Some("replace_because_tainted")
+                }
+                Some(_) if self.opts.replace.contains(&key_text) => Some("replace_by_request"),
+                _ => None,
+            };
+            let fresh_config = forced.map(|_| config.clone());
             let resp = match provider
                 .plan(
                     &key_text,
@@ -489,10 +517,32 @@ impl Planner<'_> {
             if prior.is_some() && self.triggered_replace(r, &names, module, &base) {
                 replace.push("replace_triggered_by".into());
             }
+            if let (Some(config), true) = (fresh_config, replace.is_empty()) {
+                // Planned as new: what the provider computes is unknown again.
+                if let Ok(fresh) = provider
+                    .plan(
+                        &key_text,
+                        &schema,
+                        PlanRequest {
+                            type_name: r.addr.type_.clone(),
+                            prior: None,
+                            config,
+                        },
+                    )
+                    .await
+                {
+                    planned = fresh.planned;
+                }
+            }
             let action = match &prior {
                 None => Action::Create,
-                Some(_) if matches!(r.lifecycle.ignore_changes, IgnoreChanges::All) => Action::NoOp,
-                Some(_) if !replace.is_empty() => {
+                Some(_)
+                    if forced.is_none()
+                        && matches!(r.lifecycle.ignore_changes, IgnoreChanges::All) =>
+                {
+                    Action::NoOp
+                }
+                Some(_) if !replace.is_empty() || forced.is_some() => {
                     if r.lifecycle.create_before_destroy {
                         Action::CreateThenDelete
                     } else {
@@ -533,7 +583,7 @@ impl Planner<'_> {
                 after: Some(PlanValue::new(planned)),
                 replace_paths: replace,
                 replace_shown,
-                reason: None,
+                reason: forced.map(str::to_string),
                 dependencies: deps.clone(),
                 create_before_destroy: r.lifecycle.create_before_destroy,
                 blocks: schema.block.blocks.keys().cloned().collect(),
@@ -762,6 +812,35 @@ fn schema_unknowns(block: &hangar_provider::BlockSchema, config: Value) -> Value
         }
     }
     Value::Object(m)
+}
+
+/// Keeps only the changes `targets` cover and everything they depend on (Terraform's
+/// `-target`), dependencies followed transitively through what each change records.
+fn restrict_to_targets(changes: &mut Vec<ResourceChange>, targets: &[crate::moves::Endpoint]) {
+    let by_resource: HashMap<String, Vec<String>> =
+        changes.iter().fold(HashMap::new(), |mut m, c| {
+            m.entry(c.addr.resource.to_string())
+                .or_default()
+                .extend(c.dependencies.iter().cloned());
+            m
+        });
+    let mut keep: HashSet<String> = changes
+        .iter()
+        .filter(|c| targets.iter().any(|t| crate::moves::covers(t, &c.addr)))
+        .map(|c| c.addr.resource.to_string())
+        .collect();
+    let mut todo: Vec<String> = keep.iter().cloned().collect();
+    while let Some(r) = todo.pop() {
+        for d in by_resource.get(&r).into_iter().flatten() {
+            if keep.insert(d.clone()) {
+                todo.push(d.clone());
+            }
+        }
+    }
+    changes.retain(|c| {
+        targets.iter().any(|t| crate::moves::covers(t, &c.addr))
+            || keep.contains(&c.addr.resource.to_string())
+    });
 }
 
 /// The error for a resource or data source type no provider (or not its provider) knows.

@@ -85,6 +85,10 @@ pub struct Options {
     pub refresh: bool,
     /// A backend to use instead of the configured one (embedding, tests).
     pub backend: Option<Box<dyn Backend>>,
+    /// `-target`: plan only these addresses and what they depend on.
+    pub targets: Vec<String>,
+    /// `-replace`: instance addresses to replace even when unchanged.
+    pub replace: Vec<String>,
 }
 
 impl Options {
@@ -102,6 +106,8 @@ impl Options {
             parallelism: 10,
             refresh: true,
             backend: None,
+            targets: Vec::new(),
+            replace: Vec::new(),
         }
     }
 }

@@ -68,7 +68,16 @@ fn string_list(v: &Value) -> Option<Vec<String>> {
 /// The workspace a run uses: the one named, or the only declared one.
 pub fn selected_workspace(cfg: &Config, requested: &str) -> Result<String, Diagnostic> {
     if cfg.workspaces.is_empty() {
-        return Ok(requested.to_string());
+        if requested == "default" {
+            return Ok(requested.to_string());
+        }
+        return Err(Diagnostic::error(
+            "No such workspace",
+            format!(
+                "Workspace \"{requested}\" is not declared: this configuration declares no workspace blocks, so its only \
+                 workspace is \"default\". Declare it to use it: workspace \"{requested}\" {{ geography = \"eu\", region = \"eu-central-1\" }}."
+            ),
+        ));
     }
     if requested == "default" && cfg.workspaces.len() == 1 {
         return Ok(cfg.workspaces.keys().next().cloned().unwrap_or_default());

@@ -92,6 +92,16 @@ impl Session<'_> {
     /// binding, evaluation and provider errors.
     pub fn plan(&self, mode: Mode, events: &dyn Events) -> Result<Plan, Error> {
         let ws = self.ws;
+        if ws.cfg.files.is_empty() && matches!(mode, Mode::Normal | Mode::RefreshOnly) {
+            return Err(Diagnostic::error(
+                "No configuration files",
+                "Plan requires configuration to be present. Planning without a configuration would mark everything \
+                 for destruction, which is normally not what is desired. If you would like to destroy everything, \
+                 run plan with the --destroy option. Otherwise, create a Hangar configuration file (.tf file) and \
+                 try again.",
+            )
+            .into());
+        }
         let prior = self.state();
         let vars = ws.variables()?;
         let mut warnings = hangar_core::Diagnostics::new();
@@ -113,6 +123,29 @@ impl Session<'_> {
             )?;
             warnings.extend(proven.warnings);
         }
+        let endpoint = |s: &String| {
+            crate::moves::Endpoint::parse(s).map_err(|e| {
+                Error::from(Diagnostic::error(
+                    "Invalid target address",
+                    format!("{s}: {e}"),
+                ))
+            })
+        };
+        let targets = ws
+            .opts
+            .targets
+            .iter()
+            .map(endpoint)
+            .collect::<Result<Vec<_>, _>>()?;
+        for r in &ws.opts.replace {
+            r.parse::<hangar_core::ResourceInstanceAddr>()
+                .map_err(|e| {
+                    Error::from(Diagnostic::error(
+                        "Invalid replace address",
+                        format!("{r}: {e}"),
+                    ))
+                })?;
+        }
         let opts = PlanOptions {
             destroy: mode == Mode::Destroy,
             refresh: ws.opts.refresh || matches!(mode, Mode::RefreshOnly | Mode::Drift),
@@ -121,6 +154,8 @@ impl Session<'_> {
             gate: ws.gate.clone(),
             drift: mode == Mode::Drift,
             find_orphans: mode == Mode::Drift,
+            targets,
+            replace: ws.opts.replace.clone(),
         };
         let mut plan = block_on(make_plan(
             &ws.cfg,
