@@ -1,0 +1,10 @@
+//! Hosts Terraform provider plugins.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod cty;
+pub mod proto;
+pub mod wire;
+
+#[cfg(test)]
+mod wire_props;
