@@ -483,6 +483,7 @@ impl Run<'_> {
                     type_name: c.addr.resource.type_.clone(),
                     prior: before.clone(),
                     config,
+                    private: Vec::new(),
                 },
             )
             .await
@@ -515,6 +516,8 @@ impl Run<'_> {
             prior,
             planned,
             context: context.clone(),
+            config: None,
+            private: Vec::new(),
         };
         match c.action {
             Action::Update => {

@@ -457,6 +457,7 @@ impl Planner<'_> {
                         type_name: r.addr.type_.clone(),
                         prior: prior.clone(),
                         config,
+                        private: Vec::new(),
                     },
                 )
                 .await

@@ -125,6 +125,7 @@ pub async fn refresh_provider(
                 .read(ReadRequest {
                     type_name,
                     prior: recorded.clone(),
+                    private: Vec::new(),
                 })
                 .await;
             (key, recorded, r)

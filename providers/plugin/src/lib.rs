@@ -4,6 +4,7 @@
 
 pub mod cty;
 pub mod proto;
+pub mod schema;
 pub mod tls;
 pub mod wire;
 
