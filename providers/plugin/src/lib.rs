@@ -3,7 +3,10 @@
 #![warn(missing_docs)]
 
 pub mod cty;
+pub mod handshake;
+pub mod host;
 pub mod proto;
+mod rpc;
 pub mod schema;
 pub mod tls;
 pub mod wire;
