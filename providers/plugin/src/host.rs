@@ -154,6 +154,48 @@ pub enum PluginError {
         /// The timeout.
         after: Duration,
     },
+    /// The plugin answered with error diagnostics.
+    #[error("provider {provider}: {call}{}: {message}", for_type(.type_name))]
+    Refused {
+        /// Provider name.
+        provider: String,
+        /// The RPC.
+        call: String,
+        /// The resource or data source type, when the call is about one.
+        type_name: Option<String>,
+        /// The diagnostics, one per line.
+        message: String,
+    },
+    /// The plugin sent (or was to be sent) a value that does not match its schema.
+    #[error("provider {provider}: {call}{}: {what} does not match the schema: {source}", for_type(.type_name))]
+    BadValue {
+        /// Provider name.
+        provider: String,
+        /// The RPC.
+        call: String,
+        /// The resource or data source type.
+        type_name: Option<String>,
+        /// Which value (`new state`, `planned state`, `configuration`).
+        what: String,
+        /// Where and how it does not match.
+        source: crate::wire::ValueError,
+    },
+    /// The plugin's schema could not be read.
+    #[error("provider {provider}: {source}")]
+    Schema {
+        /// Provider name.
+        provider: String,
+        /// The problem.
+        source: crate::schema::SchemaError,
+    },
+    /// A type the plugin does not offer, or another misuse the plugin cannot be asked about.
+    #[error("provider {provider}: {message}")]
+    Usage {
+        /// Provider name.
+        provider: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The call failed at the gRPC level.
     #[error("provider {provider}: {call} failed: {code}: {message}")]
     Rpc {
@@ -166,6 +208,10 @@ pub enum PluginError {
         /// Its message.
         message: String,
     },
+}
+
+fn for_type(t: &Option<String>) -> String {
+    t.as_ref().map(|t| format!(" for {t}")).unwrap_or_default()
 }
 
 fn stderr_note(lines: &[String]) -> String {

@@ -20,17 +20,6 @@ macro_rules! both {
 }
 
 impl Process {
-    /// `GetMetadata`; an `Unimplemented` answer (older plugins) is an error the caller may ignore.
-    pub(crate) async fn get_metadata(&self) -> Result<v6::get_metadata::Response, PluginError> {
-        both!(
-            self,
-            "GetMetadata",
-            v6::get_metadata::Request {},
-            get_metadata,
-            get_metadata
-        )
-    }
-
     /// `GetProviderSchema` (protocol 5: `GetSchema`), as protocol 6's message.
     pub(crate) async fn get_schema(
         &self,
