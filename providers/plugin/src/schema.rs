@@ -165,7 +165,7 @@ impl ProviderSchemas {
                 block,
             })
         };
-        let caps = r.server_capabilities.clone().unwrap_or_default();
+        let caps = r.server_capabilities.unwrap_or_default();
         Ok(ProviderSchemas {
             provider: one("provider".into(), r.provider.as_ref())?,
             resources: r

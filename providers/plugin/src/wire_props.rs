@@ -69,7 +69,7 @@ fn gen_string(r: &mut Rng) -> String {
         .collect()
 }
 
-fn gen_value(r: &mut Rng, t: &Type, depth: u32) -> Value {
+fn gen_value(r: &mut Rng, t: &Type) -> Value {
     match r.below(12) {
         0 => return Value::Null(t.clone()),
         1 => return Value::Unknown(t.clone()),
@@ -92,32 +92,23 @@ fn gen_value(r: &mut Rng, t: &Type, depth: u32) -> Value {
                 ),
             }
         }
-        Type::List(et) => Value::List(
-            (0..r.below(4))
-                .map(|_| gen_value(r, et, depth + 1))
-                .collect(),
-        ),
+        Type::List(et) => Value::List((0..r.below(4)).map(|_| gen_value(r, et)).collect()),
         Type::Set(et) => Value::set(
             (0..r.below(4))
-                .map(|_| gen_value(r, et, depth + 1))
+                .map(|_| gen_value(r, et))
                 .filter(|v| !v.is_unknown() && !v.is_null())
                 .collect(),
         ),
         Type::Map(et) => Value::Map(
             (0..r.below(4))
-                .map(|i| {
-                    (
-                        format!("k{i}{}", gen_string(r)),
-                        gen_value(r, et, depth + 1),
-                    )
-                })
+                .map(|i| (format!("k{i}{}", gen_string(r)), gen_value(r, et)))
                 .collect::<BTreeMap<_, _>>(),
         ),
-        Type::Tuple(ts) => Value::Tuple(ts.iter().map(|t| gen_value(r, t, depth + 1)).collect()),
+        Type::Tuple(ts) => Value::Tuple(ts.iter().map(|t| gen_value(r, t)).collect()),
         Type::Object(o) => Value::Object(
             o.attrs
                 .iter()
-                .map(|(k, t)| (k.clone(), gen_value(r, t, depth + 1)))
+                .map(|(k, t)| (k.clone(), gen_value(r, t)))
                 .collect(),
         ),
     }
@@ -128,7 +119,7 @@ fn msgpack_round_trips_random_values() {
     for seed in 1..=3000u64 {
         let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let t = gen_type(&mut r, 3);
-        let v = gen_value(&mut r, &t, 0);
+        let v = gen_value(&mut r, &t);
         let bytes =
             to_msgpack(&v, &t).unwrap_or_else(|e| panic!("seed {seed}: encode {v:?} as {t}: {e}"));
         let back =
@@ -142,7 +133,7 @@ fn sensitive_marks_never_reach_the_wire() {
     for seed in 1..=500u64 {
         let mut r = Rng(seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1);
         let t = gen_type(&mut r, 2);
-        let v = gen_value(&mut r, &t, 0);
+        let v = gen_value(&mut r, &t);
         let plain = to_msgpack(&v, &t).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let marked =
             to_msgpack(&v.clone().sensitive(), &t).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
