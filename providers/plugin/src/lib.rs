@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cty;
 pub mod handshake;
 pub mod host;
+pub mod install;
 pub mod objchange;
 pub mod proto;
 mod rpc;
