@@ -39,7 +39,7 @@ fn main() {
         env: vec![("AWS_EC2_METADATA_DISABLED".into(), "true".into())],
         ..Default::default()
     };
-    let mut measure = |label: &str, cache_dir: Option<std::path::PathBuf>| {
+    let measure = |label: &str, cache_dir: Option<std::path::PathBuf>| {
         let mut times = Vec::new();
         for _ in 0..RUNS {
             let t = Instant::now();

@@ -1,4 +1,4 @@
-//! Hosts Terraform provider plugins.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -4,11 +4,13 @@
 //!
 //! These are library functions: `hangar init` (in the engine) decides when to call them.
 
+pub mod cliconfig;
 pub mod hash;
 pub mod lockfile;
 pub mod mirror;
 pub mod version;
 
+pub use cliconfig::CliConfig;
 pub use lockfile::{LockFile, LockedProvider};
 pub use mirror::{find_in, FoundProvider, Mirror, Package, ProviderSource};
 pub use version::{Constraint, Version};
