@@ -146,7 +146,7 @@ impl CliConfig {
                 Structure::Block(b) if b.ident.as_str() == "provider_installation" => {
                     out.explicit = true;
                     for m in b.body.blocks() {
-                        let rule = rule(m).map_err(|e| bad(e))?;
+                        let rule = rule(m).map_err(&bad)?;
                         match m.ident.as_str() {
                             "filesystem_mirror" => {
                                 let p = m

@@ -227,7 +227,7 @@ impl Term {
                     return false;
                 }
                 // All components before the last given one must stay equal.
-                let fixed = self.given.saturating_sub(1).max(1).min(3);
+                let fixed = self.given.saturating_sub(1).clamp(1, 3);
                 v.parts[..fixed] == w.parts[..fixed]
             }
         }

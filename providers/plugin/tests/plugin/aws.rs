@@ -21,7 +21,6 @@ use libtest_mimic::Trial;
 use crate::support::{attr, trial};
 
 #[path = "../../../aws/tests/moto/mod.rs"]
-#[allow(dead_code, unused_imports)]
 mod moto;
 
 pub fn tests() -> Vec<Trial> {
@@ -100,6 +99,8 @@ pub fn aws_config(p: &PluginProvider, endpoint: &str) -> Value {
     )
 }
 
+// The moto guard serialises tests on one moto for the whole test, across awaits on purpose.
+#[allow(clippy::await_holding_lock)]
 async fn real_aws() {
     let Some((exe, version)) = aws_plugin() else {
         println!("SKIP real_aws_plugin_against_moto: no hashicorp/aws 5.x in a filesystem mirror (looked in Terraform's implied mirrors and /opt/tf-plugins)");
