@@ -324,6 +324,161 @@ fn table(cloud: Cloud) -> &'static [(&'static str, &'static str)] {
     }
 }
 
+/// Where objects of a provider plugin's resource type live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypePlacement {
+    /// In one region: the resource's `region`/`location` argument, else its provider's.
+    Regional,
+    /// Account- or project-wide, no region (IAM, DNS): a bound workspace must allow the type.
+    Global,
+    /// The catalogue does not know: treated like a global type.
+    Unknown,
+}
+
+/// The cloud a provider plugin's objects live in, by the type part of its source address
+/// (`hashicorp/aws` → `aws`).
+pub fn cloud_of_provider_type(provider_type: &str) -> Option<Cloud> {
+    match provider_type {
+        "aws" => Some(Cloud::Aws),
+        "google" | "google-beta" => Some(Cloud::Gcp),
+        "azurerm" => Some(Cloud::Azure),
+        _ => None,
+    }
+}
+
+/// Prefixes of global (region-less) resource types, per provider type.
+const GLOBAL_TYPES: &[(&str, &[&str])] = &[
+    (
+        "aws",
+        &[
+            "aws_iam_",
+            "aws_route53_",
+            "aws_cloudfront_",
+            "aws_organizations_",
+            "aws_budgets_",
+            "aws_ce_",
+            "aws_shield_",
+            "aws_waf_",
+            "aws_globalaccelerator_",
+            "aws_s3_account_",
+        ],
+    ),
+    (
+        "google",
+        &[
+            "google_project",
+            "google_service_account",
+            "google_organization_",
+            "google_folder",
+            "google_dns_",
+            "google_billing_",
+        ],
+    ),
+    (
+        "azurerm",
+        &[
+            "azurerm_role_",
+            "azurerm_dns_",
+            "azurerm_subscription",
+            "azurerm_management_group",
+        ],
+    ),
+];
+
+/// Prefixes of regional resource types, per provider type (everything else unknown).
+const REGIONAL_TYPES: &[(&str, &[&str])] = &[
+    (
+        "aws",
+        &[
+            "aws_vpc",
+            "aws_subnet",
+            "aws_security_group",
+            "aws_internet_gateway",
+            "aws_nat_gateway",
+            "aws_route",
+            "aws_eip",
+            "aws_instance",
+            "aws_launch_template",
+            "aws_autoscaling_",
+            "aws_eks_",
+            "aws_ecs_",
+            "aws_ecr_",
+            "aws_s3_",
+            "aws_kms_",
+            "aws_db_",
+            "aws_rds_",
+            "aws_lb",
+            "aws_alb",
+            "aws_cloudwatch_",
+            "aws_sqs_",
+            "aws_sns_",
+            "aws_dynamodb_",
+            "aws_lambda_",
+            "aws_efs_",
+            "aws_elasticache_",
+            "aws_secretsmanager_",
+            "aws_ssm_",
+            "aws_network_",
+            "aws_flow_log",
+            "aws_ebs_",
+            "aws_key_pair",
+            "aws_default_",
+            "aws_egress_only_",
+            "aws_main_route_table_",
+            "aws_vpc_",
+            "aws_ec2_",
+        ],
+    ),
+    (
+        "google",
+        &[
+            "google_compute_",
+            "google_container_",
+            "google_storage_",
+            "google_sql_",
+            "google_kms_",
+            "google_artifact_registry_",
+            "google_pubsub_",
+            "google_redis_",
+        ],
+    ),
+    (
+        "azurerm",
+        &[
+            "azurerm_resource_group",
+            "azurerm_kubernetes_",
+            "azurerm_storage_",
+            "azurerm_virtual_network",
+            "azurerm_subnet",
+            "azurerm_network_",
+            "azurerm_key_vault",
+            "azurerm_postgresql_",
+            "azurerm_container_registry",
+            "azurerm_public_ip",
+            "azurerm_linux_",
+            "azurerm_windows_",
+            "azurerm_log_analytics_",
+        ],
+    ),
+];
+
+/// Where objects of resource type `type_name` of provider type `provider_type` live.
+pub fn type_placement(provider_type: &str, type_name: &str) -> TypePlacement {
+    let hit = |table: &[(&str, &[&str])]| {
+        table
+            .iter()
+            .filter(|(p, _)| *p == provider_type)
+            .any(|(_, prefixes)| prefixes.iter().any(|x| type_name.starts_with(x)))
+    };
+    if hit(GLOBAL_TYPES) {
+        TypePlacement::Global
+    } else if hit(REGIONAL_TYPES) {
+        TypePlacement::Regional
+    } else {
+        TypePlacement::Unknown
+    }
+}
+
 /// Where something physically lives, as a backend or a cloud object reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Location {
@@ -387,5 +542,15 @@ mod tests {
         assert_eq!(spans(Cloud::Gcp, "MARS"), None);
         assert!(is_single_region(Cloud::Gcp, "europe-west3-a"));
         assert!(!is_single_region(Cloud::Gcp, "EU"));
+    }
+
+    #[test]
+    fn plugin_types_are_placed_by_the_catalogue() {
+        assert_eq!(type_placement("aws", "aws_vpc"), TypePlacement::Regional);
+        assert_eq!(type_placement("aws", "aws_subnet"), TypePlacement::Regional);
+        assert_eq!(type_placement("aws", "aws_iam_role"), TypePlacement::Global);
+        assert_eq!(type_placement("aws", "aws_made_up"), TypePlacement::Unknown);
+        assert_eq!(type_placement("test", "test_thing"), TypePlacement::Unknown);
+        assert_eq!(cloud_of_provider_type("aws"), Some(Cloud::Aws));
     }
 }

@@ -537,6 +537,7 @@ impl Run<'_> {
                     type_name: c.addr.resource.type_.clone(),
                     prior: before.clone(),
                     config,
+                    private: Vec::new(),
                 },
             )
             .await
@@ -569,6 +570,8 @@ impl Run<'_> {
             prior,
             planned,
             context: context.clone(),
+            config: None,
+            private: Vec::new(),
         };
         match c.action {
             Action::Update => {

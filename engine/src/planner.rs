@@ -494,6 +494,7 @@ impl Planner<'_> {
                         type_name: r.addr.type_.clone(),
                         prior: prior.clone(),
                         config,
+                        private: Vec::new(),
                     },
                 )
                 .await
@@ -527,6 +528,7 @@ impl Planner<'_> {
                             type_name: r.addr.type_.clone(),
                             prior: None,
                             config,
+                            private: Vec::new(),
                         },
                     )
                     .await

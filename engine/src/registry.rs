@@ -30,6 +30,17 @@ impl Registry {
         Registry { providers }
     }
 
+    /// Every built-in provider plus started plugins (a plugin never replaces a built-in name).
+    pub fn with_plugins(plugins: Vec<Arc<dyn Provider>>) -> Registry {
+        let mut r = Registry::builtin();
+        for p in plugins {
+            r.providers
+                .entry(p.name())
+                .or_insert_with(|| (p.clone(), p.schema()));
+        }
+        r
+    }
+
     /// The provider called `name`.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
         self.providers.get(name).map(|(p, _)| p)

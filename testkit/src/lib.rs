@@ -6,3 +6,5 @@
 //! emulator exists. It is a dev-dependency only: no library crate of Hangar depends on it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod test_plugin;

@@ -28,6 +28,8 @@ impl Run<'_> {
                 workspace: self.a.plan.workspace.clone(),
                 token: uuid::Uuid::new_v4().to_string(),
             },
+            config: None,
+            private: Vec::new(),
         };
         let token = req.context.token.clone();
         self.journal(JournalEntry::Intent {

@@ -28,6 +28,7 @@ fn data_schema() -> ResourceSchema {
     ResourceSchema {
         block,
         refreshable: false,
+        version: 0,
     }
 }
 
@@ -120,6 +121,8 @@ impl ConfiguredProvider for Configured {
         Ok(PlanResponse {
             planned,
             requires_replace: replace,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -135,6 +138,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -151,6 +156,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -162,6 +169,8 @@ impl ConfiguredProvider for Configured {
         Ok(Some(RemoteObject {
             attrs: req.prior,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         }))
     }
 
@@ -175,6 +184,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }
@@ -208,6 +219,7 @@ mod tests {
                     type_name: "terraform_data".into(),
                     prior: Some(prior.clone()),
                     config: cfg("x".into(), Value::NULL),
+                    private: Vec::new(),
                 },
             )
             .await
@@ -220,6 +232,7 @@ mod tests {
                     type_name: "terraform_data".into(),
                     prior: Some(prior.clone()),
                     config: cfg("y".into(), Value::NULL),
+                    private: Vec::new(),
                 },
             )
             .await
@@ -234,6 +247,7 @@ mod tests {
                     type_name: "terraform_data".into(),
                     prior: Some(prior),
                     config: cfg("x".into(), Value::int(1)),
+                    private: Vec::new(),
                 },
             )
             .await

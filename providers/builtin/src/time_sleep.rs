@@ -35,6 +35,7 @@ fn sleep_schema() -> ResourceSchema {
     ResourceSchema {
         block,
         refreshable: false,
+        version: 0,
     }
 }
 
@@ -151,6 +152,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs: Value::Object(attrs),
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -159,6 +162,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs: planned,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -171,6 +176,8 @@ impl ConfiguredProvider for Configured {
         Ok(Some(RemoteObject {
             attrs: req.prior,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         }))
     }
 }
