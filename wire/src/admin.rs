@@ -173,6 +173,22 @@ pub struct TokenInfo {
     pub revoked_at: Option<i64>,
 }
 
+/// Reply to a revocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRevoked {
+    /// Token id.
+    pub id: i64,
+    /// Whether this call revoked it (false: it already was).
+    pub revoked: bool,
+}
+
+impl Message for TokenRevoked {
+    fn check(&self) -> Result<(), WireError> {
+        Ok(())
+    }
+}
+
 /// A list of tokens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
