@@ -53,6 +53,9 @@ pub(crate) struct ApiError {
     pub message: String,
     /// Whether the audit record of the call was already written (with the failure).
     pub audited: bool,
+    /// What the audit record says instead of `message`, when the message may quote what the
+    /// caller sent (a refused body is never stored, not even in the audit log).
+    pub audit_detail: Option<String>,
 }
 
 impl ApiError {
@@ -62,7 +65,15 @@ impl ApiError {
             word,
             message: message.into(),
             audited: false,
+            audit_detail: None,
         }
+    }
+
+    /// The detail the audit record keeps.
+    pub(crate) fn detail(&self) -> String {
+        self.audit_detail
+            .clone()
+            .unwrap_or_else(|| self.message.clone())
     }
 
     /// 400: the request is malformed, oversized or breaks a rule.
@@ -104,7 +115,22 @@ impl From<StoreError> for ApiError {
 
 impl From<hangar_wire::WireError> for ApiError {
     fn from(e: hangar_wire::WireError) -> ApiError {
-        ApiError::bad_request(e.to_string())
+        use hangar_wire::WireError;
+        // The parser's message can quote the body (`invalid type: string "..."`): the caller
+        // sees it, the audit log keeps only the kind of refusal and the field's path.
+        let kept = match &e {
+            WireError::TooLarge { size, limit } => {
+                format!("body of {size} bytes over the limit of {limit}; not stored")
+            }
+            WireError::Malformed(_) => "malformed message; not stored".to_string(),
+            WireError::Invalid { field, .. } => {
+                format!("field `{field}` out of bounds; not stored")
+            }
+            WireError::Version { got, .. } => format!("protocol version {got} refused"),
+        };
+        let mut err = ApiError::bad_request(e.to_string());
+        err.audit_detail = Some(kept);
+        err
     }
 }
 

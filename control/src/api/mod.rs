@@ -191,7 +191,7 @@ pub(crate) fn audited<T>(
         Err(e) => {
             c.batch("ROLLBACK TO SAVEPOINT action")?;
             c.batch("RELEASE SAVEPOINT action")?;
-            audit.entry(e.status, None, Some(e.message.clone()))
+            audit.entry(e.status, None, Some(e.detail()))
         }
     };
     records::append_audit(c, &entry)?;
@@ -243,7 +243,7 @@ impl Call {
             ),
             Err(e) if e.audited => return e.into_response(),
             Err(e) => (
-                audit.entry(e.status, None, Some(e.message.clone())),
+                audit.entry(e.status, None, Some(e.detail())),
                 e.into_response(),
             ),
         };
@@ -268,7 +268,10 @@ impl Call {
 pub(crate) async fn decode_body<T: Message>(body: Body) -> Result<T, ApiError> {
     let limit = hangar_wire::limits::MAX_BODY;
     let bytes = axum::body::to_bytes(body, limit + 1).await.map_err(|_| {
-        ApiError::bad_request(format!("request body is over the limit of {limit} bytes"))
+        let mut e =
+            ApiError::bad_request(format!("request body is over the limit of {limit} bytes"));
+        e.audit_detail = Some(format!("body over the limit of {limit} bytes; not stored"));
+        e
     })?;
     hangar_wire::decode(&bytes).map_err(ApiError::from)
 }

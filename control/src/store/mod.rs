@@ -73,7 +73,7 @@ pub enum StoreError {
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// PostgreSQL failed.
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", pg_message(.0))]
     Postgres(#[from] postgres::Error),
     /// A row did not hold what the schema promises.
     #[error("corrupt row: {0}")]
@@ -89,6 +89,22 @@ pub enum StoreError {
     /// The writer thread is gone (the control plane is shutting down).
     #[error("the store is shut down")]
     Closed,
+}
+
+/// A PostgreSQL error with the server's message, code and detail (the client's own `Display`
+/// says only "db error").
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut m = format!("{} ({})", db.message(), db.code().code());
+            if let Some(d) = db.detail() {
+                m.push_str(": ");
+                m.push_str(d);
+            }
+            m
+        }
+        None => e.to_string(),
+    }
 }
 
 impl StoreError {

@@ -11,8 +11,22 @@ use super::{Cell, Conn, Dialect, Row, StoreError, P};
 
 /// A PostgreSQL connection with its prepared statements.
 pub(crate) struct PgConn {
-    client: Client,
+    client: Option<Client>,
     statements: HashMap<String, Statement>,
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        // The synchronous client blocks on its own runtime when dropped, which panics on a
+        // thread that runs async tasks (the pool can be dropped on one at shutdown).
+        if let Some(client) = self.client.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::Builder::new()
+                    .name("hangar-control-pg-close".into())
+                    .spawn(move || drop(client));
+            }
+        }
+    }
 }
 
 impl PgConn {
@@ -20,16 +34,22 @@ impl PgConn {
     /// Fails when the server cannot be reached or refuses the credentials.
     pub(crate) fn connect(url: &str) -> Result<PgConn, StoreError> {
         Ok(PgConn {
-            client: Client::connect(url, NoTls)?,
+            client: Some(Client::connect(url, NoTls)?),
             statements: HashMap::new(),
         })
+    }
+
+    fn client(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .expect("the client is only taken when the connection is dropped")
     }
 
     fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql)?;
+        let s = self.client().prepare(sql)?;
         self.statements.insert(sql.to_string(), s.clone());
         Ok(s)
     }
@@ -47,12 +67,12 @@ fn params(ps: &[P]) -> Vec<&(dyn ToSql + Sync)> {
 impl Conn for PgConn {
     fn exec(&mut self, sql: &str, ps: &[P]) -> Result<u64, StoreError> {
         let stmt = self.statement(sql)?;
-        Ok(self.client.execute(&stmt, &params(ps))?)
+        Ok(self.client().execute(&stmt, &params(ps))?)
     }
 
     fn query(&mut self, sql: &str, ps: &[P]) -> Result<Vec<Row>, StoreError> {
         let stmt = self.statement(sql)?;
-        let rows = self.client.query(&stmt, &params(ps))?;
+        let rows = self.client().query(&stmt, &params(ps))?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let mut cells = Vec::with_capacity(row.len());
@@ -79,7 +99,7 @@ impl Conn for PgConn {
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.client.batch_execute(sql)?)
+        Ok(self.client().batch_execute(sql)?)
     }
 
     fn dialect(&self) -> Dialect {

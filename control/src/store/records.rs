@@ -593,8 +593,8 @@ pub(crate) fn expire_leases(c: &mut dyn Conn, now: i64) -> Result<Vec<JobRow>, S
     for row in &expired {
         let agent = row.job.agent.as_deref().unwrap_or("unknown");
         let reason = format!(
-            "agent {agent} stopped reporting: its lease on the job expired (no heartbeat or \
-             progress report within the lease)"
+            "agent {agent} stopped reporting: lease expired without a heartbeat or progress \
+             report"
         );
         c.exec(
             "UPDATE jobs SET status = 'failed', finished_at = $1, reason = $2, \
