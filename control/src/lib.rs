@@ -37,7 +37,7 @@ use axum::http::StatusCode;
 use hangar_wire::{AuditEntry, TokenKind};
 
 pub use error::ControlError;
-pub use store::{Database, StoreError};
+pub use store::{Database, Durability, StoreError};
 
 use crate::api::{App, Settings};
 use crate::store::{now_ms, records, Store};
@@ -63,6 +63,8 @@ pub struct ServeOptions {
     pub heartbeat_interval: Duration,
     /// How often expired leases are looked for.
     pub sweep_interval: Duration,
+    /// How durable a write is before its reply (SQLite; PostgreSQL follows its own settings).
+    pub durability: Durability,
 }
 
 impl Default for ServeOptions {
@@ -75,6 +77,7 @@ impl Default for ServeOptions {
             stale_after: Duration::from_secs(45),
             heartbeat_interval: Duration::from_secs(15),
             sweep_interval: Duration::from_secs(1),
+            durability: Durability::PowerLoss,
         }
     }
 }
@@ -133,7 +136,8 @@ pub async fn start(opts: ServeOptions) -> Result<Running, ControlError> {
     let shown = db.redacted();
     let store = {
         let db = db.clone();
-        tokio::task::spawn_blocking(move || Store::open(&db))
+        let durability = opts.durability;
+        tokio::task::spawn_blocking(move || Store::open(&db, durability))
             .await
             .map_err(|e| ControlError::Store {
                 database: shown.clone(),

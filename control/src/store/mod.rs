@@ -1,9 +1,9 @@
 //! The control plane's store: one schema on SQLite (embedded) or PostgreSQL, written by one
 //! writer thread with group commit, read through a small pool of connections.
 //!
-//! Contract: a write future resolves only after its transaction has committed (SQLite with
-//! `synchronous=FULL` in WAL mode, PostgreSQL with its own durability settings), so a reply
-//! sent after a write never announces something a killed control plane would forget. Many
+//! Contract: a write future resolves only after its transaction has committed (SQLite in WAL
+//! mode, synced to disk per [`Durability`]; PostgreSQL per its own `synchronous_commit`), so a
+//! reply sent after a write never announces something a killed control plane would forget. Many
 //! concurrent writes share one transaction and one sync (group commit); each runs inside its
 //! own savepoint, so one failing write never undoes another. The two databases run the same
 //! SQL text through the small [`Conn`] interface; only the DDL of the migrations differs.
@@ -64,6 +64,20 @@ impl Database {
             },
         }
     }
+}
+
+/// How durable a commit is before the reply that reports it is sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Survives the control plane being killed, and power loss or an operating-system crash:
+    /// SQLite syncs its write-ahead log to disk at every (group) commit (`synchronous=FULL`).
+    /// Replies wait for the disk's flush, so latency is bounded below by it.
+    #[default]
+    PowerLoss,
+    /// Survives the control plane being killed (the committed log is in the operating
+    /// system's cache), but the last commits may be lost if the machine loses power or the
+    /// kernel crashes (`synchronous=NORMAL`; the log is synced at checkpoints).
+    ProcessCrash,
 }
 
 /// Errors of the store.
@@ -255,16 +269,19 @@ pub(crate) struct Store {
     writer: mpsc::Sender<Op>,
     readers: Arc<Mutex<Vec<Box<dyn Conn>>>>,
     open: Opener,
+    inline_reads: bool,
 }
 
 impl Store {
     /// Opens (creating if needed) and migrates the database, then starts the writer thread.
     /// Fails when the database cannot be opened or its schema is newer than this build.
-    pub(crate) fn open(db: &Database) -> Result<Store, StoreError> {
+    pub(crate) fn open(db: &Database, durability: Durability) -> Result<Store, StoreError> {
         let open: Opener = match db {
             Database::Sqlite(path) => {
                 let path = path.clone();
-                Arc::new(move || Ok(Box::new(sqlite::SqliteConn::open(&path)?) as Box<dyn Conn>))
+                Arc::new(move || {
+                    Ok(Box::new(sqlite::SqliteConn::open(&path, durability)?) as Box<dyn Conn>)
+                })
             }
             Database::Postgres(url) => {
                 let url = url.clone();
@@ -283,6 +300,7 @@ impl Store {
             writer: tx,
             readers: Arc::new(Mutex::new(Vec::new())),
             open,
+            inline_reads: matches!(db, Database::Sqlite(_)),
         })
     }
 
@@ -319,7 +337,9 @@ impl Store {
             .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
     }
 
-    /// Runs `f` on a reader connection (on a blocking thread).
+    /// Runs `f` on a reader connection: SQLite reads (microseconds, never waiting on the
+    /// writer in WAL mode) run in place; PostgreSQL reads, which wait on the network, run on a
+    /// blocking thread.
     pub(crate) async fn read<T, E>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
@@ -330,7 +350,7 @@ impl Store {
     {
         let readers = Arc::clone(&self.readers);
         let open = Arc::clone(&self.open);
-        tokio::task::spawn_blocking(move || {
+        let run = move || {
             let taken = readers.lock().map(|mut v| v.pop()).unwrap_or(None);
             let mut conn = match taken {
                 Some(c) => c,
@@ -346,9 +366,13 @@ impl Store {
                 }
             }
             r
-        })
-        .await
-        .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
+        };
+        if self.inline_reads {
+            return run();
+        }
+        tokio::task::spawn_blocking(run)
+            .await
+            .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
     }
 }
 

@@ -64,6 +64,7 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_by_workspace ON jobs (workspace, status, id);
 CREATE INDEX jobs_by_lease ON jobs (status, lease_expires);
+CREATE INDEX jobs_by_agent ON jobs (agent_id, status);
 CREATE TABLE audit (
     id        %ID%,
     at        BIGINT NOT NULL,

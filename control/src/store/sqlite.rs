@@ -1,13 +1,13 @@
-//! The SQLite connection: one embedded database file in WAL mode with `synchronous=FULL`, so a
-//! committed transaction survives the process being killed (and power loss), while readers never
-//! block the writer.
+//! The SQLite connection: one embedded database file in WAL mode, so readers never block the
+//! writer; `synchronous=FULL` or `NORMAL` per [`Durability`] (both survive the process being
+//! killed; only FULL survives power loss).
 
 use std::path::Path;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params_from_iter, Connection, ToSql};
 
-use super::{Cell, Conn, Dialect, Row, StoreError, P};
+use super::{Cell, Conn, Dialect, Durability, Row, StoreError, P};
 
 /// A SQLite connection with cached prepared statements.
 pub(crate) struct SqliteConn {
@@ -17,7 +17,7 @@ pub(crate) struct SqliteConn {
 impl SqliteConn {
     /// Opens (creating it if missing) the database file and sets the pragmas every connection
     /// needs. Fails when the file cannot be opened or is not a SQLite database.
-    pub(crate) fn open(path: &Path) -> Result<SqliteConn, StoreError> {
+    pub(crate) fn open(path: &Path, durability: Durability) -> Result<SqliteConn, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
@@ -25,9 +25,13 @@ impl SqliteConn {
         }
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-        )?;
+        let sync = match durability {
+            Durability::PowerLoss => "FULL",
+            Durability::ProcessCrash => "NORMAL",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+        ))?;
         conn.set_prepared_statement_cache_capacity(128);
         Ok(SqliteConn { conn })
     }
@@ -74,7 +78,12 @@ impl Conn for SqliteConn {
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.conn.execute_batch(sql)?)
+        if sql.contains(';') {
+            return Ok(self.conn.execute_batch(sql)?);
+        }
+        // One statement (BEGIN, SAVEPOINT, COMMIT, ... several per write): prepared once.
+        self.conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
     }
 
     fn dialect(&self) -> Dialect {

@@ -213,6 +213,7 @@ pub fn options(db: &Db) -> ServeOptions {
         stale_after: Duration::from_secs(30),
         heartbeat_interval: Duration::from_secs(5),
         sweep_interval: Duration::from_millis(200),
+        durability: hangar_control::Durability::PowerLoss,
     }
 }
 
