@@ -193,7 +193,7 @@ pub(crate) fn authenticate(c: &mut dyn Conn, header: Option<&str>) -> Result<Pri
     };
     let agent = match row.kind {
         TokenKind::Agent => {
-            let id = row.agent_id.ok_or_else(|| {
+            let (id, _) = records::agent_of_token(c, row.id)?.ok_or_else(|| {
                 ApiError::unauthorized(format!("token {} no longer belongs to an agent", row.id))
             })?;
             let workspace = row.workspace.clone().ok_or_else(|| {

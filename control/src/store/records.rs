@@ -129,8 +129,6 @@ pub(crate) struct TokenRow {
     pub workspace: Option<String>,
     /// When revoked.
     pub revoked_at: Option<i64>,
-    /// The agent an agent token belongs to.
-    pub agent_id: Option<i64>,
 }
 
 /// Inserts a token; its id.
@@ -176,10 +174,8 @@ pub(crate) fn insert_grant(
 
 /// The token whose hash this is.
 pub(crate) fn token_by_hash(c: &mut dyn Conn, hash: &str) -> Result<Option<TokenRow>, StoreError> {
-    // One query for the token and its agent: authentication runs on every request.
     c.query(
-        "SELECT t.id, t.kind, t.name, t.workspace, t.revoked_at, a.id FROM tokens t \
-         LEFT JOIN agents a ON a.token_id = t.id WHERE t.hash = $1",
+        "SELECT id, kind, name, workspace, revoked_at FROM tokens WHERE hash = $1",
         &[hash.into()],
     )?
     .first()
@@ -190,7 +186,6 @@ pub(crate) fn token_by_hash(c: &mut dyn Conn, hash: &str) -> Result<Option<Token
             name: r.text(2)?,
             workspace: r.opt_text(3)?,
             revoked_at: r.opt_int(4)?,
-            agent_id: r.opt_int(5)?,
         })
     })
     .transpose()
@@ -262,6 +257,20 @@ pub(crate) fn tokens(c: &mut dyn Conn) -> Result<Vec<TokenInfo>, StoreError> {
 }
 
 // ---------------------------------------------------------------- agents
+
+/// The agent an agent token belongs to: id and name.
+pub(crate) fn agent_of_token(
+    c: &mut dyn Conn,
+    token_id: i64,
+) -> Result<Option<(i64, String)>, StoreError> {
+    c.query(
+        "SELECT id, name FROM agents WHERE token_id = $1",
+        &[token_id.into()],
+    )?
+    .first()
+    .map(|r| Ok((r.int(0)?, r.text(1)?)))
+    .transpose()
+}
 
 /// The agent of a workspace with this name: id and current token id.
 pub(crate) fn agent_by_name(
