@@ -119,6 +119,7 @@ struct Screenshot {
 /// A headless Chromium driven over its DevTools pipe.
 struct Browser {
     child: Child,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
     to: File,
     from: BufReader<File>,
     next: u64,
@@ -167,6 +168,18 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromium");
+        // A hung browser would block a read forever: kill it (by its PID, only while this
+        // browser is still in use) after two minutes, which ends the read with EOF.
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        {
+            let (done, pid) = (std::sync::Arc::clone(&done), child.id().to_string());
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(120));
+                if !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    let _ = Command::new("kill").args(["-9", &pid]).status();
+                }
+            });
+        }
         // The shell opens fd 3 (our writing end) first, then fd 4 (our reading end).
         let to = File::options()
             .write(true)
@@ -175,6 +188,7 @@ impl Browser {
         let from = BufReader::new(File::open(&from_path).expect("open the CDP output"));
         Browser {
             child,
+            done,
             to,
             from,
             next: 0,
@@ -300,6 +314,7 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        self.done.store(true, std::sync::atomic::Ordering::SeqCst);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
