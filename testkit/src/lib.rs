@@ -6,3 +6,7 @@
 //! emulator exists. It is a dev-dependency only: no library crate of Hangar depends on it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod fake_gcs;
+pub mod gke;
+pub mod lifecycle;

@@ -9,7 +9,7 @@
 //! `google-cloud-storage` 1.x administers buckets over gRPC only, which no local emulator
 //! speaks, and would add tonic/prost to every cold build; the community `gcloud-storage` crate
 //! speaks the JSON API but brings reqwest and its own auth stack. The JSON API over the hyper 1
-//! + rustls (ring) client that the AWS SDK already builds serves real Google Cloud and
+//! and rustls (ring) client that the AWS SDK already builds serves real Google Cloud and
 //! fake-gcs-server alike, with a custom endpoint, and adds no HTTP or TLS crate.
 //!
 //! Left out: the metadata server (credentials on GCE/GKE come from a key file, a gcloud

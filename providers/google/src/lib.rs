@@ -5,7 +5,7 @@
 //! Why the JSON APIs and not an SDK crate: the official `google-cloud-storage` 1.x
 //! administers buckets over gRPC only, which no local emulator speaks, and would bring
 //! tonic/prost into every cold build; `gcloud-storage` speaks the JSON API but brings reqwest
-//! and its own token stack. The JSON API over the hyper 1 + rustls (ring) client the AWS SDK
+//! and its own token stack. The JSON API over the hyper 1 and rustls (ring) client the AWS SDK
 //! already compiles serves real Google Cloud and fake-gcs-server alike, with
 //! `storage_custom_endpoint`; GKE, which has no emulator, is tested at the HTTP boundary
 //! against a server in `hangar-testkit` that follows the documented shapes.

@@ -229,7 +229,7 @@ impl Resource for Cluster {
         );
         a.insert(
             "initial_node_count".into(),
-            AttributeSchema::optional(Type::Number)
+            AttributeSchema::optional_computed(Type::Number)
                 .force_new()
                 .describe("Nodes of the default pool (per zone)."),
         );

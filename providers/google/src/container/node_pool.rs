@@ -267,7 +267,7 @@ impl Resource for NodePool {
         );
         a.insert(
             "initial_node_count".into(),
-            AttributeSchema::optional(Type::Number).force_new(),
+            AttributeSchema::optional_computed(Type::Number).force_new(),
         );
         a.insert(
             "node_count".into(),
@@ -349,6 +349,16 @@ impl Resource for NodePool {
                 if let (Some(p), true) = (p, attrs::get(&req.config, "project").is_null()) {
                     req.config = attrs::with(req.config, "project", Value::string(p));
                 }
+            }
+        }
+        // `cluster` may name the same cluster by name or by id: keep the recorded form.
+        if let (Some(p), Some(c)) = (
+            req.prior.as_ref().and_then(|p| attrs::string(p, "cluster")),
+            attrs::string(&req.config, "cluster"),
+        ) {
+            let last = |s: &str| s.rsplit('/').next().map(str::to_string);
+            if p != c && last(&p) == last(&c) {
+                req.config = attrs::with(req.config, "cluster", Value::string(p));
             }
         }
         let mut resp = self.rules().plan(g, schema, req)?;
