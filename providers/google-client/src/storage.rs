@@ -217,6 +217,26 @@ impl Object {
     }
 }
 
+/// The metadata part of a multipart upload.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UploadMetadata<'a> {
+    name: &'a str,
+    content_type: &'a str,
+}
+
+/// A multipart boundary that does not occur in `data`.
+fn boundary_for(data: &[u8]) -> String {
+    let mut n: u64 = 0x9e37_79b9_7f4a_7c15;
+    loop {
+        let b = format!("hangar-{n:016x}");
+        if !data.windows(b.len()).any(|w| w == b.as_bytes()) {
+            return b;
+        }
+        n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Page<T> {
@@ -379,8 +399,9 @@ impl Storage {
         }
     }
 
-    /// Writes an object; with `if_generation_match` only when the object's generation is
-    /// that (0: only when it does not exist yet), failing with HTTP 412 otherwise.
+    /// Writes an object (a multipart upload: metadata and content in one request); with
+    /// `if_generation_match` only when the object's generation is that (0: only when it does
+    /// not exist yet), failing with HTTP 412 otherwise.
     pub async fn upload(
         &self,
         bucket: &str,
@@ -389,22 +410,36 @@ impl Storage {
         content_type: &str,
         if_generation_match: Option<i64>,
     ) -> Result<Object, GoogleError> {
-        let mut url = format!(
-            "{}b/{}/o?uploadType=media&name={}",
-            self.upload,
-            esc(bucket),
-            esc(name)
-        );
+        let mut url = format!("{}b/{}/o?uploadType=multipart", self.upload, esc(bucket));
         if let Some(g) = if_generation_match {
             url.push_str(&format!("&ifGenerationMatch={g}"));
         }
+        let meta = serde_json::to_vec(&UploadMetadata { name, content_type }).map_err(|e| {
+            GoogleError::Decode {
+                call: "storage.objects.insert".into(),
+                message: format!("encoding the metadata: {e}"),
+            }
+        })?;
+        let boundary = boundary_for(&data);
+        let mut body = Vec::with_capacity(data.len() + meta.len() + 200);
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(&meta);
+        body.extend_from_slice(
+            format!("\r\n--{boundary}\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(&data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let ct = format!("multipart/related; boundary={boundary}");
         let a = self
             .session
             .send(
                 "storage.objects.insert",
                 Method::POST,
                 &url,
-                Some((data, content_type)),
+                Some((body, &ct)),
             )
             .await?;
         serde_json::from_slice(&a.body).map_err(|e| GoogleError::Decode {
