@@ -351,6 +351,20 @@ impl Resource for NodePool {
                 }
             }
         }
+        // A cluster not known yet (its id, before it exists) decides the location at apply.
+        let cluster = attrs::get(&req.config, "cluster");
+        if !cluster.is_null()
+            && !cluster.is_wholly_known()
+            && attrs::get(&req.config, "location").is_null()
+        {
+            let prior_loc = req
+                .prior
+                .as_ref()
+                .map(|p| attrs::get(p, "location").clone())
+                .filter(|l| !l.is_null());
+            let loc = prior_loc.unwrap_or(Value::Unknown(Type::String));
+            req.config = attrs::with(req.config, "location", loc);
+        }
         // `cluster` may name the same cluster by name or by id: keep the recorded form.
         if let (Some(p), Some(c)) = (
             req.prior.as_ref().and_then(|p| attrs::string(p, "cluster")),
