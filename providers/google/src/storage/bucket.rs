@@ -98,7 +98,8 @@ impl Bucket {
                 )])
             })),
         );
-        let region = attrs::string(&Value::Object(m.clone()), "location");
+        let region =
+            attrs::string(&Value::Object(m.clone()), "location").map(|l| super::region_of(&l));
         RemoteObject {
             attrs: Value::Object(m),
             region,

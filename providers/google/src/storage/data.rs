@@ -77,7 +77,8 @@ impl DataSource for BucketData {
             "project".into(),
             attrs::opt_string(g.clients.project.clone()),
         );
-        let region = attrs::string(&Value::Object(m.clone()), "location");
+        let region =
+            attrs::string(&Value::Object(m.clone()), "location").map(|l| super::region_of(&l));
         Ok(RemoteObject {
             attrs: Value::Object(m),
             region,

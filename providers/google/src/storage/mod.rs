@@ -149,6 +149,18 @@ pub fn write_lifecycle(v: &Value) -> Vec<LifecycleRule> {
         .collect()
 }
 
+/// The region a bucket location stands for in residency reports: a single region in the
+/// catalogue's lower case (`EUROPE-WEST3` is `europe-west3`), a dual- or multi-region as
+/// Cloud Storage names it (`EUR4`, `EU`).
+pub fn region_of(location: &str) -> String {
+    use hangar_core::geo::{is_single_region, Cloud};
+    if is_single_region(Cloud::Gcp, location) {
+        location.to_ascii_lowercase()
+    } else {
+        location.to_string()
+    }
+}
+
 /// The attributes every reader of a bucket reports, shaped like `shape` (the recorded or
 /// configured value) where the answer leaves room.
 pub fn common_attrs(

@@ -117,7 +117,7 @@ async fn the_data_source_reads_an_existing_bucket() {
         })
         .await
         .expect("read data");
-    assert_eq!(got.region.as_deref(), Some("EUROPE-WEST3"));
+    assert_eq!(got.region.as_deref(), Some("europe-west3"));
     assert_eq!(s(&got.attrs, "url"), format!("gs://{name}"));
     let versioning = got
         .attrs
