@@ -92,7 +92,7 @@ struct State {
     clusters: BTreeMap<(String, String, String), ClusterRec>,
     ops: BTreeMap<String, (String, String, OpRec)>,
     next_op: u64,
-    fail_next: Option<RpcStatus>,
+    fail_next: Vec<(String, RpcStatus)>,
     requests: Vec<String>,
     assertions: Vec<String>,
 }
@@ -216,12 +216,16 @@ impl GkeServer {
         }
     }
 
-    /// Makes the next operation end in error with canonical `code` and `message`.
-    pub fn fail_next_operation(&self, code: i64, message: &str) {
-        self.lock().fail_next = Some(RpcStatus {
-            code,
-            message: message.into(),
-        });
+    /// Makes the next operation on an object whose name contains `target` (a cluster or pool
+    /// name) end in error with canonical `code` and `message`.
+    pub fn fail_next_operation(&self, target: &str, code: i64, message: &str) {
+        self.lock().fail_next.push((
+            target.to_string(),
+            RpcStatus {
+                code,
+                message: message.into(),
+            },
+        ));
     }
 
     /// Every request so far, as `METHOD /path`.
@@ -414,7 +418,11 @@ impl GkeServer {
             location: Some(l.into()),
             ..Operation::default()
         };
-        let fail = st.fail_next.take();
+        let fail = st
+            .fail_next
+            .iter()
+            .position(|(t, _)| target.contains(t.as_str()))
+            .map(|i| st.fail_next.remove(i).1);
         st.ops.insert(
             name,
             (

@@ -9,8 +9,8 @@
 //! grant. Tokens are cached until five minutes before they expire.
 //!
 //! Left out: the GCE metadata server, impersonation, external-account (workload identity
-//! federation) files. With none of the above, configuration fails with a message naming
-//! every place that was looked at, and no request is made.
+//! federation) files. With none of the above, [`Credentials::Missing`] makes every call fail
+//! with a message naming every place that was looked at, and no request is made.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -37,6 +37,9 @@ pub enum Credentials {
     ServiceAccount(ServiceAccountKey),
     /// gcloud's `authorized_user` application-default credentials.
     AuthorizedUser(AuthorizedUser),
+    /// None could be found: every call fails with this message, before any request is made.
+    /// (A configuration that declares a provider it never calls still configures.)
+    Missing(String),
 }
 
 impl std::fmt::Debug for Credentials {
@@ -45,6 +48,7 @@ impl std::fmt::Debug for Credentials {
             Credentials::AccessToken(_) => f.write_str("AccessToken(..)"),
             Credentials::ServiceAccount(k) => write!(f, "ServiceAccount({})", k.client_email),
             Credentials::AuthorizedUser(_) => f.write_str("AuthorizedUser(..)"),
+            Credentials::Missing(_) => f.write_str("Missing"),
         }
     }
 }
@@ -156,7 +160,7 @@ impl Credentials {
         match self {
             Credentials::ServiceAccount(k) => k.project_id.clone(),
             Credentials::AuthorizedUser(u) => u.quota_project_id.clone(),
-            Credentials::AccessToken(_) => None,
+            Credentials::AccessToken(_) | Credentials::Missing(_) => None,
         }
     }
 }
@@ -292,6 +296,12 @@ impl TokenSource {
         }
         let (uri, body) = match &self.credentials {
             Credentials::AccessToken(t) => return Ok(t.clone()),
+            Credentials::Missing(why) => {
+                return Err(GoogleError::Auth {
+                    call: "credentials".into(),
+                    message: why.clone(),
+                })
+            }
             Credentials::ServiceAccount(k) => {
                 let uri = k.token_uri.clone().unwrap_or_else(|| TOKEN_URI.into());
                 let now = SystemTime::now()

@@ -120,6 +120,12 @@ impl Settings {
     }
 }
 
+/// Why a provider without credentials cannot call Google.
+pub const NO_CREDENTIALS: &str = "no google credentials: set access_token or credentials in the \
+     provider block, or GOOGLE_OAUTH_ACCESS_TOKEN / GOOGLE_CREDENTIALS / \
+     GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login` (Hangar \
+     does not ask the metadata server)";
+
 /// The API clients of one configured provider.
 #[derive(Debug, Clone)]
 pub struct Clients {
@@ -136,8 +142,9 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Finds the credentials and builds the clients; fails when there are no usable
-    /// credentials.
+    /// Finds the credentials and builds the clients; fails when configured credentials cannot
+    /// be read. Finding none at all is not an error here: every call then fails, naming where
+    /// credentials were looked for.
     pub fn connect(s: &Settings) -> Result<Clients, Diagnostics> {
         let bad = |e: hangar_google_client::GoogleError| {
             Diagnostics::from(Diagnostic::error(
@@ -152,16 +159,9 @@ impl Clients {
         } else {
             match Credentials::application_default().map_err(bad)? {
                 Some(c) => c,
-                None => {
-                    return Err(Diagnostic::error(
-                        "No google credentials",
-                        "Set access_token or credentials in the provider block, or \
-                         GOOGLE_OAUTH_ACCESS_TOKEN / GOOGLE_CREDENTIALS / \
-                         GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth \
-                         application-default login`. (Hangar does not ask the metadata server.)",
-                    )
-                    .into())
-                }
+                // Reported by the first call, so that a provider block nothing uses (a
+                // multi-cloud configuration's other cloud) still configures.
+                None => Credentials::Missing(NO_CREDENTIALS.into()),
             }
         };
         let project = s.project.clone().or_else(|| creds.project_id());

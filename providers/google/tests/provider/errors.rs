@@ -80,7 +80,11 @@ async fn google_errors_carry_method_code_and_message() {
 async fn an_operation_that_ends_in_error_fails_the_apply() {
     let d = driver().await;
     let name = unique("c");
-    gke().fail_next_operation(8, "Insufficient regional quota to satisfy request: CPUS");
+    gke().fail_next_operation(
+        &name,
+        8,
+        "Insufficient regional quota to satisfy request: CPUS",
+    );
     let err = create(&d, "google_container_cluster", cluster_config(&name, &[]))
         .await
         .expect_err("operation fails");
@@ -184,9 +188,43 @@ async fn configuration_mistakes_and_missing_credentials_are_diagnostics() {
         format!("{d:?}").contains("container_custom_endpoint"),
         "{d:?}"
     );
-    let none = shape(&schema.provider, &obj([("project", Value::string("p"))]));
-    let Err(d) = p.configure(ConfigureRequest { config: none }).await else {
-        panic!("configured without credentials");
+    // Without credentials the provider configures (a configuration may declare a provider it
+    // never calls) and every call fails before any request, saying what to set.
+    let none = shape(
+        &schema.provider,
+        &obj([
+            ("project", Value::string("p")),
+            (
+                "storage_custom_endpoint",
+                Value::string("http://127.0.0.1:9/storage/v1/"),
+            ),
+        ]),
+    );
+    let configured = match p.configure(ConfigureRequest { config: none }).await {
+        Ok(c) => c,
+        Err(d) => panic!("configure failed: {d:?}"),
     };
-    assert!(format!("{d:?}").contains("No google credentials"), "{d:?}");
+    let err = configured
+        .import(hangar_provider::ImportRequest {
+            type_name: "google_storage_bucket".into(),
+            id: "b".into(),
+        })
+        .await
+        .expect_err("no credentials");
+    assert!(err.message.contains("no google credentials"), "{err:?}");
+    assert!(
+        err.message.contains("GOOGLE_APPLICATION_CREDENTIALS"),
+        "{err:?}"
+    );
+    let bad_key = shape(
+        &schema.provider,
+        &obj([
+            ("project", Value::string("p")),
+            ("credentials", Value::string("/nonexistent/key.json")),
+        ]),
+    );
+    let Err(d) = p.configure(ConfigureRequest { config: bad_key }).await else {
+        panic!("configured with an unreadable key file");
+    };
+    assert!(format!("{d:?}").contains("/nonexistent/key.json"), "{d:?}");
 }
