@@ -243,3 +243,66 @@ fn a_bucket_created_outside_the_geography_is_reported() {
     let deleted = http("US", "DELETE", &format!("/storage/v1/b/{bucket}"), "");
     assert!((200..=204).contains(&deleted), "{deleted}");
 }
+
+/// A configuration keeping its state in a `gcs` backend on the emulator for `location`.
+fn with_gcs_backend(location: &str, bucket: &str) -> String {
+    format!(
+        r#"
+terraform {{
+  backend "gcs" {{
+    bucket                  = "{bucket}"
+    prefix                  = "data-plane"
+    access_token            = "test-token"
+    storage_custom_endpoint = "{gcs}"
+  }}
+}}
+
+workspace "eu-prod" {{
+  geography = "eu"
+  region    = "europe-west3"
+}}
+
+resource "terraform_data" "x" {{
+  input = "kept in {location}"
+}}
+"#,
+        gcs = fake_gcs(location).endpoint,
+    )
+}
+
+#[test]
+fn a_gcs_state_backend_is_checked_where_its_bucket_really_is() {
+    for (location, ok) in [("EUROPE-WEST3", true), ("US", false)] {
+        let bucket = unique("state");
+        let created = http(
+            location,
+            "POST",
+            "/storage/v1/b?project=hangar-test",
+            &format!("{{\"name\":\"{bucket}\"}}"),
+        );
+        assert_eq!(created, 200);
+        let w = Work::new(&with_gcs_backend(location, &bucket));
+        let r = w.run(&["apply", "--auto-approve"]);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        if ok {
+            assert_eq!(r.code, 0, "{out}");
+            let got = http(
+                location,
+                "GET",
+                &format!("/storage/v1/b/{bucket}/o/data-plane%2Feu-prod.tfstate"),
+                "",
+            );
+            assert_eq!(got, 200, "state at PREFIX/WORKSPACE.tfstate");
+        } else {
+            assert_eq!(r.code, 1, "{out}");
+            assert!(
+                out.contains("Residency violation: state backend in region US"),
+                "{out}"
+            );
+            assert!(
+                out.contains(&format!("gs://{bucket}/data-plane/eu-prod.tfstate")),
+                "{out}"
+            );
+        }
+    }
+}
