@@ -14,19 +14,22 @@ use std::sync::Arc;
 use hangar_core::json::{from_json, mark_paths};
 use hangar_core::{Diagnostic, Diagnostics, ModulePath, ResourceMode, Value};
 use hangar_provider::plan::differs;
-use hangar_provider::{ConfigureRequest, ConfiguredProvider, PlanRequest, ReadDataRequest};
+use hangar_provider::{PlanRequest, ReadDataRequest};
+
+use crate::residency::gate::Gate;
+use crate::residency::gated::{self, GatedProvider};
 use hangar_state::{InstanceRecord, StateDoc};
 use petgraph::graph::NodeIndex;
 
 use crate::body::{eval_body, eval_expr};
 use crate::calls;
 use crate::config::{Config, IgnoreChanges, ProviderRef, Resource};
+use crate::events::Events;
 use crate::expand::expand;
 use crate::graph::{Node, OrderedGraph};
 use crate::plan::{Action, OutputChange, Plan, PlanValue, ResourceChange, PLAN_FORMAT};
 use crate::registry::Registry;
 use crate::scope::{EvalScope, InstanceNames, Values};
-use crate::ui::Ui;
 
 mod imports;
 mod removals;
@@ -46,12 +49,16 @@ pub struct PlanOptions {
     pub parallelism: usize,
     /// Workspace name (`terraform.workspace`).
     pub workspace: String,
-    /// The workspace's residency policy, when it has one.
-    pub policy: Option<crate::residency::Policy>,
+    /// The workspace's residency gate, which every provider call passes.
+    pub gate: Gate,
     /// Drift detection: report residency violations found by refresh instead of failing.
     pub drift: bool,
     /// Also ask providers for tagged objects that state lacks.
     pub find_orphans: bool,
+    /// `-target`: plan only these (and what they depend on); empty plans everything.
+    pub targets: Vec<crate::moves::Endpoint>,
+    /// `-replace`: instance addresses to replace even if unchanged.
+    pub replace: Vec<String>,
 }
 
 /// The value of a state record, with its sensitive marks, typed by the resource schema.
@@ -68,9 +75,10 @@ pub fn record_value(rec: &InstanceRecord, ty: Option<&hangar_core::Type>) -> Val
 pub async fn configure_provider(
     cfg: &Config,
     registry: &Registry,
+    gate: &Gate,
     p: &ProviderRef,
     values: &Values,
-) -> Result<Arc<dyn ConfiguredProvider>, Diagnostics> {
+) -> Result<Arc<GatedProvider>, Diagnostics> {
     let Some(provider) = registry.get(&p.name) else {
         let known: Vec<_> = registry.names().collect();
         return Err(Diagnostic::error(
@@ -123,10 +131,13 @@ pub async fn configure_provider(
                 .collect(),
         ),
     };
-    provider
-        .configure(ConfigureRequest { config })
+    let at = cfg
+        .providers
+        .get(&(p.name.clone(), p.alias.clone()))
+        .map(|b| b.decl.clone());
+    gated::configure(provider.clone(), gate, &p.to_string(), config, at)
         .await
-        .map(Arc::from)
+        .map(Arc::new)
 }
 
 /// Plans `cfg` against `prior`; fails with every diagnostic found.
@@ -137,7 +148,7 @@ pub async fn make_plan(
     registry: &Registry,
     variables: BTreeMap<String, Value>,
     opts: &PlanOptions,
-    ui: &dyn Ui,
+    events: &dyn Events,
 ) -> Result<Plan, Diagnostics> {
     let refactoring = crate::moves::refactor(cfg, prior)?;
     let prior = refactoring.state.as_ref().unwrap_or(prior);
@@ -150,12 +161,12 @@ pub async fn make_plan(
         forget: &refactoring.forget,
         registry,
         opts,
-        ui,
+        events,
         values: Values::new(
             variables.clone(),
             cfg.dir.display().to_string(),
             opts.workspace.clone(),
-            opts.policy.as_ref().map(crate::residency::Policy::value),
+            opts.gate.policy().map(crate::residency::Policy::value),
         ),
         providers: HashMap::new(),
         refreshed: HashMap::new(),
@@ -220,6 +231,16 @@ pub async fn make_plan(
     for c in &mut p.changes {
         c.previous_address = refactoring.previous.get(&c.addr.to_string()).cloned();
     }
+    if !opts.targets.is_empty() {
+        restrict_to_targets(&mut p.changes, &opts.targets);
+        p.diags.push(Diagnostic::warning(
+            "Resource targeting is in effect",
+            "You are creating a plan with the -target option, which means that the result of this plan may not \
+             represent all of the changes requested by the current configuration.\n\nThe -target option is not for \
+             routine use, and is provided only for exceptional situations such as recovering from errors or \
+             mistakes, or when Hangar specifically suggests to use it as part of an error message.",
+        ));
+    }
     p.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     Ok(Plan {
         format_version: PLAN_FORMAT,
@@ -257,9 +278,9 @@ struct Planner<'a> {
     forget: &'a HashSet<String>,
     registry: &'a Registry,
     opts: &'a PlanOptions,
-    ui: &'a dyn Ui,
+    events: &'a dyn Events,
     values: Values,
-    providers: HashMap<ProviderRef, Arc<dyn ConfiguredProvider>>,
+    providers: HashMap<ProviderRef, Arc<GatedProvider>>,
     refreshed: HashMap<String, Option<Value>>,
     changes: Vec<ResourceChange>,
     outputs: Vec<OutputChange>,
@@ -296,7 +317,8 @@ impl Planner<'_> {
             }
             Node::Provider(p) => {
                 let configured =
-                    configure_provider(self.cfg, self.registry, &p, &self.values).await?;
+                    configure_provider(self.cfg, self.registry, &self.opts.gate, &p, &self.values)
+                        .await?;
                 if self.opts.refresh {
                     let types = self
                         .cfg
@@ -312,7 +334,7 @@ impl Planner<'_> {
                         &p,
                         &configured,
                         self.opts,
-                        self.ui,
+                        self.events,
                     )
                     .await?;
                     self.refreshed.extend(r.values);
@@ -450,8 +472,23 @@ impl Planner<'_> {
             let Some(provider) = provider.as_ref() else {
                 continue;
             };
+            let forced = match &prior {
+                Some(_)
+                    if self
+                        .prior
+                        .resources
+                        .get(&key_text)
+                        .is_some_and(|x| x.tainted) =>
+                {
+                    Some("replace_because_tainted")
+                }
+                Some(_) if self.opts.replace.contains(&key_text) => Some("replace_by_request"),
+                _ => None,
+            };
+            let fresh_config = forced.map(|_| config.clone());
             let resp = match provider
                 .plan(
+                    &key_text,
                     &schema,
                     PlanRequest {
                         type_name: r.addr.type_.clone(),
@@ -480,10 +517,32 @@ impl Planner<'_> {
             if prior.is_some() && self.triggered_replace(r, &names, module, &base) {
                 replace.push("replace_triggered_by".into());
             }
+            if let (Some(config), true) = (fresh_config, replace.is_empty()) {
+                // Planned as new: what the provider computes is unknown again.
+                if let Ok(fresh) = provider
+                    .plan(
+                        &key_text,
+                        &schema,
+                        PlanRequest {
+                            type_name: r.addr.type_.clone(),
+                            prior: None,
+                            config,
+                        },
+                    )
+                    .await
+                {
+                    planned = fresh.planned;
+                }
+            }
             let action = match &prior {
                 None => Action::Create,
-                Some(_) if matches!(r.lifecycle.ignore_changes, IgnoreChanges::All) => Action::NoOp,
-                Some(_) if !replace.is_empty() => {
+                Some(_)
+                    if forced.is_none()
+                        && matches!(r.lifecycle.ignore_changes, IgnoreChanges::All) =>
+                {
+                    Action::NoOp
+                }
+                Some(_) if !replace.is_empty() || forced.is_some() => {
                     if r.lifecycle.create_before_destroy {
                         Action::CreateThenDelete
                     } else {
@@ -524,11 +583,12 @@ impl Planner<'_> {
                 after: Some(PlanValue::new(planned)),
                 replace_paths: replace,
                 replace_shown,
-                reason: None,
+                reason: forced.map(str::to_string),
                 dependencies: deps.clone(),
                 create_before_destroy: r.lifecycle.create_before_destroy,
                 blocks: schema.block.blocks.keys().cloned().collect(),
                 adopted: self.adopted.contains(&key_text),
+                region: None,
                 previous_address: None,
                 importing,
             });
@@ -618,17 +678,28 @@ impl Planner<'_> {
                 continue;
             };
             let deferred = !config.is_wholly_known();
+            let mut read_region = None;
             let (action, value) = if deferred {
                 (Action::Read, schema_unknowns(&schema.block, config))
             } else {
                 match provider
-                    .read_data(ReadDataRequest {
-                        type_name: r.addr.type_.clone(),
-                        config,
-                    })
+                    .read_data(
+                        &inst.to_string(),
+                        ReadDataRequest {
+                            type_name: r.addr.type_.clone(),
+                            config,
+                        },
+                    )
                     .await
                 {
-                    Ok(obj) => (Action::NoOp, obj.attrs),
+                    Ok(read) => {
+                        if let Some(v) = read.violation {
+                            diags.push(v.at(Some(r.decl.clone())));
+                            continue;
+                        }
+                        read_region = read.object.region;
+                        (Action::NoOp, read.object.attrs)
+                    }
                     Err(e) => {
                         diags.push(
                             Diagnostic::error(format!("Error reading {inst}"), e.to_string())
@@ -652,6 +723,7 @@ impl Planner<'_> {
                 create_before_destroy: false,
                 blocks: schema.block.blocks.keys().cloned().collect(),
                 adopted: false,
+                region: read_region,
                 previous_address: None,
                 importing: None,
             });
@@ -742,7 +814,37 @@ fn schema_unknowns(block: &hangar_provider::BlockSchema, config: Value) -> Value
     Value::Object(m)
 }
 
-fn unsupported_type(r: &Resource, provider_known: bool) -> Diagnostics {
+/// Keeps only the changes `targets` cover and everything they depend on (Terraform's
+/// `-target`), dependencies followed transitively through what each change records.
+fn restrict_to_targets(changes: &mut Vec<ResourceChange>, targets: &[crate::moves::Endpoint]) {
+    let by_resource: HashMap<String, Vec<String>> =
+        changes.iter().fold(HashMap::new(), |mut m, c| {
+            m.entry(c.addr.resource.to_string())
+                .or_default()
+                .extend(c.dependencies.iter().cloned());
+            m
+        });
+    let mut keep: HashSet<String> = changes
+        .iter()
+        .filter(|c| targets.iter().any(|t| crate::moves::covers(t, &c.addr)))
+        .map(|c| c.addr.resource.to_string())
+        .collect();
+    let mut todo: Vec<String> = keep.iter().cloned().collect();
+    while let Some(r) = todo.pop() {
+        for d in by_resource.get(&r).into_iter().flatten() {
+            if keep.insert(d.clone()) {
+                todo.push(d.clone());
+            }
+        }
+    }
+    changes.retain(|c| {
+        targets.iter().any(|t| crate::moves::covers(t, &c.addr))
+            || keep.contains(&c.addr.resource.to_string())
+    });
+}
+
+/// The error for a resource or data source type no provider (or not its provider) knows.
+pub fn unsupported_type(r: &Resource, provider_known: bool) -> Diagnostics {
     let what = if r.addr.mode == ResourceMode::Data {
         "data source"
     } else {

@@ -109,6 +109,7 @@ pub fn sample_doc(serial: u64) -> StateDoc {
         OutputRecord {
             value: json!(["x", 1]),
             sensitive: true,
+            ty: None,
         },
     );
     doc.binding = Some(json!({ "geography": "eu" }));
@@ -261,6 +262,7 @@ pub fn journal_appends_replay_on_read(b: &dyn Backend) {
             OutputRecord {
                 value: json!(42),
                 sensitive: false,
+                ty: None,
             },
         )])),
     ];
@@ -494,6 +496,7 @@ pub fn locked_read_modify_write_is_serialised(b: &dyn Backend) {
                         OutputRecord {
                             value: json!(count + 1),
                             sensitive: false,
+                            ty: None,
                         },
                     );
                     doc.serial += 1;

@@ -74,6 +74,9 @@ pub struct OutputRecord {
     pub value: serde_json::Value,
     /// Whether the CLI must hide it.
     pub sensitive: bool,
+    /// Its type in cty's JSON encoding (`output -json` prints it), when recorded.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub ty: Option<serde_json::Value>,
 }
 
 /// A side effect that was started (its journal intent) without a recorded outcome.

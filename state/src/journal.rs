@@ -135,6 +135,7 @@ mod tests {
             OutputRecord {
                 value: json!(1),
                 sensitive: true,
+                ty: None,
             },
         )]
         .into();

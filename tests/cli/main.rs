@@ -4,6 +4,7 @@
 
 mod encryption;
 mod errors;
+mod first_hour;
 mod lifecycle;
 mod locking;
 mod module_docs;
@@ -103,5 +104,14 @@ impl Work {
     /// The recorded state as JSON.
     pub fn state(&self) -> serde_json::Value {
         serde_json::from_str(&self.read("hangar.tfstate")).expect("state is JSON")
+    }
+}
+
+/// Waits until `file` exists in the work directory (a run has reached that point).
+pub fn wait_for(w: &Work, file: &str, timeout: std::time::Duration) {
+    let start = std::time::Instant::now();
+    while !w.path().join(file).exists() {
+        assert!(start.elapsed() < timeout, "{file} never appeared");
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
