@@ -22,11 +22,10 @@ resource "google_container_cluster" "main" {
   }
 }
 
-# The pool names its cluster by id (projects/P/locations/L/clusters/NAME), which carries the
-# cluster's location: the pool lives wherever the cluster does, and residency judges it there.
 resource "google_container_node_pool" "workers" {
   name       = "${var.name}-workers"
   cluster    = google_container_cluster.main.id
+  location   = google_container_cluster.main.location
   node_count = var.node_count
 
   autoscaling {
