@@ -306,3 +306,68 @@ fn a_gcs_state_backend_is_checked_where_its_bucket_really_is() {
         }
     }
 }
+
+/// A cluster in `cluster_location` and a node pool placed `pool_location_line`.
+fn cluster_and_pool(cluster_location: &str, pool_location_line: &str) -> String {
+    format!(
+        r#"
+workspace "eu-prod" {{
+  geography = "eu"
+  region    = "europe-west3"
+}}
+
+provider "google" {{
+  project                   = "hangar-test"
+  region                    = workspace.region
+  access_token              = "test-token"
+  storage_custom_endpoint   = "{gcs}"
+  container_custom_endpoint = "{gke}"
+}}
+
+resource "google_container_cluster" "c" {{
+  name                = "c"
+  location            = "{cluster_location}"
+  deletion_protection = false
+}}
+
+resource "google_container_node_pool" "p" {{
+  name    = "p"
+  cluster = google_container_cluster.c.id
+  {pool_location_line}
+}}
+"#,
+        gcs = fake_gcs("EUROPE-WEST3").endpoint,
+        gke = gke().endpoint,
+    )
+}
+
+#[test]
+fn a_node_pool_is_judged_where_its_cluster_is() {
+    let by_reference = "location = google_container_cluster.c.location";
+    for line in [by_reference, ""] {
+        // Inside: the reference (or, with no location, the cluster the pool names) is proven.
+        let w = Work::new(&cluster_and_pool("europe-west3", line));
+        let r = w.run(&["plan", "--detailed-exitcode"]);
+        assert_eq!(r.code, 2, "{line:?}: {}{}", r.stdout, r.stderr);
+        // Outside: the pool is refused along with its cluster, before any call.
+        let w = Work::new(&cluster_and_pool("us-central1", line));
+        let r = w.run(&["plan"]);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        assert_eq!(r.code, 1, "{line:?}: {out}");
+        assert!(out.contains("google_container_cluster.c"), "{out}");
+        assert!(
+            out.contains("google_container_node_pool.p"),
+            "{line:?}: {out}"
+        );
+        assert!(out.contains("us-central1"), "{out}");
+    }
+    let before = gke().requests().len();
+    let w = Work::new(&cluster_and_pool("us-central1", by_reference));
+    assert_eq!(w.run(&["apply", "--auto-approve"]).code, 1);
+    let calls: Vec<String> = gke().requests()[before..]
+        .iter()
+        .filter(|r| r.starts_with("POST"))
+        .cloned()
+        .collect();
+    assert!(calls.is_empty(), "no create reached GKE: {calls:?}");
+}
