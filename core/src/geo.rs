@@ -222,7 +222,33 @@ pub fn country(cloud: Cloud, region: &str) -> Option<&'static str> {
 }
 
 /// GCS multi-regions and predefined dual-regions, with the regions each spans.
+///
+/// Predefined dual-regions, from Cloud Storage's bucket-locations page: `ASIA1` (Tokyo and
+/// Osaka), `EUR4` (Finland and the Netherlands), `EUR5` (Belgium and London), `EUR7` (London
+/// and Frankfurt), `EUR8` (Frankfurt and Zurich), `NAM4` (Iowa and South Carolina). A
+/// configurable dual-region is its multi-region code plus two regions of it
+/// (`custom_placement_config`), which providers report as places of their own.
 const GCP_MULTI: &[(&str, &[&str])] = &[
+    ("ASIA1", &["asia-northeast1", "asia-northeast2"]),
+    ("EUR4", &["europe-north1", "europe-west4"]),
+    ("EUR5", &["europe-west1", "europe-west2"]),
+    ("EUR7", &["europe-west2", "europe-west3"]),
+    ("EUR8", &["europe-west3", "europe-west6"]),
+    ("NAM4", &["us-central1", "us-east1"]),
+    (
+        "ASIA",
+        &[
+            "asia-east1",
+            "asia-east2",
+            "asia-northeast1",
+            "asia-northeast2",
+            "asia-northeast3",
+            "asia-south1",
+            "asia-south2",
+            "asia-southeast1",
+            "asia-southeast2",
+        ],
+    ),
     (
         "EU",
         &[
@@ -552,5 +578,45 @@ mod tests {
         assert_eq!(type_placement("aws", "aws_made_up"), TypePlacement::Unknown);
         assert_eq!(type_placement("test", "test_thing"), TypePlacement::Unknown);
         assert_eq!(cloud_of_provider_type("aws"), Some(Cloud::Aws));
+    }
+
+    /// Whether every region `location` spans is in a country of `geo`.
+    fn inside(geo: &str, location: &str) -> bool {
+        let countries = builtin_countries(geo).expect("geography");
+        spans(Cloud::Gcp, location).is_some_and(|rs| {
+            rs.iter()
+                .all(|r| country(Cloud::Gcp, r).is_some_and(|c| countries.contains(&c)))
+        })
+    }
+
+    #[test]
+    fn gcs_dual_and_multi_regions_are_judged_by_every_region_they_span() {
+        // Predefined dual-regions are pairs, case-insensitive like GCS location names.
+        assert_eq!(
+            spans(Cloud::Gcp, "eur4"),
+            Some(vec!["europe-north1", "europe-west4"])
+        );
+        assert_eq!(
+            spans(Cloud::Gcp, "NAM4"),
+            Some(vec!["us-central1", "us-east1"])
+        );
+        assert_eq!(
+            spans(Cloud::Gcp, "ASIA1"),
+            Some(vec!["asia-northeast1", "asia-northeast2"])
+        );
+        assert!(!is_single_region(Cloud::Gcp, "EUR8"));
+        // EU multi-region and EUR4 stay in the EU; EUR5 and EUR7 include London, EUR8 Zurich.
+        assert!(inside("eu", "EU"));
+        assert!(inside("eu", "EUR4"));
+        assert!(!inside("eu", "EUR5"));
+        assert!(!inside("eu", "EUR7"));
+        assert!(!inside("eu", "EUR8"));
+        assert!(!inside("eu", "US"));
+        assert!(inside("us", "US") && inside("us", "NAM4"));
+        assert!(inside("jp", "ASIA1"));
+        assert!(!inside("jp", "ASIA"));
+        assert!(spans(Cloud::Gcp, "ASIA").is_some_and(|r| r.contains(&"asia-southeast1")));
+        // A region in upper case, as GCS reports bucket locations, is the region.
+        assert!(inside("eu", "EUROPE-WEST3"));
     }
 }

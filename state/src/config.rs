@@ -2,7 +2,8 @@
 //! engine reads them from a `backend "KIND" { ... }` block.
 //!
 //! [`from_config`] knows `local` (`path`), `s3` (`bucket`, `key`, `region`, `endpoint`,
-//! `use_path_style`, `access_key`, `secret_key`, `workspace_key_prefix`) and `pg`
+//! `use_path_style`, `access_key`, `secret_key`, `workspace_key_prefix`), `gcs` (`bucket`,
+//! `prefix`, `credentials`, `access_token`, `storage_custom_endpoint`) and `pg`
 //! (`conn_str`, `schema_name`). Every setting is checked: a missing required one, an unknown
 //! one or one of the wrong type is an error naming it. Nothing is contacted here: remote
 //! backends connect on first use. Environment fallbacks are limited to the S3 region
@@ -21,6 +22,8 @@ pub const KINDS: &[&str] = &[
     "local",
     #[cfg(feature = "s3")]
     "s3",
+    #[cfg(feature = "gcs")]
+    "gcs",
     #[cfg(feature = "pg")]
     "pg",
 ];
@@ -63,7 +66,10 @@ impl<'a> Settings<'a> {
         }
     }
 
-    #[cfg_attr(not(any(feature = "s3", feature = "pg")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "s3", feature = "pg", feature = "gcs")),
+        allow(dead_code)
+    )]
     fn required(&self, name: &'static str) -> Result<String, StateError> {
         self.string(name)?.ok_or(StateError::MissingSetting {
             kind: self.kind.into(),
@@ -115,6 +121,8 @@ pub fn from_config(
         "local" => local(&s, workspace, base_dir),
         #[cfg(feature = "s3")]
         "s3" => s3(&s, workspace),
+        #[cfg(feature = "gcs")]
+        "gcs" => gcs(&s, workspace),
         #[cfg(feature = "pg")]
         "pg" => pg(&s, workspace),
         _ => Err(StateError::UnknownBackend {
@@ -186,6 +194,26 @@ fn s3(s: &Settings, workspace: &str) -> Result<Box<dyn Backend>, StateError> {
     }
     c.workspace = workspace.into();
     Ok(Box::new(crate::s3::S3Backend::new(&c)?))
+}
+
+#[cfg(feature = "gcs")]
+fn gcs(s: &Settings, workspace: &str) -> Result<Box<dyn Backend>, StateError> {
+    s.check_known(&[
+        "bucket",
+        "prefix",
+        "credentials",
+        "access_token",
+        "storage_custom_endpoint",
+    ])?;
+    let mut c = crate::gcs::GcsConfig::new(
+        s.required("bucket")?,
+        s.string("prefix")?.unwrap_or_default(),
+    );
+    c.credentials = s.string("credentials")?;
+    c.access_token = s.string("access_token")?;
+    c.endpoint = s.string("storage_custom_endpoint")?;
+    c.workspace = workspace.into();
+    Ok(Box::new(crate::gcs::GcsBackend::new(&c)?))
 }
 
 #[cfg(feature = "pg")]

@@ -7,4 +7,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod fake_gcs;
+pub mod gke;
+pub mod lifecycle;
 pub mod test_plugin;
