@@ -15,6 +15,8 @@ pub mod diagnostic;
 pub mod geo;
 pub mod json;
 pub mod number;
+pub mod quote;
+pub mod set;
 pub mod types;
 pub mod value;
 

@@ -5,8 +5,6 @@
 
 use hangar_core::{Type, Value};
 
-use crate::conv::{friendly_name, type_of};
-
 /// Renders a value the way `terraform console` prints it.
 pub fn render(v: &Value) -> String {
     format_value(v, 0)
@@ -21,10 +19,10 @@ fn format_value(v: &Value, indent: usize) -> String {
             Type::String => "tostring(null)".into(),
             Type::Number => "tonumber(null)".into(),
             Type::Bool => "tobool(null)".into(),
-            Type::List(e) => format!("tolist(null) /* of {} */", friendly_name(e)),
-            Type::Set(e) => format!("toset(null) /* of {} */", friendly_name(e)),
-            Type::Map(e) => format!("tomap(null) /* of {} */", friendly_name(e)),
-            other => format!("null /* {} */", friendly_name(other)),
+            Type::List(e) => format!("tolist(null) /* of {} */", Type::friendly_name(e)),
+            Type::Set(e) => format!("toset(null) /* of {} */", Type::friendly_name(e)),
+            Type::Map(e) => format!("tomap(null) /* of {} */", Type::friendly_name(e)),
+            other => format!("null /* {} */", Type::friendly_name(other)),
         },
         Value::String(s) => {
             if let Some(h) = format_multiline(s, indent) {
@@ -143,5 +141,5 @@ pub fn is_go_print(c: char) -> bool {
 
 /// The type of a value, for callers that want to show it (`type()` in the console).
 pub fn type_string(v: &Value) -> String {
-    type_of(v).to_string()
+    Value::ty(v).to_string()
 }

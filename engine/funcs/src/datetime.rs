@@ -183,7 +183,12 @@ fn parse_ts(text: &str) -> Result<DateTime<FixedOffset>, String> {
 
 /// Go's `time.ParseDuration`, in nanoseconds.
 fn parse_duration(text: &str) -> Result<i64, String> {
-    let bad = || format!("time: invalid duration {}", crate::console::go_quote(text));
+    let bad = || {
+        format!(
+            "time: invalid duration {}",
+            hangar_core::quote::go_quote(text)
+        )
+    };
     let mut s = text;
     let mut neg = false;
     if let Some(r) = s.strip_prefix('-') {
@@ -217,7 +222,7 @@ fn parse_duration(text: &str) -> Result<i64, String> {
         if unit.is_empty() {
             return Err(format!(
                 "time: missing unit in duration {}",
-                crate::console::go_quote(text)
+                hangar_core::quote::go_quote(text)
             ));
         }
         let scale: i128 = match unit {
@@ -230,8 +235,8 @@ fn parse_duration(text: &str) -> Result<i64, String> {
             u => {
                 return Err(format!(
                     "time: unknown unit {} in duration {}",
-                    crate::console::go_quote(u),
-                    crate::console::go_quote(text)
+                    hangar_core::quote::go_quote(u),
+                    hangar_core::quote::go_quote(text)
                 ))
             }
         };
