@@ -2,7 +2,9 @@
 //!
 //! Terraform quotes strings this way in the console, in function error messages and in cty's
 //! set hashing (which orders sets), so Hangar must too. It leaves out Go's other quoting
-//! flavours (`QuoteToASCII`, `QuoteRune`).
+//! flavours (`QuoteToASCII`, `QuoteRune`) and the `time` package's own quoting.
+
+mod print_table;
 
 use std::fmt::Write;
 
@@ -38,18 +40,47 @@ pub fn go_quote(s: &str) -> String {
     out
 }
 
-/// An approximation of Go's `unicode.IsPrint`: graphic characters and the ASCII space.
+/// Go's `unicode.IsPrint` (as `strconv.IsPrint`): letters, marks, numbers, punctuation,
+/// symbols and the ASCII space, by Unicode 15.0.0 as Terraform's Go knows it. A generated table
+/// ([`print_table`](self)), kept by hand for byte-exact Terraform output.
 pub fn is_go_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
     let u = c as u32;
-    !matches!(u,
-        0x00AD | 0x061C | 0x180E | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F
-        | 0xFEFF | 0xFFF9..=0xFFFB | 0xE000..=0xF8FF | 0xFFFE | 0xFFFF | 0xF0000..=0x10FFFF
-        | 0x110BD | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F
-        | 0x0600..=0x0605 | 0x06DD | 0x070F | 0x08E2)
+    print_table::PRINT
+        .binary_search_by(|&(lo, hi)| {
+            if hi < u {
+                std::cmp::Ordering::Less
+            } else if lo > u {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_like_go() {
+        assert_eq!(go_quote("é\u{a0}\u{1}\t\""), "\"é\\u00a0\\x01\\t\\\"\"");
+        assert_eq!(go_quote("\u{7f}\u{ad}\u{fffe}"), "\"\\x7f\\u00ad\\ufffe\"");
+        assert_eq!(go_quote("😀\u{16d40}"), "\"😀\\U00016d40\"");
+    }
+
+    #[test]
+    fn printable_runes_follow_unicode_15() {
+        // Checked against Terraform 1.15.5's console: U+1E4D0 (Unicode 15.0) prints as itself,
+        // U+2FFC (15.1) and U+0897 (16.0) are escaped, as are U+0378 (unassigned), U+2028 and
+        // private use.
+        for c in [' ', 'a', 'é', '\u{1e4d0}', '\u{31350}', '\u{11f00}'] {
+            assert!(is_go_print(c), "{c:?}");
+        }
+        for c in [
+            '\u{a0}', '\u{ad}', '\u{2ffc}', '\u{897}', '\u{378}', '\u{2028}', '\u{e000}',
+        ] {
+            assert!(!is_go_print(c), "{c:?}");
+        }
+    }
 }

@@ -22,7 +22,6 @@ use std::path::Path;
 use hangar_core::{Type, Value};
 
 mod collection;
-pub mod console;
 mod conversion;
 mod datetime;
 mod encoding;
