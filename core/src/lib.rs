@@ -12,6 +12,7 @@
 pub mod address;
 pub mod convert;
 pub mod diagnostic;
+pub mod duration;
 pub mod geo;
 pub mod json;
 pub mod number;

@@ -3,8 +3,6 @@
 //! Durations use Terraform's syntax (`30s`, `1m30s`, `1.5h`, `250ms`). Changing `triggers`
 //! replaces the resource (so it sleeps again); `id` is the creation time in RFC 3339.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use hangar_core::{Diagnostics, Type, Value};
 use hangar_provider::{
@@ -60,50 +58,12 @@ impl Provider for TimeProvider {
 
 struct Configured;
 
-/// Parses a Go-style duration (`1h2m3.5s`, `250ms`); `None` when malformed.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let mut total = 0f64;
-    let mut rest = s.trim();
-    if rest.is_empty() {
-        return None;
-    }
-    if rest == "0" {
-        return Some(Duration::ZERO);
-    }
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let n: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += n * scale;
-    }
-    Some(Duration::from_secs_f64(total))
-}
-
 async fn sleep_for(v: &Value, attr: &str, call: &str) -> Result<(), ProviderError> {
     let Some(text) = v.get_attr(attr).and_then(Value::as_str) else {
         return Ok(());
     };
-    let d = parse_duration(text).ok_or_else(|| {
-        ProviderError::new(
-            call,
-            format!("{attr} {text:?} is not a valid duration (e.g. 30s, 1m)"),
-        )
-    })?;
+    let d = hangar_core::duration::parse_length(text)
+        .map_err(|e| ProviderError::new(call, format!("{attr}: {e}")))?;
     tokio::time::sleep(d).await;
     Ok(())
 }
@@ -178,16 +138,6 @@ impl ConfiguredProvider for Configured {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse_like_go() {
-        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1.5h"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("abc"), None);
-        assert_eq!(parse_duration("10"), None);
-    }
 
     #[test]
     fn civil_dates_are_right() {
