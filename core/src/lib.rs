@@ -18,6 +18,7 @@ pub mod json;
 pub mod number;
 pub mod quote;
 pub mod set;
+pub mod timestamp;
 pub mod types;
 pub mod value;
 

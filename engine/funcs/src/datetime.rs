@@ -48,6 +48,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
     })
 }
 
+/// Go's `time.RFC3339` layout; hand-written for byte-exact Terraform output.
 fn rfc3339(t: &DateTime<FixedOffset>) -> String {
     let off = t.offset().fix().local_minus_utc();
     let base = t.format("%Y-%m-%dT%H:%M:%S").to_string();
@@ -75,7 +76,7 @@ fn digits(b: &[u8], i: usize, n: usize) -> Option<u32> {
     std::str::from_utf8(&b[i..i + n]).ok()?.parse().ok()
 }
 
-/// Parses an RFC 3339 timestamp with cty's error wording.
+/// Parses an RFC 3339 timestamp with cty's error wording (hand-written: byte-exact messages).
 fn parse_ts(text: &str) -> Result<DateTime<FixedOffset>, String> {
     let b = text.as_bytes();
     let pre = "not a valid RFC3339 timestamp";

@@ -68,35 +68,6 @@ async fn sleep_for(v: &Value, attr: &str, call: &str) -> Result<(), ProviderErro
     Ok(())
 }
 
-fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 #[async_trait]
 impl ConfiguredProvider for Configured {
     fn region(&self) -> Option<String> {
@@ -107,7 +78,12 @@ impl ConfiguredProvider for Configured {
         let planned = req.planned.unwrap_or(Value::NULL);
         sleep_for(&planned, "create_duration", "CreateSleep").await?;
         let mut attrs = planned.as_map().cloned().unwrap_or_default();
-        attrs.insert("id".into(), Value::String(now_rfc3339()));
+        attrs.insert(
+            "id".into(),
+            Value::String(hangar_core::timestamp::rfc3339_utc(
+                std::time::SystemTime::now(),
+            )),
+        );
         Ok(RemoteObject {
             attrs: Value::Object(attrs),
             region: None,
@@ -132,16 +108,5 @@ impl ConfiguredProvider for Configured {
             attrs: req.prior,
             region: None,
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates_are_right() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_000), (2024, 10, 4));
     }
 }
