@@ -13,9 +13,10 @@ use crate::reshape::{
     zipmap, zipmap_type,
 };
 use crate::sets::{set_op, set_op_type, setproduct, setproduct_type, SetOp};
-use crate::util::{cty_equals, elems, int, s, str_of, to_int};
+use crate::util::{elems, int, s, str_of, to_int};
 use crate::{p, Call, Def, FuncError};
 use hangar_core::convert::{convert, unify};
+use hangar_core::set::{cty_equals, types_equal_loose};
 
 fn dynp(name: &'static str) -> crate::Param {
     p(name, Type::Dynamic)
@@ -609,7 +610,7 @@ fn merge_type(a: &[Value]) -> Result<Type, FuncError> {
                 )))
             }
         }
-        if i > 0 && !crate::util::types_equal_loose(&t, &first) {
+        if i > 0 && !types_equal_loose(&t, &first) {
             matching = false;
         }
     }

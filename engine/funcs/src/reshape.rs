@@ -1,9 +1,10 @@
 //! Functions that cut, reorder, combine or pick from collections: `slice`, `sort`, `sum`,
 //! `transpose`, `zipmap`, `coalesce`, `coalescelist`, `chunklist`, `one`, `matchkeys`.
 
-use crate::util::{cty_equals, elems, str_of, to_int};
+use crate::util::{elems, str_of, to_int};
 use crate::{Call, FuncError};
 use hangar_core::convert::{convert, unify};
+use hangar_core::set::cty_equals;
 use hangar_core::{Number, Type, Value};
 use std::collections::BTreeMap;
 

@@ -2,9 +2,10 @@
 //! element-type unification and ordering.
 
 use crate::collection::{list_of, set_of};
-use crate::util::{cty_equals, elem_ty, elems};
+use crate::util::{elem_ty, elems};
 use crate::{Call, FuncError};
 use hangar_core::convert::{convert, unify};
+use hangar_core::set::cty_equals;
 use hangar_core::{Type, Value};
 
 #[derive(Clone, Copy)]

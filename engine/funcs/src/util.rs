@@ -63,5 +63,3 @@ pub fn elem_ty(t: &Type) -> Type {
         _ => Type::Dynamic,
     }
 }
-
-pub use hangar_core::set::{cty_equals, types_equal_loose};
