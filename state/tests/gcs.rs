@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use hangar_google_client::storage::{Bucket, Storage};
 use hangar_google_client::{Credentials, Http, Session, TokenSource};
 use hangar_state::conformance::{record, run_conformance, sample_doc};
-use hangar_state::lock_info::rfc3339_utc_millis;
+use hangar_core::timestamp::rfc3339_utc_millis;
 use hangar_state::{Backend, GcsBackend, GcsConfig, JournalEntry, LockInfo, StateError};
 use hangar_testkit::fake_gcs::fake_gcs;
 
