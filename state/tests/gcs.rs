@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use hangar_core::timestamp::rfc3339_utc_millis;
 use hangar_google_client::storage::{Bucket, Storage};
 use hangar_google_client::{Credentials, Http, Session, TokenSource};
 use hangar_state::conformance::{record, run_conformance, sample_doc};
-use hangar_core::timestamp::rfc3339_utc_millis;
 use hangar_state::{Backend, GcsBackend, GcsConfig, JournalEntry, LockInfo, StateError};
 use hangar_testkit::fake_gcs::fake_gcs;
 
