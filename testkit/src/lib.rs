@@ -4,5 +4,30 @@
 //! `hangar` binary in a scratch directory, control of local emulators (started on 127.0.0.1
 //! and stopped by PID), and small HTTP servers that follow documented cloud API shapes where no
 //! emulator exists. It is a dev-dependency only: no library crate of Hangar depends on it.
+//!
+//! - [`azurite`]: Azurite, the Azure Blob Storage emulator, through `.ci/azurite`.
+//! - [`arm`]: an Azure Resource Manager and Entra ID token endpoint test server.
+//! - [`lifecycle`]: the shared provider lifecycle suite every resource type runs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod arm;
+pub mod azurite;
+pub mod lifecycle;
+
+use std::path::PathBuf;
+
+/// The repository root (the directory holding `.ci/`).
+pub fn repo_root() -> PathBuf {
+    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    loop {
+        if dir.join(".ci").is_dir() {
+            return dir;
+        }
+        assert!(
+            dir.pop(),
+            ".ci not found above {}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+    }
+}
