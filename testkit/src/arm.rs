@@ -318,9 +318,9 @@ fn query(uri: &http::Uri) -> HashMap<String, String> {
         .unwrap_or("")
         .split('&')
         .filter(|p| !p.is_empty())
-        .filter_map(|p| {
+        .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            Some((decode(k), decode(v)))
+            (decode(k), decode(v))
         })
         .collect()
 }
@@ -427,6 +427,15 @@ fn parse(path: &str, sub: &str) -> Option<Target> {
             group: Some(group),
             action,
             collection,
+        });
+    }
+    if rest[0].eq_ignore_ascii_case("providers") && rest.len() == 3 {
+        return Some(Target {
+            id: path.to_string(),
+            kind: format!("{}/{}", rest[1], rest[2]),
+            group: None,
+            action: None,
+            collection: true,
         });
     }
     if rest[0].eq_ignore_ascii_case("resources") && rest.len() == 1 {
@@ -580,21 +589,22 @@ impl Server {
                 ),
             );
         }
-        let parsed: Option<Value> =
-            if body.is_empty() {
-                None
-            } else {
-                match serde_json::from_slice(&body) {
-                    Ok(v) => Some(v),
-                    Err(e) => return error(
+        let parsed: Option<Value> = if body.is_empty() {
+            None
+        } else {
+            match serde_json::from_slice(&body) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    return error(
                         StatusCode::BAD_REQUEST,
                         "InvalidRequestContent",
                         format!(
                             "The request content was invalid and could not be deserialized: {e}"
                         ),
-                    ),
+                    )
                 }
-            };
+            }
+        };
         match (&parts.method, &target) {
             (&Method::GET, t) if t.collection => self.list(t, &q),
             (&Method::POST, t) if t.action.is_some() => self.action(t),
@@ -899,6 +909,7 @@ impl Server {
                             .nth(1)
                             .is_some_and(|p| p.matches('/').count() == 2)
                 }
+                _ if t.group.is_none() => ty == wanted_kind,
                 _ => {
                     let prefix = format!("{}/", t.id.to_ascii_lowercase());
                     k.starts_with(&prefix) && !k[prefix.len()..].contains('/')

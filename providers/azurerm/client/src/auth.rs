@@ -189,7 +189,7 @@ async fn client_secret_token(
     let url = format!(
         "{}/{}/oauth2/v2.0/token",
         authority.trim_end_matches('/'),
-        percent_encoding::utf8_percent_encode(tenant_id, percent_encoding::NON_ALPHANUMERIC)
+        percent_encoding::utf8_percent_encode(tenant_id, UNRESERVED)
     );
     let body = form(&[
         ("client_id", client_id),
@@ -277,13 +277,16 @@ async fn cli_token(tenant: Option<String>, scope: &str) -> Result<Cached, Error>
     })
 }
 
+/// Everything but RFC 3986's unreserved characters.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// `application/x-www-form-urlencoded` of `pairs`.
 fn form(pairs: &[(&str, &str)]) -> String {
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
+    const SET: &percent_encoding::AsciiSet = UNRESERVED;
     pairs
         .iter()
         .map(|(k, v)| {
