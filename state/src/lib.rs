@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "azurerm")]
+pub mod azurerm;
 pub mod backend;
 pub mod config;
 pub mod conformance;
@@ -9,7 +11,10 @@ pub mod document;
 pub mod encryption;
 pub mod error;
 pub mod journal;
-#[cfg_attr(not(any(feature = "s3", feature = "pg")), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "s3", feature = "pg", feature = "azurerm")),
+    allow(dead_code)
+)]
 mod lease;
 pub mod local;
 pub mod lock_info;
@@ -19,6 +24,8 @@ pub mod pg;
 #[cfg(feature = "s3")]
 pub mod s3;
 
+#[cfg(feature = "azurerm")]
+pub use azurerm::{AzurermBackend, AzurermConfig};
 pub use backend::{Backend, Journal, LockGuard};
 pub use config::from_config;
 pub use document::{InstanceRecord, Intent, OutputRecord, StateDoc, FORMAT_VERSION};
