@@ -69,6 +69,7 @@ pub fn check_config(
                         cloud,
                         inherited.clone(),
                         policy,
+                        &placements,
                         &mut diags,
                     );
                     placements.insert(addr.in_module(&mi), Placement { cloud, region });
@@ -106,6 +107,11 @@ fn provider_region(
     policy: &Policy,
     diags: &mut Diagnostics,
 ) -> Option<String> {
+    if cloud == Cloud::Azure {
+        // azurerm has no provider-level region: every Azure resource carries its own
+        // `location`, judged below.
+        return None;
+    }
     let Some(block) = cfg.providers.get(&(p.name.clone(), p.alias.clone())) else {
         refuse(
             diags,
@@ -204,6 +210,7 @@ fn resource_region(
     cloud: Cloud,
     inherited: Option<String>,
     policy: &Policy,
+    placements: &HashMap<ResourceAddr, Placement>,
     diags: &mut Diagnostics,
 ) -> Option<String> {
     let attr = ["region", "location"]
@@ -246,11 +253,41 @@ fn resource_region(
         let who = format!("{}", r.addr.in_module(module).instance(key));
         match eval_expr(&e, &scope, &cfg.dir) {
             Ok(v) if v.is_null() => last = inherited.clone(),
+            Ok(v) if v.is_unknown() => {
+                let v = by_reference(cfg, r, module, &e, placements).map_or(v, Value::string);
+                last = judge(&who, &v, cloud, policy, diags, &e);
+            }
             Ok(v) => last = judge(&who, &v, cloud, policy, diags, &e),
             Err(d) => diags.extend(d),
         }
     }
     last
+}
+
+/// The region of an expression that is exactly another resource's `location` or `region`
+/// (`azurerm_resource_group.rg.location`, the Azure idiom) when that resource's own placement
+/// is known: such a location is proven like a literal.
+fn by_reference(
+    cfg: &Config,
+    r: &Resource,
+    module: &hangar_core::ModulePath,
+    e: &Expr,
+    placements: &HashMap<ResourceAddr, Placement>,
+) -> Option<String> {
+    let refs = hangar_lang::references(&e.expr);
+    let [only] = refs.as_slice() else {
+        return None;
+    };
+    let text = e.expr.to_string();
+    let plain = text.trim() == only.chain.join(".");
+    let attr = only.chain.last().map(String::as_str);
+    if !plain || !matches!(attr, Some("location" | "region")) {
+        return None;
+    }
+    match referenced_node(cfg, &r.addr.module, &only.chain) {
+        Some(Node::Resource(a)) => placements.get(&a.in_module(module))?.region.clone(),
+        _ => None,
+    }
 }
 
 fn check_destinations(
