@@ -58,6 +58,11 @@ pub fn check_config(
                 let inherited = provider_regions.get(&r.provider).cloned().flatten();
                 let mut instances = values.instances_of(&addr.module);
                 if instances.is_empty() {
+                    if known_empty(values, &addr.module) {
+                        // A module called with `count = 0` (or an empty `for_each`) places
+                        // nothing.
+                        continue;
+                    }
                     instances.push(addr.module.clone());
                 }
                 for mi in instances {
@@ -88,6 +93,25 @@ pub fn check_config(
     } else {
         Ok(placements)
     }
+}
+
+/// Whether module `path` (a configuration path) is known to have no instances: every instance
+/// of its caller expanded the call, to nothing.
+fn known_empty(values: &Values, path: &hangar_core::ModulePath) -> bool {
+    let Some((parent, name, _)) = path.split_last() else {
+        return false;
+    };
+    let parents = values.instances_of(&parent);
+    if parents.is_empty() {
+        return known_empty(values, &parent);
+    }
+    values.instances_of(path).is_empty()
+        && parents.iter().all(|pi| {
+            values
+                .modules
+                .get(pi)
+                .is_some_and(|m| m.calls.contains_key(name))
+        })
 }
 
 fn refuse(
