@@ -194,6 +194,7 @@ pub struct ArmServer {
     pub endpoint: String,
     /// The configuration it serves.
     pub config: ArmConfig,
+    server: Arc<Server>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -211,6 +212,7 @@ impl ArmServer {
             endpoint: endpoint.clone(),
             state: Mutex::new(State::default()),
         });
+        let kept = Arc::clone(&server);
         let thread = std::thread::Builder::new()
             .name("arm-test-server".into())
             .spawn(move || {
@@ -225,9 +227,20 @@ impl ArmServer {
         ArmServer {
             endpoint,
             config,
+            server: kept,
             shutdown: Some(tx),
             thread: Some(thread),
         }
+    }
+
+    /// The ids of every resource the server holds, for tests that check nothing was created.
+    pub fn resource_ids(&self) -> Vec<String> {
+        self.server
+            .lock()
+            .resources
+            .values()
+            .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
+            .collect()
     }
 
     /// The address it listens on.
