@@ -243,6 +243,21 @@ impl ArmServer {
             .collect()
     }
 
+    /// Puts resource `body` at `id` as if someone had created it outside the code under test
+    /// (its provisioning done), for tests of adoption and drift.
+    pub fn seed(&self, id: &str, mut body: Value) {
+        {
+            let m = obj(&mut body);
+            m.insert("id".into(), Value::String(id.to_string()));
+            m.insert("name".into(), Value::String(last_name(id)));
+        }
+        set_state(&mut body, "Succeeded");
+        self.server
+            .lock()
+            .resources
+            .insert(id.to_ascii_lowercase(), body);
+    }
+
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.endpoint

@@ -87,6 +87,56 @@ provider "azurerm" {{
     }
 }
 
+#[test]
+fn a_resource_group_left_by_a_killed_apply_is_adopted_not_duplicated() {
+    let w = Work::new(
+        "eu",
+        "germanywestcentral",
+        "resource \"azurerm_resource_group\" \"left\" {\n  name     = \"rg-left\"\n  location = \"germanywestcentral\"\n}\n",
+    );
+    let id = format!(
+        "/subscriptions/{}/resourceGroups/rg-left",
+        w.arm.config.subscription_id
+    );
+    w.arm.seed(
+        &id,
+        serde_json::json!({
+            "type": "Microsoft.Resources/resourceGroups",
+            "location": "germanywestcentral",
+            "tags": {
+                "hangar:workspace": "ws",
+                "hangar:address": "azurerm_resource_group.left",
+                "hangar:token": "tok-1"
+            }
+        }),
+    );
+    let state = serde_json::json!({
+        "format_version": 1,
+        "serial": 1,
+        "lineage": "4a0c2b8e-0000-4000-8000-000000000002",
+        "hangar_version": "0.1.0",
+        "resources": {},
+        "outputs": {},
+        "pending": { "tok-1": { "addr": "azurerm_resource_group.left", "action": "create" } }
+    });
+    let dir = w.dir.path().join("hangar.tfstate.d/ws");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("hangar.tfstate"), state.to_string()).expect("state");
+    let plan = w.run(&["plan"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stderr.contains("Adopted azurerm_resource_group.left"),
+        "{}",
+        plan.stderr
+    );
+    assert!(!plan.stdout.contains("will be created"), "{}", plan.stdout);
+    let apply = w.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let again = w.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert_eq!(w.arm.resource_ids(), vec![id], "one group, never two");
+}
+
 fn account(location: &str, replication: &str) -> String {
     format!(
         r#"
