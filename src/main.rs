@@ -1,4 +1,4 @@
-//! The `hangar` binary: a thin shell around the engine's CLI.
+//! The `hangar` binary: a thin shell around `hangar-cli`.
 #![forbid(unsafe_code)]
 
 /// mimalloc instead of the system allocator: a plan allocates millions of small values and
@@ -7,5 +7,5 @@
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    hangar_engine::cli::main()
+    hangar_cli::main()
 }

@@ -4,7 +4,8 @@
 //! else: the [`Value`] type (Terraform's value model with *unknown* and *sensitive* marks and
 //! arbitrary-precision numbers), [`Type`] constraints and conversion, typed resource
 //! [`address`]es, source-located [`Diagnostic`]s, and the [`geo`] catalogue of where every
-//! cloud location is. This crate depends on no other Hangar crate.
+//! cloud location is. It must never depend on another Hangar crate, an SDK or an async runtime:
+//! state and every provider depend on it, and on nothing else of Hangar's.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

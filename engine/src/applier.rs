@@ -17,22 +17,21 @@ use hangar_core::json::{sensitive_paths, to_json};
 use hangar_core::{
     Diagnostic, Diagnostics, InstanceKey, ModulePath, ResourceAddr, ResourceMode, Value,
 };
-use hangar_provider::{
-    ApplyRequest, ConfiguredProvider, OperationContext, PlanRequest, ReadDataRequest, RemoteObject,
-};
+use hangar_provider::{ApplyRequest, OperationContext, PlanRequest, ReadDataRequest};
 use hangar_state::{InstanceRecord, JournalEntry, OutputRecord};
 use tokio::sync::Semaphore;
 
 use crate::body::{eval_body, eval_expr};
 use crate::calls;
 use crate::config::{Config, ProviderRef, Resource};
+use crate::events::{Event, Events, Operation};
 use crate::expand::{expand, Expansion};
 use crate::graph::{Node, OrderedGraph};
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::planner::{configure_provider, parse_provider_addr};
 use crate::registry::Registry;
+use crate::residency::gated::{GatedProvider, Observed};
 use crate::scope::{EvalScope, InstanceNames, Values};
-use crate::ui::Ui;
 use crate::walk::run_dag;
 use crate::writer::StateWriter;
 
@@ -63,22 +62,22 @@ pub struct Applier<'a> {
     pub plan: &'a Plan,
     /// The only writer of state.
     pub writer: &'a StateWriter,
-    /// Progress lines.
-    pub ui: &'a dyn Ui,
+    /// Progress events.
+    pub events: &'a dyn Events,
     /// Set on interrupt or failure: start nothing new.
     pub stop: &'a AtomicBool,
     /// Set by the signal handler only.
     pub interrupted: &'a AtomicBool,
     /// At most this many provider operations at once.
     pub parallelism: usize,
-    /// The workspace's residency policy, when it has one.
-    pub policy: Option<&'a crate::residency::Policy>,
+    /// The workspace's residency gate, which every provider call passes.
+    pub gate: &'a crate::residency::gate::Gate,
 }
 
 struct Run<'a> {
     a: &'a Applier<'a>,
     values: Mutex<Values>,
-    providers: Mutex<HashMap<ProviderRef, Arc<dyn ConfiguredProvider>>>,
+    providers: Mutex<HashMap<ProviderRef, Arc<GatedProvider>>>,
     changes: HashMap<ResourceAddr, Vec<&'a ResourceChange>>,
     sem: Semaphore,
     diags: Mutex<Diagnostics>,
@@ -106,7 +105,7 @@ impl<'a> Applier<'a> {
                     .map(|(k, v)| (k.clone(), v.value.clone())),
                 self.cfg.dir.display().to_string(),
                 self.plan.workspace.clone(),
-                self.policy.map(crate::residency::Policy::value),
+                self.gate.policy().map(crate::residency::Policy::value),
             )),
             providers: Mutex::new(HashMap::new()),
             changes,
@@ -148,7 +147,9 @@ impl<'a> Applier<'a> {
             .iter()
             .filter(|c| !matches!(c.action, Action::NoOp | Action::Forget))
             .count();
-        self.ui.start(total as u64);
+        self.events.event(Event::ApplyStarted {
+            total: total as u64,
+        });
         let order: Vec<_> = self.graph.order().map(|(i, _)| i).collect();
         let pos: HashMap<_, _> = order.iter().enumerate().map(|(p, i)| (*i, p)).collect();
         let deps: Vec<Vec<usize>> = order
@@ -176,7 +177,7 @@ impl<'a> Applier<'a> {
             run.error(Diagnostic::error("Failed to persist state", e));
         }
         run.delete_walk().await;
-        self.ui.finish();
+        self.events.event(Event::ApplyFinished);
         ApplySummary {
             added: run.added.load(Ordering::SeqCst),
             changed: run.changed.load(Ordering::SeqCst),
@@ -187,13 +188,55 @@ impl<'a> Applier<'a> {
     }
 }
 
-fn elapsed(t: Instant) -> String {
-    let s = t.elapsed().as_secs();
-    if s >= 60 {
-        format!("{}m{}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
+/// How often a long operation reports that it is still running.
+const STILL_RUNNING_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs one provider operation on `address`, reporting it as started and, every ten seconds,
+/// as still running; returns its result and when it started (the caller reports the finish).
+async fn watched<F: std::future::Future>(
+    events: &dyn Events,
+    address: &str,
+    operation: Operation,
+    id: Option<String>,
+    fut: F,
+) -> (F::Output, Instant) {
+    let started = Instant::now();
+    events.event(Event::Started {
+        address: address.to_string(),
+        operation,
+        id,
+    });
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + STILL_RUNNING_EVERY,
+        STILL_RUNNING_EVERY,
+    );
+    tokio::pin!(fut);
+    loop {
+        tokio::select! {
+            out = &mut fut => return (out, started),
+            _ = tick.tick() => events.event(Event::StillRunning {
+                address: address.to_string(),
+                operation,
+                elapsed: started.elapsed(),
+            }),
+        }
     }
+}
+
+/// Reports that an operation `watched` started finished.
+fn finished(
+    events: &dyn Events,
+    address: &str,
+    operation: Operation,
+    id: Option<String>,
+    started: Instant,
+) {
+    events.event(Event::Finished {
+        address: address.to_string(),
+        operation,
+        id,
+        elapsed: started.elapsed(),
+    });
 }
 
 fn id_of(v: &Value) -> String {
@@ -273,7 +316,7 @@ impl Run<'_> {
                     Ok(v) => v.clone(),
                     Err(_) => return false,
                 };
-                match configure_provider(cfg, self.a.registry, &p, &values).await {
+                match configure_provider(cfg, self.a.registry, self.a.gate, &p, &values).await {
                     Ok(c) => {
                         if let Ok(mut m) = self.providers.lock() {
                             m.insert(p, c);
@@ -330,7 +373,7 @@ impl Run<'_> {
         }
     }
 
-    fn provider(&self, p: &ProviderRef) -> Option<Arc<dyn ConfiguredProvider>> {
+    fn provider(&self, p: &ProviderRef) -> Option<Arc<GatedProvider>> {
         self.providers.lock().ok()?.get(p).cloned()
     }
 
@@ -412,7 +455,7 @@ impl Run<'_> {
         &self,
         c: &ResourceChange,
         names: InstanceNames,
-        provider: &Arc<dyn ConfiguredProvider>,
+        provider: &Arc<GatedProvider>,
         schema: &hangar_provider::ResourceSchema,
     ) -> Option<Value> {
         let cfg = self.a.cfg;
@@ -432,7 +475,7 @@ impl Run<'_> {
                 return Some(v);
             }
             if c.addr.resource.mode == ResourceMode::Data {
-                self.record(c, &saved_after, None).await?;
+                self.record(c, &saved_after, c.region.clone()).await?;
             }
             return Some(before.unwrap_or(saved_after));
         }
@@ -452,21 +495,30 @@ impl Run<'_> {
         }
         let addr = c.addr.to_string();
         if c.action == Action::Read {
-            let started = Instant::now();
-            self.a.ui.line(&format!("{addr}: Reading..."));
-            return match provider
-                .read_data(ReadDataRequest {
-                    type_name: c.addr.resource.type_.clone(),
-                    config,
-                })
-                .await
-            {
-                Ok(obj) => {
+            let (result, started) = watched(
+                self.a.events,
+                &addr,
+                Operation::Read,
+                None,
+                provider.read_data(
+                    &addr,
+                    ReadDataRequest {
+                        type_name: c.addr.resource.type_.clone(),
+                        config,
+                    },
+                ),
+            )
+            .await;
+            return match result {
+                Ok(read) => {
                     drop(permit);
-                    self.a
-                        .ui
-                        .line(&format!("{addr}: Read complete after {}", elapsed(started)));
-                    self.a.ui.advance();
+                    finished(self.a.events, &addr, Operation::Read, None, started);
+                    if let Some(v) = read.violation {
+                        self.error(v);
+                        self.a.stop.store(true, Ordering::SeqCst);
+                        return None;
+                    }
+                    let obj = read.object;
                     self.record(c, &obj.attrs, obj.region.clone()).await?;
                     Some(obj.attrs)
                 }
@@ -478,6 +530,7 @@ impl Run<'_> {
         }
         let planned = match provider
             .plan(
+                &addr,
                 schema,
                 PlanRequest {
                     type_name: c.addr.resource.type_.clone(),
@@ -518,25 +571,26 @@ impl Run<'_> {
         };
         match c.action {
             Action::Update => {
-                let started = Instant::now();
-                self.a.ui.line(&format!(
-                    "{addr}: Modifying... [id={}]",
-                    id_of(before.as_ref().unwrap_or(&Value::NULL))
-                ));
-                match provider
-                    .update(req(before.clone(), Some(planned.clone())))
-                    .await
-                {
+                let (result, started) = watched(
+                    self.a.events,
+                    &addr,
+                    Operation::Update,
+                    Some(id_of(before.as_ref().unwrap_or(&Value::NULL))),
+                    provider.update(req(before.clone(), Some(planned.clone()))),
+                )
+                .await;
+                match result {
                     Ok(obj) => {
                         drop(permit);
                         let v = self.finish(c, obj, &planned).await?;
-                        self.a.ui.line(&format!(
-                            "{addr}: Modifications complete after {} [id={}]",
-                            elapsed(started),
-                            id_of(&v)
-                        ));
+                        finished(
+                            self.a.events,
+                            &addr,
+                            Operation::Update,
+                            Some(id_of(&v)),
+                            started,
+                        );
                         self.changed.fetch_add(1, Ordering::SeqCst);
-                        self.a.ui.advance();
                         Some(v)
                     }
                     Err(e) => {
@@ -556,9 +610,15 @@ impl Run<'_> {
                     planned: Some(to_json(&planned)),
                 })
                 .await?;
-                let started = Instant::now();
-                self.a.ui.line(&format!("{addr}: Creating..."));
-                let created = match provider.create(req(None, Some(planned.clone()))).await {
+                let (result, started) = watched(
+                    self.a.events,
+                    &addr,
+                    Operation::Create,
+                    None,
+                    provider.create(req(None, Some(planned.clone()))),
+                )
+                .await;
+                let created = match result {
                     Ok(obj) => obj,
                     Err(e) => {
                         self.cloud_error(c, "creating", &e);
@@ -571,13 +631,14 @@ impl Run<'_> {
                 };
                 drop(permit);
                 let v = self.finish(c, created, &planned).await?;
-                self.a.ui.line(&format!(
-                    "{addr}: Creation complete after {} [id={}]",
-                    elapsed(started),
-                    id_of(&v)
-                ));
+                finished(
+                    self.a.events,
+                    &addr,
+                    Operation::Create,
+                    Some(id_of(&v)),
+                    started,
+                );
                 self.added.fetch_add(1, Ordering::SeqCst);
-                self.a.ui.advance();
                 if c.action == Action::CreateThenDelete {
                     self.delete_one(c, provider, before?, true).await?;
                 }
@@ -588,28 +649,15 @@ impl Run<'_> {
     }
 
     /// Marks, records and returns the object a create or update produced.
-    async fn finish(
-        &self,
-        c: &ResourceChange,
-        obj: RemoteObject,
-        planned: &Value,
-    ) -> Option<Value> {
+    async fn finish(&self, c: &ResourceChange, found: Observed, planned: &Value) -> Option<Value> {
+        let obj = found.object;
         let marked = hangar_core::json::mark_paths(obj.attrs, &sensitive_paths(planned));
+        // Recorded first: the object exists, and state must know it even when it is refused.
         self.record(c, &marked, obj.region.clone()).await?;
-        let cloud = hangar_core::Cloud::of_provider(&parse_provider_addr(&c.provider).0);
-        if let (Some(policy), Some(region), Some(cloud)) = (self.a.policy, &obj.region, cloud) {
-            if let Err(why) = policy.admits(cloud, region) {
-                self.error(Diagnostic::error(
-                    format!("Residency violation: {} is in region {region}", c.addr),
-                    format!(
-                        "The cloud reports {} in region \"{region}\". {}",
-                        c.addr,
-                        policy.explain(cloud, region, &why)
-                    ),
-                ));
-                self.a.stop.store(true, Ordering::SeqCst);
-                return None;
-            }
+        if let Some(v) = found.violation {
+            self.error(v);
+            self.a.stop.store(true, Ordering::SeqCst);
+            return None;
         }
         Some(marked)
     }
@@ -694,29 +742,6 @@ fn inconsistency(saved: &Value, fin: &Value, path: &str) -> Option<String> {
             } else {
                 None
             }
-        }
-    }
-}
-
-impl Expansion {
-    /// A block value from keyed instance values when the expansion itself is not known.
-    pub fn assemble_keys(mut instances: Vec<(InstanceKey, Value)>) -> Value {
-        match instances.first().map(|(k, _)| k.clone()) {
-            None => Value::NULL,
-            Some(InstanceKey::None) => instances.pop().map(|(_, v)| v).unwrap_or(Value::NULL),
-            Some(InstanceKey::Int(_)) => {
-                instances.sort_by(|a, b| a.0.cmp(&b.0));
-                Value::Tuple(instances.into_iter().map(|(_, v)| v).collect())
-            }
-            Some(InstanceKey::Str(_)) => Value::Object(
-                instances
-                    .into_iter()
-                    .filter_map(|(k, v)| match k {
-                        InstanceKey::Str(s) => Some((s, v)),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
         }
     }
 }

@@ -45,6 +45,7 @@ pub fn eval_body(
         scope,
         base_dir,
         diags: &mut diags,
+        as_written: false,
     }
     .block(&body.body, schema, block_range);
     if diags.has_errors() {
@@ -54,11 +55,34 @@ pub fn eval_body(
     }
 }
 
+/// `body` as its author wrote it, whatever the schema allows: every argument that evaluates
+/// and converts is kept, read-only ones included, and problems are dropped. The residency
+/// pre-flight judges what a configuration *says* (a `region` the schema forbids is still a
+/// region someone asked for); [`eval_body`] reports the problems.
+pub fn eval_body_as_written(
+    body: &BodyRef,
+    schema: &BlockSchema,
+    scope: &dyn Scope,
+    base_dir: &Path,
+) -> Value {
+    let mut diags = Diagnostics::new();
+    BodyEval {
+        file: body,
+        scope,
+        base_dir,
+        diags: &mut diags,
+        as_written: true,
+    }
+    .block(&body.body, schema, None)
+}
+
 struct BodyEval<'a> {
     file: &'a BodyRef,
     scope: &'a dyn Scope,
     base_dir: &'a Path,
     diags: &'a mut Diagnostics,
+    /// Keep read-only arguments too (see [`eval_body_as_written`]).
+    as_written: bool,
 }
 
 impl BodyEval<'_> {
@@ -105,7 +129,7 @@ impl BodyEval<'_> {
                         self.diags.push(d.at(self.at(a.key.span())));
                         continue;
                     };
-                    if attr.computed && !attr.optional && !attr.required {
+                    if attr.computed && !attr.optional && !attr.required && !self.as_written {
                         let d = Diagnostic::error(
                             "Invalid or unknown key",
                             format!(
@@ -274,6 +298,7 @@ impl BodyEval<'_> {
                 scope: &scope,
                 base_dir: self.base_dir,
                 diags: self.diags,
+                as_written: self.as_written,
             };
             let item = sub.block(&content.body, &nb.block, range.clone());
             nested.entry(label.clone()).or_default().push(item);

@@ -31,6 +31,24 @@ pub fn expand(r: &Resource, scope: &dyn Scope, base: &Path) -> Result<Expansion,
     expand_meta(r.count.as_ref(), r.for_each.as_ref(), scope, base)
 }
 
+/// Like [`expand`], but `Ok(None)` when `count`/`for_each` is not known yet (an offline walk
+/// cannot know what depends on other resources or on unknown inputs; that is no error there).
+pub fn expand_if_known(
+    r: &Resource,
+    scope: &dyn Scope,
+    base: &Path,
+) -> Result<Option<Expansion>, Diagnostics> {
+    for e in [r.count.as_ref(), r.for_each.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        if !eval_expr(e, scope, base)?.is_wholly_known() {
+            return Ok(None);
+        }
+    }
+    expand(r, scope, base).map(Some)
+}
+
 /// Evaluates the `count`/`for_each` arguments of any block (resource or module call).
 pub fn expand_meta(
     count: Option<&Expr>,
@@ -174,6 +192,27 @@ impl Expansion {
                 ..Default::default()
             }),
             _ => None,
+        }
+    }
+
+    /// A block value from keyed instance values when the expansion itself is not known.
+    pub fn assemble_keys(mut instances: Vec<(InstanceKey, Value)>) -> Value {
+        match instances.first().map(|(k, _)| k.clone()) {
+            None => Value::NULL,
+            Some(InstanceKey::None) => instances.pop().map(|(_, v)| v).unwrap_or(Value::NULL),
+            Some(InstanceKey::Int(_)) => {
+                instances.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Tuple(instances.into_iter().map(|(_, v)| v).collect())
+            }
+            Some(InstanceKey::Str(_)) => Value::Object(
+                instances
+                    .into_iter()
+                    .filter_map(|(k, v)| match k {
+                        InstanceKey::Str(s) => Some((s, v)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
         }
     }
 

@@ -258,6 +258,9 @@ pub struct ResourceChange {
     /// Found by its token after an interrupted create: apply records it even when unchanged.
     #[serde(default)]
     pub adopted: bool,
+    /// Where a data source read at plan time said its object lives; apply records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// The planned change of one output.

@@ -14,19 +14,22 @@ use std::sync::Arc;
 use hangar_core::json::{from_json, mark_paths};
 use hangar_core::{Diagnostic, Diagnostics, ModulePath, ResourceMode, Value};
 use hangar_provider::plan::differs;
-use hangar_provider::{ConfigureRequest, ConfiguredProvider, PlanRequest, ReadDataRequest};
+use hangar_provider::{PlanRequest, ReadDataRequest};
+
+use crate::residency::gate::Gate;
+use crate::residency::gated::{self, GatedProvider};
 use hangar_state::{InstanceRecord, StateDoc};
 use petgraph::graph::NodeIndex;
 
 use crate::body::{eval_body, eval_expr};
 use crate::calls;
 use crate::config::{Config, IgnoreChanges, ProviderRef, Resource};
+use crate::events::Events;
 use crate::expand::expand;
 use crate::graph::{Node, OrderedGraph};
 use crate::plan::{Action, OutputChange, Plan, PlanValue, ResourceChange, PLAN_FORMAT};
 use crate::registry::Registry;
 use crate::scope::{EvalScope, InstanceNames, Values};
-use crate::ui::Ui;
 
 mod imports;
 mod removals;
@@ -46,8 +49,8 @@ pub struct PlanOptions {
     pub parallelism: usize,
     /// Workspace name (`terraform.workspace`).
     pub workspace: String,
-    /// The workspace's residency policy, when it has one.
-    pub policy: Option<crate::residency::Policy>,
+    /// The workspace's residency gate, which every provider call passes.
+    pub gate: Gate,
     /// Drift detection: report residency violations found by refresh instead of failing.
     pub drift: bool,
     /// Also ask providers for tagged objects that state lacks.
@@ -68,9 +71,10 @@ pub fn record_value(rec: &InstanceRecord, ty: Option<&hangar_core::Type>) -> Val
 pub async fn configure_provider(
     cfg: &Config,
     registry: &Registry,
+    gate: &Gate,
     p: &ProviderRef,
     values: &Values,
-) -> Result<Arc<dyn ConfiguredProvider>, Diagnostics> {
+) -> Result<Arc<GatedProvider>, Diagnostics> {
     let Some(provider) = registry.get(&p.name) else {
         let known: Vec<_> = registry.names().collect();
         return Err(Diagnostic::error(
@@ -123,10 +127,13 @@ pub async fn configure_provider(
                 .collect(),
         ),
     };
-    provider
-        .configure(ConfigureRequest { config })
+    let at = cfg
+        .providers
+        .get(&(p.name.clone(), p.alias.clone()))
+        .map(|b| b.decl.clone());
+    gated::configure(provider.clone(), gate, &p.to_string(), config, at)
         .await
-        .map(Arc::from)
+        .map(Arc::new)
 }
 
 /// Plans `cfg` against `prior`; fails with every diagnostic found.
@@ -137,7 +144,7 @@ pub async fn make_plan(
     registry: &Registry,
     variables: BTreeMap<String, Value>,
     opts: &PlanOptions,
-    ui: &dyn Ui,
+    events: &dyn Events,
 ) -> Result<Plan, Diagnostics> {
     let refactoring = crate::moves::refactor(cfg, prior)?;
     let prior = refactoring.state.as_ref().unwrap_or(prior);
@@ -150,12 +157,12 @@ pub async fn make_plan(
         forget: &refactoring.forget,
         registry,
         opts,
-        ui,
+        events,
         values: Values::new(
             variables.clone(),
             cfg.dir.display().to_string(),
             opts.workspace.clone(),
-            opts.policy.as_ref().map(crate::residency::Policy::value),
+            opts.gate.policy().map(crate::residency::Policy::value),
         ),
         providers: HashMap::new(),
         refreshed: HashMap::new(),
@@ -257,9 +264,9 @@ struct Planner<'a> {
     forget: &'a HashSet<String>,
     registry: &'a Registry,
     opts: &'a PlanOptions,
-    ui: &'a dyn Ui,
+    events: &'a dyn Events,
     values: Values,
-    providers: HashMap<ProviderRef, Arc<dyn ConfiguredProvider>>,
+    providers: HashMap<ProviderRef, Arc<GatedProvider>>,
     refreshed: HashMap<String, Option<Value>>,
     changes: Vec<ResourceChange>,
     outputs: Vec<OutputChange>,
@@ -296,7 +303,8 @@ impl Planner<'_> {
             }
             Node::Provider(p) => {
                 let configured =
-                    configure_provider(self.cfg, self.registry, &p, &self.values).await?;
+                    configure_provider(self.cfg, self.registry, &self.opts.gate, &p, &self.values)
+                        .await?;
                 if self.opts.refresh {
                     let types = self
                         .cfg
@@ -312,7 +320,7 @@ impl Planner<'_> {
                         &p,
                         &configured,
                         self.opts,
-                        self.ui,
+                        self.events,
                     )
                     .await?;
                     self.refreshed.extend(r.values);
@@ -452,6 +460,7 @@ impl Planner<'_> {
             };
             let resp = match provider
                 .plan(
+                    &key_text,
                     &schema,
                     PlanRequest {
                         type_name: r.addr.type_.clone(),
@@ -529,6 +538,7 @@ impl Planner<'_> {
                 create_before_destroy: r.lifecycle.create_before_destroy,
                 blocks: schema.block.blocks.keys().cloned().collect(),
                 adopted: self.adopted.contains(&key_text),
+                region: None,
                 previous_address: None,
                 importing,
             });
@@ -618,17 +628,28 @@ impl Planner<'_> {
                 continue;
             };
             let deferred = !config.is_wholly_known();
+            let mut read_region = None;
             let (action, value) = if deferred {
                 (Action::Read, schema_unknowns(&schema.block, config))
             } else {
                 match provider
-                    .read_data(ReadDataRequest {
-                        type_name: r.addr.type_.clone(),
-                        config,
-                    })
+                    .read_data(
+                        &inst.to_string(),
+                        ReadDataRequest {
+                            type_name: r.addr.type_.clone(),
+                            config,
+                        },
+                    )
                     .await
                 {
-                    Ok(obj) => (Action::NoOp, obj.attrs),
+                    Ok(read) => {
+                        if let Some(v) = read.violation {
+                            diags.push(v.at(Some(r.decl.clone())));
+                            continue;
+                        }
+                        read_region = read.object.region;
+                        (Action::NoOp, read.object.attrs)
+                    }
                     Err(e) => {
                         diags.push(
                             Diagnostic::error(format!("Error reading {inst}"), e.to_string())
@@ -652,6 +673,7 @@ impl Planner<'_> {
                 create_before_destroy: false,
                 blocks: schema.block.blocks.keys().cloned().collect(),
                 adopted: false,
+                region: read_region,
                 previous_address: None,
                 importing: None,
             });
@@ -742,7 +764,8 @@ fn schema_unknowns(block: &hangar_provider::BlockSchema, config: Value) -> Value
     Value::Object(m)
 }
 
-fn unsupported_type(r: &Resource, provider_known: bool) -> Diagnostics {
+/// The error for a resource or data source type no provider (or not its provider) knows.
+pub fn unsupported_type(r: &Resource, provider_known: bool) -> Diagnostics {
     let what = if r.addr.mode == ResourceMode::Data {
         "data source"
     } else {

@@ -10,16 +10,16 @@ use std::sync::Arc;
 
 use hangar_core::json::mark_paths;
 use hangar_core::{Diagnostic, Diagnostics, ResourceMode, Value};
-use hangar_provider::{ConfiguredProvider, ReadRequest};
+use hangar_provider::ReadRequest;
 use hangar_state::StateDoc;
 
 use crate::config::ProviderRef;
 use crate::drift::{diff_attrs, Kind, Observation};
+use crate::events::{Event, Events};
 use crate::plan::EncodedValue;
 use crate::planner::{record_value, PlanOptions};
 use crate::registry::Registry;
-use crate::ui::Ui;
-use hangar_core::Cloud;
+use crate::residency::gated::GatedProvider;
 
 /// What refreshing one provider configuration found.
 #[derive(Default)]
@@ -44,6 +44,7 @@ fn owned_request(
     prior: &StateDoc,
     cfg_types: &HashSet<String>,
     p: &ProviderRef,
+    cloud: Option<hangar_core::Cloud>,
     opts: &PlanOptions,
 ) -> hangar_provider::ListOwnedRequest {
     let owner = p.config_addr();
@@ -63,18 +64,33 @@ fn owned_request(
     hangar_provider::ListOwnedRequest {
         workspace: opts.workspace.clone(),
         types,
-        regions: Vec::new(),
+        // Every region of the cloud: tagged objects outside the geography are exactly the
+        // ones a search of the workspace's own regions would miss.
+        regions: cloud
+            .map(|c| hangar_core::geo::regions(c).map(str::to_string).collect())
+            .unwrap_or_default(),
     }
 }
 
-fn skipped_warning(p: &ProviderRef, e: &hangar_provider::ProviderError) -> Diagnostic {
-    Diagnostic::warning(
-        format!("Could not search {p} for untracked objects"),
+/// One warning for everything a search for owned objects could not list.
+fn skipped_warning(
+    p: &ProviderRef,
+    skipped: &[hangar_provider::ProviderError],
+) -> Option<Diagnostic> {
+    if skipped.is_empty() {
+        return None;
+    }
+    let what: Vec<String> = skipped
+        .iter()
+        .map(|e| format!("{}: {}", e.call, e.message))
+        .collect();
+    Some(Diagnostic::warning(
+        format!("Could not search {p} everywhere for untracked objects"),
         format!(
-            "{}: {}. Objects of this kind that carry the workspace's tags but are not in state would go unreported.",
-            e.call, e.message
+            "{}. Objects there that carry the workspace's tags but are not in state would go unreported.",
+            what.join("; ")
         ),
-    )
+    ))
 }
 
 /// Refreshes every recorded object owned by `p`; fails on read errors and, unless in drift
@@ -84,12 +100,12 @@ pub async fn refresh_provider(
     registry: &Registry,
     cfg_types: &HashSet<String>,
     p: &ProviderRef,
-    prov: &Arc<dyn ConfiguredProvider>,
+    prov: &Arc<GatedProvider>,
     opts: &PlanOptions,
-    ui: &dyn Ui,
+    events: &dyn Events,
 ) -> Result<Refreshed, Diagnostics> {
     let owner = p.config_addr();
-    let cloud = Cloud::of_provider(&p.name);
+    let cloud = registry.get(&p.name).and_then(|x| x.cloud());
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.parallelism.max(1)));
     let mut out = Refreshed::default();
     let mut tasks = tokio::task::JoinSet::new();
@@ -111,7 +127,10 @@ pub async fn refresh_provider(
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        ui.line(&format!("{key}: Refreshing state... [id={id}]"));
+        events.event(Event::Refreshing {
+            address: key.clone(),
+            id,
+        });
         let (prov, sem, key, type_name) = (
             prov.clone(),
             sem.clone(),
@@ -122,10 +141,13 @@ pub async fn refresh_provider(
         tasks.spawn(async move {
             let _permit = sem.acquire_owned().await;
             let r = prov
-                .read(ReadRequest {
-                    type_name,
-                    prior: recorded.clone(),
-                })
+                .read(
+                    &key,
+                    ReadRequest {
+                        type_name,
+                        prior: recorded.clone(),
+                    },
+                )
                 .await;
             (key, recorded, r)
         });
@@ -136,30 +158,20 @@ pub async fn refresh_provider(
             continue;
         };
         match r {
-            Ok(Some(obj)) => {
-                if let (Some(policy), Some(region), Some(cloud)) =
-                    (&opts.policy, &obj.region, cloud)
-                {
-                    if let Err(why) = policy.admits(cloud, region) {
-                        let detail = format!(
-                            "{key} was read back from the cloud in region \"{region}\". {}",
-                            policy.explain(cloud, region, &why)
-                        );
-                        if opts.drift {
-                            out.observations.push(Observation {
-                                address: key.clone(),
-                                kind: Kind::Residency,
-                                attributes: Vec::new(),
-                                region: Some(region.clone()),
-                                detail,
-                                refreshed: None,
-                            });
-                        } else {
-                            diags.push(Diagnostic::error(
-                                format!("Residency violation: {key} is in region {region}"),
-                                detail,
-                            ));
-                        }
+            Ok(Some(read)) => {
+                let obj = read.object;
+                if let Some(v) = read.violation {
+                    if opts.drift {
+                        out.observations.push(Observation {
+                            address: key.clone(),
+                            kind: Kind::Residency,
+                            attributes: Vec::new(),
+                            region: obj.region.clone(),
+                            detail: v.detail,
+                            refreshed: None,
+                        });
+                    } else {
+                        diags.push(v);
                     }
                 }
                 let now = mark_paths(obj.attrs, &hangar_core::json::sensitive_paths(&recorded));
@@ -194,17 +206,13 @@ pub async fn refresh_provider(
             )),
         }
     }
-    let request = owned_request(prior, cfg_types, p, opts);
-    adopt_interrupted(
-        prior, registry, p, prov, opts, &request, &mut out, &mut diags,
-    )
-    .await;
+    let request = owned_request(prior, cfg_types, p, cloud, opts);
+    adopt_interrupted(prior, registry, p, prov, &request, &mut out, &mut diags).await;
     if opts.find_orphans && cloud.is_some() {
         out.api_calls += 1;
         match prov.list_owned(request).await {
             Ok(found) => {
-                out.warnings
-                    .extend(found.skipped.iter().map(|e| skipped_warning(p, e)));
+                out.warnings.extend(skipped_warning(p, &found.skipped));
                 let found = found.objects;
                 let known: HashSet<(String, String)> = prior
                     .resources
@@ -218,20 +226,40 @@ pub async fn refresh_provider(
                     if known.contains(&(o.type_name.clone(), o.id.clone())) {
                         continue;
                     }
-                    let address = o
+                    // Named by the object itself, never by the address its tag claims: a
+                    // healthy recorded object may live at that address.
+                    let address = format!("{}[id={}]", o.type_name, o.id);
+                    let tagged = o
                         .address
-                        .clone()
-                        .unwrap_or_else(|| format!("{}[id={}]", o.type_name, o.id));
+                        .as_deref()
+                        .map(|a| format!(", tagged as {a}"))
+                        .unwrap_or_default();
+                    let violation = o.region.as_deref().and_then(|r| prov.verdict(&address, r));
+                    let (kind, detail) = match violation {
+                        Some(v) => (
+                            Kind::Residency,
+                            format!(
+                                "{} \"{}\"{tagged} carries workspace \"{}\"'s tags, is not in state, and lies outside the workspace: {}",
+                                o.type_name, o.id, opts.workspace, v.detail
+                            ),
+                        ),
+                        None => (
+                            Kind::Orphan,
+                            format!(
+                                "{} \"{}\"{tagged} carries workspace \"{}\"'s tags but is not in state (created by an interrupted run, or removed from state?)",
+                                o.type_name, o.id, opts.workspace
+                            ),
+                        ),
+                    };
                     out.observations.push(Observation {
                         address,
-                        kind: Kind::Orphan,
+                        kind,
                         attributes: Vec::new(),
                         region: o.region.clone(),
-                        detail: format!(
-                            "{} \"{}\" carries workspace \"{}\"'s tags but is not in state (created by an interrupted run, or removed from state?)",
-                            o.type_name, o.id, opts.workspace
-                        ),
-                        refreshed: Some(EncodedValue::encode(&Value::Object([("id".to_string(), Value::string(o.id))].into()))),
+                        detail,
+                        refreshed: Some(EncodedValue::encode(&Value::Object(
+                            [("id".to_string(), Value::string(o.id))].into(),
+                        ))),
                     });
                 }
             }
@@ -256,8 +284,7 @@ async fn adopt_interrupted(
     prior: &StateDoc,
     registry: &Registry,
     p: &ProviderRef,
-    prov: &Arc<dyn ConfiguredProvider>,
-    opts: &PlanOptions,
+    prov: &Arc<GatedProvider>,
     request: &hangar_provider::ListOwnedRequest,
     out: &mut Refreshed,
     diags: &mut Diagnostics,
@@ -278,8 +305,7 @@ async fn adopt_interrupted(
     out.api_calls += 1;
     let owned = match prov.list_owned(request.clone()).await {
         Ok(o) => {
-            out.warnings
-                .extend(o.skipped.iter().map(|e| skipped_warning(p, e)));
+            out.warnings.extend(skipped_warning(p, &o.skipped));
             o.objects
         }
         Err(e) => {
@@ -321,26 +347,21 @@ async fn adopt_interrupted(
         };
         out.api_calls += 1;
         match prov
-            .import(hangar_provider::ImportRequest {
-                type_name: type_name.clone(),
-                id,
-            })
+            .import(
+                &intent.addr,
+                hangar_provider::ImportRequest {
+                    type_name: type_name.clone(),
+                    id,
+                },
+            )
             .await
         {
-            Ok(obj) => {
-                if let (Some(policy), Some(region), Some(cloud)) =
-                    (&opts.policy, &obj.region, Cloud::of_provider(&p.name))
-                {
-                    if let Err(why) = policy.admits(cloud, region) {
-                        diags.push(Diagnostic::error(
-                            format!("Residency violation: {} is in region {region}", intent.addr),
-                            format!(
-                                "An interrupted run created it there: {}",
-                                policy.explain(cloud, region, &why)
-                            ),
-                        ));
-                        continue;
-                    }
+            Ok(found) => {
+                let obj = found.object;
+                if let Some(mut v) = found.violation {
+                    v.detail = format!("An interrupted run created it there: {}", v.detail);
+                    diags.push(v);
+                    continue;
                 }
                 out.values.insert(intent.addr.clone(), Some(obj.attrs));
                 out.adopted.push(intent.addr.clone());

@@ -1,14 +1,249 @@
-//! Running a dependency graph concurrently: a node starts the moment its own dependencies end.
+//! Walking the dependency graph: the one rule for what each operation evaluates.
 //!
-//! [`run_dag`] is shared by apply's create/update walk and its destroy walk. Nodes run as
-//! futures on the current task (provider calls are I/O, so they overlap); a node whose
-//! dependency failed or was skipped is skipped; once `stop` is set (first failure, Ctrl-C) no
-//! node that has not started yet will start, and those already running finish.
+//! Every operation visits the graph's nodes in dependency order and treats the *value nodes*
+//! — module inputs, locals, `module` blocks (expansion), module outputs and `check` blocks —
+//! the same way, through [`eval_values`]; only resources, providers and root outputs are the
+//! operation's own business. What differs is one [`Rule`] and where resources get values:
+//!
+//! | operation | rule | providers | resources |
+//! | --- | --- | --- | --- |
+//! | plan | [`Rule::Strict`] | configured (through the residency gate), then refreshed | planned by their provider |
+//! | apply | strict ([`Rule::BestEffort`] for locals of a destroy) | configured | applied, concurrently ([`run_dag`]) |
+//! | validate | [`Rule::Collect`], inputs unknown | not configured | bodies checked against schemas ([`offline`]) |
+//! | residency pre-flight | [`Rule::BestEffort`] | places judged, not configured | places judged from configuration ([`offline`]) |
+//! | console | [`Rule::BestEffort`] | not configured | recorded state ([`offline`]) |
+//!
+//! Nothing in an offline walk calls a provider beyond its pure schema and placement functions.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use hangar_core::{
+    Diagnostics, InstanceKey, ModulePath, ResourceInstanceAddr, ResourceMode, Value,
+};
+use hangar_state::StateDoc;
+
+use crate::body::eval_body;
+use crate::calls;
+use crate::config::{Config, Resource};
+use crate::expand::{expand_if_known, Expansion};
+use crate::graph::{Node, OrderedGraph};
+use crate::registry::Registry;
+use crate::scope::{EvalScope, InstanceNames, Values};
+
+/// How a walk treats a value node it cannot evaluate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// The failure is an error, and nodes depending on it are skipped (plan, apply).
+    Strict,
+    /// The failure is reported as an error, the value becomes unknown, the walk goes on
+    /// (validate: report everything at once).
+    Collect,
+    /// The failure is ignored and the value becomes unknown (console, the residency
+    /// pre-flight, locals of a destroy).
+    BestEffort,
+}
+
+/// Evaluates value node `node` in every instance of its module under `rule`; warnings of
+/// `check` blocks go to `warnings`. Resources, providers and root outputs are left to the
+/// caller (nothing happens for them here). Fails only under [`Rule::Strict`]; under
+/// [`Rule::Collect`] errors go to `warnings` too.
+pub fn eval_values(
+    cfg: &Config,
+    values: &mut Values,
+    node: &Node,
+    rule: Rule,
+    warnings: &mut Diagnostics,
+) -> Result<(), Diagnostics> {
+    let result = match node {
+        Node::Variable(m, name) if !m.is_root() => calls::eval_input(cfg, values, m, name),
+        Node::Local(m, name) => calls::eval_local(cfg, values, m, name).inspect_err(|_| {
+            if rule != Rule::Strict {
+                calls::unknown_local(values, m, name);
+            }
+        }),
+        Node::Call(child) => calls::expand_call(cfg, values, child),
+        Node::Output(m, name) if !m.is_root() => calls::eval_output(cfg, values, m, name),
+        Node::Check(m, name) => {
+            if rule == Rule::Strict {
+                warnings.extend(calls::eval_check(cfg, values, m, name));
+            }
+            Ok(())
+        }
+        Node::Variable(..) | Node::Output(..) | Node::Provider(_) | Node::Resource(_) => Ok(()),
+    };
+    match (result, rule) {
+        (Ok(()), _) => Ok(()),
+        (Err(d), Rule::Strict) => Err(d),
+        (Err(d), Rule::Collect) => {
+            warnings.extend(d);
+            Ok(())
+        }
+        (Err(_), Rule::BestEffort) => Ok(()),
+    }
+}
+
+/// Where an offline walk gets each resource's value.
+pub enum Source<'a> {
+    /// What state records (console).
+    State(&'a StateDoc),
+    /// The configuration evaluated against the schema, computed attributes unknown and data
+    /// sources unknown (the residency pre-flight, validate).
+    Config(&'a Registry),
+}
+
+/// One resource instance as an offline walk evaluated it from configuration.
+pub struct Instance<'a> {
+    /// The resource block.
+    pub resource: &'a Resource,
+    /// Its address.
+    pub addr: ResourceInstanceAddr,
+    /// The module instance it is in.
+    pub module: ModulePath,
+    /// Its configuration, evaluated (unknown where it could not be).
+    pub config: Value,
+}
+
+/// Walks the whole graph without calling any provider (see the module documentation):
+/// value nodes under `rule`, resources from `source`. `visit` sees every resource instance
+/// evaluated from configuration, in dependency order, and may record what it finds; errors
+/// (under [`Rule::Collect`]) and warnings go to the returned diagnostics.
+pub fn offline<'c>(
+    cfg: &'c Config,
+    graph: &OrderedGraph,
+    values: &mut Values,
+    rule: Rule,
+    source: Source<'_>,
+    mut visit: impl FnMut(&Values, Instance<'c>, &mut Diagnostics),
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    if let Source::State(doc) = source {
+        let mut grouped: std::collections::BTreeMap<_, Vec<(InstanceKey, Value)>> =
+            std::collections::BTreeMap::new();
+        for rec in doc.resources.values() {
+            let v = hangar_core::json::mark_paths(
+                hangar_core::json::from_json(&rec.attributes),
+                &rec.sensitive_paths,
+            );
+            grouped
+                .entry(rec.addr.resource.clone())
+                .or_default()
+                .push((rec.addr.key.clone(), v));
+        }
+        for (addr, insts) in grouped {
+            values
+                .resources
+                .insert(addr, Expansion::assemble_keys(insts));
+        }
+    }
+    for (_, node) in graph.order() {
+        let _ = eval_values(cfg, values, node, rule, &mut diags);
+        let (Node::Resource(addr), Source::Config(registry)) = (node, &source) else {
+            continue;
+        };
+        let r = &cfg.resources[addr];
+        let data = addr.mode == ResourceMode::Data;
+        let schema = registry.resource_schema(&r.provider.name, &addr.type_, data);
+        if schema.is_none() && rule == Rule::Collect {
+            diags.extend(crate::planner::unsupported_type(
+                r,
+                registry.get(&r.provider.name).is_some(),
+            ));
+        }
+        let mut instances = values.instances_of(&addr.module);
+        if instances.is_empty() {
+            instances.push(addr.module.clone());
+        }
+        for mi in instances {
+            let expansion = {
+                let names = InstanceNames::default();
+                let scope = EvalScope {
+                    cfg,
+                    values,
+                    names: &names,
+                    module: &mi,
+                };
+                expand_if_known(r, &scope, &cfg.dir)
+            };
+            let (expansion, keyed) = match expansion {
+                Ok(Some(e)) => {
+                    let keyed = e.instances();
+                    (Some(e), keyed)
+                }
+                found => {
+                    if let (Err(d), Rule::Collect) = (found, rule) {
+                        diags.extend(calls::locate_in(cfg, &mi, d));
+                    }
+                    let unknown = InstanceNames {
+                        count_index: r.count.as_ref().map(|_| 0),
+                        each: r
+                            .for_each
+                            .as_ref()
+                            .map(|_| (Value::unknown(), Value::unknown())),
+                        self_value: None,
+                    };
+                    (None, vec![(InstanceKey::None, unknown)])
+                }
+            };
+            let mut evaluated = Vec::new();
+            for (key, names) in keyed {
+                let scope = EvalScope {
+                    cfg,
+                    values,
+                    names: &names,
+                    module: &mi,
+                };
+                let config = match schema {
+                    Some(s) => {
+                        match eval_body(&r.body, &s.block, &scope, &cfg.dir, Some(r.decl.clone())) {
+                            Ok(v) => v,
+                            Err(d) if rule == Rule::Collect => {
+                                diags.extend(calls::locate_in(cfg, &mi, d));
+                                Value::unknown()
+                            }
+                            Err(_) => crate::body::eval_body_as_written(
+                                &r.body, &s.block, &scope, &cfg.dir,
+                            ),
+                        }
+                    }
+                    None => Value::unknown(),
+                };
+                let value = match (schema, data) {
+                    (Some(s), false) => {
+                        hangar_provider::plan::plan_by_schema(
+                            s,
+                            &hangar_provider::PlanRequest {
+                                type_name: addr.type_.clone(),
+                                prior: None,
+                                config: config.clone(),
+                            },
+                        )
+                        .planned
+                    }
+                    _ => Value::unknown(),
+                };
+                visit(
+                    values,
+                    Instance {
+                        resource: r,
+                        addr: r.addr.in_module(&mi).instance(key.clone()),
+                        module: mi.clone(),
+                        config,
+                    },
+                    &mut diags,
+                );
+                evaluated.push((key, value));
+            }
+            let whole = match expansion {
+                Some(e) => e.assemble(evaluated),
+                None => Value::unknown(),
+            };
+            values.resources.insert(r.addr.in_module(&mi), whole);
+        }
+    }
+    diags
+}
 
 /// How one node ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

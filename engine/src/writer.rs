@@ -9,7 +9,7 @@
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use hangar_state::{Journal, JournalEntry, StateDoc, StateError};
+use hangar_state::{Backend, Journal, JournalEntry, StateDoc, StateError};
 use tokio::sync::oneshot;
 
 enum Msg {
@@ -51,6 +51,27 @@ impl StateWriter {
             }),
         }
     }
+}
+
+/// Records `entries` on top of `base` in one durable batch and folds them into a new snapshot
+/// (serial + 1): the writer for one-shot changes (`import`, `state rm`, `state mv`).
+///
+/// Fails like [`Backend::open_journal`] and [`Journal::commit`]: another lineage, an older
+/// serial, storage errors.
+pub fn record(
+    backend: &dyn Backend,
+    base: StateDoc,
+    entries: Vec<JournalEntry>,
+) -> Result<StateDoc, StateError> {
+    let mut journal = backend.open_journal(&base)?;
+    journal.append(&entries)?;
+    let mut doc = base;
+    for e in &entries {
+        e.apply_to(&mut doc);
+    }
+    doc.serial += 1;
+    journal.commit(&doc)?;
+    Ok(doc)
 }
 
 fn run(

@@ -86,6 +86,10 @@ impl LocalBackend {
 }
 
 impl Backend for LocalBackend {
+    fn is_local(&self) -> bool {
+        true
+    }
+
     fn describe(&self) -> String {
         format!("local file {}", self.path.display())
     }

@@ -14,6 +14,7 @@ mod drift;
 mod import_block;
 mod module;
 mod module_providers;
+mod residency_holes;
 mod s3;
 mod torture;
 

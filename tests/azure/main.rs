@@ -1,7 +1,8 @@
 //! Azure end to end: the real `hangar` binary against the ARM test server (and Entra ID token
 //! endpoint) on 127.0.0.1. Residency on Azure: locations outside the geography, unknown or
-//! unproven, and geo-redundant copies whose paired region leaves it, are refused at plan time
-//! — and the ARM test server holds no resource afterwards. Every run carries the test
+//! unproven, and geo-redundant copies whose paired region leaves it (or is not one of the
+//! workspace's regions), are refused at plan time — and the ARM test server holds no resource
+//! afterwards; an object left by a killed apply is adopted. Every run carries the test
 //! server's credentials and endpoints, so nothing can reach Azure or Entra ID.
 
 use std::process::{Command, Stdio};
@@ -23,12 +24,23 @@ impl Work {
     /// A configuration bound to workspace `ws` (`geography`, `region`) with an azurerm
     /// provider pointing at a fresh ARM test server, followed by `body`.
     fn new(geography: &str, region: &str, body: &str) -> Work {
+        Self::allowing(geography, region, &[], body)
+    }
+
+    /// Like [`Work::new`], with `allowed` as the workspace's `allowed_regions`.
+    fn allowing(geography: &str, region: &str, allowed: &[&str], body: &str) -> Work {
         let arm = ArmServer::start_blocking(ArmConfig::default());
+        let allowed = allowed
+            .iter()
+            .map(|r| format!("\"{r}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
         let main_tf = format!(
             r#"
 workspace "ws" {{
-  geography = "{geography}"
-  region    = "{region}"
+  geography       = "{geography}"
+  region          = "{region}"
+  allowed_regions = [{allowed}]
 }}
 
 provider "azurerm" {{
@@ -187,11 +199,19 @@ fn a_resource_placed_by_reference_is_judged_by_the_referenced_location() {
 }
 
 #[test]
-fn a_geo_redundant_copy_inside_the_geography_is_admitted() {
-    // germanywestcentral pairs with germanynorth: both in the eu.
+fn a_geo_redundant_copy_inside_the_geography_is_admitted_once_its_region_is_allowed() {
+    // germanywestcentral pairs with germanynorth: both in the eu, but the copy's region must
+    // be one of the workspace's regions like any other place.
     let w = Work::new(
         "eu",
         "germanywestcentral",
+        &account("germanywestcentral", "GRS"),
+    );
+    w.refused(&["geo-redundant copy germanynorth", "allowed_regions"]);
+    let w = Work::allowing(
+        "eu",
+        "germanywestcentral",
+        &["germanynorth"],
         &account("germanywestcentral", "GRS"),
     );
     let r = w.run(&["plan"]);
@@ -199,7 +219,6 @@ fn a_geo_redundant_copy_inside_the_geography_is_admitted() {
 }
 
 #[test]
-#[ignore = "needs the residency gate that consumes Provider::places (the lead's rewrite of engine/src/residency); today's check judges only region/location attributes"]
 fn a_geo_redundant_copy_whose_pair_leaves_the_geography_is_refused_at_plan_time() {
     // brazilsouth copies GRS data to southcentralus, in the US.
     let w = Work::new("br", "brazilsouth", &account("brazilsouth", "GRS"));

@@ -166,7 +166,7 @@ fn drift_on_a_clean_workspace_exits_zero_with_valid_reports() {
     assert_eq!(report["summary"]["drift"], 0);
     let junit = w.read("drift.xml");
     assert!(
-        junit.contains("<testcase classname=\"hangar.drift.default\" name=\"terraform_data.a\">"),
+        junit.contains("<testcase name=\"terraform_data.a\" classname=\"hangar.drift.default\">"),
         "{junit}"
     );
     assert!(junit.contains("failures=\"0\""), "{junit}");

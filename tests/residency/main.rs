@@ -272,9 +272,21 @@ fn validate_runs_the_same_checks_without_credentials() {
     assert!(r.stderr.contains("Residency violation"), "{}", r.stderr);
 }
 
+/// A state bucket in moto, created in `region` (us-east-1: no location constraint).
+fn state_bucket(name: &str, region: &str) {
+    let body = if region == "us-east-1" {
+        String::new()
+    } else {
+        format!("<CreateBucketConfiguration><LocationConstraint>{region}</LocationConstraint></CreateBucketConfiguration>")
+    };
+    let (status, text) = moto::http("PUT", &format!("/{name}"), &body);
+    assert_eq!(status, 200, "creating {name}: {text}");
+}
+
 #[test]
 fn a_state_backend_outside_the_geography_is_refused() {
     let b = unique("statebackend");
+    state_bucket(&format!("{b}-state"), "us-east-1");
     let e = &moto::moto().endpoint;
     let cfg = format!(
         "terraform {{\n  backend \"s3\" {{\n    bucket         = \"{b}-state\"\n    key            = \"hangar.tfstate\"\n    region         = \"us-east-1\"\n    endpoint       = \"{e}\"\n    use_path_style = true\n    access_key     = \"test\"\n    secret_key     = \"test\"\n  }}\n}}\n{}\nresource \"aws_s3_bucket\" \"x\" {{\n  bucket = \"{b}\"\n}}\n",
@@ -284,5 +296,59 @@ fn a_state_backend_outside_the_geography_is_refused() {
         &cfg,
         &b,
         &["state backend", "us-east-1", "geography \"eu\""],
+    );
+}
+
+#[test]
+fn a_state_bucket_declared_inside_but_really_outside_is_refused() {
+    let b = unique("statelies");
+    state_bucket(&format!("{b}-state"), "us-east-1");
+    let e = &moto::moto().endpoint;
+    let cfg = format!(
+        "terraform {{\n  backend \"s3\" {{\n    bucket         = \"{b}-state\"\n    key            = \"hangar.tfstate\"\n    region         = \"eu-central-1\"\n    endpoint       = \"{e}\"\n    use_path_style = true\n    access_key     = \"test\"\n    secret_key     = \"test\"\n  }}\n}}\n{}\nresource \"aws_s3_bucket\" \"x\" {{\n  bucket = \"{b}\"\n}}\n",
+        header("eu", "eu-central-1")
+    );
+    refused(
+        &cfg,
+        &b,
+        &["state backend", "us-east-1", "geography \"eu\""],
+    );
+    let w = Work::new(&cfg);
+    let r = w.run(&["validate"]);
+    assert_eq!(
+        r.code, 1,
+        "validate checks the backend too\n{}\n{}",
+        r.stdout, r.stderr
+    );
+    assert!(r.stderr.contains("state backend"), "{}", r.stderr);
+    assert!(
+        moto::http("GET", &format!("/{b}-state/hangar.tfstate"), "").0 == 404,
+        "no state may have been written to the foreign bucket"
+    );
+}
+
+#[test]
+fn a_backend_that_cannot_tell_where_it_is_must_be_declared() {
+    let b = unique("pgstate");
+    let cfg = |state_location: &str| {
+        format!(
+            "terraform {{\n  backend \"pg\" {{\n    conn_str = \"postgres://hangar@127.0.0.1:1/nowhere\"\n  }}\n}}\n{}\nresource \"aws_s3_bucket\" \"x\" {{\n  bucket = \"{b}\"\n}}\n",
+            header("eu", "eu-central-1").replace(
+                "  region    = \"eu-central-1\"\n}",
+                &format!("  region    = \"eu-central-1\"\n{state_location}}}"),
+            )
+        )
+    };
+    refused(&cfg(""), &b, &["state backend", "state_location"]);
+    let w = Work::new(&cfg("  state_location = \"eu-central-1\"\n"));
+    let r = w.run(&["validate"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let w = Work::new(&cfg("  state_location = \"us-east-1\"\n"));
+    let r = w.run(&["validate"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("state backend in region us-east-1"),
+        "{}",
+        r.stderr
     );
 }

@@ -1,5 +1,8 @@
 //! Canonical HCL layout, byte for byte as `terraform fmt` writes it.
 //!
+//! It owns formatting only, works on text and tokens of its own, and must never depend on
+//! another Hangar crate (it must format files the rest of Hangar cannot even load).
+//!
 //! [`format()`] takes HCL native syntax (`.tf`, `.tfvars`, `.hcl`) and returns it in the layout
 //! Terraform's `fmt` command produces: hclwrite's token-based formatter (indentation by bracket
 //! nesting, normalized spacing between tokens, aligned `=` and trailing comments) plus the

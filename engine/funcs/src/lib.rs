@@ -1,5 +1,8 @@
 //! Terraform's built-in function library, on Hangar values.
 //!
+//! It owns the functions and nothing else: it depends on `hangar-core` only, never on the
+//! evaluator, the engine, state or providers.
+//!
 //! Functions take already-evaluated arguments. Unknown arguments give an unknown result and
 //! sensitive arguments a sensitive result, unless a function is documented to treat them
 //! otherwise. `can` and `try` are not here: they need unevaluated expressions, so the evaluator

@@ -6,7 +6,8 @@
 //! [`references`] lists what an expression refers to without evaluating it, [`parse_type`]
 //! reads variable type constraints, and [`console_format`] prints a value exactly as
 //! `terraform console` does. Built-in functions come from `hangar-funcs`; `can` and `try` are
-//! implemented here because they need unevaluated arguments.
+//! implemented here because they need unevaluated arguments. It knows nothing of resources,
+//! state or providers and must never depend on the engine, state or any provider crate.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -8,17 +8,17 @@ impl Run<'_> {
     pub(super) async fn delete_one(
         &self,
         c: &ResourceChange,
-        provider: &Arc<dyn ConfiguredProvider>,
+        provider: &Arc<GatedProvider>,
         prior: Value,
         deposed: bool,
     ) -> Option<()> {
         let addr = c.addr.to_string();
-        let started = Instant::now();
-        let suffix = if deposed { " (deposed object)" } else { "" };
-        self.a.ui.line(&format!(
-            "{addr}: Destroying...{suffix} [id={}]",
-            id_of(&prior)
-        ));
+        let operation = if deposed {
+            Operation::DestroyDeposed
+        } else {
+            Operation::Destroy
+        };
+        let id = id_of(&prior);
         let req = ApplyRequest {
             type_name: c.addr.resource.type_.clone(),
             prior: Some(prior),
@@ -37,7 +37,15 @@ impl Run<'_> {
             planned: None,
         })
         .await?;
-        if let Err(e) = provider.delete(req).await {
+        let (result, started) = watched(
+            self.a.events,
+            &addr,
+            operation,
+            Some(id),
+            provider.delete(req),
+        )
+        .await;
+        if let Err(e) = result {
             self.cloud_error(c, "deleting", &e);
             self.journal(JournalEntry::Outcome { token }).await;
             return None;
@@ -59,10 +67,7 @@ impl Run<'_> {
                 return None;
             }
         }
-        self.a.ui.line(&format!(
-            "{addr}: Destruction complete after {}",
-            elapsed(started)
-        ));
+        finished(self.a.events, &addr, operation, None, started);
         self.destroyed.fetch_add(1, Ordering::SeqCst);
         Some(())
     }
@@ -103,8 +108,14 @@ impl Run<'_> {
             let provider = match self.provider(&p) {
                 Some(p) => p,
                 None => {
-                    match configure_provider(self.a.cfg, self.a.registry, &p, &Values::default())
-                        .await
+                    match configure_provider(
+                        self.a.cfg,
+                        self.a.registry,
+                        self.a.gate,
+                        &p,
+                        &Values::default(),
+                    )
+                    .await
                     {
                         Ok(p) => p,
                         Err(d) => {
@@ -125,9 +136,7 @@ impl Run<'_> {
                 .as_ref()
                 .map(|b| b.value.clone())
                 .unwrap_or(Value::NULL);
-            let done = self.delete_one(c, &provider, prior, false).await.is_some();
-            self.a.ui.advance();
-            done
+            self.delete_one(c, &provider, prior, false).await.is_some()
         })
         .await;
     }

@@ -456,6 +456,8 @@ impl Loader<'_> {
             region: None,
             allowed_regions: None,
             variables: None,
+            allowed_reads: None,
+            state_location: None,
             decl,
         };
         for s in b.body.iter() {
@@ -465,6 +467,8 @@ impl Loader<'_> {
                     "region" => w.region = Some(self.expr(&a.value)),
                     "allowed_regions" => w.allowed_regions = Some(self.expr(&a.value)),
                     "variables" => w.variables = Some(self.expr(&a.value)),
+                    "allowed_reads" => w.allowed_reads = Some(self.expr(&a.value)),
+                    "state_location" => w.state_location = Some(self.expr(&a.value)),
                     _ => self.unsupported_argument(&a.key),
                 },
                 Structure::Block(inner) if inner.ident.as_str() == "backend" => {}

@@ -231,6 +231,10 @@ pub struct WorkspaceBlock {
     pub allowed_regions: Option<Expr>,
     /// `variables`: per-workspace input variable values.
     pub variables: Option<Expr>,
+    /// `allowed_reads`: regions outside the geography that data sources may read from.
+    pub allowed_reads: Option<Expr>,
+    /// `state_location`: where a state backend that cannot report its location keeps state.
+    pub state_location: Option<Expr>,
     /// The block's header.
     pub decl: SourceRange,
 }

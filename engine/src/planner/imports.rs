@@ -33,31 +33,26 @@ impl Planner<'_> {
         let Some(provider) = self.providers.get(&r.provider).cloned() else {
             return Err(Diagnostics::new());
         };
-        self.ui
-            .line(&format!("{inst}: Preparing import... [id={id}]"));
+        self.events.event(crate::events::Event::Started {
+            address: inst.to_string(),
+            operation: crate::events::Operation::Import,
+            id: Some(id.clone()),
+        });
         self.api_calls += 1;
         let req = hangar_provider::ImportRequest {
             type_name: inst.resource.type_.clone(),
             id: id.clone(),
         };
-        let obj = provider
-            .import(req)
+        let found = provider
+            .import(&inst.to_string(), req)
             .await
             .map_err(|e| Diagnostics::from(import_error(inst, &e).at(Some(block.decl.clone()))))?;
-        let cloud = hangar_core::Cloud::of_provider(&r.provider.name);
-        if let (Some(policy), Some(region), Some(cloud)) = (&self.opts.policy, &obj.region, cloud) {
-            if let Err(why) = policy.admits(cloud, region) {
-                return Err(Diagnostic::error(
-                    format!("Residency violation: {inst} is in region {region}"),
-                    format!(
-                        "Refusing to import it: {}",
-                        policy.explain(cloud, region, &why)
-                    ),
-                )
-                .at(Some(block.decl.clone()))
-                .into());
-            }
+        if let Some(v) = found.violation {
+            let mut v = v.at(Some(block.decl.clone()));
+            v.detail = format!("Refusing to import it: {}", v.detail);
+            return Err(v.into());
         }
+        let obj = found.object;
         let import = crate::plan::Import {
             id,
             region: obj.region,

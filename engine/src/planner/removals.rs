@@ -53,6 +53,7 @@ impl Planner<'_> {
             create_before_destroy: false,
             blocks: Vec::new(),
             adopted: false,
+            region: None,
             previous_address: None,
             importing: None,
         });

@@ -72,6 +72,7 @@ pub fn check(policy: &Policy, doc: &StateDoc) -> Result<Binding, Diagnostics> {
             ),
         ));
     }
+    let gate = super::gate::Gate::new(Some(policy.clone()));
     for rec in doc.resources.values() {
         let (Some(region), Some(cloud)) = (
             &rec.region,
@@ -79,14 +80,17 @@ pub fn check(policy: &Policy, doc: &StateDoc) -> Result<Binding, Diagnostics> {
         ) else {
             continue;
         };
-        if let Err(why) = policy.admits(cloud, region) {
+        if rec.addr.resource.mode == hangar_core::ResourceMode::Data
+            && gate.allowed_read_only(cloud, region)
+        {
+            continue;
+        }
+        if let Err(refused) = gate.observed(&rec.addr.to_string(), cloud, region) {
             diags.push(Diagnostic::error(
                 "Region still in use",
                 format!(
-                    "{} lives in region \"{region}\", which workspace \"{}\" no longer allows: {} Destroy or move the resource before dropping its region.",
-                    rec.addr,
-                    policy.workspace,
-                    policy.explain(cloud, region, &why)
+                    "{} Workspace \"{}\" no longer allows it: destroy or move the resource before dropping its region.",
+                    refused.detail, policy.workspace
                 ),
             ));
         }

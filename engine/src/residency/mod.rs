@@ -3,12 +3,15 @@
 //! [`Policy::select`] reads the selected `workspace` block (geography, primary region, allowed
 //! regions) and checks that its own regions lie inside its geography. [`Policy::admits`] decides
 //! for any region of any cloud. [`binding`] records the policy in state on first apply and
-//! refuses any later run that would change it; [`check`] refuses, before any cloud call, every
-//! configuration that would place a provider, resource or replication destination elsewhere.
+//! refuses any later run that would change it; [`gate`] is the one function every cloud-bound
+//! step passes, and [`preflight`] runs it over the whole configuration before any cloud call.
 //! Configurations without workspace blocks have no policy (the plain Terraform behaviour).
 
 pub mod binding;
-pub mod check;
+pub mod gate;
+pub mod gated;
+pub mod preflight;
+pub mod suggest;
 
 use std::collections::BTreeMap;
 
@@ -35,6 +38,10 @@ pub struct Policy {
     pub custom: Option<BTreeMap<Cloud, Vec<String>>>,
     /// Per-workspace input variables.
     pub variables: BTreeMap<String, Value>,
+    /// Regions outside the geography that data sources may read from (`allowed_reads`).
+    pub allowed_reads: Vec<String>,
+    /// Where state lives when the backend cannot report it (`state_location`).
+    pub state_location: Option<String>,
 }
 
 /// Why a region is not admitted.
@@ -114,15 +121,15 @@ impl Policy {
         };
         let geography = text(&w.geography, "geography", &mut diags);
         let region = text(&w.region, "region", &mut diags);
-        let allowed_regions = match &w.allowed_regions {
+        let list = |e: &Option<Expr>, what: &str, diags: &mut Diagnostics| match e {
             None => Vec::new(),
             Some(e) => match eval_const(e).map(|v| string_list(&v)) {
                 Ok(Some(l)) => l,
                 Ok(None) => {
                     diags.push(
                         Diagnostic::error(
-                            "Invalid allowed_regions",
-                            "allowed_regions must be a list of region names.",
+                            format!("Invalid {what}"),
+                            format!("{what} must be a list of region names."),
                         )
                         .at(Some(e.range())),
                     );
@@ -134,6 +141,12 @@ impl Policy {
                 }
             },
         };
+        let allowed_regions = list(&w.allowed_regions, "allowed_regions", &mut diags);
+        let allowed_reads = list(&w.allowed_reads, "allowed_reads", &mut diags);
+        let state_location = w
+            .state_location
+            .as_ref()
+            .map(|_| text(&w.state_location, "state_location", &mut diags));
         let variables = match &w.variables {
             None => BTreeMap::new(),
             Some(e) => match eval_const(e) {
@@ -199,6 +212,8 @@ impl Policy {
             allowed_regions,
             custom,
             variables,
+            allowed_reads,
+            state_location,
         };
         for r in std::iter::once(&policy.region).chain(&policy.allowed_regions) {
             if !policy.in_geography_any_cloud(r) {
@@ -268,6 +283,13 @@ impl Policy {
         } else {
             Err(Refusal::NotAllowed)
         }
+    }
+
+    /// Whether data sources may read from `location` although it lies outside the workspace
+    /// (the workspace block lists it, or a region it spans, in `allowed_reads`).
+    pub fn allows_read(&self, cloud: Cloud, location: &str) -> bool {
+        let listed = |r: &str| self.allowed_reads.iter().any(|a| a.eq_ignore_ascii_case(r));
+        listed(location) || spans(cloud, location).is_some_and(|rs| rs.iter().all(|r| listed(r)))
     }
 
     /// A sentence explaining a refusal, naming the region, the workspace and its geography.

@@ -4,7 +4,11 @@
 //! it returns a [`ConfiguredProvider`], the only thing that can plan, create, read, update,
 //! delete and import — so no code can call a cloud before the provider block was evaluated.
 //! Every call takes one request struct and returns one response struct. Providers never touch
-//! state files: they get prior objects in requests and hand new objects back.
+//! state files: they get prior objects in requests and hand new objects back. Providers
+//! describe where data goes ([`place`]); they never judge it — the engine's residency gate does.
+//!
+//! This crate owns the interface only and depends on `hangar-core` alone: never on the engine,
+//! state, or any cloud SDK.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -248,9 +248,10 @@ impl DataSource for RegionData {
             ("description", attrs::opt_string(description)),
             ("endpoint", Value::string(format!("ec2.{name}.{suffix}"))),
         ]);
+        // A region's name and endpoint are public metadata, not an object living anywhere.
         Ok(RemoteObject {
             attrs,
-            region: Some(name),
+            region: None,
         })
     }
 }

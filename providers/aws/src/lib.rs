@@ -10,6 +10,10 @@
 //! Left out on purpose: resource types other than the ones listed in [`AwsProvider::schema`],
 //! assume-role chains in the provider block, and credential validation at configure time (a
 //! bad credential fails the first call, with AWS's message).
+//!
+//! It owns everything AWS-specific, including where AWS objects and endpoints are
+//! ([`place`]); it depends on `hangar-core`, `hangar-provider` and the AWS SDK only, never on
+//! the engine or state.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

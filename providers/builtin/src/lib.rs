@@ -4,6 +4,9 @@
 //! `triggers_replace` forcing replacement, a random UUID `id`), so existing configurations and
 //! side-by-side benchmarks work unchanged. `time_sleep` waits on create and destroy, letting
 //! tests and benchmarks simulate cloud latency.
+//!
+//! Like every provider it depends on `hangar-core` and `hangar-provider` only, never on the
+//! engine or state.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -6,6 +6,9 @@
 //! (`orphan`). Plans carry them (so `plan --refresh-only` can show and `apply --refresh-only`
 //! can accept them); `hangar drift` reports them. Sensitive values never appear in clear.
 
+pub mod allow;
+pub mod report;
+
 use std::collections::BTreeSet;
 
 use hangar_core::json::to_json;

@@ -1,6 +1,6 @@
 //! `hangar module docs DIR [--check | --write]`: a module's interface documentation.
 //!
-//! The Markdown comes from [`crate::docs`]; this command only loads the module, prints the
+//! The Markdown comes from [`hangar_engine::docs`]; this command only loads the module, prints the
 //! section, writes it into `DIR/README.md`, or checks that the README is current (exit 1 when
 //! not, so CI can require fresh docs). It never touches state, providers or clouds.
 
@@ -10,7 +10,7 @@ use clap::Subcommand;
 use hangar_core::Diagnostic;
 
 use super::{CliError, Env};
-use crate::docs::{module_docs, readme_is_current, update_readme, BEGIN_MARKER};
+use hangar_engine::docs::{module_docs, readme_is_current, update_readme, BEGIN_MARKER};
 
 /// `hangar module ...`.
 #[derive(Subcommand, Debug)]
@@ -57,7 +57,7 @@ fn docs(env: &mut Env, dir: &Path, check: bool, write: bool) -> Result<u8, CliEr
             Some(t) if !t.contains(BEGIN_MARKER) => "has no generated documentation section",
             Some(t) if !readme_is_current(t, &generated) => "is out of date",
             Some(_) => {
-                println!("{} is up to date.", shown.display());
+                crate::outln!("{} is up to date.", shown.display());
                 return Ok(0);
             }
         };
@@ -75,15 +75,15 @@ fn docs(env: &mut Env, dir: &Path, check: bool, write: bool) -> Result<u8, CliEr
         let old = existing.unwrap_or_default();
         let new = update_readme(&old, &generated);
         if new == old {
-            println!("{} is up to date.", shown.display());
+            crate::outln!("{} is up to date.", shown.display());
         } else {
             std::fs::write(&readme, new)
                 .map_err(|e| CliError::Message(format!("cannot write {}: {e}", shown.display())))?;
-            println!("Updated {}.", shown.display());
+            crate::outln!("Updated {}.", shown.display());
         }
         return Ok(0);
     }
-    print!("{generated}");
+    crate::out!("{generated}");
     Ok(0)
 }
 
@@ -95,7 +95,7 @@ fn load_docs(env: &mut Env, dir: &Path) -> Result<String, CliError> {
             dir.display()
         )));
     }
-    match crate::config::load_dir(dir) {
+    match hangar_engine::config::load_dir(dir) {
         Ok(cfg) => {
             for f in &cfg.files {
                 env.sources.add(f.clone());

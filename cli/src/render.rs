@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use hangar_core::json::to_json;
 use hangar_core::{InstanceKey, Value};
 
-use crate::plan::{Action, OutputChange, Plan, ResourceChange};
+use hangar_engine::plan::{Action, OutputChange, Plan, ResourceChange};
 
 mod collection;
 
@@ -90,10 +90,10 @@ pub fn render_observations(plan: &Plan, st: Style) -> String {
     out.push_str("Hangar detected the following changes made outside of Hangar since the last\n\"hangar apply\":\n");
     for o in &plan.observations {
         let what = match o.kind {
-            crate::drift::Kind::Changed => "has changed",
-            crate::drift::Kind::Deleted => "has been deleted",
-            crate::drift::Kind::Residency => "is outside the workspace's geography",
-            crate::drift::Kind::Orphan => "exists but is not in state",
+            hangar_engine::drift::Kind::Changed => "has changed",
+            hangar_engine::drift::Kind::Deleted => "has been deleted",
+            hangar_engine::drift::Kind::Residency => "is outside the workspace's geography",
+            hangar_engine::drift::Kind::Orphan => "exists but is not in state",
         };
         let _ = writeln!(out, "\n  {}", st.bold(&format!("# {} {what}", o.address)));
         for a in &o.attributes {
@@ -106,7 +106,7 @@ pub fn render_observations(plan: &Plan, st: Style) -> String {
                 a.actual
             );
         }
-        if o.attributes.is_empty() && o.kind != crate::drift::Kind::Deleted {
+        if o.attributes.is_empty() && o.kind != hangar_engine::drift::Kind::Deleted {
             let _ = writeln!(out, "      {}", o.detail);
         }
     }

@@ -1,9 +1,22 @@
 //! The `hangar` command line, shaped like Terraform's.
 //!
+//! This crate owns everything about talking to a person at a terminal: argument parsing
+//! (clap), rendering plans, diagnostics and progress, colors, prompts and exit codes. It drives
+//! the engine (`hangar-engine`) and adds no engine logic of its own: anything a second caller
+//! (the agent, a test embedding the engine) would also need belongs in the engine. It must
+//! never be a dependency of any other Hangar library crate.
+//!
 //! Commands and flags follow Terraform/OpenTofu (GNU-style long flags): `init`, `validate`,
 //! `fmt`, `plan`, `apply`, `destroy`, `output`, `show`, `state`, `graph`, `console`,
 //! `force-unlock`, `version`; `-C/--chdir` selects the directory. Every failure ends as
 //! diagnostics on standard error and a non-zero exit code; nothing here panics on user input.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod out;
+pub mod progress;
+pub mod render;
+pub mod report;
 
 mod drift_cmd;
 mod import;
@@ -13,18 +26,18 @@ mod residency_cmd;
 mod run;
 mod tools;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use hangar_core::{Diagnostic, Diagnostics};
-use hangar_state::{Backend, LocalBackend, LockGuard, LockInfo, StateDoc, StateError};
+use hangar_state::StateError;
 
-use crate::config::{self, Config};
 use crate::render::Style;
 use crate::report::{render_diagnostic, Sources};
-use crate::vars::VarArg;
+use hangar_engine::config::Config;
+use hangar_engine::vars::VarArg;
+use hangar_engine::workspace::{Mode, Options, Session, Workspace};
 
 /// Hangar: infrastructure as code, each workspace bound to one geography.
 #[derive(Parser, Debug)]
@@ -324,7 +337,7 @@ pub enum CliError {
     State(#[from] StateError),
     /// A plan file could not be used.
     #[error(transparent)]
-    PlanFile(#[from] crate::plan::PlanFileError),
+    PlanFile(#[from] hangar_engine::plan::PlanFileError),
     /// Something else, with a message.
     #[error("{0}")]
     Message(String),
@@ -345,59 +358,22 @@ impl From<Diagnostic> for CliError {
     }
 }
 
-/// Fails on state that is encrypted when no encryption is configured to open it.
-pub fn refuse_sealed(doc: Option<StateDoc>) -> Result<Option<StateDoc>, CliError> {
-    match &doc {
-        Some(d) if hangar_state::encryption::is_sealed(d) => Err(Diagnostic::error(
-            "State is encrypted",
-            "The stored state is encrypted, but the configuration has no terraform { encryption { ... } } block to open it. \
-             Add the block and set the environment variable it names to the key or passphrase.",
-        )
-        .into()),
-        _ => Ok(doc),
-    }
-}
-
-/// The keys named by the configuration's encryption block, read from the environment.
-pub fn encryption_keys(cfg: &Config) -> Result<Option<hangar_state::encryption::Keys>, CliError> {
-    use hangar_state::encryption::{key_from_base64, key_from_passphrase, Keys};
-    let Some(e) = &cfg.encryption else {
-        return Ok(None);
-    };
-    let var = |name: &str| {
-        std::env::var(name).map_err(|_| {
-            CliError::from(
-                Diagnostic::error(
-                    "Missing encryption key",
-                    format!("The encryption block names the environment variable {name}, which is not set."),
-                )
-                .at(Some(e.decl.clone())),
-            )
-        })
-    };
-    let key = |key_env: &Option<String>,
-               pass_env: &Option<String>|
-     -> Result<Option<[u8; 32]>, CliError> {
-        match (key_env, pass_env) {
-            (Some(k), _) => Ok(Some(key_from_base64(&var(k)?)?)),
-            (None, Some(p)) => Ok(Some(key_from_passphrase(&var(p)?)?)),
-            (None, None) => Ok(None),
+impl From<hangar_engine::workspace::Error> for CliError {
+    fn from(e: hangar_engine::workspace::Error) -> Self {
+        use hangar_engine::workspace::Error;
+        match e {
+            Error::Diags(d) => CliError::Diags(d),
+            Error::State(s) => CliError::State(s),
+            Error::PlanFile(p) => CliError::PlanFile(p),
         }
-    };
-    let Some(primary) = key(&e.key_env, &e.passphrase_env)? else {
-        return Ok(None);
-    };
-    let fallbacks: Vec<[u8; 32]> = key(&e.fallback_key_env, &e.fallback_passphrase_env)?
-        .into_iter()
-        .collect();
-    Ok(Some(Keys::new(primary, &fallbacks)?))
+    }
 }
 
 /// What commands share: directory, workspace, colors, known sources.
 pub struct Env {
     /// The working directory.
     pub dir: PathBuf,
-    /// Workspace name.
+    /// Workspace name as requested (`default` picks the only declared one).
     pub workspace: String,
     /// Colors on or off.
     pub style: Style,
@@ -410,111 +386,31 @@ pub struct Env {
 }
 
 impl Env {
-    /// The state file of the workspace.
-    pub fn state_path(&self) -> PathBuf {
-        if self.workspace == "default" {
-            self.dir.join("hangar.tfstate")
-        } else {
-            self.dir
-                .join("hangar.tfstate.d")
-                .join(&self.workspace)
-                .join("hangar.tfstate")
+    /// Options for opening the workspace, with `flags` when the command takes them.
+    pub fn options(&self, flags: Option<&RunFlags>) -> Options {
+        let mut o = Options::new(self.dir.clone());
+        o.workspace = self.workspace.clone();
+        o.lock_timeout = self.lock_timeout;
+        o.lock_id = self.lock_id.clone();
+        if let Some(f) = flags {
+            o.variables = f.var_args();
+            o.lock = f.lock;
+            o.parallelism = f.parallelism;
+            o.refresh = f.refresh;
         }
+        o
     }
 
-    /// The workspace's state backend: the configured one, or the local file by default.
-    pub fn backend(&mut self) -> Result<Box<dyn Backend>, CliError> {
-        let cfg = config::load_dir(&self.dir).ok();
-        if self.workspace == "default" {
-            if let Some(ws) = cfg
-                .as_ref()
-                .and_then(|c| crate::residency::selected_workspace(c, "default").ok())
-            {
-                self.workspace = ws;
+    /// Opens the workspace, remembering the configuration's files for diagnostics.
+    pub fn open(&mut self, flags: Option<&RunFlags>) -> Result<Workspace, CliError> {
+        match Workspace::open(self.options(flags)) {
+            Ok(ws) => {
+                self.remember_config(ws.config());
+                self.workspace = ws.name().to_string();
+                Ok(ws)
             }
-        }
-        let inner = self.plain_backend(cfg.as_ref())?;
-        match cfg.as_ref().map(encryption_keys).transpose()?.flatten() {
-            Some(keys) => Ok(Box::new(hangar_state::encryption::EncryptedBackend::new(
-                inner, keys,
-            ))),
-            None => Ok(inner),
-        }
-    }
-
-    /// The configured backend without encryption.
-    fn plain_backend(&self, cfg: Option<&Config>) -> Result<Box<dyn Backend>, CliError> {
-        if let Some(b) = cfg.and_then(|c| c.backend.clone()) {
-            if let Some(path) = b.settings.get("path").and_then(|p| p.as_str()) {
-                if let Some(parent) = self.dir.join(path).parent() {
-                    let _ = std::fs::create_dir_all(parent);
-                }
-            }
-            return hangar_state::from_config(&b.kind, &b.settings, &self.workspace, &self.dir)
-                .map_err(|e| {
-                    CliError::from(
-                        Diagnostic::error("Invalid backend configuration", e.to_string())
-                            .at(Some(b.decl.clone())),
-                    )
-                });
-        }
-        let p = self.state_path();
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                CliError::Message(format!("cannot create {}: {e}", parent.display()))
-            })?;
-        }
-        Ok(Box::new(LocalBackend::new(p)))
-    }
-
-    /// Takes the state lock for `operation`, failing fast with the holder's details.
-    pub fn lock(
-        &self,
-        backend: &dyn Backend,
-        operation: &str,
-    ) -> Result<Box<dyn LockGuard>, CliError> {
-        let mut info = LockInfo::new(operation, backend.describe());
-        if let Some(id) = &self.lock_id {
-            info = info.with_id(id.clone());
-        }
-        let guard = backend.lock_with_timeout(info, self.lock_timeout);
-        if let Ok(g) = &guard {
-            if let Some(old) = g.taken_over() {
-                eprintln!(
-                    "Took over the expired lock held by {} (ID {}, operation {}, since {}): its lease ran out, so that run is gone.",
-                    old.who, old.id, old.operation, old.created
-                );
-            }
-        }
-        guard.map_err(|e| match e {
-            StateError::Locked { holder } => CliError::Diags(
-                Diagnostic::error(
-                    "Error acquiring the state lock",
-                    format!(
-                        "The state is locked by another run:\n  ID:        {}\n  Operation: {}\n  Who:       {}\n  Version:   {}\n  Created:   {}\n  Path:      {}\n\nWait for that run to finish. If it died, its operating-system lock was released with it; if you are sure nothing else runs, use `hangar force-unlock {}`.",
-                        holder.id, holder.operation, holder.who, holder.version, holder.created, holder.path, holder.id
-                    ),
-                )
-                .into(),
-            ),
-            other => CliError::State(other),
-        })
-    }
-
-    /// Recorded state, or an empty document when there is none yet.
-    pub fn read_state(&self, backend: &dyn Backend) -> Result<StateDoc, CliError> {
-        Ok(refuse_sealed(backend.read()?)?.unwrap_or_default())
-    }
-
-    /// Loads the configuration, remembering its files for diagnostics.
-    pub fn load(&mut self) -> Result<Config, CliError> {
-        let loaded = config::load_dir(&self.dir);
-        match loaded {
-            Ok(c) => {
-                self.remember_config(&c);
-                Ok(c)
-            }
-            Err(d) => Err(self.load_failed(d)),
+            Err(hangar_engine::workspace::Error::Diags(d)) => Err(self.load_failed(d)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -522,6 +418,16 @@ impl Env {
     pub fn remember_config(&mut self, cfg: &Config) {
         for f in &cfg.files {
             self.sources.add(f.clone());
+        }
+    }
+
+    /// Reports that the lock was taken over from a run whose lease ran out.
+    pub fn note_takeover(&self, session: &Session<'_>) {
+        if let Some(old) = session.took_over() {
+            eprintln!(
+                "Took over the expired lock held by {} (ID {}, operation {}, since {}): its lease ran out, so that run is gone.",
+                old.who, old.id, old.operation, old.created
+            );
         }
     }
 
@@ -563,17 +469,37 @@ impl Env {
     }
 }
 
-fn env_vars() -> BTreeMap<String, String> {
-    std::env::vars().collect()
-}
-
 fn use_color(no_color: bool) -> bool {
     use std::io::IsTerminal;
     !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
 }
 
+/// Logs to standard error at the level `HANGAR_LOG` names (`debug` shows every cloud call with
+/// its timing), Hangar's own events only.
+fn init_logging() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let Ok(level) = std::env::var("HANGAR_LOG") else {
+        return;
+    };
+    let level: LevelFilter = level.parse().unwrap_or(LevelFilter::INFO);
+    let filter = Targets::new()
+        .with_target("hangar_engine", level)
+        .with_target("hangar_cli", level)
+        .with_target("hangar_state", level);
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(false),
+        )
+        .with(filter)
+        .init();
+}
+
 /// Runs the CLI with the process's arguments; returns the exit code.
 pub fn main() -> ExitCode {
+    init_logging();
     let cli = Cli::parse();
     let dir = match &cli.chdir {
         Some(d) => d.clone(),
@@ -655,7 +581,7 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
             refresh_only,
             json,
         } => {
-            let mode = run::Mode::of(destroy, refresh_only);
+            let mode = Mode::of(destroy, refresh_only);
             run::plan(env, &flags, out.as_deref(), detailed_exitcode, mode, json)
         }
         Command::Apply {
@@ -668,13 +594,13 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
             env,
             &flags,
             auto_approve,
-            run::Mode::of(destroy, refresh_only),
+            Mode::of(destroy, refresh_only),
             plan_file.as_deref(),
         ),
         Command::Destroy {
             flags,
             auto_approve,
-        } => run::apply(env, &flags, auto_approve, run::Mode::Destroy, None),
+        } => run::apply(env, &flags, auto_approve, Mode::Destroy, None),
         Command::Output { name, json, raw } => inspect::output(env, name.as_deref(), json, raw),
         Command::Show {
             file,
@@ -702,7 +628,7 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
         Command::Residency { flags, json } => residency_cmd::residency(env, &flags, json),
         Command::Module(m) => module_cmd::run(env, m),
         Command::Version => {
-            println!("Hangar v{}", env!("CARGO_PKG_VERSION"));
+            crate::outln!("Hangar v{}", env!("CARGO_PKG_VERSION"));
             Ok(0)
         }
     }

@@ -4,23 +4,18 @@
 //! `<sensitive>`); `output NAME`, `--json` and `--raw` print them, as Terraform does, because
 //! asking for one output by name is an explicit request.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::BufRead;
 use std::path::Path;
 
 use hangar_core::json::{from_json, mark_paths};
-use hangar_core::{Diagnostic, InstanceKey, ResourceAddr, ResourceInstanceAddr, Value};
+use hangar_core::{Diagnostic, InstanceKey, Value};
+use hangar_engine::plan::Plan;
+use hangar_engine::workspace::Workspace;
 use hangar_state::StateDoc;
 
-use super::{env_vars, CliError, Env, RunFlags, StateCommand};
-use crate::body::eval_expr;
-use crate::expand::Expansion;
-use crate::graph::Graph;
-use crate::moves::Endpoint;
-use crate::plan::Plan;
 use crate::render::{format_value, render_plan};
-use crate::scope::{EvalScope, InstanceNames, Values};
+use crate::{CliError, Env, RunFlags, StateCommand};
 
 fn redact(v: &Value) -> Value {
     match v {
@@ -53,8 +48,7 @@ pub fn outputs_text(doc: &StateDoc) -> String {
 
 /// `hangar output [NAME] [--json|--raw]`.
 pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Result<u8, CliError> {
-    let backend = env.backend()?;
-    let doc = env.read_state(&*backend)?;
+    let doc = env.open(None)?.state()?;
     match name {
         Some(n) => {
             let Some(o) = doc.outputs.get(n) else {
@@ -66,8 +60,8 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
             };
             if raw {
                 match &o.value {
-                    serde_json::Value::String(s) => print!("{s}"),
-                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => print!("{}", o.value),
+                    serde_json::Value::String(s) => crate::out!("{s}"),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => crate::out!("{}", o.value),
                     _ => {
                         return Err(Diagnostic::error(
                             "Unsupported value for raw output",
@@ -77,9 +71,9 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
                     }
                 }
             } else if json {
-                println!("{}", o.value);
+                crate::outln!("{}", o.value);
             } else {
-                println!("{}", hangar_lang::console_format(&from_json(&o.value)));
+                crate::outln!("{}", hangar_lang::console_format(&from_json(&o.value)));
             }
         }
         None if json => {
@@ -93,9 +87,9 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
                     )
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            crate::outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
-        None => print!("{}", outputs_text(&doc)),
+        None => crate::out!("{}", outputs_text(&doc)),
     }
     Ok(0)
 }
@@ -103,34 +97,33 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
 /// `hangar show [FILE] [--json]`.
 pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliError> {
     if let Some(f) = file {
-        let keys = match crate::config::load_dir(&env.dir) {
-            Ok(cfg) => super::encryption_keys(&cfg)?,
+        let keys = match Workspace::open(env.options(None)) {
+            Ok(ws) => ws.encryption_keys()?,
             Err(_) => None,
         };
         let plan = Plan::load(f, keys.as_ref())?;
         if json {
-            println!("{}", crate::plan_json::plan_to_json(&plan));
+            crate::outln!("{}", hangar_engine::plan_json::plan_to_json(&plan));
         } else {
-            print!("{}", render_plan(&plan, env.style));
+            crate::out!("{}", render_plan(&plan, env.style));
         }
         return Ok(0);
     }
-    let backend = env.backend()?;
-    let doc = env.read_state(&*backend)?;
+    let doc = env.open(None)?.state()?;
     if json {
-        println!("{}", state_json(&doc));
+        crate::outln!("{}", state_json(&doc));
         return Ok(0);
     }
     if doc.resources.is_empty() {
-        println!("The state file is empty. No resources are represented.");
+        crate::outln!("The state file is empty. No resources are represented.");
         return Ok(0);
     }
     for rec in doc.resources.values() {
-        print!("{}\n", show_record(rec));
+        crate::out!("{}\n", show_record(rec));
     }
     if !doc.outputs.is_empty() {
-        println!("\nOutputs:\n");
-        print!("{}", outputs_text(&doc));
+        crate::outln!("\nOutputs:\n");
+        crate::out!("{}", outputs_text(&doc));
     }
     Ok(0)
 }
@@ -145,7 +138,7 @@ fn state_json(doc: &StateDoc) -> serde_json::Value {
                 "mode": match r.addr.resource.mode { hangar_core::ResourceMode::Managed => "managed", hangar_core::ResourceMode::Data => "data" },
                 "type": r.addr.resource.type_,
                 "name": r.addr.resource.name,
-                "provider_name": crate::plan_json::provider_source(&r.provider),
+                "provider_name": hangar_engine::plan_json::provider_source(&r.provider),
                 "schema_version": 0,
                 "values": r.attributes,
                 "sensitive_values": hangar_core::json::sensitive_mirror(&mark_paths(from_json(&r.attributes), &r.sensitive_paths)),
@@ -202,34 +195,28 @@ fn show_record(rec: &hangar_state::InstanceRecord) -> String {
     out
 }
 
-fn parse_endpoint(s: &str) -> Result<Endpoint, CliError> {
-    Endpoint::parse(s).map_err(|e| {
-        CliError::Diags(Diagnostic::error("Invalid address", format!("{s}: {e}")).into())
-    })
-}
-
-/// `hangar state list|show|rm|mv`.
+/// `hangar state list|show|rm|mv|pull|push`.
 pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
-    let backend = env.backend()?;
+    let ws = env.open(None)?;
     match cmd {
         StateCommand::List { addresses } => {
-            let doc = env.read_state(&*backend)?;
+            let doc = ws.state()?;
             for k in doc.resources.keys() {
                 if addresses.is_empty()
                     || addresses.iter().any(|a| {
                         k == a || k.starts_with(&format!("{a}[")) || k.starts_with(&format!("{a}."))
                     })
                 {
-                    println!("{k}");
+                    crate::outln!("{k}");
                 }
             }
             Ok(0)
         }
         StateCommand::Show { address } => {
-            let doc = env.read_state(&*backend)?;
+            let doc = ws.state()?;
             match doc.resources.get(&address) {
                 Some(rec) => {
-                    print!("{}", show_record(rec));
+                    crate::out!("{}", show_record(rec));
                     Ok(0)
                 }
                 None => Err(Diagnostic::error(
@@ -240,98 +227,42 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             }
         }
         StateCommand::Rm { addresses } => {
-            let _lock = env.lock(&*backend, "state rm")?;
-            let mut doc = env.read_state(&*backend)?;
-            let mut removed = 0;
-            for a in &addresses {
-                let target = parse_endpoint(a)?;
-                let hits: Vec<String> = doc
-                    .resources
-                    .iter()
-                    .filter(|(_, r)| crate::moves::covers(&target, &r.addr))
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                if hits.is_empty() {
-                    return Err(Diagnostic::error(
-                        "Invalid target address",
-                        format!("No matching objects found for {a}."),
-                    )
-                    .into());
-                }
-                for k in hits {
-                    doc.resources.remove(&k);
-                    println!("Removed {k}");
-                    removed += 1;
-                }
+            let mut session = ws.begin("state rm")?;
+            env.note_takeover(&session);
+            let removed = session.remove(&addresses)?;
+            for k in &removed {
+                crate::outln!("Removed {k}");
             }
-            doc.serial += 1;
-            backend.write(&doc)?;
-            println!("Successfully removed {removed} resource instance(s).");
+            crate::outln!(
+                "Successfully removed {} resource instance(s).",
+                removed.len()
+            );
             Ok(0)
         }
         StateCommand::Pull => {
-            let doc = env.read_state(&*backend)?;
+            let doc = ws.state()?;
             let bytes = doc.encode()?;
-            println!("{}", String::from_utf8_lossy(&bytes));
+            crate::outln!("{}", String::from_utf8_lossy(&bytes));
             Ok(0)
         }
         StateCommand::Push { file } => {
-            let _lock = env.lock(&*backend, "state push")?;
-            let stored = backend.read()?;
             let text = std::fs::read(&file)
                 .map_err(|e| CliError::Message(format!("cannot read {}: {e}", file.display())))?;
-            let mut doc = StateDoc::decode(&text, &file.display().to_string())?;
-            if let Some(current) = &stored {
-                if current.binding.is_some() && doc.binding != current.binding {
-                    return Err(Diagnostic::error(
-                        "Cannot change the workspace binding",
-                        "The pushed state does not carry this workspace's geography binding. A binding can never be removed or changed; push a document that keeps it.",
-                    )
-                    .into());
-                }
-                if doc.serial <= current.serial {
-                    doc.serial = current.serial + 1;
-                }
-            }
-            backend.write(&doc)?;
-            println!("State pushed (serial {}).", doc.serial);
+            let doc = StateDoc::decode(&text, &file.display().to_string())?;
+            let mut session = ws.begin("state push")?;
+            env.note_takeover(&session);
+            let serial = session.push(doc)?;
+            crate::outln!("State pushed (serial {serial}).");
             Ok(0)
         }
         StateCommand::Mv {
             source,
             destination,
         } => {
-            let _lock = env.lock(&*backend, "state mv")?;
-            let mut doc = env.read_state(&*backend)?;
-            let (from, to) = (parse_endpoint(&source)?, parse_endpoint(&destination)?);
-            let moves: Vec<(String, ResourceInstanceAddr)> = doc
-                .resources
-                .iter()
-                .filter_map(|(k, r)| {
-                    Some((k.clone(), crate::moves::relocate(&from, &to, &r.addr)?))
-                })
-                .collect();
-            if moves.is_empty() {
-                return Err(Diagnostic::error(
-                    "Invalid source address",
-                    format!("Cannot move {source}: it does not exist in state, or cannot move to {destination}."),
-                )
-                .into());
-            }
-            for (_, new) in &moves {
-                if doc.get(new).is_some() {
-                    return Err(Diagnostic::error("Invalid target address", format!("Cannot move to {new}: there is already a resource instance at that address.")).into());
-                }
-            }
-            for (old, new) in &moves {
-                if let Some(mut rec) = doc.resources.remove(old) {
-                    rec.addr = new.clone();
-                    doc.put(rec);
-                }
-            }
-            doc.serial += 1;
-            backend.write(&doc)?;
-            println!(
+            let mut session = ws.begin("state mv")?;
+            env.note_takeover(&session);
+            let moves = session.relocate(&source, &destination)?;
+            crate::outln!(
                 "Move \"{source}\" to \"{destination}\"\nSuccessfully moved {} object(s).",
                 moves.len()
             );
@@ -340,58 +271,11 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
     }
 }
 
-/// Values of everything recorded, plus variables and locals, for `console`.
-pub(super) fn console_values(
-    env: &Env,
-    cfg: &crate::config::Config,
-    doc: &StateDoc,
-    flags: &RunFlags,
-) -> Result<Values, CliError> {
-    let policy = crate::residency::Policy::select(cfg, &env.workspace)?;
-    let ws_vars = policy
-        .as_ref()
-        .map(|x| x.variables.clone())
-        .unwrap_or_default();
-    let vars = crate::vars::resolve(cfg, &flags.var_args(), &env_vars(), &ws_vars)?;
-    let mut values = Values::new(
-        vars,
-        env.dir.display().to_string(),
-        env.workspace.clone(),
-        policy.as_ref().map(crate::residency::Policy::value),
-    );
-    let mut grouped: BTreeMap<ResourceAddr, Vec<(InstanceKey, Value)>> = BTreeMap::new();
-    for rec in doc.resources.values() {
-        let v = mark_paths(from_json(&rec.attributes), &rec.sensitive_paths);
-        grouped
-            .entry(rec.addr.resource.clone())
-            .or_default()
-            .push((rec.addr.key.clone(), v));
-    }
-    for (addr, insts) in grouped {
-        values
-            .resources
-            .insert(addr, Expansion::assemble_keys(insts));
-    }
-    let graph = Graph::build(cfg).check()?;
-    for (_, node) in graph.order() {
-        crate::calls::eval_offline(cfg, &mut values, node);
-    }
-    Ok(values)
-}
-
 /// `hangar console`: one expression per line from standard input.
 pub fn console(env: &mut Env, flags: &RunFlags) -> Result<u8, CliError> {
-    let cfg = env.load()?;
-    let backend = env.backend()?;
-    let doc = env.read_state(&*backend)?;
-    let values = console_values(env, &cfg, &doc, flags)?;
-    let names = InstanceNames::default();
-    let scope = EvalScope {
-        cfg: &cfg,
-        values: &values,
-        names: &names,
-        module: &hangar_core::ModulePath::root(),
-    };
+    let ws = env.open(Some(flags))?;
+    let doc = ws.state()?;
+    let values = ws.values_from_state(&doc)?;
     let mut failed = false;
     for (n, line) in std::io::stdin().lock().lines().enumerate() {
         let line =
@@ -404,16 +288,11 @@ pub fn console(env: &mut Env, flags: &RunFlags) -> Result<u8, CliError> {
             line.clone(),
         ));
         env.sources.add(file.clone());
-        let result = hcl_edit::parser::parse_expr(&line)
-            .map_err(|e| {
-                hangar_core::Diagnostics::from(crate::config::load::syntax_error(&file, &e))
-            })
-            .and_then(|expr| eval_expr(&crate::config::Expr { expr, file }, &scope, &cfg.dir));
-        match result {
-            Ok(v) => println!("{}", hangar_lang::console_format(&v)),
+        match ws.evaluate(&values, file) {
+            Ok(v) => crate::outln!("{}", hangar_lang::console_format(&v)),
             Err(d) => {
                 failed = true;
-                super::report_error(&CliError::Diags(d), env);
+                crate::report_error(&CliError::Diags(d), env);
             }
         }
     }
