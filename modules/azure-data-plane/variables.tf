@@ -71,7 +71,7 @@ variable "private_cluster_enabled" {
 variable "replication_type" {
   type        = string
   default     = "ZRS"
-  description = "Replication of the storage account: LRS or ZRS keep data in the location; GRS, RAGRS, GZRS and RAGZRS also copy it to the location's paired region, which a bound workspace refuses when the pair leaves its geography."
+  description = "Replication of the storage account: LRS or ZRS keep data in the location; GRS, RAGRS, GZRS and RAGZRS also copy it to the location's paired region, which a bound workspace must allow (and refuses when the pair leaves its geography)."
 
   validation {
     condition     = contains(["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"], var.replication_type)
