@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "azurerm")]
+pub mod azurerm;
 pub mod backend;
 pub mod config;
 pub mod conformance;
@@ -12,7 +14,7 @@ pub mod error;
 pub mod gcs;
 pub mod journal;
 #[cfg_attr(
-    not(any(feature = "s3", feature = "pg", feature = "gcs")),
+    not(any(feature = "s3", feature = "pg", feature = "gcs", feature = "azurerm")),
     allow(dead_code)
 )]
 mod lease;
@@ -26,6 +28,8 @@ pub mod pg;
 #[cfg(feature = "s3")]
 pub mod s3;
 
+#[cfg(feature = "azurerm")]
+pub use azurerm::{AzurermBackend, AzurermConfig};
 pub use backend::{Backend, Journal, LockGuard};
 pub use config::from_config;
 pub use document::{InstanceRecord, Intent, OutputRecord, StateDoc, FORMAT_VERSION};

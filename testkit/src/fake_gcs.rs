@@ -6,7 +6,6 @@
 //! Nothing here talks to anything but 127.0.0.1.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
@@ -17,21 +16,6 @@ pub struct FakeGcs {
     pub endpoint: String,
     /// The location it gives every bucket.
     pub location: String,
-}
-
-/// The repository root (where `.ci/` is), found from this crate's directory.
-pub fn repo_root() -> PathBuf {
-    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    loop {
-        if dir.join(".ci/fake-gcs").is_file() {
-            return dir;
-        }
-        assert!(
-            dir.pop(),
-            ".ci/fake-gcs not found above {}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-    }
 }
 
 /// The server whose buckets all live in `location` (upper case, `EUROPE-WEST3`), started on
@@ -66,7 +50,7 @@ fn start(location: &str) -> String {
         location.to_ascii_lowercase()
     ));
     let out = Command::new("bash")
-        .arg(repo_root().join(".ci/fake-gcs"))
+        .arg(crate::repo_root().join(".ci/fake-gcs"))
         .arg("start")
         .arg(&pidfile)
         .env("FAKE_GCS_OWNER_PID", std::process::id().to_string())

@@ -1,10 +1,12 @@
 //! The shared provider lifecycle suite: a small stand-in for the engine that configures a
-//! provider, shapes configuration the way the engine's body evaluation does, plans and
-//! applies, and one lifecycle (create, no-op re-plan, update in place, import, replace,
-//! out-of-band delete, destroy) that every resource type of every provider runs.
+//! provider, shapes configuration the way the engine's body evaluation does, plans and applies,
+//! and runs one resource type through create, no-op re-plan, update in place, import, replace,
+//! out-of-band delete, re-create and destroy.
 //!
-//! Generalised from the AWS provider's driver: the provider, its block and the region
-//! objects must report are parameters.
+//! Generic over any [`Provider`]; each provider's tests supply the provider block, the region
+//! objects must report (compared case-insensitively: GCS reports `EUROPE-WEST3`), and one
+//! [`Case`] per resource type. Generalised from the AWS provider's driver
+//! (`providers/aws/tests/provider/driver.rs`).
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,8 @@ use hangar_core::{Type, Value};
 use hangar_provider::plan::differs;
 use hangar_provider::{
     ApplyRequest, BlockSchema, ConfigureRequest, ConfiguredProvider, ImportRequest, Nesting,
-    OperationContext, PlanRequest, PlanResponse, Provider, ReadRequest, RemoteObject, Schema,
+    OperationContext, PlanRequest, PlanResponse, Provider, ProviderError, ReadRequest,
+    RemoteObject, Schema,
 };
 
 /// An object from pairs.
@@ -32,6 +35,11 @@ pub fn strs(items: &[&str]) -> Value {
     Value::Tuple(items.iter().map(|s| Value::string(*s)).collect())
 }
 
+/// A null of any type.
+pub fn null() -> Value {
+    Value::Null(Type::Dynamic)
+}
+
 /// `{ k = v }` of strings.
 pub fn tags(pairs: &[(&str, &str)]) -> Value {
     Value::Object(
@@ -40,6 +48,14 @@ pub fn tags(pairs: &[(&str, &str)]) -> Value {
             .map(|(k, v)| (k.to_string(), Value::string(*v)))
             .collect(),
     )
+}
+
+/// A string attribute of a state; panics when absent.
+pub fn s(v: &Value, k: &str) -> String {
+    v.get_attr(k)
+        .and_then(|x| x.peel().as_str())
+        .unwrap_or_else(|| panic!("no string {k} in {}", to_json(v)))
+        .to_string()
 }
 
 /// What the engine's body evaluation makes of `given` for `schema`: every attribute present
@@ -86,18 +102,23 @@ pub enum Action {
     Replace,
 }
 
-/// A configured provider and its schema, driven like the engine drives it.
+/// A configured provider with its schema, driven like the engine drives it.
 pub struct Driver {
     /// The provider's schema.
     pub schema: Schema,
     /// The configured provider.
     pub provider: Box<dyn ConfiguredProvider>,
-    /// Where objects must report they live (compared case-insensitively).
+    /// The region every object of the suite must report.
     pub region: String,
+    /// The workspace written into operation contexts.
+    pub workspace: String,
+    /// The ownership token of every change this driver makes (hex, like the engine's).
+    pub token: String,
 }
 
 impl Driver {
-    /// Configures `p` with `block` (shaped by its schema); objects must report `region`.
+    /// Configures `p` with provider block `block` (shaped by its schema); objects are expected
+    /// in `region`. Panics with the diagnostics when configuration fails.
     pub async fn new(p: &dyn Provider, block: &Value, region: &str) -> Driver {
         let schema = p.schema();
         let config = shape(&schema.provider, block);
@@ -109,33 +130,40 @@ impl Driver {
             schema,
             provider,
             region: region.to_string(),
+            workspace: "default".into(),
+            token: {
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or_default();
+                format!(
+                    "{:08x}-0000-4000-8000-{:012x}",
+                    std::process::id(),
+                    nanos & 0xffff_ffff_ffff
+                )
+            },
         }
     }
 
-    /// Configuration of resource type `ty` as the engine would send it.
+    /// `given` shaped as the configuration of resource type `ty`.
     pub fn config(&self, ty: &str, given: Value) -> Value {
-        shape(&self.schema.resources[ty].block, &given)
+        let r = self
+            .schema
+            .resources
+            .get(ty)
+            .unwrap_or_else(|| panic!("no resource type {ty}"));
+        shape(&r.block, &given)
     }
 
-    /// Plans `config` over `prior`.
+    /// Plans `config` over `prior`; panics when planning fails.
     pub async fn plan(
         &self,
         ty: &str,
         config: &Value,
         prior: Option<&Value>,
     ) -> (Action, PlanResponse) {
-        let schema = &self.schema.resources[ty];
         let resp = self
-            .provider
-            .plan(
-                schema,
-                PlanRequest {
-                    private: Vec::new(),
-                    type_name: ty.into(),
-                    prior: prior.cloned(),
-                    config: config.clone(),
-                },
-            )
+            .try_plan(ty, config, prior)
             .await
             .unwrap_or_else(|e| panic!("plan {ty}: {e}"));
         let action = match prior {
@@ -147,31 +175,43 @@ impl Driver {
         (action, resp)
     }
 
-    /// The operation context of every change: address `TYPE.test`, workspace `default`,
-    /// and a token unique to this process and moment (hex, like the engine's).
-    pub fn ctx(ty: &str) -> OperationContext {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        OperationContext {
-            address: format!("{ty}.test"),
-            workspace: "default".into(),
-            token: format!(
-                "{:08x}-0000-4000-8000-{:012x}",
-                std::process::id(),
-                nanos & 0xffff_ffff_ffff
-            ),
-        }
-    }
-
-    /// Plans and applies like the engine: create, update or delete-then-create.
-    pub async fn apply(
+    /// Plans `config` over `prior`.
+    pub async fn try_plan(
         &self,
         ty: &str,
         config: &Value,
         prior: Option<&Value>,
-    ) -> (Action, RemoteObject) {
+    ) -> Result<PlanResponse, ProviderError> {
+        let schema = &self.schema.resources[ty];
+        self.provider
+            .plan(
+                schema,
+                PlanRequest {
+                    private: Vec::new(),
+                    type_name: ty.into(),
+                    prior: prior.cloned(),
+                    config: config.clone(),
+                },
+            )
+            .await
+    }
+
+    /// The operation context of a change to `ty`.
+    pub fn ctx(&self, ty: &str) -> OperationContext {
+        OperationContext {
+            address: format!("{ty}.test"),
+            workspace: self.workspace.clone(),
+            token: self.token.clone(),
+        }
+    }
+
+    /// Plans and applies like the engine: create, update or delete-then-create.
+    pub async fn try_apply(
+        &self,
+        ty: &str,
+        config: &Value,
+        prior: Option<&Value>,
+    ) -> Result<(Action, RemoteObject), ProviderError> {
         let (action, resp) = self.plan(ty, config, prior).await;
         let req = |prior: Option<Value>| ApplyRequest {
             config: None,
@@ -179,28 +219,36 @@ impl Driver {
             type_name: ty.into(),
             prior,
             planned: Some(resp.planned.clone()),
-            context: Self::ctx(ty),
+            context: self.ctx(ty),
         };
         let obj = match action {
-            Action::Create => self.provider.create(req(None)).await,
-            Action::Update => self.provider.update(req(prior.cloned())).await,
+            Action::Create => self.provider.create(req(None)).await?,
+            Action::Update => self.provider.update(req(prior.cloned())).await?,
             Action::Replace => {
                 self.destroy(ty, prior.expect("prior")).await;
-                self.provider.create(req(None)).await
+                self.provider.create(req(None)).await?
             }
-            Action::NoOp => {
-                return (
-                    action,
-                    RemoteObject {
-                        attrs: prior.expect("prior").clone(),
-                        region: None,
-                        deferred: None,
-                        private: Vec::new(),
-                    },
-                )
-            }
+            Action::NoOp => RemoteObject {
+                attrs: prior.expect("prior").clone(),
+                region: None,
+                deferred: None,
+                private: Vec::new(),
+            },
         };
-        let obj = obj.unwrap_or_else(|e| panic!("{action:?} {ty}: {e}"));
+        Ok((action, obj))
+    }
+
+    /// Like [`Driver::try_apply`], panicking on failure and on unknowns left after apply.
+    pub async fn apply(
+        &self,
+        ty: &str,
+        config: &Value,
+        prior: Option<&Value>,
+    ) -> (Action, RemoteObject) {
+        let (action, obj) = self
+            .try_apply(ty, config, prior)
+            .await
+            .unwrap_or_else(|e| panic!("apply {ty}: {e}"));
         assert!(
             obj.attrs.is_wholly_known(),
             "{ty}: unknowns after apply: {:?}",
@@ -209,8 +257,13 @@ impl Driver {
         (action, obj)
     }
 
-    /// Reads the object `prior` records.
+    /// Reads the object `prior` records; panics on errors.
     pub async fn read(&self, ty: &str, prior: &Value) -> Option<Value> {
+        self.read_object(ty, prior).await.map(|o| o.attrs)
+    }
+
+    /// Reads the object `prior` records, with its region; panics on errors.
+    pub async fn read_object(&self, ty: &str, prior: &Value) -> Option<RemoteObject> {
         self.provider
             .read(ReadRequest {
                 private: Vec::new(),
@@ -219,10 +272,9 @@ impl Driver {
             })
             .await
             .unwrap_or_else(|e| panic!("read {ty}: {e}"))
-            .map(|o| o.attrs)
     }
 
-    /// Deletes the object `prior` records.
+    /// Deletes the object `prior` records; panics on errors.
     pub async fn destroy(&self, ty: &str, prior: &Value) {
         self.provider
             .delete(ApplyRequest {
@@ -231,18 +283,14 @@ impl Driver {
                 type_name: ty.into(),
                 prior: Some(prior.clone()),
                 planned: None,
-                context: Self::ctx(ty),
+                context: self.ctx(ty),
             })
             .await
             .unwrap_or_else(|e| panic!("delete {ty}: {e}"));
     }
 
-    /// Imports the object with `id`.
-    pub async fn import(
-        &self,
-        ty: &str,
-        id: &str,
-    ) -> Result<RemoteObject, hangar_provider::ProviderError> {
+    /// Imports by id.
+    pub async fn import(&self, ty: &str, id: &str) -> Result<RemoteObject, ProviderError> {
         self.provider
             .import(ImportRequest {
                 type_name: ty.into(),
@@ -254,7 +302,7 @@ impl Driver {
 
 /// One resource type's lifecycle case.
 pub struct Case<'a> {
-    /// Resource type.
+    /// The resource type.
     pub ty: &'a str,
     /// Configuration to create.
     pub create: Value,
@@ -264,8 +312,7 @@ pub struct Case<'a> {
     pub replace: Value,
     /// Attributes an import cannot know (config-only) and so may differ after import.
     pub config_only: &'a [&'a str],
-    /// Whether a read after destroy finds nothing (false where "delete" only resets a setting,
-    /// as for versioning, which S3 can suspend but not remove).
+    /// Whether a read after destroy finds nothing.
     pub gone_after_destroy: bool,
 }
 
@@ -281,7 +328,8 @@ async fn assert_no_op(d: &Driver, ty: &str, config: &Value, state: &Value, when:
     );
 }
 
-/// The shared lifecycle, ending with the object destroyed.
+/// The shared lifecycle, ending with the object destroyed. `delete_out_of_band` deletes the
+/// object behind the provider's back (through the cloud's API).
 pub async fn lifecycle(d: &Driver, case: Case<'_>, delete_out_of_band: impl AsyncFnOnce(&Value)) {
     let ty = case.ty;
     let create = d.config(ty, case.create);
@@ -299,7 +347,16 @@ pub async fn lifecycle(d: &Driver, case: Case<'_>, delete_out_of_band: impl Asyn
     let state = created.attrs;
 
     // refresh finds no drift and the re-plan is a no-op
-    let refreshed = d.read(ty, &state).await.expect("exists after create");
+    let refreshed = d
+        .read_object(ty, &state)
+        .await
+        .expect("exists after create");
+    assert_eq!(
+        refreshed.region.as_deref().map(str::to_ascii_lowercase),
+        Some(d.region.to_ascii_lowercase()),
+        "{ty}: region on refresh"
+    );
+    let refreshed = refreshed.attrs;
     assert_eq!(
         to_json(&refreshed),
         to_json(&state),
@@ -315,6 +372,11 @@ pub async fn lifecycle(d: &Driver, case: Case<'_>, delete_out_of_band: impl Asyn
         .await
         .expect("exists after update");
     assert_eq!(
+        to_json(&state),
+        to_json(&updated.attrs),
+        "{ty}: refresh right after update drifted"
+    );
+    assert_eq!(
         state.get_attr("id"),
         refreshed.get_attr("id"),
         "{ty}: update keeps the id"
@@ -322,11 +384,7 @@ pub async fn lifecycle(d: &Driver, case: Case<'_>, delete_out_of_band: impl Asyn
     assert_no_op(d, ty, &update, &state, "after update").await;
 
     // import finds the same object
-    let id = state
-        .get_attr("id")
-        .and_then(Value::as_str)
-        .expect("id")
-        .to_string();
+    let id = s(&state, "id");
     let imported = d
         .import(ty, &id)
         .await
@@ -377,17 +435,4 @@ pub async fn lifecycle(d: &Driver, case: Case<'_>, delete_out_of_band: impl Asyn
         );
     }
     d.destroy(ty, &again.attrs).await; // deleting what is gone succeeds
-}
-
-/// A string attribute of a state.
-pub fn s(v: &Value, k: &str) -> String {
-    v.get_attr(k)
-        .and_then(|x| x.peel().as_str())
-        .unwrap_or_else(|| panic!("no string {k} in {}", to_json(v)))
-        .to_string()
-}
-
-/// A null of any type.
-pub fn null() -> Value {
-    Value::Null(Type::Dynamic)
 }

@@ -21,7 +21,7 @@ async fn create(
             type_name: ty.into(),
             prior: None,
             planned: Some(plan.planned),
-            context: Driver::ctx(ty),
+            context: d.ctx(ty),
         })
         .await
 }
@@ -137,7 +137,7 @@ async fn deletion_protection_refuses_to_destroy() {
             type_name: "google_container_cluster".into(),
             prior: Some(created.attrs.clone()),
             planned: None,
-            context: Driver::ctx("google_container_cluster"),
+            context: d.ctx("google_container_cluster"),
         })
         .await
         .expect_err("protected");

@@ -146,7 +146,7 @@ async fn an_interrupted_create_is_found_again() {
     let name = unique("hb");
     let config = d.config("google_storage_bucket", bucket(&name, false));
     let (_, plan) = d.plan("google_storage_bucket", &config, None).await;
-    let ctx = Driver::ctx("google_storage_bucket");
+    let ctx = d.ctx("google_storage_bucket");
     let created = d
         .provider
         .create(ApplyRequest {
