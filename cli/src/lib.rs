@@ -514,7 +514,11 @@ impl Env {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if name.ends_with(".tf") || name.ends_with(".hcl") || name.ends_with(".tfvars") {
+            if name.ends_with(".tf")
+                || name.ends_with(".hcl")
+                || name.ends_with(".tfvars")
+                || name.ends_with(".json")
+            {
                 if let Ok(text) = std::fs::read_to_string(&p) {
                     self.sources
                         .add(std::sync::Arc::new(hangar_lang::SourceFile::new(
@@ -610,8 +614,12 @@ pub fn report_error(e: &CliError, env: &Env) {
     };
     match e {
         CliError::Diags(d) => {
+            let mut sources = env.sources.clone();
+            for s in d.0.iter().filter_map(|x| x.subject.as_ref()) {
+                sources.read_missing(&env.dir, &s.filename);
+            }
             for diag in &d.0 {
-                eprintln!("{}", render_diagnostic(diag, &env.sources, st));
+                eprintln!("{}", render_diagnostic(diag, &sources, st));
             }
         }
         CliError::Exit(_) => {}

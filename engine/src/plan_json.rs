@@ -220,9 +220,10 @@ pub fn plan_to_json(plan: &Plan) -> Json {
             ch.insert("after_unknown".into(), json!(!a.is_wholly_known()));
             ch.insert("after_sensitive".into(), json!(o.sensitive));
         }
-        if let Some(b) = &before {
-            ch.insert("before_sensitive".into(), json!(b.contains_sensitive()));
-        }
+        // Terraform keeps one sensitivity flag per output change, for before and after alike.
+        let before_sensitive =
+            o.sensitive || before.as_ref().is_some_and(|b| b.contains_sensitive());
+        ch.insert("before_sensitive".into(), json!(before_sensitive));
         output_changes.insert(o.name.clone(), Json::Object(ch));
     }
     let mut planned = Map::new();

@@ -241,6 +241,14 @@ impl Workspace {
     ///
     /// Fails with every invalid or missing value.
     pub fn variables(&self) -> Result<BTreeMap<String, Value>, Error> {
+        Ok(self.inputs()?.values)
+    }
+
+    /// Input variable values with the warnings gathering them produced (values in files for
+    /// variables nothing declares), for runs that report warnings.
+    ///
+    /// Fails with every invalid or missing value.
+    pub fn inputs(&self) -> Result<crate::vars::Resolved, Error> {
         let ws_vars = self
             .policy()
             .map(|p| p.variables.clone())

@@ -5,6 +5,7 @@
 mod encryption;
 mod errors;
 mod first_hour;
+mod json_syntax;
 mod lifecycle;
 mod locking;
 mod module_docs;

@@ -1,6 +1,7 @@
 //! Reading a configuration directory into the [`Config`](super::Config) model.
 //!
 //! Every `*.tf` and `*.hcl` file in the directory (not subdirectories, not dotfiles) is parsed,
+//! and every `*.tf.json` file through its translation ([`super::json`]),
 //! then each directory a `module` block calls, depth first, its files named relative to the root;
 //! a file that does not parse contributes a located diagnostic and the others are still read,
 //! so one run reports every problem. Only literal meta-arguments are interpreted here
@@ -131,7 +132,17 @@ fn load_module(
         hasher.update([0]);
         hasher.update(text.as_bytes());
         hasher.update([0]);
-        let file = Arc::new(SourceFile::new(shown, text));
+        let file = if super::json::is_json_name(&shown) {
+            match super::json::translate(&shown, text) {
+                Ok(f) => Arc::new(f),
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
+            }
+        } else {
+            Arc::new(SourceFile::new(shown, text))
+        };
         cfg.files.push(file.clone());
         match parse_file(&file) {
             Ok(body) => Loader {
@@ -150,19 +161,19 @@ fn load_module(
 fn is_config_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     !name.starts_with('.')
-        && (name.ends_with(".tf") || name.ends_with(".hcl"))
+        && (name.ends_with(".tf") || name.ends_with(".hcl") || super::json::is_json_name(name))
         && !name.ends_with(".tfvars.hcl")
 }
 
 /// Parses one file's body, turning a syntax error into a located diagnostic.
 pub fn parse_file(file: &SourceFile) -> Result<Body, Diagnostic> {
-    hcl_edit::parser::parse_body(&file.text).map_err(|e| syntax_error(file, &e))
+    hcl_edit::parser::parse_body(file.code()).map_err(|e| syntax_error(file, &e))
 }
 
 /// A diagnostic for an `hcl-edit` syntax error, located at the error's line and column.
 pub fn syntax_error(file: &SourceFile, e: &hcl_edit::parser::Error) -> Diagnostic {
     let loc = e.location();
-    let byte = byte_of(&file.text, loc.line(), loc.column());
+    let byte = byte_of(file.code(), loc.line(), loc.column());
     Diagnostic::error("Invalid syntax", e.message().to_string())
         .at(Some(file.range(byte..byte + 1)))
 }

@@ -18,7 +18,7 @@ impl Loader<'_> {
         let text = a
             .value
             .span()
-            .and_then(|s| self.file.text.get(s))
+            .and_then(|s| self.file.code().get(s))
             .unwrap_or("")
             .to_string();
         match Endpoint::parse(&text) {
