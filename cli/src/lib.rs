@@ -478,8 +478,21 @@ impl Env {
         }
     }
 
-    /// Reports that the lock was taken over from a run whose lease ran out.
+    /// Reports what beginning a session did besides locking: state sealed now that encryption
+    /// is on, or a lock taken over from a run whose lease ran out.
     pub fn note_takeover(&self, session: &Session<'_>) {
+        if session.sealed_plaintext() {
+            let var = session
+                .workspace()
+                .config()
+                .encryption
+                .as_ref()
+                .and_then(|e| e.key_env.clone().or(e.passphrase_env.clone()))
+                .unwrap_or_default();
+            eprintln!(
+                "Encrypted the existing state: every value was written in plaintext before encryption was turned on and is now sealed with the key from {var}."
+            );
+        }
         if let Some(old) = session.took_over() {
             eprintln!(
                 "Took over the expired lock held by {} (ID {}, operation {}, since {}): its lease ran out, so that run is gone.",

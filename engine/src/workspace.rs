@@ -280,7 +280,9 @@ impl Workspace {
     }
 
     /// Starts a session for `operation`: checks through the gate that the backend keeps state
-    /// inside the geography, takes the state lock (unless disabled) and reads state.
+    /// inside the geography, takes the state lock (unless disabled), seals state still in
+    /// plaintext when encryption is configured (see [`Session::sealed_plaintext`]) and reads
+    /// state.
     ///
     /// Fails on a residency violation of the backend, a lock held by a live run (naming the
     /// holder) and unreadable state.
@@ -291,11 +293,15 @@ impl Workspace {
         } else {
             None
         };
+        // Encryption turned on over plaintext state: seal it now, under the lock, rather than
+        // at the next change (drift promises to write nothing).
+        let sealed = lock.is_some() && operation != "drift" && self.backend.seal_plaintext()?;
         let stored = refuse_sealed(self.backend.read()?)?;
         Ok(Session {
             ws: self,
             lock,
             stored,
+            sealed,
         })
     }
 
@@ -353,9 +359,15 @@ pub struct Session<'w> {
     ws: &'w Workspace,
     lock: Option<Box<dyn LockGuard>>,
     stored: Option<StateDoc>,
+    sealed: bool,
 }
 
 impl Session<'_> {
+    /// Whether beginning this session sealed state written before encryption was turned on.
+    pub fn sealed_plaintext(&self) -> bool {
+        self.sealed
+    }
+
     /// The state as read when the session began (empty when none yet).
     pub fn state(&self) -> StateDoc {
         self.stored.clone().unwrap_or_default()
