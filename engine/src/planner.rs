@@ -412,10 +412,7 @@ impl Planner<'_> {
             .resource_schema(&r.provider.name, &r.addr.type_, false)
             .cloned()
         else {
-            return Err(unsupported_type(
-                r,
-                self.registry.get(&r.provider.name).is_some(),
-            ));
+            return Err(unsupported_type(r, self.registry));
         };
         let ty = schema.block.object_type();
         let base = self.cfg.dir.clone();
@@ -646,10 +643,7 @@ impl Planner<'_> {
             .resource_schema(&r.provider.name, &r.addr.type_, true)
             .cloned()
         else {
-            return Err(unsupported_type(
-                r,
-                self.registry.get(&r.provider.name).is_some(),
-            ));
+            return Err(unsupported_type(r, self.registry));
         };
         let base = self.cfg.dir.clone();
         let addr = r.addr.in_module(module);
@@ -844,20 +838,30 @@ fn restrict_to_targets(changes: &mut Vec<ResourceChange>, targets: &[crate::move
 }
 
 /// The error for a resource or data source type no provider (or not its provider) knows.
-pub fn unsupported_type(r: &Resource, provider_known: bool) -> Diagnostics {
-    let what = if r.addr.mode == ResourceMode::Data {
-        "data source"
-    } else {
-        "resource type"
-    };
-    let detail = if provider_known {
+pub fn unsupported_type(r: &Resource, registry: &Registry) -> Diagnostics {
+    let data = r.addr.mode == ResourceMode::Data;
+    let what = if data { "data source" } else { "resource type" };
+    let known: Vec<&str> = registry
+        .names()
+        .filter_map(|p| registry.schema(p))
+        .flat_map(|s| {
+            if data {
+                s.data_sources.keys()
+            } else {
+                s.resources.keys()
+            }
+        })
+        .map(String::as_str)
+        .collect();
+    let hint = hangar_core::suggest::did_you_mean(&r.addr.type_, known);
+    let detail = if registry.get(&r.provider.name).is_some() {
         format!(
-            "The provider {} does not support {what} \"{}\".",
+            "The provider {} does not support {what} \"{}\".{hint}",
             r.provider.name, r.addr.type_
         )
     } else {
         format!(
-            "There is no provider named \"{}\" for {what} \"{}\".",
+            "There is no provider named \"{}\" for {what} \"{}\".{hint}",
             r.provider.name, r.addr.type_
         )
     };

@@ -276,7 +276,37 @@ impl Workspace {
     ///
     /// Fails on unreadable state and on encrypted state without its key.
     pub fn state(&self) -> Result<StateDoc, Error> {
-        Ok(refuse_sealed(self.backend.read()?)?.unwrap_or_default())
+        Ok(refuse_sealed(self.backend.read().map_err(|e| self.opened(e))?)?.unwrap_or_default())
+    }
+
+    /// A state error, with a wrong encryption key explained in terms of the configuration:
+    /// which environment variables were tried.
+    fn opened(&self, e: StateError) -> Error {
+        let (StateError::WrongKey, Some(enc)) = (&e, &self.cfg.encryption) else {
+            return Error::State(e);
+        };
+        let named = |key: &Option<String>, pass: &Option<String>| {
+            key.as_ref()
+                .map(|k| format!("the key in {k}"))
+                .or_else(|| pass.as_ref().map(|p| format!("the passphrase in {p}")))
+        };
+        let primary = named(&enc.key_env, &enc.passphrase_env).unwrap_or_default();
+        let fallback = match named(&enc.fallback_key_env, &enc.fallback_passphrase_env) {
+            Some(f) => format!(", nor does the fallback ({f})"),
+            None => String::new(),
+        };
+        Error::from(
+            Diagnostic::error(
+                "Wrong passphrase or key",
+                format!(
+                    "The stored state is encrypted, but {primary} does not open it{fallback}. \
+                     Set it to the passphrase or key the state was encrypted with; after \
+                     changing keys, name the previous one in fallback_passphrase_env or \
+                     fallback_key_env until the next apply has re-sealed the state."
+                ),
+            )
+            .at(Some(enc.decl.clone())),
+        )
     }
 
     /// Starts a session for `operation`: checks through the gate that the backend keeps state
@@ -295,8 +325,10 @@ impl Workspace {
         };
         // Encryption turned on over plaintext state: seal it now, under the lock, rather than
         // at the next change (drift promises to write nothing).
-        let sealed = lock.is_some() && operation != "drift" && self.backend.seal_plaintext()?;
-        let stored = refuse_sealed(self.backend.read()?)?;
+        let sealed = lock.is_some()
+            && operation != "drift"
+            && self.backend.seal_plaintext().map_err(|e| self.opened(e))?;
+        let stored = refuse_sealed(self.backend.read().map_err(|e| self.opened(e))?)?;
         Ok(Session {
             ws: self,
             lock,

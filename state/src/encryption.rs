@@ -101,9 +101,7 @@ impl Keys {
         std::iter::once(&self.primary)
             .chain(&self.fallbacks)
             .find_map(|c| c.decrypt(&nonce, &all[12..]).ok())
-            .ok_or_else(|| {
-                bad("cannot decrypt state: neither the key nor any fallback key opens it")
-            })
+            .ok_or(StateError::WrongKey)
     }
 
     fn seal_json(&self, v: &Value) -> Result<Value, StateError> {

@@ -2,6 +2,7 @@
 //!
 //! One module per feature; all share the [`Work`] harness below.
 
+mod diagnostics;
 mod encryption;
 mod errors;
 mod first_hour;

@@ -32,6 +32,9 @@ use hangar_lang::{Mapping, SourceFile, Translation};
 use read::{Kind, Node, Property};
 use shape::{Body, Child, Mode, ROOT_BLOCKS};
 
+/// Terraform's (and Hangar's) top-level block types.
+pub const TOP_LEVEL_BLOCKS: &[&str] = ROOT_BLOCKS;
+
 pub use read::{read, SyntaxError};
 
 /// Whether `file` was written in Terraform's JSON syntax (its arguments may stand for blocks).

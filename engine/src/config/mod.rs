@@ -9,6 +9,7 @@
 
 pub mod json;
 pub mod load;
+mod unclosed;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
