@@ -9,7 +9,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use hangar_core::json::{from_json, mark_paths};
-use hangar_core::{Diagnostic, InstanceKey, Value};
+use hangar_core::{Diagnostic, Value};
 use hangar_engine::plan::Plan;
 use hangar_engine::workspace::Workspace;
 use hangar_state::StateDoc;
@@ -111,7 +111,8 @@ pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliErr
     }
     let doc = env.open(None)?.state()?;
     if json {
-        crate::outln!("{}", state_json(&doc));
+        let json = hangar_engine::plan_json::state_to_json(&doc);
+        crate::outln!("{}", serde_json::to_string(&json).unwrap_or_default());
         return Ok(0);
     }
     if doc.resources.is_empty() {
@@ -126,46 +127,6 @@ pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliErr
         crate::out!("{}", outputs_text(&doc));
     }
     Ok(0)
-}
-
-fn state_json(doc: &StateDoc) -> serde_json::Value {
-    let resources: Vec<serde_json::Value> = doc
-        .resources
-        .values()
-        .map(|r| {
-            let mut m = serde_json::json!({
-                "address": r.addr.to_string(),
-                "mode": match r.addr.resource.mode { hangar_core::ResourceMode::Managed => "managed", hangar_core::ResourceMode::Data => "data" },
-                "type": r.addr.resource.type_,
-                "name": r.addr.resource.name,
-                "provider_name": hangar_engine::plan_json::provider_source(&r.provider),
-                "schema_version": 0,
-                "values": r.attributes,
-                "sensitive_values": hangar_core::json::sensitive_mirror(&mark_paths(from_json(&r.attributes), &r.sensitive_paths)),
-            });
-            match &r.addr.key {
-                InstanceKey::Int(i) => m["index"] = serde_json::json!(i),
-                InstanceKey::Str(s) => m["index"] = serde_json::json!(s),
-                InstanceKey::None => {}
-            }
-            m
-        })
-        .collect();
-    let outputs: serde_json::Map<String, serde_json::Value> = doc
-        .outputs
-        .iter()
-        .map(|(k, o)| {
-            (
-                k.clone(),
-                serde_json::json!({"sensitive": o.sensitive, "value": o.value}),
-            )
-        })
-        .collect();
-    serde_json::json!({
-        "format_version": "1.0",
-        "hangar_version": env!("CARGO_PKG_VERSION"),
-        "values": { "outputs": outputs, "root_module": { "resources": resources } },
-    })
 }
 
 fn show_record(rec: &hangar_state::InstanceRecord) -> String {

@@ -251,6 +251,10 @@ pub async fn make_plan(
         api_calls: p.api_calls,
         refresh_only: false,
         settled_intents: p.settled,
+        configuration: None,
+        relevant_attributes: Vec::new(),
+        checks: Vec::new(),
+        timestamp: String::new(),
     })
 }
 

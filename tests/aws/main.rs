@@ -9,6 +9,7 @@
 mod moto;
 
 mod adopt;
+mod checkov;
 mod data_plane;
 mod drift;
 mod import_block;

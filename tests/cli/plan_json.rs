@@ -142,6 +142,54 @@ fn compare(case: &str) {
     pa.sort_by(|a, b| a.0.cmp(&b.0));
     pb.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(pa, pb, "planned_values resources, module by module");
+    let (mut qa, mut qb) = (Vec::new(), Vec::new());
+    planned(&ours["prior_state"]["values"]["root_module"], &mut qa);
+    planned(&theirs["prior_state"]["values"]["root_module"], &mut qb);
+    qa.sort_by(|a, b| a.0.cmp(&b.0));
+    qb.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(qa, qb, "prior_state resources, module by module");
+    for key in ["variables", "configuration", "checks"] {
+        assert_eq!(ours[key], theirs[key], "{key}");
+    }
+    for key in ["planned_values", "prior_state"] {
+        let path = if key == "prior_state" {
+            &ours[key]["values"]
+        } else {
+            &ours[key]
+        };
+        let theirs_path = if key == "prior_state" {
+            &theirs[key]["values"]
+        } else {
+            &theirs[key]
+        };
+        assert_eq!(path["outputs"], theirs_path["outputs"], "{key} outputs");
+    }
+    // Terraform lists relevant attributes in walk order; compare them as sets.
+    let set = |j: &Json| {
+        let mut v: Vec<String> = j
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| format!("{} {}", r["resource"], r["attribute"]))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        set(&ours["relevant_attributes"]),
+        set(&theirs["relevant_attributes"]),
+        "relevant_attributes"
+    );
+    let keys = |j: &Json| {
+        let mut k: Vec<String> = j
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        k.retain(|k| k != "hangar_version");
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&ours), keys(&theirs), "top-level keys");
 }
 
 #[test]
@@ -169,4 +217,37 @@ fn create_plan_matches_terraform() {
 #[test]
 fn update_replace_delete_plan_matches_terraform() {
     compare("update");
+}
+
+#[test]
+fn show_json_of_state_nests_child_modules_like_terraform() {
+    let w = setup("modules");
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let shown: Json = serde_json::from_str(&w.run(&["show", "--json"]).expect(0).stdout)
+        .expect("show --json is JSON");
+    assert_eq!(shown["format_version"], "1.0");
+    assert!(shown["terraform_version"].is_string());
+    let root = &shown["values"]["root_module"];
+    let children: Vec<&str> = root["child_modules"]
+        .as_array()
+        .expect("child modules")
+        .iter()
+        .map(|m| m["address"].as_str().unwrap_or_default())
+        .collect();
+    assert!(children.contains(&"module.net"), "{children:?}");
+    let net = root["child_modules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["address"] == "module.net")
+        .expect("module.net");
+    assert_eq!(
+        net["resources"][0]["address"],
+        "module.net.terraform_data.this"
+    );
+    assert_eq!(
+        net["child_modules"][0]["address"],
+        "module.net.module.inner"
+    );
+    assert_eq!(shown["values"]["outputs"]["net_label"]["type"], "string");
 }

@@ -132,6 +132,7 @@ impl Session<'_> {
         let mut all = warnings.0;
         all.append(&mut plan.warnings);
         plan.warnings = all;
+        crate::plan_json::describe(&mut plan, &ws.cfg, &ws.registry);
         Ok(plan)
     }
 
