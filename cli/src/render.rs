@@ -234,6 +234,11 @@ fn header(out: &mut String, c: &ResourceChange) {
         Action::Create => "will be created",
         Action::Update => "will be updated in-place",
         Action::Delete => "will be destroyed",
+        Action::DeleteThenCreate | Action::CreateThenDelete
+            if c.replace_paths.iter().any(|p| p == "replace_triggered_by") =>
+        {
+            "will be replaced due to changes in replace_triggered_by"
+        }
         Action::DeleteThenCreate | Action::CreateThenDelete => "must be replaced",
         Action::Read => "will be read during apply",
         Action::Forget => {
@@ -353,6 +358,8 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
                         hidden += 1;
                         continue;
                     }
+                } else if marks_only(b, a) {
+                    Row::Marked(b.contains_sensitive(), a.contains_sensitive())
                 } else if b.is_null() {
                     Row::Add(a)
                 } else if a.is_null() && !a.is_unknown() {
@@ -365,17 +372,25 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
         rows.push((name.as_str(), row, forces));
     }
     for (name, row, forces) in rows {
+        if let Row::Marked(was, is) = row {
+            let warning = match (was, is) {
+                (false, true) => "# Warning: this attribute value will be marked as sensitive and will not\n      # display in UI output after applying this change.",
+                _ => "# Warning: this attribute value will no longer be marked as sensitive\n      # after applying this change.",
+            };
+            let _ = writeln!(out, "      {warning} The value is unchanged.");
+        }
         out.push_str("      ");
         match row {
             Row::Add(_) => st.paint_into(out, "32", "+"),
             Row::Remove(_) => st.paint_into(out, "31", "-"),
-            Row::Change(..) => st.paint_into(out, "33", "~"),
+            Row::Change(..) | Row::Marked(..) => st.paint_into(out, "33", "~"),
             Row::Same(_) => out.push(' '),
         }
         let _ = write!(out, " {name:width$} = ");
         match row {
             Row::Add(a) => write_marked(out, a, 6, Some(Mark::created(st))),
             Row::Same(a) => write_value(out, a, 6),
+            Row::Marked(..) => out.push_str("(sensitive value)"),
             Row::Remove(b) => {
                 write_marked(out, b, 6, Some(Mark::destroyed(st)));
                 out.push_str(" -> null");
@@ -417,6 +432,16 @@ enum Row<'a> {
     Change(&'a Value, &'a Value),
     /// `  name = value`, unchanged but shown (`id`, `name`).
     Same(&'a Value),
+    /// `~ name = (sensitive value)`: only the sensitive mark changes (was, is).
+    Marked(bool, bool),
+}
+
+/// Whether two known values differ only in their sensitive marks.
+fn marks_only(b: &Value, a: &Value) -> bool {
+    b.is_wholly_known()
+        && a.is_wholly_known()
+        && b.contains_sensitive() != a.contains_sensitive()
+        && to_json(b) == to_json(a)
 }
 
 /// Whether two values render identically: both known, equal JSON and the same sensitivity.

@@ -99,9 +99,20 @@ fn without_ids(text: &str) -> String {
 }
 
 /// The human plan from the actions on, against what `terraform plan -no-color` printed.
+/// `plan` with `--destroy` for a case that has a file named `destroy`, plus `extra`.
+fn plan_args<'a>(case: &str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["plan"];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan_json");
+    if dir.join(case).join("destroy").exists() {
+        args.push("--destroy");
+    }
+    args.extend_from_slice(extra);
+    args
+}
+
 fn compare_text(case: &str) {
     let w = setup(case);
-    let plan = w.run(&["plan"]).expect(0).stdout;
+    let plan = w.run(&plan_args(case, &[])).expect(0).stdout;
     let ours = plan
         .find("will perform the following actions")
         .map(|i| &plan[i..])
@@ -118,7 +129,7 @@ fn compare_text(case: &str) {
 
 fn compare(case: &str) {
     let w = setup(case);
-    let ours: Json = serde_json::from_str(&w.run(&["plan", "--json"]).expect(0).stdout)
+    let ours: Json = serde_json::from_str(&w.run(&plan_args(case, &["--json"])).expect(0).stdout)
         .expect("plan --json is JSON");
     let theirs: Json = serde_json::from_str(&fixture(case, "terraform.json")).expect("fixture");
     assert_eq!(ours["format_version"], theirs["format_version"]);
@@ -162,7 +173,11 @@ fn compare(case: &str) {
         } else {
             &theirs[key]
         };
-        assert_eq!(path["outputs"], theirs_path["outputs"], "{key} outputs");
+        assert_eq!(
+            normalize(&path["outputs"]),
+            normalize(&theirs_path["outputs"]),
+            "{key} outputs"
+        );
     }
     // Terraform lists relevant attributes in walk order; compare them as sets.
     let set = |j: &Json| {
@@ -200,6 +215,31 @@ fn module_plan_matches_terraform() {
 #[test]
 fn plan_text_matches_terraform() {
     for case in ["create", "update", "modules", "refactor"] {
+        compare_text(case);
+    }
+}
+
+/// The cases recorded for Terraform's refactoring, lifecycle, output and sensitivity rules.
+const SEMANTICS: [&str; 7] = [
+    "implicit_move",
+    "implicit_move_back",
+    "ignore_changes",
+    "outputs",
+    "destroy_outputs",
+    "sensitive_only",
+    "replace_triggered",
+];
+
+#[test]
+fn semantics_plan_json_matches_terraform() {
+    for case in SEMANTICS {
+        compare(case);
+    }
+}
+
+#[test]
+fn semantics_plan_text_matches_terraform() {
+    for case in SEMANTICS {
         compare_text(case);
     }
 }
@@ -250,4 +290,72 @@ fn show_json_of_state_nests_child_modules_like_terraform() {
         "module.net.module.inner"
     );
     assert_eq!(shown["values"]["outputs"]["net_label"]["type"], "string");
+}
+
+/// Applying each case converges: the apply succeeds and a re-plan shows no changes.
+#[test]
+fn semantics_apply_and_converge() {
+    for case in [
+        "implicit_move",
+        "implicit_move_back",
+        "ignore_changes",
+        "outputs",
+        "sensitive_only",
+    ] {
+        let w = setup(case);
+        w.run(&["apply", "--auto-approve"]).expect(0);
+        let again = w.run(&["plan", "--detailed-exitcode"]);
+        assert_eq!(
+            again.code, 0,
+            "{case} re-plan:\n{}\n{}",
+            again.stdout, again.stderr
+        );
+    }
+    // ignore_changes: the ignored arguments keep their prior value in state.
+    let w = setup("ignore_changes");
+    let plan = w.run(&["plan"]).expect(0).stdout;
+    assert!(plan.contains("No changes."), "{plan}");
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let shown = w
+        .run(&["state", "show", "terraform_data.every"])
+        .expect(0)
+        .stdout;
+    assert!(shown.contains("input            = \"a\""), "{shown}");
+    assert!(shown.contains("triggers_replace = 1"), "{shown}");
+    // A removed output leaves state.
+    let w = setup("outputs");
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let outputs = w.run(&["output", "--json"]).expect(0).stdout;
+    assert!(!outputs.contains("removed"), "{outputs}");
+    assert!(outputs.contains("changed"), "{outputs}");
+    // The implicit move keeps the object: same id before and after.
+    let w = setup("implicit_move");
+    let before = w
+        .run(&["state", "show", "terraform_data.x"])
+        .expect(0)
+        .stdout;
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    let after = w
+        .run(&["state", "show", "terraform_data.x[0]"])
+        .expect(0)
+        .stdout;
+    let id = |s: &str| s.lines().find(|l| l.contains(" id ")).map(str::to_string);
+    assert_eq!(id(&before), id(&after));
+}
+
+#[test]
+fn dividing_by_zero_cannot_be_planned() {
+    let w = Work::new(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"t\" {\n  input = 1 / 0\n}\n",
+    )]);
+    let r = w.run(&["plan"]).expect(1);
+    assert!(
+        r.stderr.contains("cannot serialize infinity"),
+        "{}",
+        r.stderr
+    );
+    let w = Work::new(&[("main.tf", "output \"o\" {\n  value = 1 / 0\n}\n")]);
+    let r = w.run(&["plan"]).expect(1);
+    assert!(r.stderr.contains("output.o"), "{}", r.stderr);
 }
