@@ -146,7 +146,10 @@ fn show_record(rec: &hangar_state::InstanceRecord) -> String {
         rec.addr.resource.type_, rec.addr.resource.name
     );
     if let Some(m) = v.as_map() {
-        let shown: Vec<_> = m.iter().filter(|(_, x)| !x.is_null()).collect();
+        let shown: Vec<_> = m
+            .iter()
+            .filter(|(_, x)| !x.is_null() || matches!(x, Value::Sensitive(_)))
+            .collect();
         let width = shown.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         for (k, x) in shown {
             let _ = writeln!(out, "    {k:width$} = {}", format_value(x, 2));
@@ -200,7 +203,13 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             );
             Ok(0)
         }
-        StateCommand::Pull => {
+        StateCommand::Pull { format } if format == "terraform" => {
+            crate::migrate_cmd::pull_terraform(&ws)
+        }
+        StateCommand::MigrateFromTerraform { path } => {
+            crate::migrate_cmd::migrate(env, &ws, path.as_deref())
+        }
+        StateCommand::Pull { .. } => {
             let doc = ws.state()?;
             let bytes = doc.encode()?;
             crate::outln!("{}", String::from_utf8_lossy(&bytes));

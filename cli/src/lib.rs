@@ -21,6 +21,7 @@ pub mod report;
 mod drift_cmd;
 mod import;
 mod inspect;
+mod migrate_cmd;
 mod module_cmd;
 mod residency_cmd;
 mod run;
@@ -311,7 +312,16 @@ pub enum StateCommand {
         addresses: Vec<String>,
     },
     /// Print the whole state document to standard output.
-    Pull,
+    Pull {
+        /// `hangar` (default) or `terraform` (state format version 4, which Terraform reads).
+        #[arg(long, default_value = "hangar", value_parser = ["hangar", "terraform"])]
+        format: String,
+    },
+    /// Adopt a Terraform or OpenTofu state (format 4) from a file, or `-` for standard input.
+    MigrateFromTerraform {
+        /// The state file (default terraform.tfstate; `-` reads standard input).
+        path: Option<String>,
+    },
     /// Replace the stored state with a document (same lineage, newer serial; binding kept).
     Push {
         /// The state document file.

@@ -33,6 +33,7 @@
 mod drift;
 mod import;
 mod init;
+mod migrate;
 mod residency;
 mod run;
 mod state_ops;

@@ -6,6 +6,7 @@ mod encryption;
 mod errors;
 mod lifecycle;
 mod locking;
+mod migrate;
 mod module_docs;
 mod modules;
 mod plan_files;
