@@ -175,6 +175,7 @@ pub async fn make_plan(
         api_calls: 0,
         adopted: HashSet::new(),
         settled: Vec::new(),
+        create_first: create_first(cfg, graph),
     };
     for (i, node) in graph.order() {
         if graph.dependencies(i).any(|d| p.failed.contains(&d)) {
@@ -282,6 +283,33 @@ struct Planner<'a> {
     api_calls: u64,
     adopted: HashSet<String>,
     settled: Vec<String>,
+    /// Resource nodes whose replacements create first: `create_before_destroy` set on them or
+    /// on anything that depends on them (Terraform propagates it to dependencies).
+    create_first: HashSet<NodeIndex>,
+}
+
+/// The resource nodes whose replacement must create before destroying: those with
+/// `create_before_destroy`, and everything they depend on, transitively.
+fn create_first(cfg: &Config, graph: &OrderedGraph) -> HashSet<NodeIndex> {
+    let mut out = HashSet::new();
+    for (i, node) in graph.order() {
+        let Node::Resource(a) = node else { continue };
+        if !cfg
+            .resources
+            .get(a)
+            .is_some_and(|r| r.lifecycle.create_before_destroy)
+        {
+            continue;
+        }
+        let mut stack = vec![i];
+        while let Some(j) = stack.pop() {
+            if out.insert(j) {
+                stack.extend(graph.dependencies(j));
+            }
+        }
+    }
+    out.retain(|i| matches!(graph.node(*i), Node::Resource(_)));
+    out
 }
 
 impl Planner<'_> {
@@ -522,7 +550,7 @@ impl Planner<'_> {
                 None => Action::Create,
                 Some(_) if matches!(r.lifecycle.ignore_changes, IgnoreChanges::All) => Action::NoOp,
                 Some(_) if !replace.is_empty() => {
-                    if r.lifecycle.create_before_destroy {
+                    if self.create_first.contains(&idx) {
                         Action::CreateThenDelete
                     } else {
                         Action::DeleteThenCreate
@@ -571,8 +599,8 @@ impl Planner<'_> {
                 replace_shown,
                 reason: None,
                 dependencies: deps.clone(),
-                create_before_destroy: r.lifecycle.create_before_destroy,
-                blocks: schema.block.blocks.keys().cloned().collect(),
+                create_before_destroy: self.create_first.contains(&idx),
+                blocks: block_paths(&schema.block),
                 adopted: self.adopted.contains(&key_text),
                 previous_address: None,
                 importing,
@@ -720,7 +748,7 @@ impl Planner<'_> {
                 reason: None,
                 dependencies: Vec::new(),
                 create_before_destroy: false,
-                blocks: schema.block.blocks.keys().cloned().collect(),
+                blocks: block_paths(&schema.block),
                 adopted: false,
                 previous_address: None,
                 importing: None,
@@ -805,6 +833,21 @@ impl Planner<'_> {
         });
         Ok(())
     }
+}
+
+/// The nested block types of a schema, nested ones as dotted paths (`rule`,
+/// `rule.apply_server_side_encryption_by_default`), for rendering them as blocks.
+pub fn block_paths(block: &hangar_provider::BlockSchema) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, nb) in &block.blocks {
+        out.push(name.clone());
+        out.extend(
+            block_paths(&nb.block)
+                .into_iter()
+                .map(|p| format!("{name}.{p}")),
+        );
+    }
+    out
 }
 
 /// Whether a value holds an infinite number anywhere (e.g. from `1 / 0`).

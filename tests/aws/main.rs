@@ -15,6 +15,7 @@ mod drift;
 mod import_block;
 mod module;
 mod module_providers;
+mod render;
 mod s3;
 mod torture;
 

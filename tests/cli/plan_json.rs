@@ -220,7 +220,8 @@ fn plan_text_matches_terraform() {
 }
 
 /// The cases recorded for Terraform's refactoring, lifecycle, output and sensitivity rules.
-const SEMANTICS: [&str; 7] = [
+const SEMANTICS: [&str; 8] = [
+    "cbd_chain",
     "implicit_move",
     "implicit_move_back",
     "ignore_changes",
@@ -358,4 +359,34 @@ fn dividing_by_zero_cannot_be_planned() {
     let w = Work::new(&[("main.tf", "output \"o\" {\n  value = 1 / 0\n}\n")]);
     let r = w.run(&["plan"]).expect(1);
     assert!(r.stderr.contains("output.o"), "{}", r.stderr);
+}
+
+/// `prevent_destroy` refuses a replacement and a destroy plan with Terraform 1.15's words:
+/// "Instance cannot be destroyed ... Resource terraform_data.keep has lifecycle.prevent_destroy
+/// set, but the plan calls for this resource to be destroyed."
+#[test]
+fn prevent_destroy_refuses_like_terraform() {
+    let config = |n: u32| {
+        format!(
+            "resource \"terraform_data\" \"keep\" {{\n  triggers_replace = {n}\n  lifecycle {{\n    prevent_destroy = true\n  }}\n}}\n"
+        )
+    };
+    let w = Work::new(&[("main.tf", &config(1))]);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    w.write("main.tf", &config(2));
+    for args in [&["plan"][..], &["plan", "--destroy"][..]] {
+        let r = w.run(args).expect(1);
+        assert!(
+            r.stderr.contains("Instance cannot be destroyed"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains(
+                "Resource terraform_data.keep has lifecycle.prevent_destroy set, but the plan"
+            ),
+            "{}",
+            r.stderr
+        );
+    }
 }
