@@ -5,8 +5,9 @@
 //! attributes (limited to what Hangar's schema has; dynamically typed attributes, which
 //! Terraform stores as `{"value": ..., "type": ...}`, are unwrapped), sensitive paths,
 //! dependencies and a region read from its `region` attribute or ARN. Data sources (read again
-//! on every plan) and unsupported types are listed as skipped, with the reason. Writing does
-//! the reverse. Leaves out `private` provider data (Hangar's providers keep none), deposed
+//! on every plan) and unsupported types are listed as skipped, with the reason; an argument
+//! recorded as `""` (how plugin-SDK providers record an unset string) becomes null. Writing
+//! does the reverse. Leaves out `private` provider data (Hangar's providers keep none), deposed
 //! objects and `check_results`.
 
 use std::collections::BTreeMap;
@@ -286,6 +287,18 @@ pub fn adopt(tf: &TfState, registry: &Registry) -> Adoption {
                         o["value"].clone()
                     }
                     _ => v,
+                };
+                // Providers built on Terraform's plugin SDK record an unset optional string
+                // as "", where Hangar (like configuration) has null.
+                let settable = schema
+                    .block
+                    .attributes
+                    .get(name)
+                    .is_some_and(|a| a.optional || a.required);
+                let v = if settable && v == Json::String(String::new()) {
+                    Json::Null
+                } else {
+                    v
                 };
                 kept.insert(name.clone(), v);
             }

@@ -13,6 +13,7 @@ mod checkov;
 mod data_plane;
 mod drift;
 mod import_block;
+mod migrate;
 mod module;
 mod module_providers;
 mod render;
