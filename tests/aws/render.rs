@@ -151,3 +151,39 @@ fn state_show_and_refresh_only_read_like_terraform() {
     assert!(!plan.contains("hangar:"), "ownership tags hidden: {plan}");
     assert!(!plan.contains("{\"owner\""), "no one-line JSON: {plan}");
 }
+
+/// `ignore_changes = [tags]` on a bucket: a changed `tags` argument plans "No changes" and
+/// applies, and state keeps the prior tags (it used to fail with "inconsistent final plan").
+#[test]
+fn ignore_changes_on_bucket_tags_plans_no_changes() {
+    let _g = moto::exclusive();
+    let config = |team: &str| {
+        format!(
+            r#"{provider}
+resource "aws_s3_bucket" "b" {{
+  bucket        = "ignored-tags"
+  force_destroy = true
+  tags = {{
+    a = "{team}"
+  }}
+  lifecycle {{
+    ignore_changes = [tags]
+  }}
+}}
+"#,
+            provider = provider_block("")
+        )
+    };
+    let w = Work::new(&config("1"));
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    w.write("main.tf", &config("2"));
+    let plan = w.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    w.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(
+        w.resource("aws_s3_bucket.b")["attributes"]["tags"]["a"],
+        "1"
+    );
+    w.run(&["destroy", "--auto-approve"]).expect(0);
+}
