@@ -317,9 +317,10 @@ pub enum StateCommand {
         #[arg(long, default_value = "hangar", value_parser = ["hangar", "terraform"])]
         format: String,
     },
-    /// Adopt a Terraform or OpenTofu state (format 4) from a file, or `-` for standard input.
+    /// Adopt a Terraform or OpenTofu state (format 4) from a file, standard input or S3.
     MigrateFromTerraform {
-        /// The state file (default terraform.tfstate; `-` reads standard input).
+        /// The state file (default terraform.tfstate), `-` for standard input, or
+        /// `s3://BUCKET/KEY` (read with this workspace's backend "s3" settings).
         path: Option<String>,
     },
     /// Replace the stored state with a document (same lineage, newer serial; binding kept).

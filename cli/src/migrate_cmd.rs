@@ -1,8 +1,9 @@
 //! `hangar state migrate-from-terraform [PATH|-]` and `hangar state pull --format terraform`:
 //! coming from Terraform, and going back.
 //!
-//! Reads a local state file or standard input (not a remote backend: pull it first with
-//! `terraform state pull > terraform.tfstate`); all state writes go through the engine's
+//! Reads a local state file, standard input, or `s3://BUCKET/KEY` (the S3 backend Terraform
+//! used, read with the workspace's own `backend "s3"` settings); other backends: pull first
+//! with `terraform state pull > terraform.tfstate`. All state writes go through the engine's
 //! [`hangar_engine::workspace::Session`].
 
 use std::io::Read;
@@ -14,7 +15,12 @@ use crate::{CliError, Env};
 /// Adopts the Terraform state at `path` (default `terraform.tfstate`, `-` for standard input).
 pub fn migrate(env: &mut Env, ws: &Workspace, path: Option<&str>) -> Result<u8, CliError> {
     let path = path.unwrap_or("terraform.tfstate");
-    let (bytes, shown) = if path == "-" {
+    let (bytes, shown) = if let Some(url) = path.strip_prefix("s3://") {
+        let (bucket, key) = url
+            .split_once('/')
+            .ok_or_else(|| CliError::Message(format!("{path}: expected s3://BUCKET/KEY")))?;
+        (ws.read_terraform_state_s3(bucket, key)?, path.to_string())
+    } else if path == "-" {
         let mut b = Vec::new();
         std::io::stdin()
             .read_to_end(&mut b)

@@ -161,3 +161,69 @@ fn aws_state_written_by_terraform_migrates_in_and_back_out() {
     );
     w.run(&["destroy", "--auto-approve"]).expect(0);
 }
+
+/// `migrate-from-terraform s3://BUCKET/KEY` reads the state Terraform kept in its S3 backend
+/// (here the one Terraform 1.15 wrote in tests/fixtures/tfstate, uploaded to moto), with the
+/// workspace's own `backend "s3"` settings; Hangar's state then lives beside it, under the
+/// workspace's key prefix.
+#[test]
+fn terraform_state_in_its_s3_backend_is_migrated() {
+    let _g = moto::exclusive();
+    let e = &moto::moto().endpoint;
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tfstate");
+    let create = "<CreateBucketConfiguration><LocationConstraint>eu-central-1</LocationConstraint></CreateBucketConfiguration>";
+    let (status, body) = moto::http("PUT", "/tf-remote-state", create);
+    assert!(status < 300, "{status} {body}");
+    let state = std::fs::read_to_string(fixture.join("terraform.tfstate")).expect("fixture");
+    let (status, body) = moto::http("PUT", "/tf-remote-state/net/terraform.tfstate", &state);
+    assert!(status < 300, "{status} {body}");
+    let main = std::fs::read_to_string(fixture.join("main.tf")).expect("main.tf");
+    let w = Work::new(&format!(
+        r#"workspace "eu-prod" {{
+  geography = "eu"
+  region    = "eu-central-1"
+}}
+
+terraform {{
+  backend "s3" {{
+    bucket         = "tf-remote-state"
+    key            = "net/terraform.tfstate"
+    region         = "eu-central-1"
+    endpoint       = "{e}"
+    use_path_style = true
+    access_key     = "test"
+    secret_key     = "test"
+  }}
+}}
+
+{main}"#
+    ));
+    std::fs::create_dir_all(w.path().join("modules/m")).expect("mkdir");
+    std::fs::copy(
+        fixture.join("modules/m/main.tf"),
+        w.path().join("modules/m/main.tf"),
+    )
+    .expect("copy module");
+    let out = w
+        .run(&[
+            "state",
+            "migrate-from-terraform",
+            "s3://tf-remote-state/net/terraform.tfstate",
+        ])
+        .expect(0)
+        .stdout;
+    assert!(out.contains("Migrated 6 resource instance(s)"), "{out}");
+    let plan = w.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    let listed = w.run(&["state", "list"]).expect(0).stdout;
+    assert_eq!(listed.lines().count(), 6, "{listed}");
+    // Terraform's own object is left where it was, Hangar's state sits beside it.
+    let (status, keys) = moto::http("GET", "/tf-remote-state", "");
+    assert_eq!(status, 200, "{keys}");
+    let keys = moto::xml_values(&keys, "Key");
+    assert!(
+        keys.iter().any(|k| k == "net/terraform.tfstate"),
+        "{keys:?}"
+    );
+    assert!(keys.iter().any(|k| k.contains("eu-prod")), "{keys:?}");
+}

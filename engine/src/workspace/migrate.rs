@@ -28,6 +28,67 @@ pub struct Migration {
 }
 
 impl Workspace {
+    /// The Terraform state stored at `s3://BUCKET/KEY`, read with the workspace's own
+    /// `backend "s3"` settings (region, endpoint, path style, credentials) when it has one,
+    /// else in the workspace's primary region with the default credential chain.
+    ///
+    /// Fails when the bucket's region lies outside the workspace's geography, when the key is
+    /// the workspace's own state, when the object is missing, or when S3 cannot be read.
+    pub fn read_terraform_state_s3(&self, bucket: &str, key: &str) -> Result<Vec<u8>, Error> {
+        let settings = self
+            .config()
+            .backend
+            .as_ref()
+            .filter(|b| b.kind == "s3")
+            .map(|b| b.settings.clone())
+            .unwrap_or_default();
+        let text = |k: &str| settings.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let region = text("region")
+            .or_else(|| self.policy().map(|p| p.region.clone()))
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .ok_or_else(|| {
+                Error::from(Diagnostic::error(
+                    "No region for the Terraform state's bucket",
+                    "Set region in the backend \"s3\" block, a workspace region, or AWS_REGION.",
+                ))
+            })?;
+        if let Some(policy) = self.policy() {
+            if let Err(why) = policy.admits(Cloud::Aws, &region) {
+                return Err(Diagnostic::error(
+                    "Terraform state outside the workspace's geography",
+                    format!(
+                        "s3://{bucket}/{key} is read in {region}: {}",
+                        policy.explain(Cloud::Aws, &region, &why)
+                    ),
+                )
+                .into());
+            }
+        }
+        let mut config = hangar_state::S3Config::new(bucket, key, region);
+        config.endpoint = text("endpoint");
+        config.use_path_style = settings
+            .get("use_path_style")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        config.access_key = text("access_key");
+        config.secret_key = text("secret_key");
+        let store = hangar_state::S3Backend::new(&config)?;
+        if self.backend().describe() == format!("S3 object s3://{bucket}/{key}") {
+            return Err(Diagnostic::error(
+                "Cannot migrate a state onto itself",
+                format!("s3://{bucket}/{key} is this workspace's own state."),
+            )
+            .into());
+        }
+        store.read_object(key)?.ok_or_else(|| {
+            Diagnostic::error(
+                "No Terraform state found",
+                format!("There is no object at s3://{bucket}/{key}."),
+            )
+            .into()
+        })
+    }
+
     /// The workspace's state in Terraform's state format version 4.
     pub fn terraform_state(&self) -> Result<TfState, Error> {
         Ok(tfstate::export(&self.state()?, self.registry()))
