@@ -77,13 +77,28 @@ pub fn output(env: &mut Env, name: Option<&str>, json: bool, raw: bool) -> Resul
             }
         }
         None if json => {
-            let all: serde_json::Map<String, serde_json::Value> = doc
+            /// One output as `terraform output -json` prints it.
+            #[derive(serde::Serialize)]
+            struct JsonOutput<'a> {
+                sensitive: bool,
+                #[serde(rename = "type")]
+                ty: serde_json::Value,
+                value: &'a serde_json::Value,
+            }
+            let all: std::collections::BTreeMap<&String, JsonOutput<'_>> = doc
                 .outputs
                 .iter()
                 .map(|(k, o)| {
+                    let ty =
+                        o.ty.clone()
+                            .unwrap_or_else(|| from_json(&o.value).ty().cty_json());
                     (
-                        k.clone(),
-                        serde_json::json!({"sensitive": o.sensitive, "value": o.value}),
+                        k,
+                        JsonOutput {
+                            sensitive: o.sensitive,
+                            ty,
+                            value: &o.value,
+                        },
                     )
                 })
                 .collect();
@@ -265,6 +280,14 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             crate::outln!("State pushed (serial {serial}).");
             Ok(0)
         }
+        StateCommand::ReplaceProvider {
+            from,
+            to,
+            auto_approve,
+        } => {
+            drop(ws);
+            crate::state_cmd::replace_provider(env, &from, &to, auto_approve)
+        }
         StateCommand::Mv {
             source,
             destination,
@@ -287,10 +310,20 @@ pub fn console(env: &mut Env, flags: &RunFlags) -> Result<u8, CliError> {
     let doc = ws.state()?;
     let values = ws.values_from_state(&doc)?;
     let mut failed = false;
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    if tty {
+        crate::out!("> ");
+    }
     for (n, line) in std::io::stdin().lock().lines().enumerate() {
         let line =
             line.map_err(|e| CliError::Message(format!("cannot read standard input: {e}")))?;
+        if tty && line.trim() == "exit" {
+            break;
+        }
         if line.trim().is_empty() {
+            if tty {
+                crate::out!("> ");
+            }
             continue;
         }
         let file = std::sync::Arc::new(hangar_lang::SourceFile::new(
@@ -301,9 +334,12 @@ pub fn console(env: &mut Env, flags: &RunFlags) -> Result<u8, CliError> {
         match ws.evaluate(&values, file) {
             Ok(v) => crate::outln!("{}", hangar_lang::console_format(&v)),
             Err(d) => {
-                failed = true;
+                failed = !tty;
                 crate::report_error(&CliError::Diags(d), env);
             }
+        }
+        if tty {
+            crate::out!("> ");
         }
     }
     Ok(u8::from(failed))

@@ -18,6 +18,7 @@ pub mod progress;
 pub mod render;
 pub mod report;
 
+mod args;
 mod drift_cmd;
 mod import;
 mod inspect;
@@ -25,7 +26,9 @@ mod migrate_cmd;
 mod module_cmd;
 mod residency_cmd;
 mod run;
+mod state_cmd;
 mod tools;
+mod workspace_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -62,29 +65,20 @@ pub struct Cli {
     /// Lock owner id, so a CI job can release its own lock with force-unlock.
     #[arg(long = "lock-id", global = true, env = "HANGAR_LOCK_ID")]
     pub lock_id: Option<String>,
+    /// Disable colors (also NO_COLOR).
+    #[arg(long = "no-color", global = true)]
+    pub no_color: bool,
+    /// Accepted for Terraform compatibility and ignored: Hangar never prompts for variables.
+    #[arg(long = "input", global = true, value_name = "BOOL", action = clap::ArgAction::Set, hide = true)]
+    pub input: Option<bool>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Parses `500ms`, `30s`, `2m`, `1h` or plain seconds.
+/// Parses `--lock-timeout` as Terraform does: a Go duration (`500ms`, `30s`, `2m`, `1h30m`).
 fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
-    let (num, unit) = s.trim().split_at(
-        s.trim()
-            .find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(s.trim().len()),
-    );
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 30s"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("{s:?} is not a duration like 30s")),
-    };
-    Ok(std::time::Duration::from_secs_f64(secs))
+    hangar_core::duration::parse_length(s).map_err(|e| e.to_string())
 }
 
 /// Input-variable and locking flags shared by plan, apply and destroy.
@@ -96,7 +90,7 @@ pub struct RunFlags {
     /// Load input variables from a file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
-    /// Skip re-reading recorded objects before planning.
+    /// Re-read recorded objects before planning (--refresh=false plans from state as recorded).
     #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
     /// How many operations run at once.
@@ -105,9 +99,12 @@ pub struct RunFlags {
     /// Take the state lock (disable only if you know nothing else runs).
     #[arg(long = "lock", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub lock: bool,
-    /// Disable colors.
-    #[arg(long = "no-color")]
-    pub no_color: bool,
+    /// Plan only this resource (or module) and what it depends on (repeatable; not for routine use).
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// Replace this resource instance even if it did not change (repeatable).
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    pub replace: Vec<String>,
 }
 
 impl RunFlags {
@@ -216,9 +213,6 @@ pub enum Command {
         /// Print as JSON.
         #[arg(long)]
         json: bool,
-        /// Disable colors.
-        #[arg(long = "no-color")]
-        no_color: bool,
     },
     /// Inspect and edit state.
     #[command(subcommand)]
@@ -256,6 +250,24 @@ pub enum Command {
         /// The object's id in its cloud.
         id: String,
     },
+    /// Mark a resource instance to be replaced by the next apply.
+    Taint {
+        /// Resource instance address.
+        address: String,
+    },
+    /// Remove the taint mark from a resource instance.
+    Untaint {
+        /// Resource instance address.
+        address: String,
+    },
+    /// Record in state what changed outside Hangar (same as `apply --refresh-only --auto-approve`).
+    Refresh {
+        /// Shared flags.
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Show the providers the configuration and state require.
+    Providers,
     /// Remove a stuck lock by its ID.
     ForceUnlock {
         /// The lock ID the error message named.
@@ -285,10 +297,28 @@ pub enum Command {
 pub enum WorkspaceCommand {
     /// List declared workspaces; `*` marks the selected one.
     List,
-    /// Show one workspace's geography, regions and binding.
+    /// Print the selected workspace's name, or one workspace's geography, regions and binding.
     Show {
+        /// Workspace name (default: print the selected one's name).
+        name: Option<String>,
+    },
+    /// Select a declared workspace that has no state yet (its first apply creates it).
+    New {
+        /// Workspace name (it must have a workspace block).
+        name: String,
+    },
+    /// Select a declared workspace for later commands (until another is selected).
+    Select {
         /// Workspace name.
         name: String,
+    },
+    /// Delete a workspace's state; refused while it still manages resources.
+    Delete {
+        /// Workspace name.
+        name: String,
+        /// Delete even though state still records resources (they are forgotten, not destroyed).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -327,6 +357,16 @@ pub enum StateCommand {
     Push {
         /// The state document file.
         file: PathBuf,
+    },
+    /// Record a different provider for every instance using one (e.g. after a registry move).
+    ReplaceProvider {
+        /// The provider now recorded (`registry.terraform.io/hashicorp/aws`, `hashicorp/aws`).
+        from: String,
+        /// The provider to record instead.
+        to: String,
+        /// Don't ask for confirmation.
+        #[arg(long = "auto-approve")]
+        auto_approve: bool,
     },
     /// Move an instance to another address.
     Mv {
@@ -408,6 +448,8 @@ impl Env {
             o.lock = f.lock;
             o.parallelism = f.parallelism;
             o.refresh = f.refresh;
+            o.targets = f.targets.clone();
+            o.replace = f.replace.clone();
         }
         o
     }
@@ -511,7 +553,7 @@ fn init_logging() {
 /// Runs the CLI with the process's arguments; returns the exit code.
 pub fn main() -> ExitCode {
     init_logging();
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(args::gnu_style(std::env::args_os().collect()));
     let dir = match &cli.chdir {
         Some(d) => d.clone(),
         None => PathBuf::from("."),
@@ -525,11 +567,16 @@ pub fn main() -> ExitCode {
         eprintln!("Error: --chdir {}: {e}", dir.display());
         return ExitCode::from(1);
     }
+    let workspace = match cli.workspace.as_str() {
+        // Not chosen with -w or HANGAR_WORKSPACE: the one `workspace select` recorded, if any.
+        "default" => workspace_cmd::selected(&dir).unwrap_or_else(|| "default".into()),
+        named => named.to_string(),
+    };
     let mut env = Env {
         dir,
-        workspace: cli.workspace.clone(),
+        workspace,
         style: Style {
-            color: use_color(false),
+            color: use_color(cli.no_color),
         },
         sources: Sources::default(),
         lock_timeout: cli.lock_timeout,
@@ -613,16 +660,7 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
             auto_approve,
         } => run::apply(env, &flags, auto_approve, Mode::Destroy, None),
         Command::Output { name, json, raw } => inspect::output(env, name.as_deref(), json, raw),
-        Command::Show {
-            file,
-            json,
-            no_color,
-        } => {
-            if no_color {
-                env.style.color = false;
-            }
-            inspect::show(env, file.as_deref(), json)
-        }
+        Command::Show { file, json } => inspect::show(env, file.as_deref(), json),
         Command::State(s) => inspect::state(env, s),
         Command::Graph => tools::graph(env),
         Command::Console { flags } => inspect::console(env, &flags),
@@ -634,8 +672,11 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
         } => drift_cmd::drift(env, &flags, json, junit.as_deref(), allow.as_deref()),
         Command::Import { flags, address, id } => import::import(env, &flags, &address, &id),
         Command::ForceUnlock { id } => tools::force_unlock(env, &id),
-        Command::Workspace(WorkspaceCommand::List) => residency_cmd::list(env),
-        Command::Workspace(WorkspaceCommand::Show { name }) => residency_cmd::show(env, &name),
+        Command::Workspace(w) => workspace_cmd::run(env, w),
+        Command::Taint { address } => state_cmd::taint(env, &address, true),
+        Command::Untaint { address } => state_cmd::taint(env, &address, false),
+        Command::Refresh { flags } => run::apply(env, &flags, true, Mode::RefreshOnly, None),
+        Command::Providers => state_cmd::providers(env),
         Command::Residency { flags, json } => residency_cmd::residency(env, &flags, json),
         Command::Module(m) => module_cmd::run(env, m),
         Command::Version => {

@@ -283,7 +283,11 @@ fn header(out: &mut String, c: &ResourceChange) {
         {
             "will be replaced due to changes in replace_triggered_by"
         }
-        Action::DeleteThenCreate | Action::CreateThenDelete => "must be replaced",
+        Action::DeleteThenCreate | Action::CreateThenDelete => match c.reason.as_deref() {
+            Some("replace_because_tainted") => "is tainted, so must be replaced",
+            Some("replace_by_request") => "will be replaced, as requested",
+            _ => "must be replaced",
+        },
         Action::Read => "will be read during apply",
         Action::Forget => {
             "will no longer be managed by Hangar, but will not be destroyed\n # (destroy = false is set in the configuration)"

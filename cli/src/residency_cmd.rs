@@ -1,5 +1,5 @@
-//! `hangar workspace list|show` and `hangar residency`: where a workspace is bound, and the
-//! evidence that everything it manages lives there.
+//! `hangar residency`: the evidence that everything a workspace manages lives inside its
+//! geography.
 //!
 //! `residency` prints the engine's report: the state backend's location first, then one row
 //! per recorded resource — address, cloud, declared region (from configuration), observed
@@ -8,65 +8,7 @@
 
 use std::fmt::Write as _;
 
-use hangar_engine::residency::binding::recorded;
-use hangar_engine::residency::{selected_workspace, Policy};
-
 use crate::{CliError, Env};
-
-/// `hangar workspace list`.
-pub fn list(env: &mut Env) -> Result<u8, CliError> {
-    let cfg = match hangar_engine::config::load_dir(&env.dir) {
-        Ok(c) => c,
-        Err(d) => return Err(env.load_failed(d)),
-    };
-    env.remember_config(&cfg);
-    let current = selected_workspace(&cfg, &env.workspace).unwrap_or_default();
-    if cfg.workspaces.is_empty() {
-        crate::outln!("* default (no workspace blocks: not bound to a geography)");
-    }
-    for name in cfg.workspaces.keys() {
-        let mark = if *name == current { "*" } else { " " };
-        match Policy::select(&cfg, name) {
-            Ok(Some(p)) => crate::outln!(
-                "{mark} {name}  geography={} region={} allowed={}",
-                p.geography,
-                p.region,
-                p.allowed_regions.join(",")
-            ),
-            _ => crate::outln!("{mark} {name}  (invalid: run hangar validate)"),
-        }
-    }
-    Ok(0)
-}
-
-/// `hangar workspace show NAME`.
-pub fn show(env: &mut Env, name: &str) -> Result<u8, CliError> {
-    env.workspace = name.to_string();
-    let ws = env.open(None)?;
-    crate::outln!("workspace: {}", ws.name());
-    match ws.policy() {
-        Some(p) => crate::outln!(
-            "geography: {}\nregion:    {}\nallowed:   {}",
-            p.geography,
-            p.region,
-            p.allowed_regions.join(", ")
-        ),
-        None => crate::outln!("geography: (none: the configuration declares no workspace blocks)"),
-    }
-    let doc = ws.state()?;
-    match recorded(&doc)? {
-        Some(b) => crate::outln!(
-            "bound:     {} to {} / {} (binding {})",
-            b.bound_at,
-            b.geography,
-            b.region,
-            b.binding_id
-        ),
-        None => crate::outln!("bound:     not yet (the first apply binds it)"),
-    }
-    crate::outln!("resources: {}", doc.resources.len());
-    Ok(0)
-}
 
 /// `hangar residency [--json]`.
 pub fn residency(env: &mut Env, flags: &crate::RunFlags, as_json: bool) -> Result<u8, CliError> {
@@ -134,6 +76,12 @@ pub fn residency(env: &mut Env, flags: &crate::RunFlags, as_json: bool) -> Resul
             r.observed_region.as_deref().unwrap_or("-"),
             r.verdict
         );
+    }
+    if !report.configuration.is_empty() {
+        let _ = writeln!(s, "\nRefused by the configuration (plan would refuse it):");
+        for c in &report.configuration {
+            let _ = writeln!(s, "  VIOLATION: {c}");
+        }
     }
     let _ = writeln!(
         s,

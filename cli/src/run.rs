@@ -38,9 +38,6 @@ pub fn plan(
     mode: Mode,
     json: bool,
 ) -> Result<u8, CliError> {
-    if flags.no_color {
-        env.style.color = false;
-    }
     let ws = env.open(Some(flags))?;
     let session = ws.begin("plan")?;
     env.note_takeover(&session);
@@ -96,9 +93,6 @@ pub fn apply(
     plan_file: Option<&Path>,
 ) -> Result<u8, CliError> {
     let destroy = mode == Mode::Destroy;
-    if flags.no_color {
-        env.style.color = false;
-    }
     let ws = env.open(Some(flags))?;
     let session = ws.begin(if destroy { "destroy" } else { "apply" })?;
     env.note_takeover(&session);

@@ -46,6 +46,9 @@ pub fn init(env: &mut Env, migrate: bool, upgrade: bool) -> Result<u8, CliError>
             "Successfully migrated state from the \"{from}\" backend to the \"{to}\" backend."
         );
     }
+    if let Some(block) = &done.suggested_workspace {
+        crate::outln!("\nThis configuration is not bound to a geography, so nothing checks where it puts\ninfrastructure. To bind it to the region its providers use, add:\n\n{block}");
+    }
     crate::outln!("\nHangar has been successfully initialized!\n\nYou may now begin working with Hangar. Try running \"hangar plan\" to see\nany changes that are required for your infrastructure.");
     Ok(0)
 }
@@ -134,9 +137,7 @@ pub fn fmt(
                 unformatted = true;
                 crate::outln!("{shown}");
                 if diff {
-                    for (a, b) in text.lines().zip(formatted.lines()).filter(|(a, b)| a != b) {
-                        crate::outln!("-{a}\n+{b}");
-                    }
+                    crate::out!("{}", unified_diff(&shown, &text, &formatted));
                 }
                 if !check {
                     std::fs::write(&f, formatted)
@@ -163,6 +164,16 @@ pub fn fmt(
     } else {
         0
     })
+}
+
+/// What `terraform fmt -diff` prints for a file: `diff -u --label=old/PATH --label=new/PATH`
+/// of the file before and after formatting (three lines of context, `@@ -1,8 +1,6 @@` hunks).
+fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("old/{path}"), &format!("new/{path}"))
+        .to_string()
 }
 
 /// `hangar graph`.

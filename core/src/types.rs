@@ -60,6 +60,30 @@ impl Ord for OrdValue {
 }
 
 impl Type {
+    /// The type in cty's JSON encoding, as Terraform writes it into state and `output -json`:
+    /// `"string"`, `["list","string"]`, `["object",{"a":"number"}]`, `"dynamic"`.
+    pub fn cty_json(&self) -> serde_json::Value {
+        use serde_json::{json, Value as J};
+        match self {
+            Type::Dynamic => J::from("dynamic"),
+            Type::Bool => J::from("bool"),
+            Type::Number => J::from("number"),
+            Type::String => J::from("string"),
+            Type::List(t) => json!(["list", t.cty_json()]),
+            Type::Set(t) => json!(["set", t.cty_json()]),
+            Type::Map(t) => json!(["map", t.cty_json()]),
+            Type::Tuple(ts) => json!(["tuple", ts.iter().map(Type::cty_json).collect::<Vec<_>>()]),
+            Type::Object(o) => {
+                let attrs: serde_json::Map<String, J> = o
+                    .attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.cty_json()))
+                    .collect();
+                json!(["object", attrs])
+            }
+        }
+    }
+
     /// An object type from attribute pairs, none optional.
     pub fn object<I: IntoIterator<Item = (String, Type)>>(attrs: I) -> Type {
         Type::Object(ObjectType {
@@ -96,6 +120,25 @@ impl Type {
             Type::Map(t) => format!("map of {}", t.friendly_name()),
             Type::Tuple(_) => "tuple".into(),
             Type::Object(_) => "object".into(),
+        }
+    }
+
+    /// cty's `FriendlyNameForConstraint`: like [`Type::friendly_name`], but `any type` and
+    /// `list of any single type` where the type is still undecided.
+    pub fn friendly_constraint(&self) -> String {
+        fn elem(e: &Type) -> String {
+            if *e == Type::Dynamic {
+                "any single type".into()
+            } else {
+                e.friendly_constraint()
+            }
+        }
+        match self {
+            Type::Dynamic => "any type".into(),
+            Type::List(e) => format!("list of {}", elem(e)),
+            Type::Set(e) => format!("set of {}", elem(e)),
+            Type::Map(e) => format!("map of {}", elem(e)),
+            other => other.friendly_name(),
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod moves;
 pub mod plan;
 pub mod plan_json;
 pub mod planner;
+pub mod plugins;
 pub mod refresh;
 pub mod registry;
 pub mod residency;

@@ -55,6 +55,10 @@ pub struct PlanOptions {
     pub drift: bool,
     /// Also ask providers for tagged objects that state lacks.
     pub find_orphans: bool,
+    /// `-target`: plan only these (and what they depend on); empty plans everything.
+    pub targets: Vec<crate::moves::Endpoint>,
+    /// `-replace`: instance addresses to replace even if unchanged.
+    pub replace: Vec<String>,
 }
 
 /// The value of a state record, with its sensitive marks, typed by the resource schema.
@@ -229,6 +233,16 @@ pub async fn make_plan(
     for c in &mut p.changes {
         c.previous_address = refactoring.previous.get(&c.addr.to_string()).cloned();
     }
+    if !opts.targets.is_empty() {
+        restrict_to_targets(&mut p.changes, &opts.targets);
+        p.diags.push(Diagnostic::warning(
+            "Resource targeting is in effect",
+            "You are creating a plan with the -target option, which means that the result of this plan may not \
+             represent all of the changes requested by the current configuration.\n\nThe -target option is not for \
+             routine use, and is provided only for exceptional situations such as recovering from errors or \
+             mistakes, or when Hangar specifically suggests to use it as part of an error message.",
+        ));
+    }
     p.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     Ok(Plan {
         format_version: PLAN_FORMAT,
@@ -390,6 +404,21 @@ impl Planner<'_> {
         }
     }
 
+    /// The provider's private data state recorded for an instance.
+    fn prior_private(&self, key: &str) -> Vec<u8> {
+        use base64::Engine as _;
+        self.prior
+            .resources
+            .get(key)
+            .filter(|r| !r.private.is_empty())
+            .and_then(|r| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(&r.private)
+                    .ok()
+            })
+            .unwrap_or_default()
+    }
+
     /// The refreshed (or recorded) prior value of an instance, `None` if it does not exist.
     fn prior_value(&self, key: &str, ty: &hangar_core::Type) -> Option<Value> {
         match self.refreshed.get(key) {
@@ -493,6 +522,20 @@ impl Planner<'_> {
             };
             let config = ignore_changes(config, prior.as_ref(), &r.lifecycle.ignore_changes);
             let config_for_replace = config.clone();
+            let forced = match &prior {
+                Some(_)
+                    if self
+                        .prior
+                        .resources
+                        .get(&key_text)
+                        .is_some_and(|x| x.tainted) =>
+                {
+                    Some("replace_because_tainted")
+                }
+                Some(_) if self.opts.replace.contains(&key_text) => Some("replace_by_request"),
+                _ => None,
+            };
+            let fresh_config = forced.map(|_| config.clone());
             let resp = match provider
                 .plan(
                     &key_text,
@@ -501,6 +544,7 @@ impl Planner<'_> {
                         type_name: r.addr.type_.clone(),
                         prior: prior.clone(),
                         config,
+                        private: self.prior_private(&key_text),
                     },
                 )
                 .await
@@ -515,6 +559,7 @@ impl Planner<'_> {
                 }
             };
             let mut planned = resp.planned;
+            let planned_private = resp.private;
             if has_infinity(&planned) {
                 diags.push(infinity_error(&key_text, r.decl.clone()));
                 continue;
@@ -532,6 +577,7 @@ impl Planner<'_> {
                             type_name: r.addr.type_.clone(),
                             prior: None,
                             config: config_for_replace.clone(),
+                            private: Vec::new(),
                         },
                     )
                     .await;
@@ -546,10 +592,33 @@ impl Planner<'_> {
                     }
                 }
             }
+            if let (Some(config), true) = (fresh_config, replace.is_empty()) {
+                // Planned as new: what the provider computes is unknown again.
+                if let Ok(fresh) = provider
+                    .plan(
+                        &key_text,
+                        &schema,
+                        PlanRequest {
+                            type_name: r.addr.type_.clone(),
+                            prior: None,
+                            config,
+                            private: Vec::new(),
+                        },
+                    )
+                    .await
+                {
+                    planned = fresh.planned;
+                }
+            }
             let action = match &prior {
                 None => Action::Create,
-                Some(_) if matches!(r.lifecycle.ignore_changes, IgnoreChanges::All) => Action::NoOp,
-                Some(_) if !replace.is_empty() => {
+                Some(_)
+                    if forced.is_none()
+                        && matches!(r.lifecycle.ignore_changes, IgnoreChanges::All) =>
+                {
+                    Action::NoOp
+                }
+                Some(_) if !replace.is_empty() || forced.is_some() => {
                     if self.create_first.contains(&idx) {
                         Action::CreateThenDelete
                     } else {
@@ -597,11 +666,13 @@ impl Planner<'_> {
                 after: Some(PlanValue::new(planned)),
                 replace_paths: replace,
                 replace_shown,
-                reason: None,
+                reason: forced.map(str::to_string),
                 dependencies: deps.clone(),
                 create_before_destroy: self.create_first.contains(&idx),
                 blocks: block_paths(&schema.block),
                 adopted: self.adopted.contains(&key_text),
+                region: None,
+                private: planned_private,
                 previous_address: None,
                 importing,
             });
@@ -707,6 +778,7 @@ impl Planner<'_> {
                 continue;
             };
             let deferred = !config.is_wholly_known();
+            let mut read_region = None;
             let (action, value) = if deferred {
                 (Action::Read, schema_unknowns(&schema.block, config))
             } else {
@@ -725,6 +797,7 @@ impl Planner<'_> {
                             diags.push(v.at(Some(r.decl.clone())));
                             continue;
                         }
+                        read_region = read.object.region;
                         (Action::NoOp, read.object.attrs)
                     }
                     Err(e) => {
@@ -750,6 +823,8 @@ impl Planner<'_> {
                 create_before_destroy: false,
                 blocks: block_paths(&schema.block),
                 adopted: false,
+                region: read_region,
+                private: Vec::new(),
                 previous_address: None,
                 importing: None,
             });
@@ -915,6 +990,35 @@ fn schema_unknowns(block: &hangar_provider::BlockSchema, config: Value) -> Value
         }
     }
     Value::Object(m)
+}
+
+/// Keeps only the changes `targets` cover and everything they depend on (Terraform's
+/// `-target`), dependencies followed transitively through what each change records.
+fn restrict_to_targets(changes: &mut Vec<ResourceChange>, targets: &[crate::moves::Endpoint]) {
+    let by_resource: HashMap<String, Vec<String>> =
+        changes.iter().fold(HashMap::new(), |mut m, c| {
+            m.entry(c.addr.resource.to_string())
+                .or_default()
+                .extend(c.dependencies.iter().cloned());
+            m
+        });
+    let mut keep: HashSet<String> = changes
+        .iter()
+        .filter(|c| targets.iter().any(|t| crate::moves::covers(t, &c.addr)))
+        .map(|c| c.addr.resource.to_string())
+        .collect();
+    let mut todo: Vec<String> = keep.iter().cloned().collect();
+    while let Some(r) = todo.pop() {
+        for d in by_resource.get(&r).into_iter().flatten() {
+            if keep.insert(d.clone()) {
+                todo.push(d.clone());
+            }
+        }
+    }
+    changes.retain(|c| {
+        targets.iter().any(|t| crate::moves::covers(t, &c.addr))
+            || keep.contains(&c.addr.resource.to_string())
+    });
 }
 
 /// The error for a resource or data source type no provider (or not its provider) knows.

@@ -44,6 +44,7 @@ fn owned_request(
     prior: &StateDoc,
     cfg_types: &HashSet<String>,
     p: &ProviderRef,
+    cloud: Option<hangar_core::Cloud>,
     opts: &PlanOptions,
 ) -> hangar_provider::ListOwnedRequest {
     let owner = p.config_addr();
@@ -63,18 +64,33 @@ fn owned_request(
     hangar_provider::ListOwnedRequest {
         workspace: opts.workspace.clone(),
         types,
-        regions: Vec::new(),
+        // Every region of the cloud: tagged objects outside the geography are exactly the
+        // ones a search of the workspace's own regions would miss.
+        regions: cloud
+            .map(|c| hangar_core::geo::regions(c).map(str::to_string).collect())
+            .unwrap_or_default(),
     }
 }
 
-fn skipped_warning(p: &ProviderRef, e: &hangar_provider::ProviderError) -> Diagnostic {
-    Diagnostic::warning(
-        format!("Could not search {p} for untracked objects"),
+/// One warning for everything a search for owned objects could not list.
+fn skipped_warning(
+    p: &ProviderRef,
+    skipped: &[hangar_provider::ProviderError],
+) -> Option<Diagnostic> {
+    if skipped.is_empty() {
+        return None;
+    }
+    let what: Vec<String> = skipped
+        .iter()
+        .map(|e| format!("{}: {}", e.call, e.message))
+        .collect();
+    Some(Diagnostic::warning(
+        format!("Could not search {p} everywhere for untracked objects"),
         format!(
-            "{}: {}. Objects of this kind that carry the workspace's tags but are not in state would go unreported.",
-            e.call, e.message
+            "{}. Objects there that carry the workspace's tags but are not in state would go unreported.",
+            what.join("; ")
         ),
-    )
+    ))
 }
 
 /// Refreshes every recorded object owned by `p`; fails on read errors and, unless in drift
@@ -130,6 +146,7 @@ pub async fn refresh_provider(
                     ReadRequest {
                         type_name,
                         prior: recorded.clone(),
+                        private: Vec::new(),
                     },
                 )
                 .await;
@@ -190,14 +207,13 @@ pub async fn refresh_provider(
             )),
         }
     }
-    let request = owned_request(prior, cfg_types, p, opts);
+    let request = owned_request(prior, cfg_types, p, cloud, opts);
     adopt_interrupted(prior, registry, p, prov, &request, &mut out, &mut diags).await;
     if opts.find_orphans && cloud.is_some() {
         out.api_calls += 1;
         match prov.list_owned(request).await {
             Ok(found) => {
-                out.warnings
-                    .extend(found.skipped.iter().map(|e| skipped_warning(p, e)));
+                out.warnings.extend(skipped_warning(p, &found.skipped));
                 let found = found.objects;
                 let known: HashSet<(String, String)> = prior
                     .resources
@@ -290,8 +306,7 @@ async fn adopt_interrupted(
     out.api_calls += 1;
     let owned = match prov.list_owned(request.clone()).await {
         Ok(o) => {
-            out.warnings
-                .extend(o.skipped.iter().map(|e| skipped_warning(p, e)));
+            out.warnings.extend(skipped_warning(p, &o.skipped));
             o.objects
         }
         Err(e) => {

@@ -7,8 +7,8 @@
 //! dependencies and a region read from its `region` attribute or ARN. Data sources (read again
 //! on every plan) and unsupported types are listed as skipped, with the reason; an argument
 //! recorded as `""` (how plugin-SDK providers record an unset string) becomes null. Writing
-//! does the reverse. Leaves out `private` provider data (Hangar's providers keep none), deposed
-//! objects and `check_results`.
+//! does the reverse, with each instance's schema version and provider private data (base64, as
+//! both formats keep it). Leaves out deposed objects and `check_results`.
 
 use std::collections::BTreeMap;
 
@@ -96,6 +96,9 @@ pub struct TfInstance {
     /// Schema version of the attributes.
     #[serde(default)]
     pub schema_version: u64,
+    /// The provider's private data, base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<String>,
     /// Attribute values.
     pub attributes: Json,
     /// Paths of sensitive values.
@@ -318,6 +321,8 @@ pub fn adopt(tf: &TfState, registry: &Registry) -> Adoption {
                 dependencies: inst.dependencies.clone(),
                 create_before_destroy: inst.create_before_destroy,
                 tainted: inst.status.as_deref() == Some("tainted"),
+                private: inst.private.clone().unwrap_or_default(),
+                schema_version: i64::try_from(inst.schema_version).unwrap_or(i64::MAX),
                 attributes,
             });
         }
@@ -367,7 +372,8 @@ pub fn export(doc: &StateDoc, registry: &Registry) -> TfState {
         let instance = TfInstance {
             index_key: crate::plan_json::values::index_json(&rec.addr.key),
             status: rec.tainted.then(|| "tainted".to_string()),
-            schema_version: 0,
+            schema_version: u64::try_from(rec.schema_version).unwrap_or(0),
+            private: (!rec.private.is_empty()).then(|| rec.private.clone()),
             attributes,
             sensitive_attributes: rec
                 .sensitive_paths

@@ -86,6 +86,10 @@ pub struct Options {
     pub refresh: bool,
     /// A backend to use instead of the configured one (embedding, tests).
     pub backend: Option<Box<dyn Backend>>,
+    /// `-target`: plan only these addresses and what they depend on.
+    pub targets: Vec<String>,
+    /// `-replace`: instance addresses to replace even when unchanged.
+    pub replace: Vec<String>,
 }
 
 impl Options {
@@ -103,6 +107,8 @@ impl Options {
             parallelism: 10,
             refresh: true,
             backend: None,
+            targets: Vec::new(),
+            replace: Vec::new(),
         }
     }
 }
@@ -153,6 +159,8 @@ pub struct Cancel {
 
 /// One workspace of one configuration, opened.
 pub struct Workspace {
+    /// The runtime every operation of this workspace runs on (provider plugins live on it).
+    runtime: tokio::runtime::Runtime,
     opts: Options,
     name: String,
     cfg: Config,
@@ -174,15 +182,39 @@ impl Workspace {
             Some(b) => b,
             None => configured_backend(&cfg, &name, &opts.environment)?,
         };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::from(Diagnostic::error(
+                    "Cannot start the async runtime",
+                    e.to_string(),
+                ))
+            })?;
+        let builtin = Registry::builtin();
+        let specs = crate::plugins::specs(&cfg, |n| builtin.get(n).is_some())?;
+        let registry = if specs.is_empty() {
+            builtin
+        } else {
+            let plugins = runtime.block_on(crate::plugins::start(&cfg.dir, &specs))?;
+            Registry::with_plugins(plugins)
+        };
         Ok(Workspace {
+            runtime,
             opts,
             name,
             cfg,
             graph,
-            registry: Registry::builtin(),
+            registry,
             gate,
             backend,
         })
+    }
+
+    /// Runs `fut` to completion on the workspace's runtime. Call the operations API from
+    /// plain threads (or `spawn_blocking`), never from inside an async task.
+    pub(crate) fn block_on<F: std::future::Future>(&self, fut: F) -> Result<F::Output, Error> {
+        Ok(self.runtime.block_on(fut))
     }
 
     /// The selected workspace's name.
@@ -298,6 +330,7 @@ impl Workspace {
             .backend(
                 &self.backend.describe(),
                 location.as_ref(),
+                self.backend.is_local(),
                 self.cfg.backend.as_ref().map(|b| b.decl.clone()),
             )
             .map_err(Error::from)

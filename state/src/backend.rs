@@ -39,6 +39,13 @@ pub trait Backend: Send + Sync {
         Ok(None)
     }
 
+    /// Whether state stays on the machine running Hangar (local files): such a backend has no
+    /// cloud location to check. A remote backend that cannot report its location must have it
+    /// declared (`state_location`) in a bound workspace.
+    fn is_local(&self) -> bool {
+        false
+    }
+
     /// Takes the state lock for `info.operation`, held until the guard is dropped.
     ///
     /// The lock is leased for `info.lease()` and the guard renews it every third of that. A

@@ -295,6 +295,10 @@ impl Backend for EncryptedBackend {
         self.inner.force_unlock(id)
     }
 
+    fn is_local(&self) -> bool {
+        self.inner.is_local()
+    }
+
     fn location(&self) -> Result<Option<hangar_core::Location>, StateError> {
         self.inner.location()
     }

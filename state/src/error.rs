@@ -86,6 +86,17 @@ pub enum StateError {
         /// The lock actually recorded.
         holder: Box<LockInfo>,
     },
+    /// `force_unlock` named a lock whose holder is still running: nothing was removed.
+    #[error(
+        "lock {} is held by a live process ({}, operation {}, since {}): an operating-system lock \
+         cannot be taken from a running process, so nothing was unlocked; stop that run (its lock \
+         is released when it exits) or wait for it to finish",
+        holder.id, holder.who, holder.operation, holder.created
+    )]
+    HeldByLiveProcess {
+        /// The holder, as it recorded itself.
+        holder: Box<LockInfo>,
+    },
     /// `force_unlock` found no lock to remove.
     #[error("state at {path} is not locked; nothing to unlock")]
     NotLocked {

@@ -124,6 +124,8 @@ mod tests {
             region: None,
             create_before_destroy: false,
             tainted: false,
+            private: String::new(),
+            schema_version: 0,
         })
     }
 
@@ -135,6 +137,7 @@ mod tests {
             OutputRecord {
                 value: json!(1),
                 sensitive: true,
+                ty: None,
             },
         )]
         .into();

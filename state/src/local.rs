@@ -86,6 +86,10 @@ impl LocalBackend {
 }
 
 impl Backend for LocalBackend {
+    fn is_local(&self) -> bool {
+        true
+    }
+
     fn describe(&self) -> String {
         format!("local file {}", self.path.display())
     }
@@ -158,7 +162,7 @@ impl Backend for LocalBackend {
     }
 
     fn force_unlock(&self, id: &str) -> Result<(), StateError> {
-        file_lock::force_unlock(&self.lock_info_path(), id)
+        file_lock::force_unlock(&self.lock_path(), &self.lock_info_path(), id)
     }
 
     fn inject_torn_journal_tail(&self, bytes: &[u8]) -> Result<bool, StateError> {

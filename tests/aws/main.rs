@@ -17,6 +17,7 @@ mod migrate;
 mod module;
 mod module_providers;
 mod render;
+mod residency_holes;
 mod s3;
 mod torture;
 

@@ -3,15 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::Work;
-
-fn wait_for(w: &Work, file: &str, timeout: Duration) {
-    let start = Instant::now();
-    while !w.path().join(file).exists() {
-        assert!(start.elapsed() < timeout, "{file} never appeared");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use crate::{wait_for, Work};
 
 #[test]
 fn a_second_concurrent_run_is_refused_and_names_the_holder() {

@@ -4,9 +4,11 @@
 
 mod encryption;
 mod errors;
+mod first_hour;
 mod lifecycle;
 mod locking;
 mod migrate;
+mod logging;
 mod module_docs;
 mod modules;
 mod plan_files;
@@ -86,6 +88,7 @@ impl Work {
         c.arg("-C").arg(self.dir.path()).args(args);
         c.env("NO_COLOR", "1")
             .env_remove("HANGAR_WORKSPACE")
+            .env_remove("HANGAR_LOG")
             .stdin(Stdio::null());
         // Nothing may reach real AWS: dummy credentials, no instance metadata, no profiles.
         c.env("AWS_EC2_METADATA_DISABLED", "true")
@@ -104,5 +107,14 @@ impl Work {
     /// The recorded state as JSON.
     pub fn state(&self) -> serde_json::Value {
         serde_json::from_str(&self.read("hangar.tfstate")).expect("state is JSON")
+    }
+}
+
+/// Waits until `file` exists in the work directory (a run has reached that point).
+pub fn wait_for(w: &Work, file: &str, timeout: std::time::Duration) {
+    let start = std::time::Instant::now();
+    while !w.path().join(file).exists() {
+        assert!(start.elapsed() < timeout, "{file} never appeared");
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }

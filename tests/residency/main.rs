@@ -326,3 +326,29 @@ fn a_state_bucket_declared_inside_but_really_outside_is_refused() {
         "no state may have been written to the foreign bucket"
     );
 }
+
+#[test]
+fn a_backend_that_cannot_tell_where_it_is_must_be_declared() {
+    let b = unique("pgstate");
+    let cfg = |state_location: &str| {
+        format!(
+            "terraform {{\n  backend \"pg\" {{\n    conn_str = \"postgres://hangar@127.0.0.1:1/nowhere\"\n  }}\n}}\n{}\nresource \"aws_s3_bucket\" \"x\" {{\n  bucket = \"{b}\"\n}}\n",
+            header("eu", "eu-central-1").replace(
+                "  region    = \"eu-central-1\"\n}",
+                &format!("  region    = \"eu-central-1\"\n{state_location}}}"),
+            )
+        )
+    };
+    refused(&cfg(""), &b, &["state backend", "state_location"]);
+    let w = Work::new(&cfg("  state_location = \"eu-central-1\"\n"));
+    let r = w.run(&["validate"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let w = Work::new(&cfg("  state_location = \"us-east-1\"\n"));
+    let r = w.run(&["validate"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("state backend in region us-east-1"),
+        "{}",
+        r.stderr
+    );
+}

@@ -324,5 +324,5 @@ pub fn describe(
     plan.configuration = Some(configuration::configuration(cfg, registry));
     plan.relevant_attributes = checks::relevant_attributes(cfg, plan);
     plan.checks = checks::checks(cfg, plan);
-    plan.timestamp = hangar_state::lock_info::rfc3339_utc(std::time::SystemTime::now());
+    plan.timestamp = hangar_core::timestamp::rfc3339_utc(std::time::SystemTime::now());
 }

@@ -53,6 +53,8 @@ impl Planner<'_> {
             create_before_destroy: false,
             blocks: Vec::new(),
             adopted: false,
+            region: None,
+            private: Vec::new(),
             previous_address: None,
             importing: None,
         });

@@ -35,6 +35,8 @@ pub enum Resolved {
     Unprovable(String),
     /// Lives where an object that this configuration does not manage lives.
     Unmanaged(String),
+    /// Has no region, or its type's placement is unknown.
+    Global(String),
 }
 
 /// What the gate said about the places of one thing.
@@ -77,6 +79,14 @@ impl Gate {
         }
     }
 
+    /// Whether data sources may read at `location` only because `allowed_reads` names it
+    /// (it lies outside the workspace).
+    pub fn allowed_read_only(&self, cloud: Cloud, location: &str) -> bool {
+        self.policy
+            .as_ref()
+            .is_some_and(|p| p.admits(cloud, location).is_err() && p.allows_read(cloud, location))
+    }
+
     /// Judges where `who` really is, as the cloud reported it (refresh, create, import).
     pub fn observed(&self, who: &str, cloud: Cloud, region: &str) -> Result<(), Diagnostic> {
         let Some(policy) = &self.policy else {
@@ -93,15 +103,43 @@ impl Gate {
         })
     }
 
-    /// Judges a state backend by where its store really lives (`None`: it cannot tell).
+    /// Judges a state backend by where its store really lives (read back from the store).
+    /// A remote store that cannot tell (PostgreSQL) is judged by the workspace's declared
+    /// `state_location`, and refused without one; local files (`local`) stay on this machine.
     pub fn backend(
         &self,
         describe: &str,
         location: Option<&Location>,
+        local: bool,
         at: Option<SourceRange>,
     ) -> Result<(), Diagnostic> {
-        let (Some(policy), Some(loc)) = (&self.policy, location) else {
+        let Some(policy) = &self.policy else {
             return Ok(());
+        };
+        let declared;
+        let loc = match (location, &policy.state_location) {
+            (Some(l), _) => l,
+            (None, _) if local => return Ok(()),
+            (None, Some(name)) => {
+                let cloud = [Cloud::Aws, Cloud::Gcp, Cloud::Azure]
+                    .into_iter()
+                    .find(|c| hangar_core::geo::spans(*c, name).is_some())
+                    .unwrap_or(Cloud::Aws);
+                declared = Location::new(cloud, name.clone());
+                &declared
+            }
+            (None, None) => {
+                return Err(Diagnostic::error(
+                    "Residency violation: state backend location unknown",
+                    format!(
+                        "The state backend ({describe}) cannot report where it keeps state, so it cannot be \
+                         proven inside workspace \"{}\" (geography \"{}\"). Declare where it lives in the \
+                         workspace block: state_location = \"{}\".",
+                        policy.workspace, policy.geography, policy.region
+                    ),
+                )
+                .at(at));
+            }
         };
         policy.admits(loc.cloud, &loc.name).map_err(|why| {
             Diagnostic::error(
@@ -131,6 +169,7 @@ impl Gate {
                 let r = match &p.target {
                     Target::Location(l) => Resolved::At(l.clone()),
                     Target::Unprovable(u) => Resolved::Unprovable(u.clone()),
+                    Target::Global { type_name } => Resolved::Global(type_name.clone()),
                     Target::Unknown | Target::ProviderDefault | Target::SameAs { .. } => {
                         Resolved::Unknown
                     }
@@ -174,6 +213,26 @@ impl Gate {
                             )
                             .at(at.clone()),
                         );
+                    }
+                }
+                Resolved::Global(type_name) => {
+                    if let Some(policy) = &self.policy {
+                        if !policy.allows_global(type_name) {
+                            out.diags.push(
+                                Diagnostic::error(
+                                    format!("Residency violation: {who} cannot be placed"),
+                                    format!(
+                                        "{who}: objects of type {type_name} have no region Hangar can check (account- or \
+                                         project-wide, or a type the location catalogue does not know), so they cannot be \
+                                         proven inside workspace \"{}\" (geography \"{}\"). If it is global by nature \
+                                         (IAM, DNS) and may be managed here, name it in the workspace block: \
+                                         global_types = [\"{type_name}\"].",
+                                        policy.workspace, policy.geography
+                                    ),
+                                )
+                                .at(at.clone()),
+                            );
+                        }
                     }
                 }
                 Resolved::Unmanaged(shown) => {

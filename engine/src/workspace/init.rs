@@ -2,7 +2,8 @@
 //! backend, and migrate state when the backend changed.
 //!
 //! Runs before a [`Workspace`](super::Workspace) can be opened (modules may not be installed
-//! yet). The backend recorded by the last init lives in `.hangar/backend.json`; a changed
+//! yet). In a bound workspace it checks, through the residency gate, where the state backend
+//! really keeps state. The backend recorded by the last init lives in `.hangar/backend.json`; a changed
 //! backend needs `migrate` (`--migrate-state`), which copies state from the recorded backend
 //! to the configured one.
 
@@ -33,6 +34,9 @@ pub struct Initialized {
     pub modules: Vec<Installed>,
     /// `(from, to)` backend kinds when state was migrated.
     pub migrated: Option<(String, String)>,
+    /// For an unbound configuration with cloud resources: a `workspace` block binding it to
+    /// the region its providers are configured with.
+    pub suggested_workspace: Option<String>,
 }
 
 /// Initializes `dir` for workspace `requested`; `upgrade` re-resolves git module refs.
@@ -99,6 +103,15 @@ pub fn init(
         hangar_state::migrate(&*from, &*to)?;
         migrated = Some((old.kind.clone(), now.kind.clone()));
     }
+    if let Some(policy) = crate::residency::Policy::select(&cfg, &name)? {
+        let backend = configured_backend(&cfg, &name, env)?;
+        crate::residency::gate::Gate::new(Some(policy)).backend(
+            &backend.describe(),
+            backend.location()?.as_ref(),
+            backend.is_local(),
+            cfg.backend.as_ref().map(|b| b.decl.clone()),
+        )?;
+    }
     let io = |e: std::io::Error| {
         Error::from(Diagnostic::error(
             "Cannot record the backend",
@@ -108,5 +121,24 @@ pub fn init(
     std::fs::create_dir_all(dir.join(".hangar")).map_err(io)?;
     let text = serde_json::to_string(&now).unwrap_or_default();
     std::fs::write(&path, text).map_err(io)?;
-    Ok(Initialized { modules, migrated })
+    let suggested_workspace = {
+        let vars = crate::vars::resolve(&cfg, &[], env, &Default::default()).unwrap_or_default();
+        let mut values = crate::scope::Values::new(vars, dir.display().to_string(), name, None);
+        if let Ok(graph) = crate::graph::Graph::build(&cfg).check() {
+            let _ = crate::walk::offline(
+                &cfg,
+                &graph,
+                &mut values,
+                crate::walk::Rule::BestEffort,
+                crate::walk::Source::Config(&registry),
+                |_, _, _| {},
+            );
+        }
+        crate::residency::suggest::suggested_block(&cfg, &registry, &values)
+    };
+    Ok(Initialized {
+        modules,
+        migrated,
+        suggested_workspace,
+    })
 }

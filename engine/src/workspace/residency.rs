@@ -2,8 +2,11 @@
 //!
 //! One row for the state backend first (where state really lives, read back from the store),
 //! then one per recorded resource: its cloud, the location configuration declares (as the
-//! residency pre-flight proves it), the region the provider last read back, and a verdict.
-//! Format 1.0 of `hangar residency --json`.
+//! residency pre-flight proves it), the region the cloud reports, and a verdict. Unless
+//! refresh is off, every recorded object is read back now and every region of each cloud is
+//! searched for objects carrying the workspace's tags that state lacks: one outside the
+//! geography is a violation of its own row. Refusals of the configuration itself are listed
+//! too. Format 1.0 of `hangar residency --json`.
 
 use hangar_core::Cloud;
 use serde::Serialize;
@@ -31,8 +34,10 @@ pub struct ResidencyReport {
     pub violations: usize,
     /// Where state lives.
     pub state: StateRow,
-    /// One row per recorded resource.
+    /// One row per recorded resource, then one per untracked object found by its tags.
     pub resources: Vec<ResourceRow>,
+    /// What the configuration would place outside the workspace (refused at plan time).
+    pub configuration: Vec<String>,
 }
 
 /// Where the workspace's state lives.
@@ -87,10 +92,21 @@ impl Workspace {
         let mut violations = 0;
         let state = {
             let backend = self.backend.describe();
+            let local = self.backend.is_local();
+            let at =
+                |loc: Option<&hangar_core::Location>| self.gate.backend(&backend, loc, local, None);
             match self.backend.location() {
-                Ok(Some(loc)) => {
-                    let verdict = match self.gate.backend(&backend, Some(&loc), None) {
-                        Ok(()) => "ok".to_string(),
+                Ok(found) => {
+                    let (cloud, location, source) = match (&found, &policy.state_location) {
+                        (Some(l), _) => (Some(l.cloud), Some(l.name.clone()), ""),
+                        (None, Some(d)) if !local => {
+                            (None, Some(d.clone()), " (declared by state_location)")
+                        }
+                        _ => (None, None, ""),
+                    };
+                    let verdict = match at(found.as_ref()) {
+                        Ok(()) if local && found.is_none() => "local".to_string(),
+                        Ok(()) => format!("ok{source}"),
                         Err(d) => {
                             violations += 1;
                             format!("VIOLATION: {}", d.detail)
@@ -98,17 +114,11 @@ impl Workspace {
                     };
                     StateRow {
                         backend,
-                        cloud: Some(loc.cloud),
-                        location: Some(loc.name),
+                        cloud,
+                        location,
                         verdict,
                     }
                 }
-                Ok(None) => StateRow {
-                    backend,
-                    cloud: None,
-                    location: None,
-                    verdict: "local".into(),
-                },
                 Err(e) => StateRow {
                     backend,
                     cloud: None,
@@ -128,8 +138,12 @@ impl Workspace {
                 .declared
                 .get(&address)
                 .and_then(|l| l.first().cloned());
+            let reading = rec.addr.resource.mode == hangar_core::ResourceMode::Data;
             let verdict = match &rec.region {
                 None => "unverified".to_string(),
+                Some(r) if reading && self.gate.allowed_read_only(cloud, r) => {
+                    "allowed read (allowed_reads)".to_string()
+                }
                 Some(r) => match self.gate.observed(&address, cloud, r) {
                     Ok(()) if declared.as_ref().is_none_or(|d| d == r) => "ok".to_string(),
                     Ok(()) => "ok (differs from declared)".to_string(),
@@ -147,6 +161,17 @@ impl Workspace {
                 verdict,
             });
         }
+        let configuration: Vec<String> = proven
+            .errors
+            .0
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.detail.clone())
+            .collect();
+        violations += configuration.len();
+        if configuration.is_empty() && self.opts.refresh {
+            violations += self.read_back(&doc, &mut resources)?;
+        }
         Ok(ResidencyReport {
             format_version: "1.0",
             workspace: policy.workspace.clone(),
@@ -157,6 +182,63 @@ impl Workspace {
             violations,
             state,
             resources,
+            configuration,
         })
+    }
+
+    /// Reads every recorded object back and searches for tagged objects state lacks, updating
+    /// `rows`; returns how many new violations it found.
+    fn read_back(
+        &self,
+        doc: &hangar_state::StateDoc,
+        rows: &mut Vec<ResourceRow>,
+    ) -> Result<usize, Error> {
+        use crate::drift::Kind;
+        let session = super::Session {
+            ws: self,
+            lock: None,
+            stored: Some(doc.clone()),
+        };
+        let plan = session.plan(super::Mode::Drift, &crate::events::NoEvents)?;
+        let mut found = 0;
+        for o in &plan.observations {
+            // Untracked objects are named `TYPE[id=ID]`; their type tells the cloud.
+            let type_name = o.address.split_once("[id=").map(|(t, _)| t);
+            let cloud = type_name.and_then(|t| {
+                self.registry.names().find_map(|n| {
+                    self.registry.resource_schema(n, t, false)?;
+                    self.registry.get(n)?.cloud()
+                })
+            });
+            match (o.kind, rows.iter_mut().find(|r| r.address == o.address)) {
+                (Kind::Residency, Some(row)) => {
+                    if !row.verdict.starts_with("VIOLATION") {
+                        found += 1;
+                    }
+                    row.observed_region = o.region.clone();
+                    row.verdict = format!("VIOLATION: {}", o.detail);
+                }
+                (Kind::Residency, None) => {
+                    let Some(cloud) = cloud else { continue };
+                    found += 1;
+                    rows.push(ResourceRow {
+                        address: o.address.clone(),
+                        cloud,
+                        declared_region: None,
+                        observed_region: o.region.clone(),
+                        verdict: format!("VIOLATION: {}", o.detail),
+                    });
+                }
+                (Kind::Orphan, None) if cloud.is_some() => rows.push(ResourceRow {
+                    address: o.address.clone(),
+                    cloud: cloud.unwrap_or(Cloud::Aws),
+                    declared_region: None,
+                    observed_region: o.region.clone(),
+                    verdict: "untracked: carries the workspace's tags, not in state".into(),
+                }),
+                _ => {}
+            }
+        }
+        Ok(found)
     }
 }

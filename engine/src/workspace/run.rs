@@ -64,26 +64,6 @@ pub struct Applied {
     pub state: StateDoc,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::from(Diagnostic::error(
-                "Cannot start the async runtime",
-                e.to_string(),
-            ))
-        })
-}
-
-/// Runs `fut` to completion on a runtime of its own, or on the caller's when there is one.
-pub(crate) fn block_on<F: std::future::Future>(fut: F) -> Result<F::Output, Error> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) => Ok(tokio::task::block_in_place(|| h.block_on(fut))),
-        Err(_) => Ok(runtime()?.block_on(fut)),
-    }
-}
-
 impl Session<'_> {
     /// Makes a plan of `mode` against the session's state, refusing residency violations
     /// before any cloud call.
@@ -92,9 +72,25 @@ impl Session<'_> {
     /// binding, evaluation and provider errors.
     pub fn plan(&self, mode: Mode, events: &dyn Events) -> Result<Plan, Error> {
         let ws = self.ws;
+        if ws.cfg.files.is_empty() && matches!(mode, Mode::Normal | Mode::RefreshOnly) {
+            return Err(Diagnostic::error(
+                "No configuration files",
+                "Plan requires configuration to be present. Planning without a configuration would mark everything \
+                 for destruction, which is normally not what is desired. If you would like to destroy everything, \
+                 run plan with the --destroy option. Otherwise, create a Hangar configuration file (.tf file) and \
+                 try again.",
+            )
+            .into());
+        }
         let prior = self.state();
         let vars = ws.variables()?;
         let mut warnings = hangar_core::Diagnostics::new();
+        if ws.policy().is_none()
+            && mode != Mode::Drift
+            && crate::residency::suggest::uses_a_cloud(&ws.cfg, &ws.registry)
+        {
+            warnings.push(crate::residency::suggest::unbound_warning());
+        }
         if let Some(policy) = ws.policy() {
             binding::check(policy, &prior)?;
             let mut values = ws.initial_values(vars.clone());
@@ -107,6 +103,29 @@ impl Session<'_> {
             )?;
             warnings.extend(proven.warnings);
         }
+        let endpoint = |s: &String| {
+            crate::moves::Endpoint::parse(s).map_err(|e| {
+                Error::from(Diagnostic::error(
+                    "Invalid target address",
+                    format!("{s}: {e}"),
+                ))
+            })
+        };
+        let targets = ws
+            .opts
+            .targets
+            .iter()
+            .map(endpoint)
+            .collect::<Result<Vec<_>, _>>()?;
+        for r in &ws.opts.replace {
+            r.parse::<hangar_core::ResourceInstanceAddr>()
+                .map_err(|e| {
+                    Error::from(Diagnostic::error(
+                        "Invalid replace address",
+                        format!("{r}: {e}"),
+                    ))
+                })?;
+        }
         let opts = PlanOptions {
             destroy: mode == Mode::Destroy,
             refresh: ws.opts.refresh || matches!(mode, Mode::RefreshOnly | Mode::Drift),
@@ -115,8 +134,10 @@ impl Session<'_> {
             gate: ws.gate.clone(),
             drift: mode == Mode::Drift,
             find_orphans: mode == Mode::Drift,
+            targets,
+            replace: ws.opts.replace.clone(),
         };
-        let mut plan = block_on(make_plan(
+        let mut plan = ws.block_on(make_plan(
             &ws.cfg,
             &ws.graph,
             &prior,
@@ -176,7 +197,7 @@ impl Session<'_> {
         }
         let journal = ws.backend.open_journal(&base)?;
         let writer = StateWriter::start(journal, base);
-        let summary = block_on(async {
+        let summary = ws.block_on(async {
             let applier = Applier {
                 cfg: &ws.cfg,
                 graph: &ws.graph,

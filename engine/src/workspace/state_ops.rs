@@ -149,6 +149,86 @@ impl Session<'_> {
         Ok(moves)
     }
 
+    /// Marks the instance at `address` tainted (replaced by the next apply) or not.
+    ///
+    /// Fails when the address is invalid or not recorded, or names a data source.
+    pub fn set_tainted(&mut self, address: &str, tainted: bool) -> Result<(), Error> {
+        let doc = self.state();
+        let Some(rec) = doc.resources.get(address).cloned() else {
+            return Err(Diagnostic::error(
+                "No such resource instance",
+                format!("There is no resource instance in the state with the address {address}. If the resource configuration has just been added, you must run \"hangar apply\" first to create the object before using taint or untaint."),
+            )
+            .into());
+        };
+        if rec.addr.resource.mode == hangar_core::ResourceMode::Data {
+            return Err(Diagnostic::error(
+                "Cannot taint a data source",
+                format!("{address} is a data source: only managed resources can be tainted."),
+            )
+            .into());
+        }
+        if rec.tainted == tainted {
+            if tainted {
+                return Ok(());
+            }
+            return Err(Diagnostic::error(
+                "Resource instance is not tainted",
+                format!("Resource instance {address} is not currently tainted, and so it cannot be untainted."),
+            )
+            .into());
+        }
+        let record = hangar_state::InstanceRecord { tainted, ..rec };
+        self.stored = Some(crate::writer::record(
+            &*self.ws.backend,
+            doc,
+            vec![JournalEntry::Put(record)],
+        )?);
+        Ok(())
+    }
+
+    /// Moves every recorded instance whose provider is `from` (a source like
+    /// `registry.terraform.io/hashicorp/aws`, or `hashicorp/aws`) to provider `to`; returns
+    /// the addresses changed.
+    ///
+    /// Fails when nothing uses `from`.
+    pub fn replace_provider(&mut self, from: &str, to: &str) -> Result<Vec<String>, Error> {
+        let full = |s: &str| match s.matches('/').count() {
+            1 => format!("registry.terraform.io/{s}"),
+            0 => format!("registry.terraform.io/hashicorp/{s}"),
+            _ => s.to_string(),
+        };
+        let (from, to) = (full(from), full(to));
+        let doc = self.state();
+        let mut entries = Vec::new();
+        let mut changed = Vec::new();
+        for (k, r) in &doc.resources {
+            if crate::plan_json::provider_source(&r.provider) != from {
+                continue;
+            }
+            let alias = r
+                .provider
+                .rsplit_once("].")
+                .map(|(_, a)| format!(".{a}"))
+                .unwrap_or_default();
+            // Hangar records providers by local name: the source's last segment.
+            let name = to.rsplit('/').next().unwrap_or(&to);
+            let mut rec = r.clone();
+            rec.provider = format!("provider[\"{name}\"]{alias}");
+            changed.push(k.clone());
+            entries.push(JournalEntry::Put(rec));
+        }
+        if entries.is_empty() {
+            return Err(Diagnostic::error(
+                "No matching resources found",
+                format!("No resources in the state use provider {from}."),
+            )
+            .into());
+        }
+        self.stored = Some(crate::writer::record(&*self.ws.backend, doc, entries)?);
+        Ok(changed)
+    }
+
     /// Replaces stored state with `doc` (same lineage; serial raised past the stored one);
     /// returns the serial written.
     ///

@@ -199,6 +199,7 @@ pub struct Clients {
     s3_conf: aws_sdk_s3::Config,
     /// EKS.
     pub eks: aws_sdk_eks::Client,
+    eks_conf: aws_sdk_eks::Config,
     /// STS.
     pub sts: aws_sdk_sts::Client,
 }
@@ -252,6 +253,7 @@ impl Clients {
         if let Some(e) = s.endpoints.get("eks") {
             eks = eks.endpoint_url(e);
         }
+        let eks_conf = eks.build();
         let mut sts = aws_sdk_sts::config::Builder::from(&sdk);
         if let Some(e) = s.endpoints.get("sts") {
             sts = sts.endpoint_url(e);
@@ -260,9 +262,24 @@ impl Clients {
             region,
             s3: aws_sdk_s3::Client::from_conf(s3_conf.clone()),
             s3_conf,
-            eks: aws_sdk_eks::Client::from_conf(eks.build()),
+            eks: aws_sdk_eks::Client::from_conf(eks_conf.clone()),
+            eks_conf,
             sts: aws_sdk_sts::Client::from_conf(sts.build()),
         })
+    }
+
+    /// An EKS client for `region` (same credentials and endpoint override).
+    pub fn eks_in(&self, region: &str) -> aws_sdk_eks::Client {
+        if region == self.region {
+            self.eks.clone()
+        } else {
+            let conf = self
+                .eks_conf
+                .to_builder()
+                .region(Region::new(region.to_string()))
+                .build();
+            aws_sdk_eks::Client::from_conf(conf)
+        }
     }
 
     /// An S3 client for a bucket in `region` (S3 answers a bucket's calls only in its region).

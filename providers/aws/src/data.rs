@@ -30,6 +30,7 @@ fn schema(
     ResourceSchema {
         block: b,
         refreshable: true,
+        version: 0,
     }
 }
 
@@ -87,6 +88,8 @@ impl DataSource for BucketData {
         Ok(RemoteObject {
             attrs,
             region: Some(region),
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }
@@ -164,6 +167,8 @@ impl DataSource for ClusterData {
         Ok(RemoteObject {
             attrs: Value::Object(m),
             region: obj.region,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }
@@ -248,9 +253,12 @@ impl DataSource for RegionData {
             ("description", attrs::opt_string(description)),
             ("endpoint", Value::string(format!("ec2.{name}.{suffix}"))),
         ]);
+        // A region's name and endpoint are public metadata, not an object living anywhere.
         Ok(RemoteObject {
             attrs,
-            region: Some(name),
+            region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }
@@ -291,6 +299,8 @@ impl DataSource for CallerIdentity {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }

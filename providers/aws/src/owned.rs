@@ -1,10 +1,12 @@
 //! Finding the objects a workspace owns by their `hangar:workspace` tag, for drift reports of
 //! objects that state does not record.
 //!
-//! Looks only at the types asked for: every bucket the credentials can list (in any region),
-//! and the EKS clusters and node groups of the configured region. A bucket whose tags cannot be
-//! read (another account's policy, say) is skipped; a type that cannot be listed at all (no
-//! permission, no endpoint) is reported in `skipped` rather than failing the whole search.
+//! Looks only at the types asked for: every bucket the credentials can list (S3 lists buckets
+//! of every region at once), and the EKS clusters and node groups of every requested region
+//! (the configured one when none is given), at most eight regions at a time. A bucket whose
+//! tags cannot be read (another account's policy, say) is skipped; a type or region that
+//! cannot be listed at all (no permission, an opt-in region not enabled, no endpoint) is
+//! reported in `skipped` rather than failing the whole search.
 
 use hangar_provider::{ListOwnedRequest, ListOwnedResponse, OwnedObject, ProviderError};
 
@@ -32,13 +34,42 @@ pub async fn list_owned(
         }
     }
     if wants("aws_eks_cluster") || wants("aws_eks_node_group") {
-        match clusters(aws, &req.workspace).await {
-            Ok(c) => found
-                .objects
-                .extend(c.into_iter().filter(|o| wants(&o.type_name))),
-            Err(e) => found.skipped.push(e),
+        let regions = if req.regions.is_empty() {
+            vec![aws.clients.region.clone()]
+        } else {
+            req.regions.clone()
+        };
+        let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
+        let mut tasks = tokio::task::JoinSet::new();
+        for region in regions {
+            let (eks, sem, ws) = (
+                aws.clients.eks_in(&region),
+                sem.clone(),
+                req.workspace.clone(),
+            );
+            tasks.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                (region, clusters(&eks, &ws).await)
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            let Ok((region, result)) = done else { continue };
+            match result {
+                Ok(c) => found
+                    .objects
+                    .extend(c.into_iter().filter(|o| wants(&o.type_name))),
+                Err(mut e) => {
+                    e.message = format!("region {region}: {}", e.message);
+                    found.skipped.push(e);
+                }
+            }
         }
     }
+    // The same object found twice (an endpoint override serving every region) counts once.
+    let mut seen = std::collections::HashSet::new();
+    found
+        .objects
+        .retain(|o| seen.insert((o.type_name.clone(), o.id.clone(), o.region.clone())));
     Ok(found)
 }
 
@@ -83,9 +114,11 @@ async fn buckets(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, Provide
     Ok(out)
 }
 
-async fn clusters(aws: &Aws, workspace: &str) -> Result<Vec<OwnedObject>, ProviderError> {
+async fn clusters(
+    eks: &aws_sdk_eks::Client,
+    workspace: &str,
+) -> Result<Vec<OwnedObject>, ProviderError> {
     let mut out = Vec::new();
-    let eks = &aws.clients.eks;
     let mut token = None;
     loop {
         let page = call(

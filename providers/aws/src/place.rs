@@ -74,6 +74,10 @@ pub fn endpoint_target(url: &str) -> Target {
 
 /// Places of one resource or data source instance.
 pub fn places(type_name: &str, data: bool, config: &Value) -> Vec<Place> {
+    if data && matches!(type_name, "aws_region" | "aws_caller_identity") {
+        // Public metadata about a region or the caller: no data of anyone's lives there.
+        return Vec::new();
+    }
     let mut out = by_location_attribute(config);
     if !data && type_name == "aws_s3_bucket_replication_configuration" {
         for (i, rule) in attrs::blocks(config, "rule").into_iter().enumerate() {

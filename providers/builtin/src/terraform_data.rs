@@ -28,6 +28,7 @@ fn data_schema() -> ResourceSchema {
     ResourceSchema {
         block,
         refreshable: false,
+        version: 0,
     }
 }
 
@@ -127,6 +128,8 @@ impl ConfiguredProvider for Configured {
         Ok(PlanResponse {
             planned,
             requires_replace: replace,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -142,6 +145,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -158,6 +163,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -169,6 +176,8 @@ impl ConfiguredProvider for Configured {
         Ok(Some(RemoteObject {
             attrs: req.prior,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         }))
     }
 
@@ -182,6 +191,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }
@@ -215,6 +226,7 @@ mod tests {
                     type_name: "terraform_data".into(),
                     prior: Some(prior.clone()),
                     config: cfg("x".into(), Value::NULL),
+                    private: Vec::new(),
                 },
             )
             .await
@@ -227,6 +239,7 @@ mod tests {
                     type_name: "terraform_data".into(),
                     prior: Some(prior.clone()),
                     config: cfg("y".into(), Value::NULL),
+                    private: Vec::new(),
                 },
             )
             .await
@@ -241,6 +254,7 @@ mod tests {
                     type_name: "terraform_data".into(),
                     prior: Some(prior),
                     config: cfg("x".into(), Value::int(1)),
+                    private: Vec::new(),
                 },
             )
             .await

@@ -126,11 +126,12 @@ fn write_record(info_path: &Path, info: &LockInfo) -> Result<(), StateError> {
     atomic::rename_or_discard(&tmp, info_path)
 }
 
-/// Clears the holder record if it carries `id`.
+/// Clears the holder record if it carries `id` and its holder is gone.
 ///
-/// Fails with [`StateError::NotLocked`] without a record and [`StateError::LockIdMismatch`]
-/// when the record names another lock.
-pub(crate) fn force_unlock(info_path: &Path, id: &str) -> Result<(), StateError> {
+/// Fails with [`StateError::NotLocked`] without a record, [`StateError::LockIdMismatch`]
+/// when the record names another lock, and [`StateError::HeldByLiveProcess`] when the holder
+/// still runs (its OS lock cannot be taken away).
+pub(crate) fn force_unlock(lock_path: &Path, info_path: &Path, id: &str) -> Result<(), StateError> {
     let Some(record) = read_record(info_path) else {
         return Err(StateError::NotLocked {
             path: info_path.display().to_string(),
@@ -141,6 +142,19 @@ pub(crate) fn force_unlock(info_path: &Path, id: &str) -> Result<(), StateError>
             given: id.into(),
             holder: Box::new(record),
         });
+    }
+    if let Ok(file) = OpenOptions::new().read(true).write(true).open(lock_path) {
+        match file.try_lock() {
+            Ok(()) => {
+                let _ = file.unlock();
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(StateError::HeldByLiveProcess {
+                    holder: Box::new(record),
+                })
+            }
+            Err(TryLockError::Error(_)) => {}
+        }
     }
     atomic::remove_durably(info_path)
 }
