@@ -146,6 +146,7 @@ pub async fn refresh_provider(
                     ReadRequest {
                         type_name,
                         prior: recorded.clone(),
+                        private: Vec::new(),
                     },
                 )
                 .await;

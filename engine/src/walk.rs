@@ -214,6 +214,7 @@ pub fn offline<'c>(
                                 type_name: addr.type_.clone(),
                                 prior: None,
                                 config: config.clone(),
+                                private: Vec::new(),
                             },
                         )
                         .planned

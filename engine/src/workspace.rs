@@ -33,6 +33,7 @@
 mod drift;
 mod import;
 mod init;
+mod migrate;
 mod residency;
 mod run;
 mod state_ops;
@@ -158,6 +159,8 @@ pub struct Cancel {
 
 /// One workspace of one configuration, opened.
 pub struct Workspace {
+    /// The runtime every operation of this workspace runs on (provider plugins live on it).
+    runtime: tokio::runtime::Runtime,
     opts: Options,
     name: String,
     cfg: Config,
@@ -179,15 +182,39 @@ impl Workspace {
             Some(b) => b,
             None => configured_backend(&cfg, &name, &opts.environment)?,
         };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::from(Diagnostic::error(
+                    "Cannot start the async runtime",
+                    e.to_string(),
+                ))
+            })?;
+        let builtin = Registry::builtin();
+        let specs = crate::plugins::specs(&cfg, |n| builtin.get(n).is_some())?;
+        let registry = if specs.is_empty() {
+            builtin
+        } else {
+            let plugins = runtime.block_on(crate::plugins::start(&cfg.dir, &specs))?;
+            Registry::with_plugins(plugins)
+        };
         Ok(Workspace {
+            runtime,
             opts,
             name,
             cfg,
             graph,
-            registry: Registry::builtin(),
+            registry,
             gate,
             backend,
         })
+    }
+
+    /// Runs `fut` to completion on the workspace's runtime. Call the operations API from
+    /// plain threads (or `spawn_blocking`), never from inside an async task.
+    pub(crate) fn block_on<F: std::future::Future>(&self, fut: F) -> Result<F::Output, Error> {
+        Ok(self.runtime.block_on(fut))
     }
 
     /// The selected workspace's name.

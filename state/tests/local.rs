@@ -188,19 +188,23 @@ fn damaged_snapshots_name_the_file_and_empty_ones_are_no_state() {
 }
 
 #[test]
-fn force_unlock_cannot_steal_a_live_os_lock() {
+fn force_unlock_refuses_a_live_os_lock_and_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
     let b = backend_in(dir.path());
     let info = LockInfo::new("apply", "live");
     let guard = b.lock(info.clone()).expect("lock");
-    b.force_unlock(&info.id).expect("the record is cleared");
-    assert!(!b.lock_info_path().exists());
+    let err = b
+        .force_unlock(&info.id)
+        .expect_err("a live holder's lock cannot be taken");
+    assert!(matches!(err, StateError::HeldByLiveProcess { .. }), "{err}");
+    assert!(err.to_string().contains("nothing was unlocked"), "{err}");
+    assert!(b.lock_info_path().exists(), "the holder's record stays");
     assert!(
         matches!(
             b.lock(LockInfo::new("plan", "other")),
             Err(StateError::Locked { .. })
         ),
-        "the live holder keeps its OS lock"
+        "the live holder keeps its lock"
     );
     drop(guard);
     assert!(b.lock(LockInfo::new("plan", "other")).is_ok());

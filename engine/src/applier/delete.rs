@@ -28,6 +28,8 @@ impl Run<'_> {
                 workspace: self.a.plan.workspace.clone(),
                 token: uuid::Uuid::new_v4().to_string(),
             },
+            config: None,
+            private: Vec::new(),
         };
         let token = req.context.token.clone();
         self.journal(JournalEntry::Intent {
@@ -83,10 +85,12 @@ impl Run<'_> {
         if deletes.is_empty() {
             return;
         }
+        // Dependencies name resources as configuration does (`module.m.x.y`, no instance keys),
+        // so instances inside counted modules (`module.m[0].x.y`) are matched by static form.
         let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, c) in deletes.iter().enumerate() {
             by_resource
-                .entry(c.addr.resource.to_string())
+                .entry(c.addr.resource.static_form().to_string())
                 .or_default()
                 .push(i);
         }

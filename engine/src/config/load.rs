@@ -416,6 +416,39 @@ impl Loader<'_> {
     }
 
     fn terraform(&mut self, b: &Block) {
+        for inner in b
+            .body
+            .blocks()
+            .filter(|i| i.ident.as_str() == "required_providers")
+        {
+            for a in inner.body.attributes() {
+                let name = a.key.as_str().to_string();
+                let decl = self.range(a.key.span());
+                let e = self.expr(&a.value);
+                let v = match crate::body::eval_expr(&e, &hangar_lang::EmptyScope, Path::new(".")) {
+                    Ok(v) => v,
+                    Err(d) => {
+                        self.diags.extend(d);
+                        continue;
+                    }
+                };
+                let field = |k: &str| v.get_attr(k).and_then(|x| x.as_str()).map(str::to_string);
+                let req = match v.as_str() {
+                    // The legacy form: `aws = "~> 5.0"`.
+                    Some(version) => crate::config::RequiredProvider {
+                        source: None,
+                        version: Some(version.to_string()),
+                        decl,
+                    },
+                    None => crate::config::RequiredProvider {
+                        source: field("source"),
+                        version: field("version"),
+                        decl,
+                    },
+                };
+                self.cfg.required_providers.entry(name).or_insert(req);
+            }
+        }
         if !self.module.path.is_root() {
             for inner in b.body.blocks() {
                 if matches!(inner.ident.as_str(), "backend" | "encryption") {
@@ -499,6 +532,7 @@ impl Loader<'_> {
             variables: None,
             allowed_reads: None,
             state_location: None,
+            global_types: None,
             decl,
         };
         for s in b.body.iter() {
@@ -510,6 +544,7 @@ impl Loader<'_> {
                     "variables" => w.variables = Some(self.expr(&a.value)),
                     "allowed_reads" => w.allowed_reads = Some(self.expr(&a.value)),
                     "state_location" => w.state_location = Some(self.expr(&a.value)),
+                    "global_types" => w.global_types = Some(self.expr(&a.value)),
                     _ => self.unsupported_argument(
                         &a.key,
                         &[
@@ -519,6 +554,7 @@ impl Loader<'_> {
                             "variables",
                             "allowed_reads",
                             "state_location",
+                            "global_types",
                         ],
                     ),
                 },

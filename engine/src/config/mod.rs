@@ -71,6 +71,20 @@ pub struct Config {
     pub backend: Option<BackendBlock>,
     /// `terraform { encryption { ... } }`: names of the environment variables holding keys.
     pub encryption: Option<EncryptionBlock>,
+    /// `terraform { required_providers { NAME = { source, version } } }` of every module, by
+    /// local name (the first declaration of a name wins).
+    pub required_providers: BTreeMap<String, RequiredProvider>,
+}
+
+/// One entry of `required_providers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredProvider {
+    /// `source` (`hashicorp/aws`), when given.
+    pub source: Option<String>,
+    /// `version` constraint (`~> 5.0`), when given.
+    pub version: Option<String>,
+    /// Where it is declared.
+    pub decl: SourceRange,
 }
 
 impl Config {
@@ -237,6 +251,8 @@ pub struct WorkspaceBlock {
     pub allowed_reads: Option<Expr>,
     /// `state_location`: where a state backend that cannot report its location keeps state.
     pub state_location: Option<Expr>,
+    /// `global_types`: resource types with no region (IAM, DNS) this workspace may manage.
+    pub global_types: Option<Expr>,
     /// The block's header.
     pub decl: SourceRange,
 }

@@ -35,6 +35,8 @@ pub enum Resolved {
     Unprovable(String),
     /// Lives where an object that this configuration does not manage lives.
     Unmanaged(String),
+    /// Has no region, or its type's placement is unknown.
+    Global(String),
 }
 
 /// What the gate said about the places of one thing.
@@ -167,6 +169,7 @@ impl Gate {
                 let r = match &p.target {
                     Target::Location(l) => Resolved::At(l.clone()),
                     Target::Unprovable(u) => Resolved::Unprovable(u.clone()),
+                    Target::Global { type_name } => Resolved::Global(type_name.clone()),
                     Target::Unknown | Target::ProviderDefault | Target::SameAs { .. } => {
                         Resolved::Unknown
                     }
@@ -210,6 +213,26 @@ impl Gate {
                             )
                             .at(at.clone()),
                         );
+                    }
+                }
+                Resolved::Global(type_name) => {
+                    if let Some(policy) = &self.policy {
+                        if !policy.allows_global(type_name) {
+                            out.diags.push(
+                                Diagnostic::error(
+                                    format!("Residency violation: {who} cannot be placed"),
+                                    format!(
+                                        "{who}: objects of type {type_name} have no region Hangar can check (account- or \
+                                         project-wide, or a type the location catalogue does not know), so they cannot be \
+                                         proven inside workspace \"{}\" (geography \"{}\"). If it is global by nature \
+                                         (IAM, DNS) and may be managed here, name it in the workspace block: \
+                                         global_types = [\"{type_name}\"].",
+                                        policy.workspace, policy.geography
+                                    ),
+                                )
+                                .at(at.clone()),
+                            );
+                        }
                     }
                 }
                 Resolved::Unmanaged(shown) => {

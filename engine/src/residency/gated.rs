@@ -131,10 +131,18 @@ impl GatedProvider {
         data: bool,
         config: &Value,
     ) -> Result<(), ProviderError> {
-        let Some(cloud) = self.cloud else {
-            return Ok(());
-        };
         let places = self.provider.places(type_name, data, config);
+        // Without a cloud only `Global` places (objects that cannot be placed) are judged.
+        let cloud = match self.cloud {
+            Some(c) => c,
+            None if places
+                .iter()
+                .any(|p| matches!(p.target, Target::Global { .. })) =>
+            {
+                Cloud::Aws
+            }
+            None => return Ok(()),
+        };
         let default = self.inner.region();
         let resolved: Vec<_> = places
             .iter()
@@ -143,6 +151,7 @@ impl GatedProvider {
                     Target::Location(l) => Resolved::At(l.clone()),
                     Target::ProviderDefault => Resolved::At(default.clone()?),
                     Target::Unprovable(u) => Resolved::Unprovable(u.clone()),
+                    Target::Global { type_name } => Resolved::Global(type_name.clone()),
                     Target::Unknown | Target::SameAs { .. } => return None,
                 };
                 Some((p, r))

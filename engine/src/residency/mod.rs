@@ -42,6 +42,8 @@ pub struct Policy {
     pub allowed_reads: Vec<String>,
     /// Where state lives when the backend cannot report it (`state_location`).
     pub state_location: Option<String>,
+    /// Resource types with no region the workspace may manage (`global_types`, globs).
+    pub global_types: Vec<String>,
 }
 
 /// Why a region is not admitted.
@@ -152,6 +154,7 @@ impl Policy {
         };
         let allowed_regions = list(&w.allowed_regions, "allowed_regions", &mut diags);
         let allowed_reads = list(&w.allowed_reads, "allowed_reads", &mut diags);
+        let global_types = list(&w.global_types, "global_types", &mut diags);
         let state_location = w
             .state_location
             .as_ref()
@@ -223,6 +226,7 @@ impl Policy {
             variables,
             allowed_reads,
             state_location,
+            global_types,
         };
         for r in std::iter::once(&policy.region).chain(&policy.allowed_regions) {
             if !policy.in_geography_any_cloud(r) {
@@ -299,6 +303,13 @@ impl Policy {
     pub fn allows_read(&self, cloud: Cloud, location: &str) -> bool {
         let listed = |r: &str| self.allowed_reads.iter().any(|a| a.eq_ignore_ascii_case(r));
         listed(location) || spans(cloud, location).is_some_and(|rs| rs.iter().all(|r| listed(r)))
+    }
+
+    /// Whether the workspace block names `type_name` in `global_types` (`*` globs allowed).
+    pub fn allows_global(&self, type_name: &str) -> bool {
+        self.global_types
+            .iter()
+            .any(|g| crate::drift::allow::glob(g, type_name))
     }
 
     /// A sentence explaining a refusal, naming the region, the workspace and its geography.

@@ -81,15 +81,24 @@ pub fn prove(
         values,
         Rule::BestEffort,
         Source::Config(registry),
-        |_, inst, _| {
+        |values, inst, _| {
+            // A module called with `count = 0` (or an empty `for_each`) places nothing.
+            if values.known_empty(&inst.resource.addr.module) {
+                return;
+            }
             let Some(provider) = registry.get(&inst.resource.provider.name) else {
                 return;
             };
-            if provider.cloud().is_none() {
-                return;
-            }
             let data = inst.resource.addr.mode == ResourceMode::Data;
             let places = provider.places(&inst.resource.addr.type_, data, &inst.config);
+            // Providers with no location (terraform, time) have nothing to judge, unless they
+            // say their objects cannot be placed (a plugin of an unknown cloud).
+            let global = places
+                .iter()
+                .any(|p| matches!(p.target, Target::Global { .. }));
+            if provider.cloud().is_none() && !global {
+                return;
+            }
             seen.push(Seen {
                 resource: inst.resource,
                 addr: inst.addr.to_string(),
@@ -127,9 +136,11 @@ pub fn prove(
     let mut located: HashMap<String, (Cloud, Vec<String>)> = HashMap::new();
     for s in &seen {
         let r = s.resource;
-        let Some(cloud) = registry.get(&r.provider.name).and_then(|p| p.cloud()) else {
-            continue;
-        };
+        // Only `Global` places reach here without a cloud, and they need none.
+        let cloud = registry
+            .get(&r.provider.name)
+            .and_then(|p| p.cloud())
+            .unwrap_or(Cloud::Aws);
         let default = provider_regions.get(&r.provider).cloned().flatten();
         let mut resolved: Vec<(&Place, Resolved)> = Vec::new();
         for place in &s.places {
@@ -137,6 +148,9 @@ pub fn prove(
                 Target::Location(l) => resolved.push((place, Resolved::At(l.clone()))),
                 Target::Unknown => resolved.push((place, Resolved::Unknown)),
                 Target::Unprovable(u) => resolved.push((place, Resolved::Unprovable(u.clone()))),
+                Target::Global { type_name } => {
+                    resolved.push((place, Resolved::Global(type_name.clone())))
+                }
                 Target::ProviderDefault => match &default {
                     Some(d) => resolved.push((place, Resolved::At(d.clone()))),
                     // The provider's own judgement already refused its missing region.

@@ -9,7 +9,6 @@ use hangar_core::{Diagnostic, ResourceInstanceAddr};
 use hangar_provider::ImportRequest;
 use hangar_state::{InstanceRecord, JournalEntry};
 
-use super::run::block_on;
 use super::{Error, Session};
 use crate::events::{Event, Events, Operation};
 use crate::planner::configure_provider;
@@ -65,7 +64,7 @@ impl Session<'_> {
             operation: Operation::Import,
             id: Some(id.to_string()),
         });
-        let found = block_on(async {
+        let found = ws.block_on(async {
             let provider =
                 configure_provider(&ws.cfg, &ws.registry, &ws.gate, &r.provider, &values).await?;
             provider
@@ -95,6 +94,8 @@ impl Session<'_> {
             region: obj.region.clone(),
             create_before_destroy: r.lifecycle.create_before_destroy,
             tainted: false,
+            private: String::new(),
+            schema_version: 0,
         };
         let after = crate::writer::record(&*ws.backend, doc, vec![JournalEntry::Put(record)])?;
         self.stored = Some(after);

@@ -64,26 +64,6 @@ pub struct Applied {
     pub state: StateDoc,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::from(Diagnostic::error(
-                "Cannot start the async runtime",
-                e.to_string(),
-            ))
-        })
-}
-
-/// Runs `fut` to completion on a runtime of its own, or on the caller's when there is one.
-pub(crate) fn block_on<F: std::future::Future>(fut: F) -> Result<F::Output, Error> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) => Ok(tokio::task::block_in_place(|| h.block_on(fut))),
-        Err(_) => Ok(runtime()?.block_on(fut)),
-    }
-}
-
 impl Session<'_> {
     /// Makes a plan of `mode` against the session's state, refusing residency violations
     /// before any cloud call.
@@ -166,7 +146,7 @@ impl Session<'_> {
             targets,
             replace: ws.opts.replace.clone(),
         };
-        let mut plan = block_on(make_plan(
+        let mut plan = ws.block_on(make_plan(
             &ws.cfg,
             &ws.graph,
             &prior,
@@ -183,6 +163,7 @@ impl Session<'_> {
         let mut all = warnings.0;
         all.append(&mut plan.warnings);
         plan.warnings = all;
+        crate::plan_json::describe(&mut plan, &ws.cfg, &ws.registry);
         Ok(plan)
     }
 
@@ -226,7 +207,7 @@ impl Session<'_> {
         }
         let journal = ws.backend.open_journal(&base)?;
         let writer = StateWriter::start(journal, base);
-        let summary = block_on(async {
+        let summary = ws.block_on(async {
             let applier = Applier {
                 cfg: &ws.cfg,
                 graph: &ws.graph,

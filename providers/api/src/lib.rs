@@ -52,6 +52,37 @@ pub struct RemoteObject {
     pub attrs: Value,
     /// The region the object really lives in, read back from the cloud (residency checks).
     pub region: Option<String>,
+    /// Opaque bytes the provider keeps beside the object (a plugin's private state): recorded
+    /// with the object and handed back on its next plan, apply and read. Empty for native
+    /// providers.
+    pub private: Vec<u8>,
+    /// Set when the provider put the read or import off until more is known.
+    pub deferred: Option<Deferred>,
+}
+
+impl Default for RemoteObject {
+    fn default() -> Self {
+        RemoteObject {
+            attrs: Value::NULL,
+            region: None,
+            private: Vec::new(),
+            deferred: None,
+        }
+    }
+}
+
+/// Why a provider put a change off (Terraform's deferred actions): the engine must plan the
+/// object again once the reason is gone, never apply it as planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deferred {
+    /// The resource's configuration has unknowns the provider needs.
+    ResourceConfigUnknown,
+    /// The provider's configuration has unknowns.
+    ProviderConfigUnknown,
+    /// Something this object depends on does not exist yet.
+    AbsentPrerequisite,
+    /// A reason this version of the protocol does not name.
+    Other,
 }
 
 /// Who is asking, written onto cloud objects so an unrecorded object can be found again.
@@ -81,6 +112,8 @@ pub struct PlanRequest {
     pub prior: Option<Value>,
     /// Configuration, possibly with unknowns.
     pub config: Value,
+    /// The private state recorded with `prior` (empty when none).
+    pub private: Vec<u8>,
 }
 
 /// The planned new state and whether it needs a replacement.
@@ -90,6 +123,10 @@ pub struct PlanResponse {
     pub planned: Value,
     /// Attribute paths whose change forces replacement.
     pub requires_replace: Vec<String>,
+    /// Private state to hand to the apply of this plan (empty for native providers).
+    pub private: Vec<u8>,
+    /// Set when the provider put the change off until more is known.
+    pub deferred: Option<Deferred>,
 }
 
 /// Creates, updates or deletes one object.
@@ -103,6 +140,11 @@ pub struct ApplyRequest {
     pub planned: Option<Value>,
     /// Who is asking.
     pub context: OperationContext,
+    /// The configuration the plan was made from (`None` for delete, or when the caller has
+    /// only the plan: a plugin then derives it from `planned`).
+    pub config: Option<Value>,
+    /// The private state from the plan (for delete: the one recorded with `prior`).
+    pub private: Vec<u8>,
 }
 
 /// Reads one object back.
@@ -112,6 +154,8 @@ pub struct ReadRequest {
     pub type_name: String,
     /// Recorded state.
     pub prior: Value,
+    /// The private state recorded with it (empty when none).
+    pub private: Vec<u8>,
 }
 
 /// Reads a data source.
@@ -130,6 +174,17 @@ pub struct ImportRequest {
     pub type_name: String,
     /// Cloud id.
     pub id: String,
+}
+
+/// Asks a provider to read state recorded under an older schema version into the current one.
+#[derive(Debug, Clone)]
+pub struct UpgradeRequest {
+    /// Resource type.
+    pub type_name: String,
+    /// The schema version the state was recorded with.
+    pub version: i64,
+    /// The recorded attributes as JSON.
+    pub raw: serde_json::Value,
 }
 
 /// A cloud object that carries this workspace's ownership tags.
@@ -265,6 +320,16 @@ pub trait ConfiguredProvider: Send + Sync {
     async fn list_owned(&self, req: ListOwnedRequest) -> Result<ListOwnedResponse, ProviderError> {
         let _ = req;
         Ok(ListOwnedResponse::default())
+    }
+
+    /// Reads recorded state of an older schema version as the current schema's value (a
+    /// plugin's `UpgradeResourceState`); the default refuses, since native providers keep one
+    /// schema version.
+    async fn upgrade_state(&self, req: UpgradeRequest) -> Result<Value, ProviderError> {
+        Err(ProviderError::new(
+            "UpgradeResourceState",
+            format!("{} has no older schema versions", req.type_name),
+        ))
     }
 
     /// Imports an existing object; fails when it does not exist or import is unsupported.

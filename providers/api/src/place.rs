@@ -53,6 +53,13 @@ pub enum Target {
     /// endpoint): its name cannot prove where it is. The gate warns and relies on the regions
     /// read back from real objects.
     Unprovable(String),
+    /// The object has no region at all (account- or project-wide: IAM, DNS), or the catalogue
+    /// does not know where objects of its type live: a bound workspace refuses it unless its
+    /// `global_types` names the type.
+    Global {
+        /// The resource type.
+        type_name: String,
+    },
 }
 
 /// The places of a block whose location is its `region` or `location` attribute: that

@@ -72,6 +72,8 @@ pub fn plan_by_schema(schema: &ResourceSchema, req: &PlanRequest) -> PlanRespons
     PlanResponse {
         planned: Value::Object(out),
         requires_replace,
+        private: req.private.clone(),
+        deferred: None,
     }
 }
 
@@ -102,6 +104,7 @@ mod tests {
         ResourceSchema {
             block,
             refreshable: true,
+            version: 0,
         }
     }
 
@@ -120,6 +123,7 @@ mod tests {
             type_name: "t".into(),
             prior: None,
             config: obj(&[("name", "a".into())]),
+            private: Vec::new(),
         };
         let r = plan_by_schema(&schema(), &req);
         assert!(r.planned.get_attr("id").is_some_and(Value::is_unknown));
@@ -137,6 +141,7 @@ mod tests {
             type_name: "t".into(),
             prior: Some(prior.clone()),
             config: obj(&[("name", "a".into()), ("tags", "x".into())]),
+            private: Vec::new(),
         };
         let r = plan_by_schema(&schema(), &req);
         assert_eq!(r.planned.get_attr("id"), Some(&Value::string("i-1")));

@@ -25,6 +25,9 @@ pub struct ResourceSchema {
     pub block: BlockSchema,
     /// Whether refresh in plan re-reads it (false for types with no remote object).
     pub refreshable: bool,
+    /// The schema version state is recorded with (Terraform's `schema_version`; 0 for native
+    /// providers).
+    pub version: i64,
 }
 
 /// The contents of a block.

@@ -30,6 +30,7 @@ fn schema(
     ResourceSchema {
         block: b,
         refreshable: true,
+        version: 0,
     }
 }
 
@@ -87,6 +88,8 @@ impl DataSource for BucketData {
         Ok(RemoteObject {
             attrs,
             region: Some(region),
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }
@@ -164,6 +167,8 @@ impl DataSource for ClusterData {
         Ok(RemoteObject {
             attrs: Value::Object(m),
             region: obj.region,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }
@@ -252,6 +257,8 @@ impl DataSource for RegionData {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }
@@ -292,6 +299,8 @@ impl DataSource for CallerIdentity {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }

@@ -128,6 +128,7 @@ impl PlanRules {
             type_name: req.type_name,
             prior,
             config,
+            private: Vec::new(),
         };
         let mut resp = plan_by_schema(schema, &req);
         if !nested.is_empty() {

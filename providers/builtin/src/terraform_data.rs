@@ -28,6 +28,7 @@ fn data_schema() -> ResourceSchema {
     ResourceSchema {
         block,
         refreshable: false,
+        version: 0,
     }
 }
 
@@ -111,6 +112,13 @@ impl ConfiguredProvider for Configured {
                 (rr, id, output)
             }
         };
+        // As Terraform's: the output's type always matches the input, a null input included,
+        // so a null input plans a known null output.
+        let output = if output.is_unknown() && input.is_null() && !input.is_unknown() {
+            input.clone()
+        } else {
+            output
+        };
         let planned = object([
             ("id", id),
             ("input", input),
@@ -120,6 +128,8 @@ impl ConfiguredProvider for Configured {
         Ok(PlanResponse {
             planned,
             requires_replace: replace,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -135,6 +145,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -151,6 +163,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 
@@ -162,6 +176,8 @@ impl ConfiguredProvider for Configured {
         Ok(Some(RemoteObject {
             attrs: req.prior,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         }))
     }
 
@@ -175,6 +191,8 @@ impl ConfiguredProvider for Configured {
         Ok(RemoteObject {
             attrs,
             region: None,
+            deferred: None,
+            private: Vec::new(),
         })
     }
 }
@@ -208,6 +226,7 @@ mod tests {
                     type_name: "terraform_data".into(),
                     prior: Some(prior.clone()),
                     config: cfg("x".into(), Value::NULL),
+                    private: Vec::new(),
                 },
             )
             .await
@@ -220,6 +239,7 @@ mod tests {
                     type_name: "terraform_data".into(),
                     prior: Some(prior.clone()),
                     config: cfg("y".into(), Value::NULL),
+                    private: Vec::new(),
                 },
             )
             .await
@@ -234,6 +254,7 @@ mod tests {
                     type_name: "terraform_data".into(),
                     prior: Some(prior),
                     config: cfg("x".into(), Value::int(1)),
+                    private: Vec::new(),
                 },
             )
             .await

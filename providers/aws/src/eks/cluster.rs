@@ -146,6 +146,8 @@ impl Cluster {
         Ok(Some(RemoteObject {
             attrs: Value::Object(m),
             region: Some(region),
+            deferred: None,
+            private: Vec::new(),
         }))
     }
 
@@ -312,6 +314,7 @@ impl Resource for Cluster {
         ResourceSchema {
             block: b,
             refreshable: true,
+            version: 0,
         }
     }
 

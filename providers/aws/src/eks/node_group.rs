@@ -184,6 +184,8 @@ impl NodeGroup {
         Ok(Some(RemoteObject {
             attrs: Value::Object(m),
             region: Some(region),
+            deferred: None,
+            private: Vec::new(),
         }))
     }
 }
@@ -255,6 +257,7 @@ impl Resource for NodeGroup {
         ResourceSchema {
             block: b,
             refreshable: true,
+            version: 0,
         }
     }
 

@@ -121,6 +121,8 @@ impl Bucket {
         Ok(Some(RemoteObject {
             attrs: Value::Object(m),
             region: Some(region),
+            deferred: None,
+            private: Vec::new(),
         }))
     }
 
@@ -235,6 +237,7 @@ impl Resource for Bucket {
         ResourceSchema {
             block: b,
             refreshable: true,
+            version: 0,
         }
     }
 

@@ -119,6 +119,8 @@ async fn read_bucket<S: BucketSetting>(
     Ok(Some(RemoteObject {
         attrs: Value::Object(m),
         region: Some(region),
+        deferred: None,
+        private: Vec::new(),
     }))
 }
 
@@ -149,6 +151,7 @@ impl<S: BucketSetting> Resource for S {
         ResourceSchema {
             block,
             refreshable: true,
+            version: 0,
         }
     }
 

@@ -166,6 +166,7 @@ impl Driver {
                     type_name: ty.into(),
                     prior: prior.cloned(),
                     config: config.clone(),
+                    private: Vec::new(),
                 },
             )
             .await
@@ -200,6 +201,8 @@ impl Driver {
             prior,
             planned: Some(resp.planned.clone()),
             context: Self::ctx(ty),
+            config: None,
+            private: Vec::new(),
         };
         let obj = match action {
             Action::Create => self.provider.create(req(None)).await,
@@ -214,6 +217,8 @@ impl Driver {
                     RemoteObject {
                         attrs: prior.expect("prior").clone(),
                         region: None,
+                        deferred: None,
+                        private: Vec::new(),
                     },
                 )
             }
@@ -232,6 +237,7 @@ impl Driver {
             .read(ReadRequest {
                 type_name: ty.into(),
                 prior: prior.clone(),
+                private: Vec::new(),
             })
             .await
             .unwrap_or_else(|e| panic!("read {ty}: {e}"))
@@ -245,6 +251,8 @@ impl Driver {
                 prior: Some(prior.clone()),
                 planned: None,
                 context: Self::ctx(ty),
+                config: None,
+                private: Vec::new(),
             })
             .await
             .unwrap_or_else(|e| panic!("delete {ty}: {e}"));

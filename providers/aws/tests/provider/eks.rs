@@ -144,6 +144,7 @@ async fn cluster_attributes_and_plans() {
                 type_name: "aws_eks_cluster".into(),
                 prior: None,
                 config: bad,
+                private: Vec::new(),
             },
         )
         .await

@@ -20,6 +20,8 @@ async fn cloud_errors_carry_call_code_and_message() {
             prior: None,
             planned: Some(plan.planned),
             context: Default::default(),
+            config: None,
+            private: Vec::new(),
         })
         .await
         .expect_err("invalid name");

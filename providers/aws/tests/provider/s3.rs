@@ -196,6 +196,8 @@ async fn force_destroy_empties_versioned_buckets() {
             prior: Some(created.attrs.clone()),
             planned: None,
             context: Default::default(),
+            config: None,
+            private: Vec::new(),
         })
         .await
         .expect_err("not empty");
