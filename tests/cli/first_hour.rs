@@ -303,3 +303,62 @@ fn help_texts_read_right() {
         assert!(r.stdout.contains(flag), "{flag}: {}", r.stdout);
     }
 }
+
+#[test]
+fn turning_encryption_on_seals_existing_state_at_the_next_run() {
+    let secret = "plaintext-before-encryption";
+    let plain = format!("resource \"terraform_data\" \"s\" {{\n  input = \"{secret}\"\n}}\n");
+    for (style, flags) in [
+        ("terraform", ["-no-color", "-auto-approve"]),
+        ("gnu", ["--no-color", "--auto-approve"]),
+    ] {
+        let w = Work::new(&[("main.tf", &plain)]);
+        w.run(&["apply", flags[1]]).expect(0);
+        w.run(&["apply", flags[1]]).expect(0);
+        assert!(w.read("hangar.tfstate").contains(secret));
+        w.write(
+            "main.tf",
+            &format!(
+                "terraform {{\n  encryption {{\n    passphrase_env = \"FIRST_HOUR_PASS\"\n  }}\n}}\n{plain}"
+            ),
+        );
+        let run = |args: &[&str]| {
+            crate::Run::from(
+                w.cmd(args)
+                    .env("FIRST_HOUR_PASS", "open sesame")
+                    .output()
+                    .expect("run"),
+            )
+        };
+        // A plan that changes nothing still seals what it opened, and says so once.
+        let first = run(&["plan", flags[0]]).expect(0);
+        assert!(
+            first.stdout.contains("No changes"),
+            "{style}: {}",
+            first.stdout
+        );
+        assert_eq!(
+            first.stderr.matches("Encrypted the existing state").count(),
+            1,
+            "{style}: {}",
+            first.stderr
+        );
+        assert!(first.stderr.contains("FIRST_HOUR_PASS"), "{}", first.stderr);
+        for file in ["hangar.tfstate", "hangar.tfstate.backup"] {
+            assert!(
+                !w.read(file).contains(secret),
+                "{style}: {file} still in plaintext"
+            );
+        }
+        let again = run(&["plan", flags[0]]).expect(0);
+        assert!(
+            !again.stderr.contains("Encrypted"),
+            "{style}: {}",
+            again.stderr
+        );
+        let shown = run(&["state", "show", "terraform_data.s"]).expect(0);
+        assert!(shown.stdout.contains(secret), "{style}: {}", shown.stdout);
+        // Without the key the sealed state no longer opens.
+        w.run(&["plan", flags[0]]).expect(1);
+    }
+}

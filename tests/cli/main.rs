@@ -2,11 +2,14 @@
 //!
 //! One module per feature; all share the [`Work`] harness below.
 
+mod diagnostics;
 mod encryption;
 mod errors;
 mod first_hour;
+mod json_syntax;
 mod lifecycle;
 mod locking;
+mod migrate;
 mod logging;
 mod module_docs;
 mod modules;
