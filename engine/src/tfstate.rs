@@ -334,6 +334,7 @@ pub fn adopt(tf: &TfState, registry: &Registry) -> Adoption {
             let rec = OutputRecord {
                 value: o.value.clone(),
                 sensitive: o.sensitive,
+                ty: Some(o.ty.clone()),
             };
             (k.clone(), rec)
         })
@@ -419,7 +420,10 @@ pub fn export(doc: &StateDoc, registry: &Registry) -> TfState {
             .map(|(k, o)| {
                 let out = TfOutput {
                     value: o.value.clone(),
-                    ty: type_json(&from_json(&o.value).ty()),
+                    ty: o
+                        .ty
+                        .clone()
+                        .unwrap_or_else(|| type_json(&from_json(&o.value).ty())),
                     sensitive: o.sensitive,
                 };
                 (k.clone(), out)

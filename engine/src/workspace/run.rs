@@ -146,16 +146,17 @@ impl Session<'_> {
             targets,
             replace: ws.opts.replace.clone(),
         };
-        let mut plan = ws.block_on(make_plan(
-            &ws.cfg,
-            &ws.graph,
-            &prior,
-            &ws.registry,
-            vars,
-            &opts,
-            events,
-        ))?
-        .map_err(|d| warned(d.into()))?;
+        let mut plan = ws
+            .block_on(make_plan(
+                &ws.cfg,
+                &ws.graph,
+                &prior,
+                &ws.registry,
+                vars,
+                &opts,
+                events,
+            ))?
+            .map_err(|d| warned(d.into()))?;
         if mode == Mode::RefreshOnly {
             plan.refresh_only = true;
             plan.resource_changes.clear();
