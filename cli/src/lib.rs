@@ -549,7 +549,8 @@ fn use_color(no_color: bool) -> bool {
 fn init_logging() {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
-    let Ok(level) = std::env::var("HANGAR_LOG") else {
+    // TF_LOG is honoured too, for habits and CI settings carried over from Terraform.
+    let Ok(level) = std::env::var("HANGAR_LOG").or_else(|_| std::env::var("TF_LOG")) else {
         return;
     };
     let level: LevelFilter = level.parse().unwrap_or(LevelFilter::INFO);
@@ -585,8 +586,13 @@ pub fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let workspace = match cli.workspace.as_str() {
-        // Not chosen with -w or HANGAR_WORKSPACE: the one `workspace select` recorded, if any.
-        "default" => workspace_cmd::selected(&dir).unwrap_or_else(|| "default".into()),
+        // Not chosen with -w or HANGAR_WORKSPACE: Terraform's TF_WORKSPACE (what CI jobs
+        // written for Terraform set), then the one `workspace select` recorded, if any.
+        "default" => std::env::var("TF_WORKSPACE")
+            .ok()
+            .filter(|w| !w.is_empty())
+            .or_else(|| workspace_cmd::selected(&dir))
+            .unwrap_or_else(|| "default".into()),
         named => named.to_string(),
     };
     let mut env = Env {

@@ -47,6 +47,7 @@ pub fn eval_body(
         base_dir,
         diags: &mut diags,
         as_written: false,
+        top: false,
     }
     .block(&body.body, schema, block_range);
     if diags.has_errors() {
@@ -73,6 +74,7 @@ pub fn eval_body_as_written(
         base_dir,
         diags: &mut diags,
         as_written: true,
+        top: false,
     }
     .block(&body.body, schema, None)
 }
@@ -84,7 +86,12 @@ struct BodyEval<'a> {
     diags: &'a mut Diagnostics,
     /// Keep read-only arguments too (see [`eval_body_as_written`]).
     as_written: bool,
+    /// The body being read is a resource's own (where `lifecycle` and friends may stand).
+    top: bool,
 }
+
+/// The meta-argument blocks Terraform allows in a resource body, for "did you mean".
+const META_BLOCKS: [&str; 4] = ["lifecycle", "provisioner", "connection", "dynamic"];
 
 impl BodyEval<'_> {
     fn at(&self, span: Option<std::ops::Range<usize>>) -> Option<hangar_core::SourceRange> {
@@ -111,6 +118,7 @@ impl BodyEval<'_> {
         schema: &BlockSchema,
         block_range: Option<hangar_core::SourceRange>,
     ) -> Value {
+        self.top = true;
         self.content(Content::Native(body), schema, block_range)
     }
 
@@ -120,6 +128,7 @@ impl BodyEval<'_> {
         schema: &BlockSchema,
         block_range: Option<hangar_core::SourceRange>,
     ) -> Value {
+        let top = std::mem::take(&mut self.top);
         let mut out = BTreeMap::new();
         let mut nested: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         // An argument that is written but fails to evaluate is not missing: its own error says
@@ -212,9 +221,14 @@ impl BodyEval<'_> {
                     name, ident, body, ..
                 } => {
                     let Some(nb) = schema.blocks.get(name) else {
+                        let meta = if top { &META_BLOCKS[..] } else { &META_BLOCKS[3..] };
                         let hint = hangar_core::suggest::did_you_mean(
                             name,
-                            schema.blocks.keys().map(String::as_str),
+                            schema
+                                .blocks
+                                .keys()
+                                .map(String::as_str)
+                                .chain(meta.iter().copied()),
                         );
                         let d = Diagnostic::error(
                             "Unsupported block type",
@@ -437,6 +451,7 @@ impl BodyEval<'_> {
                 base_dir: self.base_dir,
                 diags: self.diags,
                 as_written: self.as_written,
+                top: false,
             };
             let item = sub.content(content, &nb.block, range.clone());
             nested.entry(label.clone()).or_default().push(item);

@@ -86,6 +86,10 @@ fn misspelt_arguments_and_blocks_are_suggested_in_every_kind_of_block() {
             "3:5 Unsupported argument: An argument named \"prevent_destory\" is not expected here. Did you mean \"prevent_destroy\"?",
         ),
         (
+            "resource \"terraform_data\" \"x\" {\n  lifecycel {}\n}\n",
+            "2:3 Unsupported block type: Blocks of type \"lifecycel\" are not expected here. Did you mean \"lifecycle\"?",
+        ),
+        (
             "resource \"terraform_data\" \"x\" {\n  inptu = 1\n}\n",
             "2:3 Unsupported argument: An argument named \"inptu\" is not expected here. Did you mean \"input\"?",
         ),

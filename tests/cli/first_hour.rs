@@ -226,6 +226,30 @@ fn workspaces_are_the_declared_ones() {
 }
 
 #[test]
+fn tf_workspace_chooses_the_workspace_as_in_terraform() {
+    let cfg = "workspace \"eu\" {\n  geography = \"eu\"\n  region    = \"eu-central-1\"\n}\n\nresource \"terraform_data\" \"a\" {\n  input = workspace.name\n}\n";
+    let w = Work::new(&[("main.tf", cfg)]);
+    let out = std::process::Command::new(crate::bin())
+        .current_dir(w.path())
+        .args(["apply", "-auto-approve", "-no-color"])
+        .env("TF_WORKSPACE", "eu")
+        .env_remove("HANGAR_WORKSPACE")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(w.path().join("hangar.tfstate.d/eu/hangar.tfstate").exists());
+    let typo = std::process::Command::new(crate::bin())
+        .current_dir(w.path())
+        .args(["plan", "-no-color"])
+        .env("TF_WORKSPACE", "ue")
+        .env_remove("HANGAR_WORKSPACE")
+        .output()
+        .expect("run");
+    assert_eq!(typo.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("not declared"));
+}
+
+#[test]
 fn a_directory_without_configuration_says_so() {
     let w = Work::new(&[]);
     let r = w.run(&["plan"]).expect(1);
