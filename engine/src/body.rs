@@ -221,7 +221,11 @@ impl BodyEval<'_> {
                     name, ident, body, ..
                 } => {
                     let Some(nb) = schema.blocks.get(name) else {
-                        let meta = if top { &META_BLOCKS[..] } else { &META_BLOCKS[3..] };
+                        let meta = if top {
+                            &META_BLOCKS[..]
+                        } else {
+                            &META_BLOCKS[3..]
+                        };
                         let hint = hangar_core::suggest::did_you_mean(
                             name,
                             schema

@@ -8,6 +8,8 @@
 //! - [`fake_gcs`]: fake-gcs-server, the GCS emulator, through `.ci/fake-gcs`.
 //! - [`gke`]: a GKE (container.googleapis.com) test server.
 //! - [`test_plugin`]: a Terraform plugin-protocol provider built for tests, and its mirror.
+//! - [`moto`]: moto, the AWS emulator, through `.ci/moto`; [`http`]: one blocking loopback
+//!   HTTP client for asking emulators directly.
 //! - [`azurite`]: Azurite, the Azure Blob Storage emulator, through `.ci/azurite`.
 //! - [`arm`]: an Azure Resource Manager and Entra ID token endpoint test server.
 //! - [`lifecycle`]: the shared provider lifecycle suite every resource type runs.
@@ -18,7 +20,9 @@ pub mod arm;
 pub mod azurite;
 pub mod fake_gcs;
 pub mod gke;
+pub mod http;
 pub mod lifecycle;
+pub mod moto;
 pub mod test_plugin;
 
 use std::path::PathBuf;

@@ -42,30 +42,16 @@ resource "aws_eks_cluster" "main" {{
 
 /// EKS TagResource over plain HTTP; moto reads the region from the (unverified) signature.
 fn eks_tag(arn: &str, body: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let port = moto::moto()
-        .endpoint
-        .rsplit(':')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_string();
-    let mut s = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect to moto");
-    let req = format!(
-        "POST /tags/{arn} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/eu-central-1/eks/aws4_request, SignedHeaders=host, Signature=0\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).expect("send");
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, out)
+    let auth = "AWS4-HMAC-SHA256 Credential=test/20260101/eu-central-1/eks/aws4_request, SignedHeaders=host, Signature=0";
+    moto::http_with(
+        "POST",
+        &format!("/tags/{arn}"),
+        &[
+            ("content-type", "application/json"),
+            ("authorization", auth),
+        ],
+        body,
+    )
 }
 
 fn report(w: &Work, args: &[&str], code: i32) -> serde_json::Value {

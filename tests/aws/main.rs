@@ -1,12 +1,11 @@
 //! End-to-end AWS tests: the real `hangar` binary against moto on 127.0.0.1.
 //!
 //! moto comes from `MOTO_ENDPOINT` or is started by the harness through `.ci/moto` (see
-//! `providers/aws/tests/moto`). Results are checked through `hangar` itself (state, plan exit
+//! `hangar_testkit::moto`). Results are checked through `hangar` itself (state, plan exit
 //! codes) and by asking moto directly over plain HTTP. Every run carries dummy credentials and
 //! endpoint overrides, and turns instance metadata off, so nothing can reach real AWS.
 
-#[path = "../../providers/aws/tests/moto/mod.rs"]
-mod moto;
+use hangar_testkit::moto;
 
 mod adopt;
 mod checkov;

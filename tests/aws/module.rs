@@ -96,23 +96,10 @@ fn variable_line(name: &str) -> usize {
 /// A GET to moto's EKS API as if signed for `region` (moto reads the region from the
 /// unverified signature, and otherwise answers for us-east-1).
 fn eks_get(region: &str, path: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let port = moto::moto().port;
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/{region}/eks/aws4_request, SignedHeaders=host, Signature=0\r\n\
-         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/{region}/eks/aws4_request, SignedHeaders=host, Signature=0"
     );
-    s.write_all(req.as_bytes()).expect("send");
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, out)
+    moto::http_with("GET", path, &[("authorization", &auth)], "")
 }
 
 #[test]

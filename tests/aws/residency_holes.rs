@@ -38,30 +38,18 @@ fn us_bucket(name: &str, tags: &[(&str, &str)]) {
 
 /// An EKS call to moto signed for `region` (moto reads the region from the signature).
 fn eks(region: &str, method: &str, path: &str, body: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let port = moto::moto()
-        .endpoint
-        .rsplit(':')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_string();
-    let mut s = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/{region}/eks/aws4_request, SignedHeaders=host, Signature=0\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/{region}/eks/aws4_request, SignedHeaders=host, Signature=0"
     );
-    s.write_all(req.as_bytes()).expect("send");
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, out)
+    moto::http_with(
+        method,
+        path,
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &auth),
+        ],
+        body,
+    )
 }
 
 fn json(out: &str) -> serde_json::Value {

@@ -236,7 +236,11 @@ fn tf_workspace_chooses_the_workspace_as_in_terraform() {
         .env_remove("HANGAR_WORKSPACE")
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(w.path().join("hangar.tfstate.d/eu/hangar.tfstate").exists());
     let typo = std::process::Command::new(crate::bin())
         .current_dir(w.path())

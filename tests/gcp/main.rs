@@ -93,22 +93,8 @@ resource "google_storage_bucket" "data" {{
 
 fn bucket_exists(storage_location: &str, name: &str) -> bool {
     let endpoint = fake_gcs(storage_location).endpoint;
-    let hostport = endpoint
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(&hostport).expect("connect to fake-gcs-server");
-    write!(
-        s,
-        "GET /storage/v1/b/{name} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut reply = String::new();
-    let _ = s.read_to_string(&mut reply);
-    reply.starts_with("HTTP/1.1 200")
+    let base = endpoint.trim_end_matches('/');
+    hangar_testkit::http::get(&format!("{base}/b/{name}")).status == 200
 }
 
 #[test]
@@ -138,28 +124,16 @@ fn a_us_multi_region_bucket_in_an_eu_workspace_is_refused_at_plan() {
 
 fn http(storage_location: &str, method: &str, path: &str, body: &str) -> u16 {
     let endpoint = fake_gcs(storage_location).endpoint;
-    let hostport = endpoint
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(&hostport).expect("connect to fake-gcs-server");
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    let root = endpoint
+        .trim_end_matches('/')
+        .trim_end_matches("/storage/v1");
+    hangar_testkit::http::request(
+        method,
+        &format!("{root}{path}"),
+        &[("content-type", "application/json")],
+        body,
     )
-    .expect("send");
-    let mut reply = String::new();
-    let _ = s.read_to_string(&mut reply);
-    reply
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
+    .status
 }
 
 #[test]

@@ -2,11 +2,8 @@
 //! workspace's geography is refused by `plan` and `apply`, with a message naming the address,
 //! the region and the geography — and moto (the AWS emulator) holds no new object afterwards.
 
-#[path = "../../providers/aws/tests/moto/mod.rs"]
-mod moto;
+use hangar_testkit::moto;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
 struct Work {
@@ -56,17 +53,7 @@ impl Work {
 
 /// Asks moto (plain HTTP, path-style) whether a bucket exists.
 fn bucket_exists(name: &str) -> bool {
-    let endpoint = &moto::moto().endpoint;
-    let hostport = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut s = TcpStream::connect(hostport).expect("connect to moto");
-    write!(
-        s,
-        "HEAD /{name} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut reply = String::new();
-    let _ = s.read_to_string(&mut reply);
-    reply.starts_with("HTTP/1.1 200")
+    moto::http("HEAD", &format!("/{name}"), "").0 == 200
 }
 
 fn header(geography: &str, region: &str) -> String {

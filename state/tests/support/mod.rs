@@ -8,12 +8,9 @@
 //! script's output. Nothing here talks to anything but 127.0.0.1.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 fn repo_root() -> PathBuf {
     let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -77,57 +74,25 @@ fn uuid_like() -> String {
 
 // ----- moto -----
 
-/// moto's endpoint, `http://127.0.0.1:PORT`, started on first use.
+/// moto's endpoint, `http://127.0.0.1:PORT`, started on first use (by hangar-testkit).
 pub fn moto_endpoint() -> &'static str {
-    static MOTO: OnceLock<String> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        if let Some(e) = std::env::var("MOTO_ENDPOINT")
-            .ok()
-            .filter(|e| !e.is_empty())
-        {
-            return e.trim_end_matches('/').to_string();
-        }
-        let pidfile =
-            std::env::temp_dir().join(format!("hangar-state-moto-{}.pid", std::process::id()));
-        let out = start_service("moto", &[&pidfile.display().to_string()], "MOTO_OWNER_PID");
-        let endpoint = field(&out, "MOTO_ENDPOINT");
-        eprintln!("moto for this test binary: {endpoint}");
-        endpoint
-    })
+    &hangar_testkit::moto::moto().endpoint
 }
 
-fn moto_port() -> u16 {
-    let e = moto_endpoint();
-    e.rsplit(':')
-        .next()
-        .and_then(|p| p.trim_end_matches('/').parse().ok())
-        .unwrap_or_else(|| panic!("no port in {e}"))
-}
-
-/// One plain HTTP/1.1 request to moto; returns status and body. moto does not check
-/// signatures, but it wants a credential naming the region (eu-west-1, where test buckets
-/// live) to treat a request as authenticated rather than anonymous.
+/// One request to moto; returns status and body. moto does not check signatures, but it
+/// wants a credential naming the region (eu-west-1, where test buckets live) to treat a
+/// request as authenticated rather than anonymous.
 pub fn moto_http(method: &str, path: &str, body: &str) -> (u16, String) {
-    let port = moto_port();
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
-    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=test/20250101/eu-west-1/s3/aws4_request, \
-         SignedHeaders=host, Signature=0\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).expect("send to moto");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read from moto");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, rest.to_string())
+    hangar_testkit::moto::http_with(
+        method,
+        path,
+        &[(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20250101/eu-west-1/s3/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )],
+        body,
+    )
 }
 
 /// Creates a new bucket in eu-west-1 and returns its name.
