@@ -31,6 +31,14 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) ->
     let req = req
         .body(Full::new(Bytes::from(body.to_string())))
         .unwrap_or_else(|e| panic!("request {method} {url}: {e}"));
+    let (method, url) = (method.to_string(), url.to_string());
+    // On a thread of its own, so that async tests (already inside a runtime) can call it too.
+    std::thread::spawn(move || send(&method, &url, req))
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
+fn send(method: &str, url: &str, req: hyper::Request<Full<Bytes>>) -> Answer {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
