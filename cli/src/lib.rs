@@ -75,24 +75,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Parses `500ms`, `30s`, `2m`, `1h` or plain seconds.
+/// Parses `--lock-timeout` as Terraform does: a Go duration (`500ms`, `30s`, `2m`, `1h30m`).
 fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
-    let (num, unit) = s.trim().split_at(
-        s.trim()
-            .find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(s.trim().len()),
-    );
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 30s"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("{s:?} is not a duration like 30s")),
-    };
-    Ok(std::time::Duration::from_secs_f64(secs))
+    hangar_core::duration::parse_length(s).map_err(|e| e.to_string())
 }
 
 /// Input-variable and locking flags shared by plan, apply and destroy.

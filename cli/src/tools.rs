@@ -137,9 +137,7 @@ pub fn fmt(
                 unformatted = true;
                 crate::outln!("{shown}");
                 if diff {
-                    for (a, b) in text.lines().zip(formatted.lines()).filter(|(a, b)| a != b) {
-                        crate::outln!("-{a}\n+{b}");
-                    }
+                    crate::out!("{}", unified_diff(&shown, &text, &formatted));
                 }
                 if !check {
                     std::fs::write(&f, formatted)
@@ -166,6 +164,16 @@ pub fn fmt(
     } else {
         0
     })
+}
+
+/// What `terraform fmt -diff` prints for a file: `diff -u --label=old/PATH --label=new/PATH`
+/// of the file before and after formatting (three lines of context, `@@ -1,8 +1,6 @@` hunks).
+fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("old/{path}"), &format!("new/{path}"))
+        .to_string()
 }
 
 /// `hangar graph`.

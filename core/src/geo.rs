@@ -173,6 +173,17 @@ const AZURE: &[(&str, &str)] = &[
     ("southafricanorth", "ZA"),
     ("qatarcentral", "QA"),
     ("israelcentral", "IL"),
+    ("swedensouth", "SE"),
+    ("southafricawest", "ZA"),
+    ("uaecentral", "AE"),
+    ("australiacentral2", "AU"),
+    ("brazilsoutheast", "BR"),
+    ("jioindiawest", "IN"),
+    ("jioindiacentral", "IN"),
+    ("newzealandnorth", "NZ"),
+    ("malaysiawest", "MY"),
+    ("indonesiacentral", "ID"),
+    ("chilecentral", "CL"),
 ];
 
 const EU: &[&str] = &[
@@ -222,7 +233,33 @@ pub fn country(cloud: Cloud, region: &str) -> Option<&'static str> {
 }
 
 /// GCS multi-regions and predefined dual-regions, with the regions each spans.
+///
+/// Predefined dual-regions, from Cloud Storage's bucket-locations page: `ASIA1` (Tokyo and
+/// Osaka), `EUR4` (Finland and the Netherlands), `EUR5` (Belgium and London), `EUR7` (London
+/// and Frankfurt), `EUR8` (Frankfurt and Zurich), `NAM4` (Iowa and South Carolina). A
+/// configurable dual-region is its multi-region code plus two regions of it
+/// (`custom_placement_config`), which providers report as places of their own.
 const GCP_MULTI: &[(&str, &[&str])] = &[
+    ("ASIA1", &["asia-northeast1", "asia-northeast2"]),
+    ("EUR4", &["europe-north1", "europe-west4"]),
+    ("EUR5", &["europe-west1", "europe-west2"]),
+    ("EUR7", &["europe-west2", "europe-west3"]),
+    ("EUR8", &["europe-west3", "europe-west6"]),
+    ("NAM4", &["us-central1", "us-east1"]),
+    (
+        "ASIA",
+        &[
+            "asia-east1",
+            "asia-east2",
+            "asia-northeast1",
+            "asia-northeast2",
+            "asia-northeast3",
+            "asia-south1",
+            "asia-south2",
+            "asia-southeast1",
+            "asia-southeast2",
+        ],
+    ),
     (
         "EU",
         &[
@@ -255,8 +292,67 @@ const GCP_MULTI: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Azure region pairs: where geo-redundant storage (GRS, RA-GRS, GZRS, RA-GZRS) copies data.
-const AZURE_PAIRS: &[(&str, &str)] = &[];
+/// Azure region pairs: where geo-redundant storage (GRS, RA-GRS, GZRS, RA-GZRS) copies data,
+/// as `(region, its pair)`. Pairing is not always mutual: Brazil South copies to South Central US
+/// (outside Brazil), whose own pair is North Central US; West US 3 pairs with East US, whose
+/// pair is West US; West India pairs with South India, whose pair is Central India. Regions
+/// without a pair (Poland Central, Italy North, Spain Central, Israel Central, Qatar Central,
+/// Mexico Central, ...) are absent. Source: Microsoft's "Azure region pairs and nonpaired
+/// regions" list and ARM's List Locations `metadata.pairedRegion`.
+const AZURE_PAIRS: &[(&str, &str)] = &[
+    // United States
+    ("eastus", "westus"),
+    ("westus", "eastus"),
+    ("eastus2", "centralus"),
+    ("centralus", "eastus2"),
+    ("northcentralus", "southcentralus"),
+    ("southcentralus", "northcentralus"),
+    ("westus2", "westcentralus"),
+    ("westcentralus", "westus2"),
+    ("westus3", "eastus"),
+    // Canada
+    ("canadacentral", "canadaeast"),
+    ("canadaeast", "canadacentral"),
+    // Brazil: Brazil South's pair lies outside its geography.
+    ("brazilsouth", "southcentralus"),
+    ("brazilsoutheast", "brazilsouth"),
+    // Europe
+    ("northeurope", "westeurope"),
+    ("westeurope", "northeurope"),
+    ("francecentral", "francesouth"),
+    ("francesouth", "francecentral"),
+    ("germanywestcentral", "germanynorth"),
+    ("germanynorth", "germanywestcentral"),
+    ("swedencentral", "swedensouth"),
+    ("swedensouth", "swedencentral"),
+    ("norwayeast", "norwaywest"),
+    ("norwaywest", "norwayeast"),
+    ("switzerlandnorth", "switzerlandwest"),
+    ("switzerlandwest", "switzerlandnorth"),
+    ("uksouth", "ukwest"),
+    ("ukwest", "uksouth"),
+    // Middle East and Africa
+    ("uaenorth", "uaecentral"),
+    ("uaecentral", "uaenorth"),
+    ("southafricanorth", "southafricawest"),
+    ("southafricawest", "southafricanorth"),
+    // Asia Pacific: East Asia (Hong Kong) and Southeast Asia (Singapore) pair across a border.
+    ("eastasia", "southeastasia"),
+    ("southeastasia", "eastasia"),
+    ("japaneast", "japanwest"),
+    ("japanwest", "japaneast"),
+    ("koreacentral", "koreasouth"),
+    ("koreasouth", "koreacentral"),
+    ("centralindia", "southindia"),
+    ("southindia", "centralindia"),
+    ("westindia", "southindia"),
+    ("jioindiawest", "jioindiacentral"),
+    ("jioindiacentral", "jioindiawest"),
+    ("australiaeast", "australiasoutheast"),
+    ("australiasoutheast", "australiaeast"),
+    ("australiacentral", "australiacentral2"),
+    ("australiacentral2", "australiacentral"),
+];
 
 /// The regions a location of `cloud` spans: a region itself, a zone's region, every region of
 /// a multi- or dual-region. `None` when the catalogue does not know the name.
@@ -291,21 +387,16 @@ pub fn zone_region(cloud: Cloud, zone: &str) -> Option<&'static str> {
     region_name(cloud, &base)
 }
 
-/// The region an Azure region's geo-redundant copies go to, when the catalogue knows it.
+/// The region an Azure region's geo-redundant copies go to, when the catalogue knows it;
+/// `None` for other clouds, unknown regions and Azure regions without a pair.
 pub fn paired_region(cloud: Cloud, region: &str) -> Option<&'static str> {
     if cloud != Cloud::Azure {
         return None;
     }
     let r = region.to_ascii_lowercase();
-    AZURE_PAIRS.iter().find_map(|(a, b)| {
-        if *a == r {
-            Some(*b)
-        } else if *b == r {
-            Some(*a)
-        } else {
-            None
-        }
-    })
+    AZURE_PAIRS
+        .iter()
+        .find_map(|(a, b)| (*a == r).then_some(*b))
 }
 
 fn region_name(cloud: Cloud, region: &str) -> Option<&'static str> {
@@ -552,5 +643,107 @@ mod tests {
         assert_eq!(type_placement("aws", "aws_made_up"), TypePlacement::Unknown);
         assert_eq!(type_placement("test", "test_thing"), TypePlacement::Unknown);
         assert_eq!(cloud_of_provider_type("aws"), Some(Cloud::Aws));
+    }
+
+    /// Whether every region `location` spans is in a country of `geo`.
+    fn inside(geo: &str, location: &str) -> bool {
+        let countries = builtin_countries(geo).expect("geography");
+        spans(Cloud::Gcp, location).is_some_and(|rs| {
+            rs.iter()
+                .all(|r| country(Cloud::Gcp, r).is_some_and(|c| countries.contains(&c)))
+        })
+    }
+
+    #[test]
+    fn gcs_dual_and_multi_regions_are_judged_by_every_region_they_span() {
+        // Predefined dual-regions are pairs, case-insensitive like GCS location names.
+        assert_eq!(
+            spans(Cloud::Gcp, "eur4"),
+            Some(vec!["europe-north1", "europe-west4"])
+        );
+        assert_eq!(
+            spans(Cloud::Gcp, "NAM4"),
+            Some(vec!["us-central1", "us-east1"])
+        );
+        assert_eq!(
+            spans(Cloud::Gcp, "ASIA1"),
+            Some(vec!["asia-northeast1", "asia-northeast2"])
+        );
+        assert!(!is_single_region(Cloud::Gcp, "EUR8"));
+        // EU multi-region and EUR4 stay in the EU; EUR5 and EUR7 include London, EUR8 Zurich.
+        assert!(inside("eu", "EU"));
+        assert!(inside("eu", "EUR4"));
+        assert!(!inside("eu", "EUR5"));
+        assert!(!inside("eu", "EUR7"));
+        assert!(!inside("eu", "EUR8"));
+        assert!(!inside("eu", "US"));
+        assert!(inside("us", "US") && inside("us", "NAM4"));
+        assert!(inside("jp", "ASIA1"));
+        assert!(!inside("jp", "ASIA"));
+        assert!(spans(Cloud::Gcp, "ASIA").is_some_and(|r| r.contains(&"asia-southeast1")));
+        // A region in upper case, as GCS reports bucket locations, is the region.
+        assert!(inside("eu", "EUROPE-WEST3"));
+    }
+
+    #[test]
+    fn azure_pairs_follow_microsofts_list() {
+        let pair = |r: &str| paired_region(Cloud::Azure, r);
+        assert_eq!(pair("germanywestcentral"), Some("germanynorth"));
+        assert_eq!(pair("GermanyNorth"), Some("germanywestcentral"));
+        assert_eq!(pair("northeurope"), Some("westeurope"));
+        assert_eq!(pair("francecentral"), Some("francesouth"));
+        assert_eq!(pair("uksouth"), Some("ukwest"));
+        assert_eq!(pair("swedencentral"), Some("swedensouth"));
+        // Not mutual: Brazil South copies to South Central US, which copies to North Central US.
+        assert_eq!(pair("brazilsouth"), Some("southcentralus"));
+        assert_eq!(pair("southcentralus"), Some("northcentralus"));
+        assert_eq!(pair("westus3"), Some("eastus"));
+        assert_eq!(pair("eastus"), Some("westus"));
+        // Nonpaired regions, unknown regions and other clouds have none.
+        assert_eq!(pair("polandcentral"), None);
+        assert_eq!(pair("italynorth"), None);
+        assert_eq!(pair("marsnorth"), None);
+        assert_eq!(paired_region(Cloud::Aws, "eu-central-1"), None);
+    }
+
+    #[test]
+    fn every_pair_names_known_regions() {
+        for (a, b) in AZURE_PAIRS {
+            assert!(
+                country(Cloud::Azure, a).is_some(),
+                "{a} is not in the AZURE table"
+            );
+            assert!(
+                country(Cloud::Azure, b).is_some(),
+                "{b} is not in the AZURE table"
+            );
+            assert_ne!(a, b, "{a} is paired with itself");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (a, _) in AZURE_PAIRS {
+            assert!(seen.insert(a), "{a} has two pairs");
+        }
+    }
+
+    #[test]
+    fn pairs_that_cross_a_border() {
+        let inside = |geo: &str, r: &str| {
+            let countries = builtin_countries(geo).expect("built in");
+            country(Cloud::Azure, r).is_some_and(|c| countries.contains(&c))
+        };
+        // Every EU region's pair stays in the EU: GRS in the EU never leaves it.
+        for (a, b) in AZURE_PAIRS {
+            if inside("eu", a) {
+                assert!(inside("eu", b), "{a}'s pair {b} leaves the eu");
+            }
+        }
+        // Brazil South's copies leave Brazil; Southeast Asia's leave Singapore for Hong Kong.
+        let brazil = paired_region(Cloud::Azure, "brazilsouth").expect("paired");
+        assert!(inside("br", "brazilsouth") && !inside("br", brazil));
+        let sg = paired_region(Cloud::Azure, "southeastasia").expect("paired");
+        assert!(inside("sg", "southeastasia") && !inside("sg", sg));
+        // Norway's pair stays in Norway: inside the eea, outside the eu.
+        let no = paired_region(Cloud::Azure, "norwayeast").expect("paired");
+        assert!(inside("eea", no) && !inside("eu", no));
     }
 }

@@ -122,6 +122,25 @@ impl Type {
             Type::Object(_) => "object".into(),
         }
     }
+
+    /// cty's `FriendlyNameForConstraint`: like [`Type::friendly_name`], but `any type` and
+    /// `list of any single type` where the type is still undecided.
+    pub fn friendly_constraint(&self) -> String {
+        fn elem(e: &Type) -> String {
+            if *e == Type::Dynamic {
+                "any single type".into()
+            } else {
+                e.friendly_constraint()
+            }
+        }
+        match self {
+            Type::Dynamic => "any type".into(),
+            Type::List(e) => format!("list of {}", elem(e)),
+            Type::Set(e) => format!("set of {}", elem(e)),
+            Type::Map(e) => format!("map of {}", elem(e)),
+            other => other.friendly_name(),
+        }
+    }
 }
 
 impl fmt::Display for Type {

@@ -53,11 +53,22 @@ impl Value {
         Value::Number(Number::from(i))
     }
 
-    /// A set, put into canonical order without duplicates.
-    pub fn set(mut items: Vec<Value>) -> Value {
-        items.sort_by(set_order);
-        items.dedup();
-        Value::Set(items)
+    /// A set in cty's order without elements cty considers equal ([`crate::set`]); sensitive
+    /// marks stay on the elements that carry them.
+    pub fn set(items: Vec<Value>) -> Value {
+        Value::Set(crate::set::canonical(items))
+    }
+
+    /// A set as cty builds one: a set cannot hold marked elements, so the sensitive marks of
+    /// the elements move onto the whole set.
+    pub fn cty_set(items: Vec<Value>) -> Value {
+        let marked = items.iter().any(Value::contains_sensitive);
+        let items = if marked {
+            items.into_iter().map(|x| x.unmark_deep().0).collect()
+        } else {
+            items
+        };
+        Value::set(items).mark_if(marked)
     }
 
     /// An unknown value of unknown type.
@@ -253,21 +264,11 @@ fn strict_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn elem_type<'a>(mut it: impl Iterator<Item = &'a Value>) -> Type {
-    it.next().map(Value::ty).unwrap_or(Type::Dynamic)
-}
-
-/// Terraform's canonical set order: strings lexically, numbers numerically, `false` first.
-pub fn set_order(a: &Value, b: &Value) -> Ordering {
-    match (a.peel(), b.peel()) {
-        (Value::String(x), Value::String(y)) => x.cmp(y),
-        (Value::Number(x), Value::Number(y)) => x.cmp_num(y),
-        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
-        (Value::Unknown(_), Value::Unknown(_)) => Ordering::Equal,
-        (Value::Unknown(_), _) => Ordering::Greater,
-        (_, Value::Unknown(_)) => Ordering::Less,
-        (x, y) => format!("{x:?}").cmp(&format!("{y:?}")),
-    }
+/// The element type of a collection: that of the first element whose type is decided.
+fn elem_type<'a>(it: impl Iterator<Item = &'a Value>) -> Type {
+    it.map(Value::ty)
+        .find(|t| *t != Type::Dynamic)
+        .unwrap_or(Type::Dynamic)
 }
 
 impl From<&str> for Value {

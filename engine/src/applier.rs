@@ -529,7 +529,8 @@ impl Run<'_> {
                 }
             };
         }
-        let planned = match provider
+        let apply_config = config.clone();
+        let (planned, private) = match provider
             .plan(
                 &addr,
                 schema,
@@ -537,12 +538,12 @@ impl Run<'_> {
                     type_name: c.addr.resource.type_.clone(),
                     prior: before.clone(),
                     config,
-                    private: Vec::new(),
+                    private: c.private.clone(),
                 },
             )
             .await
         {
-            Ok(p) => p.planned,
+            Ok(p) => (p.planned, p.private),
             Err(e) => {
                 self.cloud_error(c, "planning", &e);
                 return None;
@@ -570,8 +571,8 @@ impl Run<'_> {
             prior,
             planned,
             context: context.clone(),
-            config: None,
-            private: Vec::new(),
+            config: Some(apply_config.clone()),
+            private: private.clone(),
         };
         match c.action {
             Action::Update => {
@@ -657,7 +658,8 @@ impl Run<'_> {
         let obj = found.object;
         let marked = hangar_core::json::mark_paths(obj.attrs, &sensitive_paths(planned));
         // Recorded first: the object exists, and state must know it even when it is refused.
-        self.record(c, &marked, obj.region.clone()).await?;
+        self.record_with(c, &marked, obj.region.clone(), &obj.private)
+            .await?;
         if let Some(v) = found.violation {
             self.error(v);
             self.a.stop.store(true, Ordering::SeqCst);
@@ -679,6 +681,28 @@ impl Run<'_> {
     }
 
     async fn record(&self, c: &ResourceChange, v: &Value, region: Option<String>) -> Option<()> {
+        self.record_with(c, v, region, &c.private).await
+    }
+
+    /// Records `v` for `c`, with the provider's private data for the object.
+    async fn record_with(
+        &self,
+        c: &ResourceChange,
+        v: &Value,
+        region: Option<String>,
+        private: &[u8],
+    ) -> Option<()> {
+        use base64::Engine as _;
+        let schema_version = self
+            .a
+            .registry
+            .resource_schema(
+                &parse_provider_addr(&c.provider).0,
+                &c.addr.resource.type_,
+                c.addr.resource.mode == ResourceMode::Data,
+            )
+            .map(|s| s.version)
+            .unwrap_or(0);
         let rec = InstanceRecord {
             addr: c.addr.clone(),
             provider: c.provider.clone(),
@@ -688,6 +712,8 @@ impl Run<'_> {
             region,
             create_before_destroy: c.create_before_destroy,
             tainted: false,
+            private: base64::engine::general_purpose::STANDARD.encode(private),
+            schema_version,
         };
         match self.a.writer.write(vec![JournalEntry::Put(rec)]).await {
             Ok(()) => Some(()),

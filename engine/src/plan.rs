@@ -261,6 +261,9 @@ pub struct ResourceChange {
     /// Where a data source read at plan time said its object lives; apply records it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The provider's private data planned for the object (a plugin's private state).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub private: Vec<u8>,
 }
 
 /// The planned change of one output.

@@ -371,6 +371,21 @@ impl Planner<'_> {
         }
     }
 
+    /// The provider's private data state recorded for an instance.
+    fn prior_private(&self, key: &str) -> Vec<u8> {
+        use base64::Engine as _;
+        self.prior
+            .resources
+            .get(key)
+            .filter(|r| !r.private.is_empty())
+            .and_then(|r| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(&r.private)
+                    .ok()
+            })
+            .unwrap_or_default()
+    }
+
     /// The refreshed (or recorded) prior value of an instance, `None` if it does not exist.
     fn prior_value(&self, key: &str, ty: &hangar_core::Type) -> Option<Value> {
         match self.refreshed.get(key) {
@@ -494,7 +509,7 @@ impl Planner<'_> {
                         type_name: r.addr.type_.clone(),
                         prior: prior.clone(),
                         config,
-                        private: Vec::new(),
+                        private: self.prior_private(&key_text),
                     },
                 )
                 .await
@@ -509,6 +524,7 @@ impl Planner<'_> {
                 }
             };
             let mut planned = resp.planned;
+            let planned_private = resp.private;
             if let (Some(prior), IgnoreChanges::Attrs(attrs)) =
                 (&prior, &r.lifecycle.ignore_changes)
             {
@@ -591,6 +607,7 @@ impl Planner<'_> {
                 blocks: schema.block.blocks.keys().cloned().collect(),
                 adopted: self.adopted.contains(&key_text),
                 region: None,
+                private: planned_private,
                 previous_address: None,
                 importing,
             });
@@ -726,6 +743,7 @@ impl Planner<'_> {
                 blocks: schema.block.blocks.keys().cloned().collect(),
                 adopted: false,
                 region: read_region,
+                private: Vec::new(),
                 previous_address: None,
                 importing: None,
             });

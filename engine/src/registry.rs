@@ -16,13 +16,20 @@ pub struct Registry {
 impl Registry {
     /// Every provider built into this binary.
     pub fn builtin() -> Registry {
-        #[cfg_attr(not(feature = "aws"), allow(unused_mut))]
+        #[cfg_attr(
+            not(any(feature = "aws", feature = "gcp", feature = "azure")),
+            allow(unused_mut)
+        )]
         let mut list: Vec<Arc<dyn Provider>> = vec![
             Arc::new(hangar_provider_builtin::TerraformProvider),
             Arc::new(hangar_provider_builtin::TimeProvider),
         ];
         #[cfg(feature = "aws")]
         list.push(Arc::new(hangar_provider_aws::AwsProvider));
+        #[cfg(feature = "gcp")]
+        list.push(Arc::new(hangar_provider_google::GoogleProvider));
+        #[cfg(feature = "azure")]
+        list.push(Arc::new(hangar_provider_azurerm::AzurermProvider));
         let providers = list
             .into_iter()
             .map(|p| (p.name(), (p.clone(), p.schema())))

@@ -72,6 +72,25 @@ impl Values {
         self.instances.get(path).cloned().unwrap_or_default()
     }
 
+    /// Whether module block `path` (without keys) is known to have no instances: every
+    /// instance of its caller expanded the call (`count = 0`, an empty `for_each`) to nothing.
+    /// `false` while the expansion is unknown.
+    pub fn known_empty(&self, path: &ModulePath) -> bool {
+        let Some((parent, name, _)) = path.split_last() else {
+            return false;
+        };
+        let parents = self.instances_of(&parent);
+        if parents.is_empty() {
+            return self.known_empty(&parent);
+        }
+        self.instances_of(path).is_empty()
+            && parents.iter().all(|pi| {
+                self.modules
+                    .get(pi)
+                    .is_some_and(|m| m.calls.contains_key(name))
+            })
+    }
+
     /// The values of module instance `path`, created empty on first use.
     pub fn module_mut(&mut self, path: &ModulePath) -> &mut ModuleValues {
         self.modules.entry(path.clone()).or_default()

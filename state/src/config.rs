@@ -2,11 +2,19 @@
 //! engine reads them from a `backend "KIND" { ... }` block.
 //!
 //! [`from_config`] knows `local` (`path`), `s3` (`bucket`, `key`, `region`, `endpoint`,
-//! `use_path_style`, `access_key`, `secret_key`, `workspace_key_prefix`) and `pg`
-//! (`conn_str`, `schema_name`). Every setting is checked: a missing required one, an unknown
+//! `use_path_style`, `access_key`, `secret_key`, `workspace_key_prefix`), `gcs` (`bucket`,
+//! `prefix`, `credentials`, `access_token`, `storage_custom_endpoint`), `pg`
+//! (`conn_str`, `schema_name`) and `azurerm` (`storage_account_name`, `container_name`, `key`,
+//! `access_key`, `sas_token`, `resource_group_name`, `subscription_id`, `tenant_id`,
+//! `client_id`, `client_secret`, `use_cli`, `environment`, `endpoint`,
+//! `resource_manager_endpoint`). Every setting is checked: a missing required one, an unknown
 //! one or one of the wrong type is an error naming it. Nothing is contacted here: remote
-//! backends connect on first use. Environment fallbacks are limited to the S3 region
-//! (`AWS_REGION`, then `AWS_DEFAULT_REGION`).
+//! backends connect on first use (except that an `azurerm` backend without `access_key` or
+//! `sas_token` asks Resource Manager for the account key). Environment fallbacks: the S3
+//! region (`AWS_REGION`, then `AWS_DEFAULT_REGION`), and Terraform's `ARM_ACCESS_KEY`,
+//! `ARM_SAS_TOKEN`, `ARM_SUBSCRIPTION_ID`, `ARM_TENANT_ID`, `ARM_CLIENT_ID`,
+//! `ARM_CLIENT_SECRET` for `azurerm` (and the Azure SDKs' `AZURE_AUTHORITY_HOST` for its
+//! login endpoint).
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +29,12 @@ pub const KINDS: &[&str] = &[
     "local",
     #[cfg(feature = "s3")]
     "s3",
+    #[cfg(feature = "gcs")]
+    "gcs",
     #[cfg(feature = "pg")]
     "pg",
+    #[cfg(feature = "azurerm")]
+    "azurerm",
 ];
 
 /// Settings of one backend block, checked as they are taken.
@@ -63,7 +75,10 @@ impl<'a> Settings<'a> {
         }
     }
 
-    #[cfg_attr(not(any(feature = "s3", feature = "pg")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "s3", feature = "pg", feature = "gcs", feature = "azurerm")),
+        allow(dead_code)
+    )]
     fn required(&self, name: &'static str) -> Result<String, StateError> {
         self.string(name)?.ok_or(StateError::MissingSetting {
             kind: self.kind.into(),
@@ -71,7 +86,7 @@ impl<'a> Settings<'a> {
         })
     }
 
-    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "s3", feature = "azurerm")), allow(dead_code))]
     fn boolean(&self, name: &'static str) -> Result<Option<bool>, StateError> {
         match self.map.get(name) {
             None | Some(Value::Null) => Ok(None),
@@ -115,8 +130,12 @@ pub fn from_config(
         "local" => local(&s, workspace, base_dir),
         #[cfg(feature = "s3")]
         "s3" => s3(&s, workspace),
+        #[cfg(feature = "gcs")]
+        "gcs" => gcs(&s, workspace),
         #[cfg(feature = "pg")]
         "pg" => pg(&s, workspace),
+        #[cfg(feature = "azurerm")]
+        "azurerm" => azurerm(&s, workspace),
         _ => Err(StateError::UnknownBackend {
             kind: kind.into(),
             expected: KINDS.join(", "),
@@ -188,6 +207,26 @@ fn s3(s: &Settings, workspace: &str) -> Result<Box<dyn Backend>, StateError> {
     Ok(Box::new(crate::s3::S3Backend::new(&c)?))
 }
 
+#[cfg(feature = "gcs")]
+fn gcs(s: &Settings, workspace: &str) -> Result<Box<dyn Backend>, StateError> {
+    s.check_known(&[
+        "bucket",
+        "prefix",
+        "credentials",
+        "access_token",
+        "storage_custom_endpoint",
+    ])?;
+    let mut c = crate::gcs::GcsConfig::new(
+        s.required("bucket")?,
+        s.string("prefix")?.unwrap_or_default(),
+    );
+    c.credentials = s.string("credentials")?;
+    c.access_token = s.string("access_token")?;
+    c.endpoint = s.string("storage_custom_endpoint")?;
+    c.workspace = workspace.into();
+    Ok(Box::new(crate::gcs::GcsBackend::new(&c)?))
+}
+
 #[cfg(feature = "pg")]
 fn pg(s: &Settings, workspace: &str) -> Result<Box<dyn Backend>, StateError> {
     s.check_known(&["conn_str", "schema_name"])?;
@@ -202,4 +241,118 @@ fn pg(s: &Settings, workspace: &str) -> Result<Box<dyn Backend>, StateError> {
             other => other,
         },
     )?))
+}
+
+#[cfg(feature = "azurerm")]
+fn azurerm(s: &Settings, workspace: &str) -> Result<Box<dyn Backend>, StateError> {
+    s.check_known(&[
+        "storage_account_name",
+        "container_name",
+        "key",
+        "access_key",
+        "sas_token",
+        "resource_group_name",
+        "subscription_id",
+        "tenant_id",
+        "client_id",
+        "client_secret",
+        "use_cli",
+        "environment",
+        "endpoint",
+        "resource_manager_endpoint",
+    ])?;
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let or_env = |name: &'static str, var: &str| -> Result<Option<String>, StateError> {
+        Ok(s.string(name)?.or_else(|| env(var)))
+    };
+    let mut c = crate::azurerm::AzurermConfig::new(
+        s.required("storage_account_name")?,
+        s.required("container_name")?,
+        s.required("key")?,
+    );
+    if c.key.starts_with('/') || c.key.ends_with('/') {
+        return Err(s.invalid("key", "must not start or end with \"/\""));
+    }
+    let (resource_manager, audience, authority, suffix) =
+        match s.string("environment")?.as_deref().unwrap_or("public") {
+            "public" => (
+                "https://management.azure.com",
+                "https://management.azure.com",
+                "https://login.microsoftonline.com",
+                "core.windows.net",
+            ),
+            "usgovernment" => (
+                "https://management.usgovcloudapi.net",
+                "https://management.usgovcloudapi.net",
+                "https://login.microsoftonline.us",
+                "core.usgovcloudapi.net",
+            ),
+            "china" => (
+                "https://management.chinacloudapi.cn",
+                "https://management.chinacloudapi.cn",
+                "https://login.chinacloudapi.cn",
+                "core.chinacloudapi.cn",
+            ),
+            other => {
+                return Err(s.invalid(
+                    "environment",
+                    format!("{other:?} is not one of public, usgovernment, china"),
+                ))
+            }
+        };
+    c.storage_suffix = suffix.into();
+    c.access_key = or_env("access_key", "ARM_ACCESS_KEY")?;
+    c.sas_token = or_env("sas_token", "ARM_SAS_TOKEN")?;
+    c.endpoint = s.string("endpoint")?;
+    for (name, url) in [
+        ("endpoint", c.endpoint.clone()),
+        (
+            "resource_manager_endpoint",
+            s.string("resource_manager_endpoint")?,
+        ),
+    ] {
+        if let Some(u) = url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return Err(s.invalid(name, format!("{u:?} is not an http:// or https:// URL")));
+            }
+        }
+    }
+    if let Some(group) = s.string("resource_group_name")? {
+        let subscription_id = or_env("subscription_id", "ARM_SUBSCRIPTION_ID")?.ok_or(
+            StateError::MissingSetting {
+                kind: s.kind.into(),
+                name: "subscription_id",
+            },
+        )?;
+        let tenant_id = or_env("tenant_id", "ARM_TENANT_ID")?;
+        let client_id = or_env("client_id", "ARM_CLIENT_ID")?;
+        let client_secret = or_env("client_secret", "ARM_CLIENT_SECRET")?;
+        let use_cli = s.boolean("use_cli")?.unwrap_or(true);
+        if client_secret.is_none() && !use_cli {
+            return Err(StateError::MissingSetting {
+                kind: s.kind.into(),
+                name: "client_secret",
+            });
+        }
+        c.arm = Some(crate::azurerm::ArmAccess {
+            resource_group_name: group,
+            subscription_id,
+            tenant_id,
+            client_id,
+            client_secret,
+            resource_manager_endpoint: s
+                .string("resource_manager_endpoint")?
+                .unwrap_or_else(|| resource_manager.into()),
+            authority: env("AZURE_AUTHORITY_HOST").unwrap_or_else(|| authority.into()),
+            audience: audience.into(),
+        });
+    }
+    if c.access_key.is_none() && c.sas_token.is_none() && c.arm.is_none() {
+        return Err(StateError::MissingSetting {
+            kind: s.kind.into(),
+            name: "access_key",
+        });
+    }
+    c.workspace = workspace.into();
+    Ok(Box::new(crate::azurerm::AzurermBackend::new(&c)?))
 }

@@ -95,6 +95,8 @@ pub fn record(addr: &str, id: &str) -> InstanceRecord {
         region: Some("eu-west-1".into()),
         create_before_destroy: true,
         tainted: false,
+        private: String::new(),
+        schema_version: 0,
     }
 }
 

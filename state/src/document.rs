@@ -65,6 +65,16 @@ pub struct InstanceRecord {
     /// Whether creation failed part way, so the next plan must replace it.
     #[serde(default)]
     pub tainted: bool,
+    /// The provider's private data for the object (a plugin's private state), base64.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub private: String,
+    /// The version of the resource schema the attributes were written with.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub schema_version: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 /// One root output value.
@@ -197,6 +207,8 @@ mod tests {
             region: Some("eu-west-1".into()),
             create_before_destroy: false,
             tainted: false,
+            private: String::new(),
+            schema_version: 0,
         }
     }
 

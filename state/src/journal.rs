@@ -124,6 +124,8 @@ mod tests {
             region: None,
             create_before_destroy: false,
             tainted: false,
+            private: String::new(),
+            schema_version: 0,
         })
     }
 

@@ -10,7 +10,9 @@
 //! judged by wall clocks, so lockers' clocks must agree to well within a lease.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
+
+use hangar_core::timestamp::{parse_rfc3339, rfc3339_utc, rfc3339_utc_millis};
 
 use serde::{Deserialize, Serialize};
 
@@ -86,7 +88,7 @@ impl LockInfo {
 
     /// When the lease runs out, or `None` when the record has no (readable) expiry.
     pub fn expires_at(&self) -> Option<SystemTime> {
-        parse_rfc3339_utc(&self.expires)
+        parse_rfc3339(&self.expires)
     }
 
     /// Whether the lease ran out before `now`; a record without expiry never does.
@@ -154,121 +156,10 @@ fn host_name() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// `t` as `YYYY-MM-DDTHH:MM:SSZ`; times before 1970 print as the epoch.
-pub fn rfc3339_utc(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// `t` as `YYYY-MM-DDTHH:MM:SS.mmmZ`; times before 1970 print as the epoch.
-pub fn rfc3339_utc_millis(t: SystemTime) -> String {
-    let ms = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_millis())
-        .unwrap_or(0);
-    let whole = rfc3339_utc(t);
-    format!("{}.{ms:03}Z", whole.trim_end_matches('Z'))
-}
-
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (or a `+HH:MM`/`-HH:MM` offset); `None` for
-/// anything else or a time before 1970.
-pub fn parse_rfc3339_utc(text: &str) -> Option<SystemTime> {
-    let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = text.get(r)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    let mut rest = &text[19..];
-    let mut nanos = 0u64;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        for (i, c) in frac[..digits].bytes().take(9).enumerate() {
-            nanos += u64::from(c - b'0') * 10u64.pow(8 - i as u32);
-        }
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ if rest.len() == 6 && matches!(&rest[..1], "+" | "-") && &rest[3..4] == ":" => {
-            let oh: i64 = rest[1..3].parse().ok()?;
-            let om: i64 = rest[4..6].parse().ok()?;
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (oh * 3600 + om * 60)
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(y, mo as u32, d as u32);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset;
-    let secs = u64::try_from(secs).ok()?;
-    Some(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_nanos(nanos))
-}
-
-/// Days after 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Proleptic Gregorian date of `z` days after 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
-
-    #[test]
-    fn timestamps_are_rfc3339_utc() {
-        assert_eq!(rfc3339_utc(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        let t = UNIX_EPOCH + Duration::from_secs(951_782_400 + 3661);
-        assert_eq!(rfc3339_utc(t), "2000-02-29T01:01:01Z");
-        let t = UNIX_EPOCH + Duration::from_secs(1_767_225_599);
-        assert_eq!(rfc3339_utc(t), "2025-12-31T23:59:59Z");
-    }
 
     #[test]
     fn new_lock_info_names_its_holder() {
@@ -284,31 +175,6 @@ mod tests {
             .duration_since(SystemTime::now())
             .expect("expiry is ahead");
         assert!(ahead > Duration::from_secs(55), "{ahead:?}");
-    }
-
-    #[test]
-    fn timestamps_parse_back() {
-        for secs in [0u64, 951_782_400 + 3661, 1_767_225_599, 4_102_444_800] {
-            let t = UNIX_EPOCH + Duration::from_millis(secs * 1000 + 457);
-            assert_eq!(parse_rfc3339_utc(&rfc3339_utc_millis(t)), Some(t));
-            let whole = UNIX_EPOCH + Duration::from_secs(secs);
-            assert_eq!(parse_rfc3339_utc(&rfc3339_utc(t)), Some(whole));
-        }
-        let t = parse_rfc3339_utc("2025-01-02T03:04:05.5+01:30").expect("offset form");
-        assert_eq!(
-            rfc3339_utc_millis(t),
-            "2025-01-02T01:34:05.500Z",
-            "offsets are applied"
-        );
-        for bad in [
-            "",
-            "2025-01-02",
-            "2025-13-02T03:04:05Z",
-            "2025-01-02T03:04:05",
-            "x",
-        ] {
-            assert_eq!(parse_rfc3339_utc(bad), None, "{bad:?}");
-        }
     }
 
     #[test]

@@ -6,8 +6,8 @@ mod support;
 
 use std::time::{Duration, SystemTime};
 
+use hangar_core::timestamp::rfc3339_utc_millis;
 use hangar_state::conformance::{record, run_conformance, sample_doc};
-use hangar_state::lock_info::rfc3339_utc_millis;
 use hangar_state::{
     Backend, JournalEntry, LocalBackend, LockInfo, S3Backend, StateDoc, StateError,
 };

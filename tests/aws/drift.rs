@@ -249,12 +249,15 @@ fn the_ci_script_checks_every_workspace_and_fails_on_drift() {
     let _g = moto::exclusive();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("tempdir");
-    // The example calls ../../modules/aws-data-plane: copy both, keeping the layout.
+    // The example calls ../../modules/aws-data-plane and ../../modules/azure-data-plane: copy
+    // them, keeping the layout.
     let cfg = dir.path().join("examples/hub-and-spoke");
     let module = dir.path().join("modules/aws-data-plane");
+    let azure_module = dir.path().join("modules/azure-data-plane");
     for (from, to) in [
         ("examples/hub-and-spoke", &cfg),
         ("modules/aws-data-plane", &module),
+        ("modules/azure-data-plane", &azure_module),
     ] {
         std::fs::create_dir_all(to).expect("mkdir");
         for f in std::fs::read_dir(root.join(from)).expect("read dir") {
@@ -265,7 +268,21 @@ fn the_ci_script_checks_every_workspace_and_fails_on_drift() {
             std::fs::copy(&f, to.join(f.file_name().expect("file name"))).expect("copy");
         }
     }
-    let flags = format!("--var aws_endpoint={}", moto::moto().endpoint);
+    // Every workspace also configures the azurerm provider (the eu-azure workspace uses it):
+    // point it at the ARM test server, with its credentials.
+    let arm = hangar_testkit::arm::ArmServer::start_blocking(Default::default());
+    let azure_env = [
+        ("ARM_SUBSCRIPTION_ID", arm.config.subscription_id.clone()),
+        ("ARM_TENANT_ID", arm.config.tenant_id.clone()),
+        ("ARM_CLIENT_ID", arm.config.client_id.clone()),
+        ("ARM_CLIENT_SECRET", arm.config.client_secret.clone()),
+        ("AZURE_AUTHORITY_HOST", arm.endpoint.clone()),
+    ];
+    let flags = format!(
+        "--var aws_endpoint={} --var arm_endpoint={}",
+        moto::moto().endpoint,
+        arm.endpoint
+    );
     let script = |code: i32| {
         let out = std::process::Command::new("bash")
             .arg(root.join("examples/ci/drift.sh"))
@@ -277,6 +294,7 @@ fn the_ci_script_checks_every_workspace_and_fails_on_drift() {
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("NO_COLOR", "1")
+            .envs(azure_env.iter().map(|(k, v)| (*k, v.as_str())))
             .output()
             .expect("run drift.sh");
         assert_eq!(
@@ -298,7 +316,10 @@ fn the_ci_script_checks_every_workspace_and_fails_on_drift() {
                 "--auto-approve",
                 "--var",
                 &format!("aws_endpoint={}", moto::moto().endpoint),
+                "--var",
+                &format!("arm_endpoint={}", arm.endpoint),
             ])
+            .envs(azure_env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_EC2_METADATA_DISABLED", "true")

@@ -7,6 +7,7 @@ mod errors;
 mod first_hour;
 mod lifecycle;
 mod locking;
+mod logging;
 mod module_docs;
 mod modules;
 mod plan_files;
@@ -86,6 +87,7 @@ impl Work {
         c.arg("-C").arg(self.dir.path()).args(args);
         c.env("NO_COLOR", "1")
             .env_remove("HANGAR_WORKSPACE")
+            .env_remove("HANGAR_LOG")
             .stdin(Stdio::null());
         // Nothing may reach real AWS: dummy credentials, no instance metadata, no profiles.
         c.env("AWS_EC2_METADATA_DISABLED", "true")

@@ -122,6 +122,51 @@ fn fmt_check_reports_and_fmt_rewrites() {
 }
 
 #[test]
+fn fmt_diff_prints_a_unified_diff_like_terraform() {
+    // Formatting unwraps a multi-line legacy interpolation, so the file loses two lines and the
+    // hunks after it must still line up. The expected text is what `terraform fmt -diff
+    // -write=false -recursive` (1.15.5) printed for this file.
+    let input = "locals {\n  a = \"${\n    var.a\n  }\"\n  bb   = 2\n}\n\n\
+                 resource \"null_resource\" \"x\" {\n  count = 1\n\n\n\n\n\n  \
+                 triggers = {\n  k = \"v\"\n  }\n}\n";
+    let w = Work::new(&[("sub/main.tf", input)]);
+    let run = w
+        .run(&["fmt", "--check", "--diff", "--recursive"])
+        .expect(3);
+    assert_eq!(
+        run.stdout,
+        "sub/main.tf
+--- old/sub/main.tf
++++ new/sub/main.tf
+@@ -1,8 +1,6 @@
+ locals {
+-  a = \"${
+-    var.a
+-  }\"
+-  bb   = 2
++  a  = var.a
++  bb = 2
+ }
+ 
+ resource \"null_resource\" \"x\" {
+@@ -13,6 +11,6 @@
+ 
+ 
+   triggers = {
+-  k = \"v\"
++    k = \"v\"
+   }
+ }
+"
+    );
+    assert_eq!(
+        w.read("sub/main.tf"),
+        input,
+        "--check leaves the file as it is"
+    );
+}
+
+#[test]
 fn import_adopts_an_object_into_state_once() {
     let w = Work::new(&[(
         "main.tf",

@@ -8,14 +8,15 @@ use std::collections::BTreeMap;
 use hangar_core::{Number, Type, Value};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::conv::{convert, friendly_name, type_of, unify};
 use crate::reshape::{
     chunklist, coalesce, coalescelist, matchkeys, one, slice, slice_type, sort, sum, transpose,
     zipmap, zipmap_type,
 };
 use crate::sets::{set_op, set_op_type, setproduct, setproduct_type, SetOp};
-use crate::util::{cty_equals, elems, int, s, str_of, to_int};
+use crate::util::{elems, int, s, str_of, to_int};
 use crate::{p, Call, Def, FuncError};
+use hangar_core::convert::{convert, unify};
+use hangar_core::set::{cty_equals, types_equal_loose};
 
 fn dynp(name: &'static str) -> crate::Param {
     p(name, Type::Dynamic)
@@ -36,7 +37,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             Type::Number,
             length,
         )
-        .type_fn(|a| match type_of(&a[0]) {
+        .type_fn(|a| match Value::ty(&a[0]) {
             Type::String
             | Type::Tuple(_)
             | Type::Object(_)
@@ -53,27 +54,27 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             .type_fn(concat_type),
         "contains" => Def::new(vec![dynp("list"), dynp("value")], Type::Bool, contains),
         "distinct" => Def::new(vec![p("list", list_of(Type::Dynamic))], Type::Dynamic, distinct)
-            .type_fn(|a| Ok(type_of(&a[0]))),
+            .type_fn(|a| Ok(Value::ty(&a[0]))),
         "element" => Def::new(vec![dynp("list").marked(), p("index", Type::Number)], Type::Dynamic, element)
             .type_fn(element_type),
         "flatten" => Def::new(vec![dynp("list").marked()], Type::Dynamic, flatten).type_fn(|a| {
             if !a[0].is_wholly_known() {
                 return Ok(Type::Dynamic);
             }
-            match type_of(&a[0]) {
+            match Value::ty(&a[0]) {
                 Type::List(_) | Type::Set(_) | Type::Tuple(_) => Ok(Type::Dynamic),
                 _ => Err(FuncError::fail("can only flatten lists, sets and tuples")),
             }
         }),
         "index" => Def::new(vec![dynp("list"), dynp("value")], Type::Number, index),
         "keys" => Def::new(vec![dynp("inputMap").unknown().marked()], Type::Dynamic, keys)
-            .type_fn(|a| match type_of(&a[0]) {
+            .type_fn(|a| match Value::ty(&a[0]) {
                 Type::Map(_) => Ok(list_of(Type::String)),
                 Type::Object(o) => Ok(Type::Tuple(vec![Type::String; o.attrs.len()])),
                 _ => Err(FuncError::arg(0, "must have map or object type")),
             }),
         "values" => Def::new(vec![dynp("values").marked()], Type::Dynamic, values).type_fn(|a| {
-            match type_of(&a[0]) {
+            match Value::ty(&a[0]) {
                 Type::Map(e) => Ok(Type::List(e)),
                 Type::Object(o) => Ok(Type::Tuple(o.attrs.values().cloned().collect())),
                 _ => Err(FuncError::fail("values() requires a map as the first argument")),
@@ -91,7 +92,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             .type_fn(merge_type),
         "range" => Def::new(vec![], list_of(Type::Number), range).var(p("params", Type::Number)),
         "reverse" => Def::new(vec![dynp("list").marked()], Type::Dynamic, reverse).type_fn(|a| {
-            match type_of(&a[0]) {
+            match Value::ty(&a[0]) {
                 Type::Tuple(mut ts) => {
                     ts.reverse();
                     Ok(Type::Tuple(ts))
@@ -99,7 +100,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 Type::List(e) | Type::Set(e) => Ok(Type::List(e)),
                 t => Err(FuncError::arg(
                     0,
-                    format!("can only reverse list or tuple values, not {}", friendly_name(&t)),
+                    format!("can only reverse list or tuple values, not {}", Type::friendly_name(&t)),
                 )),
             }
         }),
@@ -148,7 +149,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
         "coalesce" => Def::new(vec![], Type::Dynamic, coalesce)
             .var(dynp("vals").unknown().dynamic().null())
             .type_fn(|a| {
-                let tys: Vec<Type> = a.iter().map(type_of).collect();
+                let tys: Vec<Type> = a.iter().map(Value::ty).collect();
                 unify(&tys).ok_or_else(|| FuncError::fail("all arguments must have the same type"))
             }),
         "coalescelist" => Def::new(vec![], Type::Dynamic, coalescelist)
@@ -162,7 +163,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                     if x.is_unknown() {
                         return Ok(Type::Dynamic);
                     }
-                    let t = type_of(x);
+                    let t = Value::ty(x);
                     if !matches!(t, Type::List(_) | Type::Tuple(_)) {
                         return Err(FuncError::fail(
                             "coalescelist arguments must be lists or tuples",
@@ -193,9 +194,9 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             Type::Dynamic,
             chunklist,
         )
-        .type_fn(|a| Ok(list_of(type_of(&a[0])))),
+        .type_fn(|a| Ok(list_of(Value::ty(&a[0])))),
         "one" => Def::new(vec![dynp("list")], Type::Dynamic, one).type_fn(|a| {
-            match type_of(&a[0]) {
+            match Value::ty(&a[0]) {
                 Type::List(e) | Type::Set(e) => Ok(*e),
                 Type::Tuple(ts) if ts.is_empty() => Ok(Type::Dynamic),
                 Type::Tuple(ts) if ts.len() == 1 => Ok(ts[0].clone()),
@@ -239,9 +240,9 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             matchkeys,
         )
         .type_fn(|a| {
-            unify(&[type_of(&a[1]), type_of(&a[2])])
+            unify(&[Value::ty(&a[1]), Value::ty(&a[2])])
                 .ok_or_else(|| FuncError::fail("keys and searchset must be of the same type"))?;
-            Ok(type_of(&a[0]))
+            Ok(Value::ty(&a[0]))
         }),
         "list" => Def::new(vec![], Type::Dynamic, |_, _, _| unreachable!())
             .var(dynp("vals").unknown().dynamic().null())
@@ -284,7 +285,7 @@ fn concat_type(a: &[Value]) -> Result<Type, FuncError> {
     if a.is_empty() {
         return Err(FuncError::fail("at least one argument is required"));
     }
-    let tys: Vec<Type> = a.iter().map(type_of).collect();
+    let tys: Vec<Type> = a.iter().map(Value::ty).collect();
     if tys.iter().all(|t| matches!(t, Type::List(_))) {
         if let Some(t) = unify(&tys) {
             return Ok(t);
@@ -293,7 +294,7 @@ fn concat_type(a: &[Value]) -> Result<Type, FuncError> {
     let mut etys = Vec::new();
     for (i, v) in a.iter().enumerate() {
         let (v, _) = v.clone().unmark_deep();
-        match type_of(&v) {
+        match Value::ty(&v) {
             Type::Tuple(ts) => etys.extend(ts),
             Type::List(e) => {
                 if v.is_unknown() {
@@ -308,7 +309,7 @@ fn concat_type(a: &[Value]) -> Result<Type, FuncError> {
                     i,
                     format!(
                         "all arguments must be lists or tuples; got {}",
-                        friendly_name(&t)
+                        Type::friendly_name(&t)
                     ),
                 ))
             }
@@ -323,7 +324,7 @@ fn concat(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
     let is_list = matches!(ret, Type::List(_));
     for (i, x) in a.into_iter().enumerate() {
         let x = if is_list {
-            convert(x, ret).map_err(|m| FuncError::arg(i, m))?
+            convert(x, ret).map_err(|m| FuncError::arg(i, m.message))?
         } else {
             x
         };
@@ -379,7 +380,7 @@ fn distinct(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError>
 }
 
 fn element_type(a: &[Value]) -> Result<Type, FuncError> {
-    match type_of(&a[0]) {
+    match Value::ty(&a[0]) {
         Type::List(e) => Ok(*e),
         Type::Tuple(ts) => {
             if a[1].is_unknown() {
@@ -395,7 +396,7 @@ fn element_type(a: &[Value]) -> Result<Type, FuncError> {
         }
         t => Err(FuncError::fail(format!(
             "cannot read elements from {}",
-            friendly_name(&t)
+            Type::friendly_name(&t)
         ))),
     }
 }
@@ -460,7 +461,7 @@ fn flatten(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
 }
 
 fn index(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
-    if !matches!(type_of(&a[0]), Type::List(_) | Type::Tuple(_)) {
+    if !matches!(Value::ty(&a[0]), Type::List(_) | Type::Tuple(_)) {
         return Err(FuncError::fail("argument must be a list or tuple"));
     }
     let xs = elems(&a[0]);
@@ -512,7 +513,7 @@ fn lookup_type(a: &[Value]) -> Result<Type, FuncError> {
             a.len()
         )));
     }
-    match type_of(&a[0]) {
+    match Value::ty(&a[0]) {
         Type::Object(o) => {
             if a[1].is_unknown() {
                 return Ok(Type::Dynamic);
@@ -521,7 +522,7 @@ fn lookup_type(a: &[Value]) -> Result<Type, FuncError> {
             if let Some(t) = o.attrs.get(key) {
                 Ok(t.clone())
             } else if a.len() == 3 {
-                Ok(type_of(&a[2]))
+                Ok(Value::ty(&a[2]))
             } else {
                 Err(FuncError::arg(
                     0,
@@ -557,7 +558,7 @@ fn lookup(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
         return Ok(v.clone().mark_if(marked));
     }
     if a.len() == 3 {
-        let d = convert(a[2].clone(), ret).map_err(FuncError::fail)?;
+        let d = convert(a[2].clone(), ret).map_err(|e| FuncError::fail(e.message))?;
         return Ok(d.mark_if(marked));
     }
     let shown = if key_marked {
@@ -575,11 +576,11 @@ fn merge_type(a: &[Value]) -> Result<Type, FuncError> {
         return Ok(Type::object(Vec::new()));
     }
     let mut attrs: BTreeMap<String, Type> = BTreeMap::new();
-    let first = type_of(&a[0]);
+    let first = Value::ty(&a[0]);
     let mut matching = true;
     let mut attrs_known = true;
     for (i, v) in a.iter().enumerate() {
-        let t = type_of(v);
+        let t = Value::ty(v);
         if t == Type::Dynamic {
             return Ok(Type::Dynamic);
         }
@@ -605,11 +606,11 @@ fn merge_type(a: &[Value]) -> Result<Type, FuncError> {
             _ => {
                 return Err(FuncError::fail(format!(
                     "arguments must be maps or objects, got {:?}",
-                    friendly_name(&t)
+                    Type::friendly_name(&t)
                 )))
             }
         }
-        if i > 0 && !crate::util::types_equal_loose(&t, &first) {
+        if i > 0 && !types_equal_loose(&t, &first) {
             matching = false;
         }
     }

@@ -3,10 +3,8 @@
 
 use hangar_core::{Type, Value};
 
-use crate::conv::{
-    can_convert, convert, friendly_constraint, friendly_name, mismatch_message, type_of,
-};
 use crate::{p, Call, Def, FuncError};
+use hangar_core::convert::{can_convert, convert, mismatch_message};
 
 fn want_of(name: &str) -> Type {
     match name {
@@ -20,7 +18,7 @@ fn want_of(name: &str) -> Type {
 }
 
 fn to_type(a: &[Value], want: &Type) -> Result<Type, FuncError> {
-    let got = type_of(&a[0]);
+    let got = Value::ty(&a[0]);
     if got == *want || can_convert(&got, want) {
         return Ok(want.clone());
     }
@@ -41,8 +39,8 @@ fn to_type(a: &[Value], want: &Type) -> Result<Type, FuncError> {
             }
             _ => format!(
                 "cannot convert {} to {}",
-                friendly_name(&got),
-                friendly_constraint(want)
+                Type::friendly_name(&got),
+                Type::friendly_constraint(want)
             ),
         },
     ))
@@ -55,9 +53,9 @@ fn to_impl(c: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
         Ok(r) => Ok(r),
         Err(_) => {
             let (val, marked) = v.unmark_deep();
-            let got = type_of(&val);
+            let got = Value::ty(&val);
             let what = |val: &Value| match val.as_str() {
-                Some(x) => crate::console::go_quote(x),
+                Some(x) => hangar_core::quote::go_quote(x),
                 None => "string".to_string(),
             };
             Err(FuncError::arg(
@@ -65,8 +63,8 @@ fn to_impl(c: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
                 if marked {
                     format!(
                         "cannot convert this sensitive {} to {}",
-                        friendly_name(&got),
-                        friendly_constraint(&want)
+                        Type::friendly_name(&got),
+                        Type::friendly_constraint(&want)
                     )
                 } else if got == Type::String && want == Type::Bool {
                     format!(
@@ -81,8 +79,8 @@ fn to_impl(c: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
                 } else {
                     format!(
                         "cannot convert {} to {}",
-                        friendly_name(&got),
-                        friendly_constraint(&want)
+                        Type::friendly_name(&got),
+                        Type::friendly_constraint(&want)
                     )
                 },
             ))
@@ -118,16 +116,16 @@ pub(crate) fn def(name: &str) -> Option<Def> {
         "sensitive" => Def::new(vec![anyp()], Type::Dynamic, |_, a, _| {
             Ok(a[0].clone().sensitive())
         })
-        .type_fn(|a| Ok(type_of(&a[0]))),
+        .type_fn(|a| Ok(Value::ty(&a[0]))),
         "nonsensitive" => Def::new(vec![anyp()], Type::Dynamic, |_, a, _| {
             Ok(a[0].clone().unmark().0)
         })
-        .type_fn(|a| Ok(type_of(&a[0]))),
+        .type_fn(|a| Ok(Value::ty(&a[0]))),
         "issensitive" => Def::new(vec![anyp()], Type::Bool, |_, a, _| {
             Ok(Value::Bool(matches!(a[0], Value::Sensitive(_))))
         }),
         "ephemeralasnull" => Def::new(vec![anyp()], Type::Dynamic, |_, a, _| Ok(a[0].clone()))
-            .type_fn(|a| Ok(type_of(&a[0]))),
+            .type_fn(|a| Ok(Value::ty(&a[0]))),
         _ => return None,
     })
 }

@@ -17,7 +17,8 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             st(),
             |_, a, _| {
                 let t = parse_ts(str_of(&a[0])).map_err(FuncError::fail)?;
-                let d = parse_duration(str_of(&a[1])).map_err(FuncError::fail)?;
+                let d = hangar_core::duration::parse(str_of(&a[1]))
+                    .map_err(|e| FuncError::fail(e.to_string()))?;
                 let t2 = t
                     .checked_add_signed(Duration::nanoseconds(d))
                     .ok_or_else(|| FuncError::fail("time out of range"))?;
@@ -47,6 +48,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
     })
 }
 
+/// Go's `time.RFC3339` layout; hand-written for byte-exact Terraform output.
 fn rfc3339(t: &DateTime<FixedOffset>) -> String {
     let off = t.offset().fix().local_minus_utc();
     let base = t.format("%Y-%m-%dT%H:%M:%S").to_string();
@@ -74,7 +76,7 @@ fn digits(b: &[u8], i: usize, n: usize) -> Option<u32> {
     std::str::from_utf8(&b[i..i + n]).ok()?.parse().ok()
 }
 
-/// Parses an RFC 3339 timestamp with cty's error wording.
+/// Parses an RFC 3339 timestamp with cty's error wording (hand-written: byte-exact messages).
 fn parse_ts(text: &str) -> Result<DateTime<FixedOffset>, String> {
     let b = text.as_bytes();
     let pre = "not a valid RFC3339 timestamp";
@@ -179,79 +181,6 @@ fn parse_ts(text: &str) -> Result<DateTime<FixedOffset>, String> {
         .and_local_timezone(tz)
         .single()
         .ok_or_else(|| format!("{pre}: time out of range"))
-}
-
-/// Go's `time.ParseDuration`, in nanoseconds.
-fn parse_duration(text: &str) -> Result<i64, String> {
-    let bad = || format!("time: invalid duration {}", crate::console::go_quote(text));
-    let mut s = text;
-    let mut neg = false;
-    if let Some(r) = s.strip_prefix('-') {
-        neg = true;
-        s = r;
-    } else if let Some(r) = s.strip_prefix('+') {
-        s = r;
-    }
-    if s == "0" {
-        return Ok(0);
-    }
-    if s.is_empty() {
-        return Err(bad());
-    }
-    let mut total: f64 = 0.0;
-    let mut exact: i128 = 0;
-    while !s.is_empty() {
-        let num_end = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len());
-        let num = &s[..num_end];
-        if num.is_empty() || num == "." {
-            return Err(bad());
-        }
-        s = &s[num_end..];
-        let unit_end = s
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(s.len());
-        let unit = &s[..unit_end];
-        s = &s[unit_end..];
-        if unit.is_empty() {
-            return Err(format!(
-                "time: missing unit in duration {}",
-                crate::console::go_quote(text)
-            ));
-        }
-        let scale: i128 = match unit {
-            "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            u => {
-                return Err(format!(
-                    "time: unknown unit {} in duration {}",
-                    crate::console::go_quote(u),
-                    crate::console::go_quote(text)
-                ))
-            }
-        };
-        let (ip, fp) = num.split_once('.').unwrap_or((num, ""));
-        let iv: i128 = if ip.is_empty() {
-            0
-        } else {
-            ip.parse().map_err(|_| bad())?
-        };
-        exact += iv * scale;
-        if !fp.is_empty() {
-            let f: f64 = format!("0.{fp}").parse().map_err(|_| bad())?;
-            total += f * scale as f64;
-        }
-    }
-    let v = exact + total as i128;
-    if v > i64::MAX as i128 {
-        return Err(bad());
-    }
-    Ok(if neg { -(v as i64) } else { v as i64 })
 }
 
 const MONTHS: [&str; 12] = [

@@ -10,7 +10,6 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use hangar_core::{Number, Type, Value};
 
-use crate::conv::type_of;
 use crate::util::{s, str_of};
 use crate::{p, Call, Def, FuncError};
 
@@ -146,7 +145,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 return Ok(Type::Dynamic);
             }
             crate::json::decode(str_of(&a[0]))
-                .map(|v| type_of(&v))
+                .map(|v| Value::ty(&v))
                 .map_err(FuncError::fail)
         }),
         "urlencode" => Def::new(vec![p("str", st())], st(), |_, a, _| {
@@ -169,7 +168,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             if a[0].is_unknown() {
                 return Ok(Type::Dynamic);
             }
-            csvdecode(str_of(&a[0])).map(|v| type_of(&v))
+            csvdecode(str_of(&a[0])).map(|v| Value::ty(&v))
         }),
         "yamlencode" => Def::new(
             vec![p("value", Type::Dynamic).dynamic().null()],
@@ -189,7 +188,7 @@ pub(crate) fn def(name: &str) -> Option<Def> {
                 return Ok(Type::Dynamic);
             }
             crate::yaml::decode(str_of(&a[0]))
-                .map(|v| type_of(&v))
+                .map(|v| Value::ty(&v))
                 .map_err(FuncError::fail)
         }),
         _ => return None,

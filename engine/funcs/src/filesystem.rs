@@ -7,14 +7,14 @@ use hangar_core::{Type, Value};
 
 use crate::encoding::b64;
 use crate::hash::{hex_digest, raw_digest};
-use crate::util::{cty_set, s, str_of};
+use crate::util::{s, str_of};
 use crate::{p, Call, Def, FuncError};
 
 fn redact(text: &str, marked: bool) -> String {
     if marked {
         "(sensitive value)".into()
     } else {
-        crate::console::go_quote(text)
+        hangar_core::quote::go_quote(text)
     }
 }
 
@@ -261,7 +261,7 @@ fn fileset(c: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
             }
         },
     );
-    Ok(cty_set(found).mark_if(marked))
+    Ok(Value::cty_set(found).mark_if(marked))
 }
 
 fn walk(base: &Path, rel: PathBuf, f: &mut dyn FnMut(&Path, bool)) {

@@ -4,10 +4,10 @@ use hangar_core::{Number, Type, Value};
 use num_bigint::BigInt;
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::conv::{convert, type_of};
 use crate::encoding::{json_encode, json_string};
 use crate::util::{elems, s, str_of};
 use crate::{p, Call, Def, FuncError};
+use hangar_core::convert::convert;
 
 pub(crate) fn def(name: &str) -> Option<Def> {
     Some(match name {
@@ -51,9 +51,9 @@ fn formatlist(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncErro
     let mut chooser = 0;
     let mut unknown = false;
     for (i, x) in args.iter().enumerate() {
-        let is_seq = matches!(type_of(x), Type::List(_) | Type::Set(_) | Type::Tuple(_));
+        let is_seq = matches!(Value::ty(x), Type::List(_) | Type::Set(_) | Type::Tuple(_));
         if is_seq && !x.is_null() {
-            if !matches!(type_of(x), Type::Tuple(_)) && x.is_unknown() {
+            if !matches!(Value::ty(x), Type::Tuple(_)) && x.is_unknown() {
                 unknown = true;
                 continue;
             }
@@ -91,7 +91,7 @@ fn formatlist(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncErro
     'results: for idx in 0..n {
         let mut fa = Vec::with_capacity(args.len());
         for x in args {
-            let is_seq = matches!(type_of(x), Type::List(_) | Type::Set(_) | Type::Tuple(_));
+            let is_seq = matches!(Value::ty(x), Type::List(_) | Type::Set(_) | Type::Tuple(_));
             let v = if is_seq && !x.is_null() {
                 elems(x)[idx].clone()
             } else {
@@ -234,7 +234,7 @@ fn go_quote_rune(c: char) -> String {
         '\'' => "'\\''".into(),
         '"' => "'\"'".into(),
         c => {
-            let q = crate::console::go_quote(&c.to_string());
+            let q = hangar_core::quote::go_quote(&c.to_string());
             format!("'{}'", &q[1..q.len() - 1])
         }
     }
@@ -279,7 +279,7 @@ fn format_append(v: &Verb, out: &mut String, args: &[Value]) -> Result<(), Strin
             Ok(())
         }
         't' => {
-            let b = convert(arg.clone(), &Type::Bool).map_err(unsupported)?;
+            let b = convert(arg.clone(), &Type::Bool).map_err(|e| unsupported(e.message))?;
             out.push_str(if b.as_bool() == Some(true) {
                 "true"
             } else {
@@ -288,7 +288,7 @@ fn format_append(v: &Verb, out: &mut String, args: &[Value]) -> Result<(), Strin
             Ok(())
         }
         'b' | 'd' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'g' | 'G' => {
-            let n = convert(arg.clone(), &Type::Number).map_err(unsupported)?;
+            let n = convert(arg.clone(), &Type::Number).map_err(|e| unsupported(e.message))?;
             let n = n.as_number().cloned().unwrap_or_default();
             if matches!(v.mode, 'b' | 'd' | 'o' | 'x' | 'X') {
                 let Some(i) = n.to_bigint().filter(|_| n.is_integer()) else {
@@ -301,7 +301,7 @@ fn format_append(v: &Verb, out: &mut String, args: &[Value]) -> Result<(), Strin
             Ok(())
         }
         's' | 'q' => {
-            let x = convert(arg.clone(), &Type::String).map_err(unsupported)?;
+            let x = convert(arg.clone(), &Type::String).map_err(|e| unsupported(e.message))?;
             let mut text = str_of(&x).to_string();
             if let Some(p) = v.prec.filter(|p| *p > 0) {
                 text = text.graphemes(true).take(p).collect();

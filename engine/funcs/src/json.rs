@@ -18,7 +18,7 @@ fn quote_char(c: u8) -> String {
         b'"' => "'\"'".into(),
         c if c.is_ascii_graphic() || c == b' ' => format!("'{}'", c as char),
         c => {
-            let q = crate::console::go_quote(&(c as char).to_string());
+            let q = hangar_core::quote::go_quote(&(c as char).to_string());
             format!("'{}'", &q[1..q.len() - 1])
         }
     }

@@ -22,8 +22,6 @@ use std::path::Path;
 use hangar_core::{Type, Value};
 
 mod collection;
-pub mod console;
-pub mod conv;
 mod conversion;
 mod datetime;
 mod encoding;
@@ -373,7 +371,8 @@ pub fn call(ctx: &FuncContext<'_>, name: &str, args: Vec<Value>) -> Result<Value
     let mut conv_args = Vec::with_capacity(args.len());
     for (i, a) in args.into_iter().enumerate() {
         let prm = param_of(i);
-        let v = conv::convert(a, &prm.ty).map_err(|m| FuncError::arg(i, m))?;
+        let v =
+            hangar_core::convert::convert(a, &prm.ty).map_err(|m| FuncError::arg(i, m.message))?;
         conv_args.push(v);
     }
     let args = conv_args;
@@ -384,7 +383,7 @@ pub fn call(ctx: &FuncContext<'_>, name: &str, args: Vec<Value>) -> Result<Value
         if a.is_null() && !prm.allow_null {
             return Err(FuncError::arg(i, "argument must not be null"));
         }
-        if conv::type_of(a) == Type::Dynamic && !prm.allow_dynamic {
+        if Value::ty(a) == Type::Dynamic && !prm.allow_dynamic {
             dynamic_short = true;
         }
     }

@@ -4,7 +4,6 @@ use hangar_core::number::BigUint;
 use hangar_core::{Number, Type, Value};
 use num_bigint::{BigInt, Sign};
 
-use crate::conv::friendly_name;
 use crate::util::{float, int, str_of, to_f64, to_int};
 use crate::{p, Call, Def, FuncError};
 
@@ -45,11 +44,14 @@ pub(crate) fn def(name: &str) -> Option<Def> {
             parseint,
         )
         .type_fn(|a| {
-            let t = crate::conv::type_of(&a[0]);
+            let t = Value::ty(&a[0]);
             if t != Type::String {
                 return Err(FuncError::arg(
                     0,
-                    format!("first argument must be a string, not {}", friendly_name(&t)),
+                    format!(
+                        "first argument must be a string, not {}",
+                        Type::friendly_name(&t)
+                    ),
                 ));
             }
             Ok(Type::Number)

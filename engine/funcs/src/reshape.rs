@@ -1,18 +1,19 @@
 //! Functions that cut, reorder, combine or pick from collections: `slice`, `sort`, `sum`,
 //! `transpose`, `zipmap`, `coalesce`, `coalescelist`, `chunklist`, `one`, `matchkeys`.
 
-use crate::conv::{convert, friendly_name, type_of, unify};
-use crate::util::{cty_equals, elems, str_of, to_int};
+use crate::util::{elems, str_of, to_int};
 use crate::{Call, FuncError};
+use hangar_core::convert::{convert, unify};
+use hangar_core::set::cty_equals;
 use hangar_core::{Number, Type, Value};
 use std::collections::BTreeMap;
 
 pub(crate) fn slice_indexes(a: &[Value]) -> Result<(usize, usize, bool), FuncError> {
     let list = a[0].peel();
-    let len = if list.is_unknown() && !matches!(type_of(list), Type::Tuple(_)) {
+    let len = if list.is_unknown() && !matches!(Value::ty(list), Type::Tuple(_)) {
         None
     } else {
-        Some(match type_of(list) {
+        Some(match Value::ty(list) {
             Type::Tuple(ts) if list.is_unknown() => ts.len(),
             _ => elems(list).len(),
         })
@@ -57,7 +58,7 @@ pub(crate) fn slice_indexes(a: &[Value]) -> Result<(usize, usize, bool), FuncErr
 }
 
 pub(crate) fn slice_type(a: &[Value]) -> Result<Type, FuncError> {
-    let t = type_of(&a[0]);
+    let t = Value::ty(&a[0]);
     if matches!(t, Type::Set(_)) {
         return Err(FuncError::arg(0, "cannot slice a set, because its elements do not have indices; explicitly convert to a list if the ordering of the result is not important"));
     }
@@ -106,7 +107,7 @@ pub(crate) fn sort(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, Fun
 
 pub(crate) fn sum(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncError> {
     let v = &a[0];
-    let t = type_of(v);
+    let t = Value::ty(v);
     let xs = match v.peel() {
         Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => xs,
         Value::Map(m) | Value::Object(m) => {
@@ -117,7 +118,7 @@ pub(crate) fn sum(_: &Call<'_>, a: Vec<Value>, _: &Type) -> Result<Value, FuncEr
                 0,
                 format!(
                     "argument must be list, set, or tuple. Received {}",
-                    friendly_name(&t)
+                    Type::friendly_name(&t)
                 ),
             ));
         }
@@ -173,7 +174,7 @@ pub(crate) fn transpose(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value
 }
 
 pub(crate) fn zipmap_type(a: &[Value]) -> Result<Type, FuncError> {
-    match type_of(&a[1]) {
+    match Value::ty(&a[1]) {
         Type::List(e) => Ok(Type::Map(e)),
         Type::Tuple(ts) => {
             if !a[0].is_wholly_known() {
@@ -236,7 +237,7 @@ pub(crate) fn zipmap(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, F
 
 pub(crate) fn coalesce(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value, FuncError> {
     for v in a {
-        let v = convert(v, ret).map_err(FuncError::fail)?;
+        let v = convert(v, ret).map_err(|e| FuncError::fail(e.message))?;
         if v.is_unknown() {
             return Ok(Value::Unknown(ret.clone()));
         }
@@ -312,7 +313,7 @@ pub(crate) fn matchkeys(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Value
     if vals.len() != ks.len() {
         return Err(FuncError::fail("length of keys and values should be equal"));
     }
-    let ty = unify(&[type_of(&a[1]), type_of(&a[2])]).unwrap_or(Type::Dynamic);
+    let ty = unify(&[Value::ty(&a[1]), Value::ty(&a[2])]).unwrap_or(Type::Dynamic);
     let keys = convert(a[1].clone(), &ty).unwrap_or_else(|_| a[1].clone());
     let search = convert(a[2].clone(), &ty).unwrap_or_else(|_| a[2].clone());
     if elems(&search).is_empty() {

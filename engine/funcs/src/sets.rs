@@ -2,9 +2,10 @@
 //! element-type unification and ordering.
 
 use crate::collection::{list_of, set_of};
-use crate::conv::{convert, type_of, unify};
-use crate::util::{cty_equals, cty_set, elem_ty, elems};
+use crate::util::{elem_ty, elems};
 use crate::{Call, FuncError};
+use hangar_core::convert::{convert, unify};
+use hangar_core::set::cty_equals;
 use hangar_core::{Type, Value};
 
 #[derive(Clone, Copy)]
@@ -17,7 +18,7 @@ pub(crate) enum SetOp {
 pub(crate) fn set_op_type(a: &[Value]) -> Result<Type, FuncError> {
     let mut etys = Vec::new();
     for v in a {
-        let t = elem_ty(&type_of(v));
+        let t = elem_ty(&Value::ty(v));
         if !v.is_unknown() && elems(v).is_empty() && t == Type::Dynamic {
             continue;
         }
@@ -34,14 +35,14 @@ pub(crate) fn set_op_type(a: &[Value]) -> Result<Type, FuncError> {
 pub(crate) fn set_op(a: Vec<Value>, ret: &Type, op: SetOp) -> Result<Value, FuncError> {
     let mut it = a.into_iter().enumerate();
     let (_, first) = it.next().expect("one set");
-    let first = convert(first, ret).map_err(|m| FuncError::arg(0, m))?;
+    let first = convert(first, ret).map_err(|m| FuncError::arg(0, m.message))?;
     let all_known = matches!(op, SetOp::Union);
     if !all_known && !first.is_wholly_known() {
         return Ok(Value::Unknown(ret.clone()));
     }
     let mut acc: Vec<Value> = elems(&first).to_vec();
     for (i, x) in it {
-        let x = convert(x, ret).map_err(|m| FuncError::arg(i, m))?;
+        let x = convert(x, ret).map_err(|m| FuncError::arg(i, m.message))?;
         if !all_known && !x.is_wholly_known() {
             return Ok(Value::Unknown(ret.clone()));
         }
@@ -57,7 +58,7 @@ pub(crate) fn set_op(a: Vec<Value>, ret: &Type, op: SetOp) -> Result<Value, Func
             SetOp::Subtract => acc.into_iter().filter(|v| !has(other, v)).collect(),
         };
     }
-    Ok(cty_set(acc))
+    Ok(Value::cty_set(acc))
 }
 
 pub(crate) fn setproduct_type(a: &[Value]) -> Result<Type, FuncError> {
@@ -67,7 +68,7 @@ pub(crate) fn setproduct_type(a: &[Value]) -> Result<Type, FuncError> {
     let mut lists = 0;
     let mut etys = Vec::new();
     for (i, v) in a.iter().enumerate() {
-        match type_of(v) {
+        match Value::ty(v) {
             Type::Set(e) => etys.push(*e),
             Type::List(e) => {
                 etys.push(*e);
@@ -137,7 +138,7 @@ pub(crate) fn setproduct(_: &Call<'_>, a: Vec<Value>, ret: &Type) -> Result<Valu
     let v = if matches!(ret, Type::List(_)) {
         Value::List(out)
     } else {
-        cty_set(out)
+        Value::cty_set(out)
     };
     Ok(v.mark_if(marked))
 }

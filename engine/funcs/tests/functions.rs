@@ -12,7 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hangar_core::{Number, Value};
-use hangar_funcs::{call, console, FuncContext, FuncError};
+use hangar_funcs::{call, FuncContext, FuncError};
+use hangar_lang::console_format;
 
 struct Parser<'a> {
     s: &'a [u8],
@@ -262,7 +263,7 @@ fn eval(expr: &str) -> String {
         i: 0,
     };
     match p.expr() {
-        Ok(v) => console::render(&v),
+        Ok(v) => console_format(&v),
         Err(e) => render_error(&e),
     }
 }

@@ -298,7 +298,19 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         let ty_of = |r: &Res| r.as_ref().map(Value::ty).unwrap_or(Type::Dynamic);
         let (tt, ft) = (ty_of(&t), ty_of(&f));
         let mut diags = Diagnostics::new();
-        let ty = match unify(&[tt.clone(), ft.clone()]) {
+        // HCL: a literal `null` takes the other branch's type, a branch of undecided type
+        // leaves the result undecided, and otherwise both types unify.
+        let untyped_null = |r: &Res| matches!(r, Ok(Value::Null(Type::Dynamic)));
+        let unified = if untyped_null(&t) {
+            Some(ft.clone())
+        } else if untyped_null(&f) {
+            Some(tt.clone())
+        } else if tt == Type::Dynamic || ft == Type::Dynamic {
+            Some(Type::Dynamic)
+        } else {
+            unify(&[tt.clone(), ft.clone()])
+        };
+        let ty = match unified {
             Some(ty) => ty,
             None => {
                 diags.push(self.diag(

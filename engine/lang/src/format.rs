@@ -8,6 +8,7 @@
 
 use std::fmt::Write;
 
+use hangar_core::quote::go_quote;
 use hangar_core::{Type, Value};
 
 /// Formats a value exactly as `terraform console` prints it, so results compare as text.
@@ -116,52 +117,6 @@ fn format_map(m: &std::collections::BTreeMap<String, Value>, indent: usize, out:
     out.push('}');
 }
 
-/// Quotes a string as Go's `strconv.Quote` does.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if !go_printable(c) => {
-                if (c as u32) < 0x10000 {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
-                } else {
-                    let _ = write!(out, "\\U{:08x}", c as u32);
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An approximation of Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols
-/// and the ASCII space; not other spaces, controls, format characters or private use.
-fn go_printable(c: char) -> bool {
-    let u = c as u32;
-    !(c.is_control()
-        || (c.is_whitespace() && c != ' ')
-        || matches!(u,
-            0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E
-            | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF
-            | 0xFFFE | 0xFFFF | 0xD800..=0xDFFF)
-        || (0x1BCA0..=0x1BCA3).contains(&u)
-        || (0xE0000..=0xE007F).contains(&u))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,7 +137,6 @@ mod tests {
 
     #[test]
     fn strings_quote_like_go_and_multiline_uses_heredocs() {
-        assert_eq!(go_quote("é\u{a0}\u{1}\t\""), "\"é\\u00a0\\x01\\t\\\"\"");
         let v = Value::Tuple(vec![Value::string("a\nEOT")]);
         assert_eq!(console_format(&v), "[\n  <<-EOT_\n  a\n  EOT\n  EOT_,\n]");
     }

@@ -9,45 +9,12 @@
 use std::cmp::Ordering;
 use std::ops::Range;
 
+use hangar_core::convert::convert;
 use hangar_core::{Diagnostics, Number, Type, Value};
 use hcl_edit::expr::{BinaryOp, BinaryOperator, UnaryOp, UnaryOperator};
 use hcl_edit::Span;
 
 use crate::eval::{Evaluator, Res};
-
-/// Converts an operator operand to `want` (`Number` or `Bool`), with cty's error wording.
-pub(crate) fn operand(v: Value, want: &Type) -> Result<Value, String> {
-    let have = v.ty();
-    let reachable = match (&have, want) {
-        (Type::Dynamic, _) => true,
-        (h, w) if h == w => true,
-        (Type::String, Type::Number | Type::Bool) => true,
-        (Type::Number | Type::Bool, Type::String) => true,
-        _ => false,
-    };
-    if !reachable {
-        return Err(format!(
-            "{want} required, but have {}",
-            have.friendly_name()
-        ));
-    }
-    match v {
-        Value::Null(_) => Ok(Value::Null(want.clone())),
-        Value::Unknown(_) => Ok(Value::Unknown(want.clone())),
-        Value::String(s) => match want {
-            Type::Number => Number::parse(&s)
-                .map(Value::Number)
-                .map_err(|_| "a number is required".into()),
-            Type::Bool if s == "true" => Ok(Value::Bool(true)),
-            Type::Bool if s == "false" => Ok(Value::Bool(false)),
-            Type::Bool => Err("a bool is required".into()),
-            _ => Ok(Value::String(s)),
-        },
-        Value::Number(n) if *want == Type::String => Ok(Value::String(n.to_string())),
-        Value::Bool(b) if *want == Type::String => Ok(Value::String(b.to_string())),
-        v => Ok(v),
-    }
-}
 
 /// An operand after evaluation and conversion, with its mark taken off.
 struct Operand {
@@ -63,7 +30,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             UnaryOperator::Neg => Type::Number,
             UnaryOperator::Not => Type::Bool,
         };
-        let v = operand(v, &want).map_err(|e| {
+        let v = convert(v, &want).map_err(|e| {
             self.fail(
                 "Invalid operand",
                 format!("Unsuitable value for unary operand: {e}."),
@@ -125,7 +92,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         diags: &mut Diagnostics,
     ) -> Option<Operand> {
         let (v, marked) = v.unmark();
-        match operand(v, want) {
+        match convert(v, want) {
             Ok(value) => Some(Operand { value, marked }),
             Err(e) => {
                 diags.push(self.diag(

@@ -14,7 +14,6 @@ use hcl_edit::expr::{Expression, Traversal, TraversalOperator};
 use hcl_edit::{Decorated, Span};
 
 use crate::eval::{Evaluator, Res};
-use crate::ops::operand;
 
 /// A failed step: Terraform's summary and detail.
 type StepError = (&'static str, String);
@@ -223,7 +222,7 @@ pub(crate) fn index(v: Value, key: Value) -> Result<Value, StepError> {
             _ => Type::Dynamic,
         }),
         Value::List(xs) | Value::Tuple(xs) => {
-            let idx = operand(key, &Type::Number).map_err(|e| invalid(format!("{NO_ELEMENT}: {e}.")))?;
+            let idx = convert(key, &Type::Number).map_err(|e| invalid(format!("{NO_ELEMENT}: {e}.")))?;
             let Value::Number(n) = idx else {
                 return Ok(Value::Unknown(Type::Dynamic).mark_if(marked));
             };

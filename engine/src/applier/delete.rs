@@ -85,10 +85,12 @@ impl Run<'_> {
         if deletes.is_empty() {
             return;
         }
+        // Dependencies name resources as configuration does (`module.m.x.y`, no instance keys),
+        // so instances inside counted modules (`module.m[0].x.y`) are matched by static form.
         let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, c) in deletes.iter().enumerate() {
             by_resource
-                .entry(c.addr.resource.to_string())
+                .entry(c.addr.resource.static_form().to_string())
                 .or_default()
                 .push(i);
         }

@@ -54,6 +54,7 @@ impl Planner<'_> {
             blocks: Vec::new(),
             adopted: false,
             region: None,
+            private: Vec::new(),
             previous_address: None,
             importing: None,
         });

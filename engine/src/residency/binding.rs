@@ -50,7 +50,7 @@ pub fn fresh(policy: &Policy) -> Binding {
         geography: policy.geography.clone(),
         region: policy.region.clone(),
         allowed_regions: policy.allowed_regions.clone(),
-        bound_at: hangar_state::lock_info::rfc3339_utc(std::time::SystemTime::now()),
+        bound_at: hangar_core::timestamp::rfc3339_utc(std::time::SystemTime::now()),
         binding_id: uuid::Uuid::new_v4().to_string(),
     }
 }

@@ -81,7 +81,11 @@ pub fn prove(
         values,
         Rule::BestEffort,
         Source::Config(registry),
-        |_, inst, _| {
+        |values, inst, _| {
+            // A module called with `count = 0` (or an empty `for_each`) places nothing.
+            if values.known_empty(&inst.resource.addr.module) {
+                return;
+            }
             let Some(provider) = registry.get(&inst.resource.provider.name) else {
                 return;
             };

@@ -36,7 +36,7 @@ impl Workspace {
             stored: Some(prior.clone()),
         };
         let plan = session.plan(Mode::Drift, events)?;
-        let now = hangar_state::lock_info::rfc3339_utc(std::time::SystemTime::now());
+        let now = hangar_core::timestamp::rfc3339_utc(std::time::SystemTime::now());
         let today = now[..10].to_string();
         let report = DriftReport::new(
             &self.name,

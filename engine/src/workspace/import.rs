@@ -94,6 +94,8 @@ impl Session<'_> {
             region: obj.region.clone(),
             create_before_destroy: r.lifecycle.create_before_destroy,
             tainted: false,
+            private: String::new(),
+            schema_version: 0,
         };
         let after = crate::writer::record(&*ws.backend, doc, vec![JournalEntry::Put(record)])?;
         self.stored = Some(after);

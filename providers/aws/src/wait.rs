@@ -77,40 +77,6 @@ where
     }
 }
 
-/// Terraform's duration syntax: a sequence of number+unit, units `h`, `m`, `s`, `ms`
-/// (`"30m"`, `"1h30m"`, `"90s"`); fails on anything else.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || format!("\"{s}\" is not a duration such as \"30m\", \"1h30m\" or \"90s\"");
-    let mut total = Duration::ZERO;
-    let mut rest = s.trim();
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        if digits == 0 {
-            return Err(bad());
-        }
-        let n: f64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let secs = match &rest[..unit_len] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 0.001,
-            _ => return Err(bad()),
-        };
-        rest = &rest[unit_len..];
-        total += Duration::from_secs_f64(n * secs);
-    }
-    Ok(total)
-}
-
 fn show(d: Duration) -> String {
     let s = d.as_secs();
     match (s / 3600, (s % 3600) / 60, s % 60) {
@@ -145,7 +111,7 @@ pub fn budget(v: &Value, knob: &str, default: Duration) -> Result<Duration, Prov
     };
     match attrs::string(t, knob) {
         None => Ok(default),
-        Some(s) => parse_duration(&s)
+        Some(s) => hangar_core::duration::parse_length(&s)
             .map_err(|e| ProviderError::new("Timeouts", format!("timeouts.{knob}: {e}"))),
     }
 }
@@ -153,20 +119,6 @@ pub fn budget(v: &Value, knob: &str, default: Duration) -> Result<Duration, Prov
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse_like_terraform() {
-        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert!(parse_duration("").is_err());
-        assert!(parse_duration("10").is_err());
-        assert!(parse_duration("m").is_err());
-        assert!(parse_duration("5d").is_err());
-        assert_eq!(show(Duration::from_secs(5400)), "1h30m0s");
-        assert_eq!(show(Duration::from_secs(600)), "10m");
-    }
 
     const FAST: Pace = Pace {
         first: Duration::from_millis(5),

@@ -6,36 +6,10 @@
 //! check out — what a crash in the middle of an append leaves. It does not try to resynchronise
 //! after a bad frame: bytes after one were never acknowledged as durable.
 
-/// CRC-32 lookup table for the reflected IEEE polynomial.
-const TABLE: [u32; 256] = crc_table();
-
-const fn crc_table() -> [u32; 256] {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-}
-
-/// CRC-32 (IEEE 802.3, as zlib computes it) of `bytes`.
+/// CRC-32 (IEEE 802.3, as zlib computes it) of `bytes`: journals written before and after the
+/// switch to `crc32fast` read alike.
 pub(crate) fn crc32(bytes: &[u8]) -> u32 {
-    let mut c = !0u32;
-    for &b in bytes {
-        c = TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
-    }
-    !c
+    crc32fast::hash(bytes)
 }
 
 /// Appends the frame of `payload` (which holds no newline) to `out`.
@@ -82,6 +56,13 @@ mod tests {
     fn crc_matches_the_standard_check_value() {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
         assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn frames_written_by_earlier_versions_still_read() {
+        // Written by the hand-written table CRC this module used before `crc32fast`.
+        let old = b"f8dd5764 23 {\"serial\":3,\"op\":\"put\"}\n";
+        assert_eq!(decode(old), vec![&b"{\"serial\":3,\"op\":\"put\"}"[..]]);
     }
 
     #[test]

@@ -17,28 +17,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_http_client::tls;
 
 use crate::error::StateError;
-
-/// What a conditional write or delete may require of the object's current version.
-#[derive(Clone, Debug)]
-pub(crate) enum Cond {
-    /// No condition.
-    Any,
-    /// The object must not exist (`If-None-Match: *`).
-    Absent,
-    /// The object must have this ETag (`If-Match`).
-    Matches(String),
-}
-
-/// How a conditional call ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// Done; the ETag of the object written (empty for deletes).
-    Done(String),
-    /// The condition did not hold (`412`, or `409` for a conflicting concurrent write).
-    Refused,
-    /// The object does not exist (`404`).
-    Missing,
-}
+use crate::object::{Cond, ObjectStore, Outcome};
 
 /// An S3 failure, shown with the service's code and message and the underlying cause.
 #[derive(Debug)]
@@ -314,5 +293,42 @@ impl Drop for Store {
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
+    }
+}
+
+impl ObjectStore for Store {
+    fn scheme(&self) -> &'static str {
+        "s3"
+    }
+
+    fn kind(&self) -> &'static str {
+        "S3 object"
+    }
+
+    fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, StateError> {
+        Store::get(self, key)
+    }
+
+    fn head(&self, key: &str) -> Result<Option<String>, StateError> {
+        Store::head(self, key)
+    }
+
+    fn put(&self, key: &str, bytes: Vec<u8>, cond: Cond) -> Result<Outcome, StateError> {
+        Store::put(self, key, bytes, cond)
+    }
+
+    fn delete(&self, key: &str, cond: Cond) -> Result<Outcome, StateError> {
+        Store::delete(self, key, cond)
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StateError> {
+        Store::list(self, prefix)
+    }
+
+    fn location(&self) -> Result<hangar_core::Location, StateError> {
+        Ok(hangar_core::Location::new(
+            hangar_core::Cloud::Aws,
+            self.bucket_region()?,
+        ))
     }
 }

@@ -1,4 +1,5 @@
-//! The S3 journal: one object per appended batch under the snapshot it continues.
+//! The journal of an object-store backend: one object per appended batch under the snapshot
+//! it continues.
 //!
 //! Batch `n` of the journal on snapshot (lineage `L`, serial `S`) is the object
 //! `<state key>.journal/L/<S, 20 digits>/<n, 10 digits>`, holding JSON that repeats `L`, `S`
@@ -11,8 +12,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::store::{Cond, Outcome};
-use super::Inner;
+use super::{Cond, Inner, ObjectStore, Outcome};
 use crate::backend::{check_commit, Backend, Journal};
 use crate::document::StateDoc;
 use crate::error::StateError;
@@ -31,11 +31,11 @@ struct Batch {
     entries: Vec<JournalEntry>,
 }
 
-fn prefix(inner: &Inner, lineage: &str, serial: u64) -> String {
+fn prefix<S: ObjectStore>(inner: &Inner<S>, lineage: &str, serial: u64) -> String {
     format!("{}{lineage}/{serial:020}/", inner.journal_root())
 }
 
-fn batch_key(inner: &Inner, lineage: &str, serial: u64, seq: u64) -> String {
+fn batch_key<S: ObjectStore>(inner: &Inner<S>, lineage: &str, serial: u64, seq: u64) -> String {
     format!("{}{seq:010}", prefix(inner, lineage, serial))
 }
 
@@ -43,8 +43,8 @@ fn batch_key(inner: &Inner, lineage: &str, serial: u64, seq: u64) -> String {
 /// vanished while reading (a commit removed the journal: read again).
 ///
 /// Fails with [`StateError::Corrupt`] for a batch object Hangar cannot read.
-pub(crate) fn load(
-    inner: &Inner,
+pub(crate) fn load<S: ObjectStore>(
+    inner: &Inner<S>,
     lineage: &str,
     serial: u64,
 ) -> Result<Option<Vec<JournalEntry>>, StateError> {
@@ -58,7 +58,7 @@ pub(crate) fn load(
             return Ok(None);
         };
         let corrupt = |detail: String| StateError::Corrupt {
-            path: format!("s3://{}", super::key_in_bucket(&inner.url, &key)),
+            path: inner.object_url(&key),
             detail,
         };
         let batch: Batch = serde_json::from_slice(&bytes)
@@ -80,19 +80,19 @@ pub(crate) fn load(
     Ok(Some(entries))
 }
 
-/// An open S3 journal, owned by the one writer.
-pub(crate) struct S3Journal {
-    inner: Arc<Inner>,
+/// An open object-store journal, owned by the one writer.
+pub(crate) struct ObjectJournal<S: ObjectStore> {
+    inner: Arc<Inner<S>>,
     lineage: String,
     serial: u64,
     next: u64,
     poisoned: bool,
 }
 
-impl S3Journal {
+impl<S: ObjectStore> ObjectJournal<S> {
     /// A journal continuing `base`, which the backend has just made the snapshot.
-    pub(crate) fn new(inner: Arc<Inner>, base: &StateDoc) -> S3Journal {
-        S3Journal {
+    pub(crate) fn new(inner: Arc<Inner<S>>, base: &StateDoc) -> ObjectJournal<S> {
+        ObjectJournal {
             inner,
             lineage: base.lineage.clone(),
             serial: base.serial,
@@ -102,12 +102,12 @@ impl S3Journal {
     }
 }
 
-impl Journal for S3Journal {
+impl<S: ObjectStore> Journal for ObjectJournal<S> {
     fn append(&mut self, entries: &[JournalEntry]) -> Result<(), StateError> {
         let key = batch_key(&self.inner, &self.lineage, self.serial, self.next);
         if self.poisoned {
             return Err(StateError::JournalPoisoned {
-                path: format!("s3://{}", super::key_in_bucket(&self.inner.url, &key)),
+                path: self.inner.object_url(&key),
             });
         }
         if entries.is_empty() {
@@ -158,7 +158,7 @@ impl Journal for S3Journal {
 
     fn commit(self: Box<Self>, final_doc: &StateDoc) -> Result<(), StateError> {
         check_commit(&self.lineage, self.serial, self.next > 0, final_doc)?;
-        super::S3Backend {
+        super::ObjectBackend {
             inner: Arc::clone(&self.inner),
         }
         .write(final_doc)

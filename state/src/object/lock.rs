@@ -1,4 +1,5 @@
-//! The S3 lock: `<state key>.lock`, a [`LockInfo`] written with conditional PUTs.
+//! The lock of an object-store backend: one lock object holding a [`LockInfo`], written with
+//! conditional writes.
 //!
 //! Taking the lock creates the object with `If-None-Match: *`; when it exists, the locker
 //! reads it and, if its lease ran out, replaces it with `If-Match` on the ETag it read, so of
@@ -10,8 +11,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use super::store::{Cond, Outcome};
-use super::{Inner, RACE_RETRIES};
+use super::{Cond, Inner, ObjectStore, Outcome, RACE_RETRIES};
 use crate::backend::LockGuard;
 use crate::error::StateError;
 use crate::lease::{lost_error, Heartbeat, Renewal};
@@ -28,23 +28,20 @@ fn encode(info: &LockInfo) -> Result<Vec<u8>, StateError> {
     })
 }
 
-fn lock_url(inner: &Inner) -> String {
-    format!(
-        "s3://{}",
-        super::key_in_bucket(&inner.url, &inner.lock_key())
-    )
+fn lock_url<S: ObjectStore>(inner: &Inner<S>) -> String {
+    inner.object_url(&inner.lock_key())
 }
 
 /// The holder named by a lock object's bytes (a stand-in when they are not a record).
-fn holder(inner: &Inner, bytes: &[u8]) -> LockInfo {
+fn holder<S: ObjectStore>(inner: &Inner<S>, bytes: &[u8]) -> LockInfo {
     serde_json::from_slice(bytes).unwrap_or_else(|_| {
         LockInfo::unknown_holder(lock_url(inner), "a holder whose lock record is unreadable")
     })
 }
 
-/// A held S3 lock.
-pub(crate) struct S3LockGuard {
-    inner: Arc<Inner>,
+/// A held object-store lock.
+pub(crate) struct ObjectLockGuard<S: ObjectStore> {
+    inner: Arc<Inner<S>>,
     info: LockInfo,
     etag: Arc<Mutex<String>>,
     taken_over: Option<LockInfo>,
@@ -53,7 +50,10 @@ pub(crate) struct S3LockGuard {
 }
 
 /// Takes the lock for `info`, taking over a lock whose lease ran out.
-pub(crate) fn acquire(inner: &Arc<Inner>, info: LockInfo) -> Result<S3LockGuard, StateError> {
+pub(crate) fn acquire<S: ObjectStore>(
+    inner: &Arc<Inner<S>>,
+    info: LockInfo,
+) -> Result<ObjectLockGuard<S>, StateError> {
     let _one_at_a_time = locked(&inner.locking);
     let key = inner.lock_key();
     for _ in 0..RACE_RETRIES {
@@ -87,18 +87,18 @@ pub(crate) fn acquire(inner: &Arc<Inner>, info: LockInfo) -> Result<S3LockGuard,
     ))
 }
 
-fn guard(
-    inner: &Arc<Inner>,
+fn guard<S: ObjectStore>(
+    inner: &Arc<Inner<S>>,
     info: LockInfo,
     etag: String,
     taken_over: Option<LockInfo>,
-) -> S3LockGuard {
+) -> ObjectLockGuard<S> {
     let etag = Arc::new(Mutex::new(etag));
     let heartbeat = info.lease().map(|lease| {
         let (inner, mine, etag) = (Arc::clone(inner), info.clone(), Arc::clone(&etag));
         Heartbeat::start(lease, move || renew(&inner, &mine, &etag))
     });
-    S3LockGuard {
+    ObjectLockGuard {
         inner: Arc::clone(inner),
         info,
         etag,
@@ -108,7 +108,11 @@ fn guard(
     }
 }
 
-fn renew(inner: &Inner, mine: &LockInfo, etag: &Mutex<String>) -> Result<Renewal, StateError> {
+fn renew<S: ObjectStore>(
+    inner: &Inner<S>,
+    mine: &LockInfo,
+    etag: &Mutex<String>,
+) -> Result<Renewal, StateError> {
     let key = inner.lock_key();
     let next = encode(&mine.renewed_at(SystemTime::now()))?;
     let current = locked(etag).clone();
@@ -124,7 +128,7 @@ fn renew(inner: &Inner, mine: &LockInfo, etag: &Mutex<String>) -> Result<Renewal
     }
 }
 
-impl LockGuard for S3LockGuard {
+impl<S: ObjectStore> LockGuard for ObjectLockGuard<S> {
     fn info(&self) -> &LockInfo {
         &self.info
     }
@@ -145,7 +149,7 @@ impl LockGuard for S3LockGuard {
     }
 }
 
-impl Drop for S3LockGuard {
+impl<S: ObjectStore> Drop for ObjectLockGuard<S> {
     fn drop(&mut self) {
         let lost = match self.heartbeat.take() {
             Some(mut h) => {
@@ -174,7 +178,7 @@ impl Drop for S3LockGuard {
 }
 
 /// Removes the lock if it carries `id`.
-pub(crate) fn force_unlock(inner: &Inner, id: &str) -> Result<(), StateError> {
+pub(crate) fn force_unlock<S: ObjectStore>(inner: &Inner<S>, id: &str) -> Result<(), StateError> {
     let key = inner.lock_key();
     for _ in 0..RACE_RETRIES {
         let Some((bytes, etag)) = inner.store.get(&key)? else {

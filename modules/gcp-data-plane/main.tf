@@ -1,0 +1,61 @@
+# One region's data plane on Google Cloud: a regional GKE cluster with private nodes, a node pool,
+# and an artifacts bucket that is versioned, closed to the public (public access prevention
+# enforced) and uses uniform bucket-level access. The cluster and the bucket are in `location`;
+# the node pool lives wherever its cluster does. The module declares no provider: project and
+# credentials are the caller's `google` provider's.
+
+resource "google_container_cluster" "main" {
+  name                     = var.name
+  location                 = var.location
+  min_master_version       = var.kubernetes_version
+  network                  = var.network
+  subnetwork               = var.subnetwork
+  resource_labels          = var.labels
+  deletion_protection      = var.deletion_protection
+  remove_default_node_pool = true
+  initial_node_count       = 1
+
+  private_cluster_config {
+    enable_private_nodes    = true
+    enable_private_endpoint = false
+    master_ipv4_cidr_block  = var.master_ipv4_cidr_block
+  }
+}
+
+resource "google_container_node_pool" "workers" {
+  name       = "${var.name}-workers"
+  cluster    = google_container_cluster.main.id
+  location   = google_container_cluster.main.location
+  node_count = var.node_count
+
+  autoscaling {
+    min_node_count = var.node_min_count
+    max_node_count = var.node_max_count
+  }
+
+  management {
+    auto_repair  = true
+    auto_upgrade = true
+  }
+
+  node_config {
+    machine_type    = var.machine_type
+    disk_size_gb    = var.disk_size_gb
+    labels          = { "hangar-data-plane" = var.name }
+    resource_labels = var.labels
+    oauth_scopes    = ["https://www.googleapis.com/auth/cloud-platform"]
+  }
+}
+
+resource "google_storage_bucket" "artifacts" {
+  name                        = "${var.name}-artifacts"
+  location                    = var.location
+  force_destroy               = var.force_destroy
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  labels                      = var.bucket_labels
+
+  versioning {
+    enabled = true
+  }
+}

@@ -1,0 +1,373 @@
+//! Residency on Google Cloud end to end, driving the `hangar` binary: a bucket location outside
+//! the workspace's geography is refused at plan time before any call, and a bucket whose real
+//! location (read back from Cloud Storage) is outside is reported by `residency` and `drift`.
+//! Cloud Storage is fake-gcs-server (one instance per location, started by hangar-testkit), GKE
+//! the testkit's server; every call carries a dummy token to 127.0.0.1.
+
+use std::process::{Command, Stdio};
+
+use hangar_testkit::fake_gcs::fake_gcs;
+use hangar_testkit::gke::GkeServer;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+struct Work {
+    dir: tempfile::TempDir,
+}
+
+impl Work {
+    fn new(main_tf: &str) -> Work {
+        let w = Work {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        std::fs::write(w.dir.path().join("main.tf"), main_tf).expect("write");
+        w
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_hangar"))
+            .arg("-C")
+            .arg(self.dir.path())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("CLOUDSDK_CONFIG", self.dir.path().join("no-gcloud"))
+            .env_remove("HANGAR_WORKSPACE")
+            .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+            .env_remove("GOOGLE_CREDENTIALS")
+            .env_remove("GOOGLE_OAUTH_ACCESS_TOKEN")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run hangar");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+fn gke() -> &'static GkeServer {
+    static S: std::sync::OnceLock<GkeServer> = std::sync::OnceLock::new();
+    S.get_or_init(GkeServer::start)
+}
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("{prefix}-{}-{nanos:x}", std::process::id())
+}
+
+/// An `eu` workspace in europe-west3 whose storage is the emulator for `storage_location`.
+fn config(storage_location: &str, bucket: &str, bucket_location: &str) -> String {
+    format!(
+        r#"
+workspace "eu-prod" {{
+  geography = "eu"
+  region    = "europe-west3"
+}}
+
+provider "google" {{
+  project                   = "hangar-test"
+  region                    = workspace.region
+  access_token              = "test-token"
+  storage_custom_endpoint   = "{gcs}"
+  container_custom_endpoint = "{gke}"
+}}
+
+resource "google_storage_bucket" "data" {{
+  name          = "{bucket}"
+  location      = "{bucket_location}"
+  force_destroy = true
+}}
+"#,
+        gcs = fake_gcs(storage_location).endpoint,
+        gke = gke().endpoint,
+    )
+}
+
+fn bucket_exists(storage_location: &str, name: &str) -> bool {
+    let endpoint = fake_gcs(storage_location).endpoint;
+    let hostport = endpoint
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(&hostport).expect("connect to fake-gcs-server");
+    write!(
+        s,
+        "GET /storage/v1/b/{name} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    reply.starts_with("HTTP/1.1 200")
+}
+
+#[test]
+fn a_us_multi_region_bucket_in_an_eu_workspace_is_refused_at_plan() {
+    for location in ["US", "EUR5"] {
+        let bucket = unique("us");
+        let w = Work::new(&config("EUROPE-WEST3", &bucket, location));
+        for cmd in [&["plan"][..], &["apply", "--auto-approve"][..]] {
+            let r = w.run(cmd);
+            assert_eq!(r.code, 1, "{cmd:?} {location}: {}{}", r.stdout, r.stderr);
+            let all = format!("{}{}", r.stdout, r.stderr);
+            assert!(all.contains("Residency violation"), "{all}");
+            assert!(all.contains("google_storage_bucket.data"), "{all}");
+            assert!(all.contains(location), "{all}");
+            assert!(all.contains("\"eu\""), "{all}");
+        }
+        assert!(
+            !bucket_exists("EUROPE-WEST3", &bucket),
+            "nothing was created"
+        );
+    }
+    // The EU multi-region lies inside the geography: planned, not refused.
+    let w = Work::new(&config("EUROPE-WEST3", &unique("eu"), "EU"));
+    let r = w.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+}
+
+fn http(storage_location: &str, method: &str, path: &str, body: &str) -> u16 {
+    let endpoint = fake_gcs(storage_location).endpoint;
+    let hostport = endpoint
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(&hostport).expect("connect to fake-gcs-server");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_bucket_whose_real_location_leaves_the_geography_is_reported() {
+    // Created where it belongs: europe-west3.
+    let bucket = unique("moved");
+    let w = Work::new(&config("EUROPE-WEST3", &bucket, "EUROPE-WEST3"));
+    let r = w.run(&["apply", "--auto-approve"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(w.run(&["residency"]).code, 0);
+    // Then Cloud Storage reports it in US (as if relocated): the endpoint now answers from an
+    // emulator whose buckets all live in US.
+    let created = http(
+        "US",
+        "POST",
+        "/storage/v1/b?project=hangar-test",
+        &format!("{{\"name\":\"{bucket}\"}}"),
+    );
+    assert_eq!(created, 200);
+    std::fs::write(
+        w.dir.path().join("main.tf"),
+        config("US", &bucket, "EUROPE-WEST3"),
+    )
+    .expect("write");
+
+    // drift refreshes and reports it; a refreshing plan refuses to go on.
+    let r = w.run(&["drift", "--json"]);
+    assert_eq!(r.code, 2, "drift must report it: {}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("\"residency\""), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("google_storage_bucket.data"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("US"), "{}", r.stdout);
+    let r = w.run(&["plan"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        out.contains("google_storage_bucket.data was read back from the cloud in region \"US\""),
+        "{out}"
+    );
+
+    // Destroying does not need to refresh what it deletes.
+    let r = w.run(&["destroy", "--auto-approve", "--refresh=false"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(!bucket_exists("US", &bucket));
+    let deleted = http(
+        "EUROPE-WEST3",
+        "DELETE",
+        &format!("/storage/v1/b/{bucket}"),
+        "",
+    );
+    assert!((200..=204).contains(&deleted), "{deleted}");
+}
+
+#[test]
+fn a_bucket_created_outside_the_geography_is_reported() {
+    // The emulator puts every bucket in US, whatever the configuration declares.
+    let bucket = unique("outside");
+    let w = Work::new(&config("US", &bucket, "EUROPE-WEST3"));
+    let applied = w.run(&["apply", "--auto-approve"]);
+    let all = format!("{}{}", applied.stdout, applied.stderr);
+    assert!(bucket_exists("US", &bucket), "{all}");
+
+    let r = w.run(&["residency"]);
+    assert_eq!(r.code, 1, "residency must fail: {}{}", r.stdout, r.stderr);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        out.contains("google_storage_bucket.data") && out.contains("US"),
+        "{out}"
+    );
+    // State records the bucket in US: drift refuses to go on, naming it.
+    let r = w.run(&["drift"]);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert_ne!(r.code, 0, "{out}");
+    assert!(
+        out.contains("google_storage_bucket.data") && out.contains("\"US\""),
+        "{out}"
+    );
+    let deleted = http("US", "DELETE", &format!("/storage/v1/b/{bucket}"), "");
+    assert!((200..=204).contains(&deleted), "{deleted}");
+}
+
+/// A configuration keeping its state in a `gcs` backend on the emulator for `location`.
+fn with_gcs_backend(location: &str, bucket: &str) -> String {
+    format!(
+        r#"
+terraform {{
+  backend "gcs" {{
+    bucket                  = "{bucket}"
+    prefix                  = "data-plane"
+    access_token            = "test-token"
+    storage_custom_endpoint = "{gcs}"
+  }}
+}}
+
+workspace "eu-prod" {{
+  geography = "eu"
+  region    = "europe-west3"
+}}
+
+resource "terraform_data" "x" {{
+  input = "kept in {location}"
+}}
+"#,
+        gcs = fake_gcs(location).endpoint,
+    )
+}
+
+#[test]
+fn a_gcs_state_backend_is_checked_where_its_bucket_really_is() {
+    for (location, ok) in [("EUROPE-WEST3", true), ("US", false)] {
+        let bucket = unique("state");
+        let created = http(
+            location,
+            "POST",
+            "/storage/v1/b?project=hangar-test",
+            &format!("{{\"name\":\"{bucket}\"}}"),
+        );
+        assert_eq!(created, 200);
+        let w = Work::new(&with_gcs_backend(location, &bucket));
+        let r = w.run(&["apply", "--auto-approve"]);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        if ok {
+            assert_eq!(r.code, 0, "{out}");
+            let got = http(
+                location,
+                "GET",
+                &format!("/storage/v1/b/{bucket}/o/data-plane%2Feu-prod.tfstate"),
+                "",
+            );
+            assert_eq!(got, 200, "state at PREFIX/WORKSPACE.tfstate");
+        } else {
+            assert_eq!(r.code, 1, "{out}");
+            assert!(
+                out.contains("Residency violation: state backend in region US"),
+                "{out}"
+            );
+            assert!(
+                out.contains(&format!("gs://{bucket}/data-plane/eu-prod.tfstate")),
+                "{out}"
+            );
+        }
+    }
+}
+
+/// A cluster in `cluster_location` and a node pool placed `pool_location_line`.
+fn cluster_and_pool(cluster_location: &str, pool_location_line: &str) -> String {
+    format!(
+        r#"
+workspace "eu-prod" {{
+  geography = "eu"
+  region    = "europe-west3"
+}}
+
+provider "google" {{
+  project                   = "hangar-test"
+  region                    = workspace.region
+  access_token              = "test-token"
+  storage_custom_endpoint   = "{gcs}"
+  container_custom_endpoint = "{gke}"
+}}
+
+resource "google_container_cluster" "c" {{
+  name                = "c"
+  location            = "{cluster_location}"
+  deletion_protection = false
+}}
+
+resource "google_container_node_pool" "p" {{
+  name    = "p"
+  cluster = google_container_cluster.c.id
+  {pool_location_line}
+}}
+"#,
+        gcs = fake_gcs("EUROPE-WEST3").endpoint,
+        gke = gke().endpoint,
+    )
+}
+
+#[test]
+fn a_node_pool_is_judged_where_its_cluster_is() {
+    let by_reference = "location = google_container_cluster.c.location";
+    for line in [by_reference, ""] {
+        // Inside: the reference (or, with no location, the cluster the pool names) is proven.
+        let w = Work::new(&cluster_and_pool("europe-west3", line));
+        let r = w.run(&["plan", "--detailed-exitcode"]);
+        assert_eq!(r.code, 2, "{line:?}: {}{}", r.stdout, r.stderr);
+        // Outside: the pool is refused along with its cluster, before any call.
+        let w = Work::new(&cluster_and_pool("us-central1", line));
+        let r = w.run(&["plan"]);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        assert_eq!(r.code, 1, "{line:?}: {out}");
+        assert!(out.contains("google_container_cluster.c"), "{out}");
+        assert!(
+            out.contains("google_container_node_pool.p"),
+            "{line:?}: {out}"
+        );
+        assert!(out.contains("us-central1"), "{out}");
+    }
+    let before = gke().requests().len();
+    let w = Work::new(&cluster_and_pool("us-central1", by_reference));
+    assert_eq!(w.run(&["apply", "--auto-approve"]).code, 1);
+    let calls: Vec<String> = gke().requests()[before..]
+        .iter()
+        .filter(|r| r.starts_with("POST"))
+        .cloned()
+        .collect();
+    assert!(calls.is_empty(), "no create reached GKE: {calls:?}");
+}
