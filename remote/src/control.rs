@@ -130,8 +130,9 @@ impl Control {
             return Err(ControlError::Config("the token is empty".into()));
         }
         let http = match ca_pem {
-            Some(pem) => Http::with_ca(pem, DEADLINE)
-                .map_err(|e| ControlError::Config(e.to_string()))?,
+            Some(pem) => {
+                Http::with_ca(pem, DEADLINE).map_err(|e| ControlError::Config(e.to_string()))?
+            }
             None => Http::new(DEADLINE),
         };
         Ok(Control {
@@ -194,7 +195,10 @@ impl Control {
                 })?;
         }
         let auth = format!("Bearer {}", self.token.expose());
-        let headers = [("authorization", auth.as_str()), ("accept", "application/json")];
+        let headers = [
+            ("authorization", auth.as_str()),
+            ("accept", "application/json"),
+        ];
         let url = format!("{}{path}", self.base);
         let answer = self
             .http
@@ -210,11 +214,9 @@ impl Control {
                 source,
             })?;
         if (200..300).contains(&answer.status) {
-            return hangar_wire::decode_reply(&answer.body).map_err(|source| {
-                ControlError::Reply {
-                    call: call.to_string(),
-                    source,
-                }
+            return hangar_wire::decode_reply(&answer.body).map_err(|source| ControlError::Reply {
+                call: call.to_string(),
+                source,
             });
         }
         let err: Option<ErrorBody> = serde_json::from_slice(&answer.body).ok();

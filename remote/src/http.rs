@@ -68,15 +68,12 @@ impl Http {
     /// only plain-HTTP endpoints work, and HTTPS calls fail with a certificate error).
     pub fn new(deadline: Duration) -> Http {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = match HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(provider.clone())
-        {
-            Ok(b) => b,
-            Err(_) => HttpsConnectorBuilder::new().with_tls_config(config_with(
-                provider,
-                rustls::RootCertStore::empty(),
-            )),
-        };
+        let builder =
+            match HttpsConnectorBuilder::new().with_provider_and_native_roots(provider.clone()) {
+                Ok(b) => b,
+                Err(_) => HttpsConnectorBuilder::new()
+                    .with_tls_config(config_with(provider, rustls::RootCertStore::empty())),
+            };
         Http::build(builder.https_or_http().enable_http1().build(), deadline)
     }
 
@@ -88,9 +85,7 @@ impl Http {
         let mut n = 0;
         for cert in CertificateDer::pem_slice_iter(pem) {
             let cert = cert.map_err(|e| HttpError::Ca(e.to_string()))?;
-            roots
-                .add(cert)
-                .map_err(|e| HttpError::Ca(e.to_string()))?;
+            roots.add(cert).map_err(|e| HttpError::Ca(e.to_string()))?;
             n += 1;
         }
         if n == 0 {
@@ -178,7 +173,10 @@ fn config_with(
     // provider, also ring in this build) is never taken in practice.
     rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map(|b| b.with_root_certificates(roots.clone()).with_no_client_auth())
+        .map(|b| {
+            b.with_root_certificates(roots.clone())
+                .with_no_client_auth()
+        })
         .unwrap_or_else(|_| {
             rustls::ClientConfig::builder()
                 .with_root_certificates(roots)

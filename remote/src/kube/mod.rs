@@ -459,7 +459,12 @@ impl Kube {
 
     /// Deletes one object, its dependents in the background; `Ok(false)` when it was already
     /// gone (404).
-    pub async fn delete(&self, kind: Kind, ns: Option<&str>, name: &str) -> Result<bool, KubeError> {
+    pub async fn delete(
+        &self,
+        kind: Kind,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<bool, KubeError> {
         let call = format!("delete {}", kind.describe(ns, name));
         let opts = DeleteOptions {
             kind: "DeleteOptions".into(),
@@ -506,7 +511,10 @@ mod tests {
             kinds::NODE_METRICS.collection(None),
             "/apis/metrics.k8s.io/v1beta1/nodes"
         );
-        assert_eq!(kinds::SECRET.object(Some("a b"), "x/y"), "/api/v1/namespaces/a%20b/secrets/x%2Fy");
+        assert_eq!(
+            kinds::SECRET.object(Some("a b"), "x/y"),
+            "/api/v1/namespaces/a%20b/secrets/x%2Fy"
+        );
     }
 
     #[test]

@@ -221,18 +221,78 @@ impl Res {
 }
 
 const RESOURCES: &[Res] = &[
-    Res { api_version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false },
-    Res { api_version: "v1", plural: "nodes", kind: "Node", namespaced: false },
-    Res { api_version: "v1", plural: "serviceaccounts", kind: "ServiceAccount", namespaced: true },
-    Res { api_version: "v1", plural: "secrets", kind: "Secret", namespaced: true },
-    Res { api_version: "v1", plural: "pods", kind: "Pod", namespaced: true },
-    Res { api_version: "rbac.authorization.k8s.io/v1", plural: "clusterroles", kind: "ClusterRole", namespaced: false },
-    Res { api_version: "rbac.authorization.k8s.io/v1", plural: "clusterrolebindings", kind: "ClusterRoleBinding", namespaced: false },
-    Res { api_version: "rbac.authorization.k8s.io/v1", plural: "roles", kind: "Role", namespaced: true },
-    Res { api_version: "rbac.authorization.k8s.io/v1", plural: "rolebindings", kind: "RoleBinding", namespaced: true },
-    Res { api_version: "apps/v1", plural: "deployments", kind: "Deployment", namespaced: true },
-    Res { api_version: "batch/v1", plural: "jobs", kind: "Job", namespaced: true },
-    Res { api_version: "metrics.k8s.io/v1beta1", plural: "nodes", kind: "NodeMetrics", namespaced: false },
+    Res {
+        api_version: "v1",
+        plural: "namespaces",
+        kind: "Namespace",
+        namespaced: false,
+    },
+    Res {
+        api_version: "v1",
+        plural: "nodes",
+        kind: "Node",
+        namespaced: false,
+    },
+    Res {
+        api_version: "v1",
+        plural: "serviceaccounts",
+        kind: "ServiceAccount",
+        namespaced: true,
+    },
+    Res {
+        api_version: "v1",
+        plural: "secrets",
+        kind: "Secret",
+        namespaced: true,
+    },
+    Res {
+        api_version: "v1",
+        plural: "pods",
+        kind: "Pod",
+        namespaced: true,
+    },
+    Res {
+        api_version: "rbac.authorization.k8s.io/v1",
+        plural: "clusterroles",
+        kind: "ClusterRole",
+        namespaced: false,
+    },
+    Res {
+        api_version: "rbac.authorization.k8s.io/v1",
+        plural: "clusterrolebindings",
+        kind: "ClusterRoleBinding",
+        namespaced: false,
+    },
+    Res {
+        api_version: "rbac.authorization.k8s.io/v1",
+        plural: "roles",
+        kind: "Role",
+        namespaced: true,
+    },
+    Res {
+        api_version: "rbac.authorization.k8s.io/v1",
+        plural: "rolebindings",
+        kind: "RoleBinding",
+        namespaced: true,
+    },
+    Res {
+        api_version: "apps/v1",
+        plural: "deployments",
+        kind: "Deployment",
+        namespaced: true,
+    },
+    Res {
+        api_version: "batch/v1",
+        plural: "jobs",
+        kind: "Job",
+        namespaced: true,
+    },
+    Res {
+        api_version: "metrics.k8s.io/v1beta1",
+        plural: "nodes",
+        kind: "NodeMetrics",
+        namespaced: false,
+    },
 ];
 
 /// A parsed request path.
@@ -264,16 +324,41 @@ fn parse_path(path: &str) -> Option<Target> {
         [ns_word, ns, plural, tail @ ..] if ns_word == "namespaces" => {
             let res = find(plural).filter(|r| r.namespaced)?;
             match tail {
-                [] => Some(Target { res, ns: Some(ns.clone()), name: None, sub: None }),
-                [name] => Some(Target { res, ns: Some(ns.clone()), name: Some(name.clone()), sub: None }),
-                [name, sub] => Some(Target { res, ns: Some(ns.clone()), name: Some(name.clone()), sub: Some(sub.clone()) }),
+                [] => Some(Target {
+                    res,
+                    ns: Some(ns.clone()),
+                    name: None,
+                    sub: None,
+                }),
+                [name] => Some(Target {
+                    res,
+                    ns: Some(ns.clone()),
+                    name: Some(name.clone()),
+                    sub: None,
+                }),
+                [name, sub] => Some(Target {
+                    res,
+                    ns: Some(ns.clone()),
+                    name: Some(name.clone()),
+                    sub: Some(sub.clone()),
+                }),
                 _ => None,
             }
         }
-        [plural] => Some(Target { res: find(plural)?, ns: None, name: None, sub: None }),
+        [plural] => Some(Target {
+            res: find(plural)?,
+            ns: None,
+            name: None,
+            sub: None,
+        }),
         [plural, name] => {
             let res = find(plural).filter(|r| !r.namespaced)?;
-            Some(Target { res, ns: None, name: Some(name.clone()), sub: None })
+            Some(Target {
+                res,
+                ns: None,
+                name: Some(name.clone()),
+                sub: None,
+            })
         }
         _ => None,
     }
@@ -368,10 +453,16 @@ fn validate(res: &Res, obj: &Value) -> Result<(), String> {
             return Err(format!("{}: Required value", path.join(".")));
         };
         for (i, c) in cs.iter().enumerate() {
-            if c.get("name").and_then(Value::as_str).is_none_or(|n| !dns_label(n)) {
+            if c.get("name")
+                .and_then(Value::as_str)
+                .is_none_or(|n| !dns_label(n))
+            {
                 return Err(format!("{}[{i}].name: Invalid value", path.join(".")));
             }
-            if c.get("image").and_then(Value::as_str).is_none_or(str::is_empty) {
+            if c.get("image")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
                 return Err(format!("{}[{i}].image: Required value", path.join(".")));
             }
         }
@@ -379,13 +470,21 @@ fn validate(res: &Res, obj: &Value) -> Result<(), String> {
     };
     match res.kind {
         "Deployment" => {
-            let selector = get_path(obj, &["spec".into(), "selector".into(), "matchLabels".into()])
-                .and_then(Value::as_object)
-                .filter(|m| !m.is_empty())
-                .ok_or("spec.selector: Required value")?;
+            let selector = get_path(
+                obj,
+                &["spec".into(), "selector".into(), "matchLabels".into()],
+            )
+            .and_then(Value::as_object)
+            .filter(|m| !m.is_empty())
+            .ok_or("spec.selector: Required value")?;
             let labels = get_path(
                 obj,
-                &["spec".into(), "template".into(), "metadata".into(), "labels".into()],
+                &[
+                    "spec".into(),
+                    "template".into(),
+                    "metadata".into(),
+                    "labels".into(),
+                ],
             )
             .and_then(Value::as_object);
             let matches = selector
@@ -397,7 +496,8 @@ fn validate(res: &Res, obj: &Value) -> Result<(), String> {
             template_containers(&["spec", "template", "spec", "containers"])
         }
         "Job" => {
-            let policy = str_at(obj, &["spec", "template", "spec", "restartPolicy"]).unwrap_or("Always");
+            let policy =
+                str_at(obj, &["spec", "template", "spec", "restartPolicy"]).unwrap_or("Always");
             if !matches!(policy, "Never" | "OnFailure") {
                 return Err(format!(
                     "spec.template.spec.restartPolicy: Unsupported value: {policy:?}: supported values: \"OnFailure\", \"Never\""
@@ -409,9 +509,9 @@ fn validate(res: &Res, obj: &Value) -> Result<(), String> {
             use base64::Engine as _;
             if let Some(data) = obj.get("data").and_then(Value::as_object) {
                 for (k, v) in data {
-                    let ok = v
-                        .as_str()
-                        .is_some_and(|s| base64::engine::general_purpose::STANDARD.decode(s).is_ok());
+                    let ok = v.as_str().is_some_and(|s| {
+                        base64::engine::general_purpose::STANDARD.decode(s).is_ok()
+                    });
                     if !ok {
                         return Err(format!("data[{k}]: Invalid value: not base64"));
                     }
@@ -445,24 +545,39 @@ impl Cluster {
             return Some(User::Admin);
         }
         let (ns, name) = self.tokens.get(token)?;
-        let sa: Key = ("v1".into(), "serviceaccounts".into(), ns.clone(), name.clone());
-        self.store.objects.contains_key(&sa).then(|| User::ServiceAccount {
-            namespace: ns.clone(),
-            name: name.clone(),
-        })
+        let sa: Key = (
+            "v1".into(),
+            "serviceaccounts".into(),
+            ns.clone(),
+            name.clone(),
+        );
+        self.store
+            .objects
+            .contains_key(&sa)
+            .then(|| User::ServiceAccount {
+                namespace: ns.clone(),
+                name: name.clone(),
+            })
     }
 
     fn issue_token(&mut self, ns: &str, name: &str) -> String {
         self.token_seq += 1;
-        let token = format!("kube-sa-{ns}-{name}-{:06}-{}", self.token_seq, self.now_ms());
+        let token = format!(
+            "kube-sa-{ns}-{name}-{:06}-{}",
+            self.token_seq,
+            self.now_ms()
+        );
         self.tokens.insert(token.clone(), (ns.into(), name.into()));
         token
     }
 
     fn namespace_exists(&self, ns: &str) -> bool {
-        self.store
-            .objects
-            .contains_key(&("v1".into(), "namespaces".into(), String::new(), ns.into()))
+        self.store.objects.contains_key(&(
+            "v1".into(),
+            "namespaces".into(),
+            String::new(),
+            ns.into(),
+        ))
     }
 
     fn handle(
@@ -478,7 +593,10 @@ impl Cluster {
         let now = self.now_ms();
         sim::reconcile(&mut self.store, now, self.job_ms, &stamp);
         let Some(user) = self.authenticate(auth) else {
-            return (failure(401, "Unauthorized", "Unauthorized"), "anonymous".into());
+            return (
+                failure(401, "Unauthorized", "Unauthorized"),
+                "anonymous".into(),
+            );
         };
         let who = user.name();
         if path == "/version" {
@@ -492,7 +610,11 @@ impl Cluster {
         }
         let Some(t) = parse_path(path) else {
             return (
-                failure(404, "NotFound", "the server could not find the requested resource"),
+                failure(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                ),
                 who,
             );
         };
@@ -529,7 +651,13 @@ impl Cluster {
             (&Method::PUT, _, _) => "update",
             (&Method::PATCH, _, _) => "patch",
             (&Method::DELETE, _, _) => "delete",
-            _ => return failure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"),
+            _ => {
+                return failure(
+                    405,
+                    "MethodNotAllowed",
+                    "the server does not allow this method on the requested resource",
+                )
+            }
         };
         let attrs = Attributes {
             verb,
@@ -544,17 +672,28 @@ impl Cluster {
         if res.kind == "NodeMetrics" {
             let items = sim::node_metrics(&self.store, stamp);
             return match (&t.name, verb) {
-                (None, "list") => (200, to_value(&List {
-                    kind: "NodeMetricsList".into(),
-                    api_version: res.api_version,
-                    metadata: ListMeta { resource_version: self.store.rv() },
-                    items,
-                })),
+                (None, "list") => (
+                    200,
+                    to_value(&List {
+                        kind: "NodeMetricsList".into(),
+                        api_version: res.api_version,
+                        metadata: ListMeta {
+                            resource_version: self.store.rv(),
+                        },
+                        items,
+                    }),
+                ),
                 (Some(n), "get") => items
                     .into_iter()
                     .find(|m| str_at(m, &["metadata", "name"]) == Some(n.as_str()))
                     .map(|m| (200, m))
-                    .unwrap_or_else(|| failure(404, "NotFound", format!("nodemetrics.metrics.k8s.io \"{n}\" not found"))),
+                    .unwrap_or_else(|| {
+                        failure(
+                            404,
+                            "NotFound",
+                            format!("nodemetrics.metrics.k8s.io \"{n}\" not found"),
+                        )
+                    }),
                 _ => failure(405, "MethodNotAllowed", "the metrics API is read-only"),
             };
         }
@@ -562,34 +701,69 @@ impl Cluster {
             return match verb {
                 "list" => self.list(res, t.ns.as_deref(), query),
                 "create" => self.create(user, res, &ns_key, query, body, now, stamp),
-                _ => failure(405, "MethodNotAllowed", "the server does not allow this method on a collection"),
+                _ => failure(
+                    405,
+                    "MethodNotAllowed",
+                    "the server does not allow this method on a collection",
+                ),
             };
         };
-        let key: Key = (res.api_version.into(), res.plural.into(), ns_key.clone(), name.clone());
-        let not_found = || failure(404, "NotFound", format!("{} \"{name}\" not found", qualified(&res)));
+        let key: Key = (
+            res.api_version.into(),
+            res.plural.into(),
+            ns_key.clone(),
+            name.clone(),
+        );
+        let not_found = || {
+            failure(
+                404,
+                "NotFound",
+                format!("{} \"{name}\" not found", qualified(&res)),
+            )
+        };
         if let Some(sub) = &t.sub {
             if res.plural == "serviceaccounts" && sub == "token" && verb == "create" {
                 if !self.store.objects.contains_key(&key) {
                     return not_found();
                 }
                 let token = self.issue_token(&ns_key, &name);
-                return (201, to_value(&TokenRequest {
-                    api_version: "authentication.k8s.io/v1",
-                    kind: "TokenRequest",
-                    status: TokenRequestStatus { token, expiration_timestamp: rfc3339(SystemTime::now() + Duration::from_secs(3600)) },
-                }));
+                return (
+                    201,
+                    to_value(&TokenRequest {
+                        api_version: "authentication.k8s.io/v1",
+                        kind: "TokenRequest",
+                        status: TokenRequestStatus {
+                            token,
+                            expiration_timestamp: rfc3339(
+                                SystemTime::now() + Duration::from_secs(3600),
+                            ),
+                        },
+                    }),
+                );
             }
-            return failure(404, "NotFound", "the server could not find the requested resource");
+            return failure(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            );
         }
         match verb {
-            "get" => self.store.shown(&key).map(|v| (200, v)).unwrap_or_else(not_found),
+            "get" => self
+                .store
+                .shown(&key)
+                .map(|v| (200, v))
+                .unwrap_or_else(not_found),
             "delete" => {
                 if !self.store.objects.contains_key(&key) {
                     return not_found();
                 }
                 let orphan = serde_json::from_slice::<Value>(body)
                     .ok()
-                    .and_then(|v| v.get("propagationPolicy").and_then(Value::as_str).map(str::to_string))
+                    .and_then(|v| {
+                        v.get("propagationPolicy")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
                     .is_some_and(|p| p == "Orphan");
                 self.delete(&key, orphan);
                 success()
@@ -601,7 +775,8 @@ impl Cluster {
                 if !self.store.objects.contains_key(&key) {
                     return not_found();
                 }
-                let manager = query_param(query, "fieldManager").unwrap_or_else(|| "unknown".into());
+                let manager =
+                    query_param(query, "fieldManager").unwrap_or_else(|| "unknown".into());
                 let before = self.store.objects.get(&key).cloned();
                 match self.store.update(&key, obj, &manager) {
                     Ok(v) => match validate(&res, &v) {
@@ -640,7 +815,9 @@ impl Cluster {
             .objects
             .iter()
             .filter(|(k, _)| {
-                k.0 == res.api_version && k.1 == res.plural && ns.is_none_or(|n| !res.namespaced || k.2 == n)
+                k.0 == res.api_version
+                    && k.1 == res.plural
+                    && ns.is_none_or(|n| !res.namespaced || k.2 == n)
             })
             .filter(|(_, v)| {
                 selector.iter().all(|(k, want)| {
@@ -649,23 +826,39 @@ impl Cluster {
             })
             .filter_map(|(k, _)| self.store.shown(k))
             .collect();
-        (200, to_value(&List {
-            kind: format!("{}List", res.kind),
-            api_version: res.api_version,
-            metadata: ListMeta { resource_version: self.store.rv() },
-            items,
-        }))
+        (
+            200,
+            to_value(&List {
+                kind: format!("{}List", res.kind),
+                api_version: res.api_version,
+                metadata: ListMeta {
+                    resource_version: self.store.rv(),
+                },
+                items,
+            }),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn create(&mut self, _user: &User, res: Res, ns: &str, query: &str, body: &[u8], now: u64, stamp: &str) -> Answer {
+    fn create(
+        &mut self,
+        _user: &User,
+        res: Res,
+        ns: &str,
+        query: &str,
+        body: &[u8],
+        now: u64,
+        stamp: &str,
+    ) -> Answer {
         let Ok(mut obj) = serde_json::from_slice::<Value>(body) else {
             return failure(400, "BadRequest", "the body is not a JSON object");
         };
         if !obj.is_object() {
             return failure(400, "BadRequest", "the body is not a JSON object");
         }
-        let name = str_at(&obj, &["metadata", "name"]).unwrap_or("").to_string();
+        let name = str_at(&obj, &["metadata", "name"])
+            .unwrap_or("")
+            .to_string();
         if name.is_empty() {
             return failure(422, "Invalid", format!("{} \"\" is invalid: metadata.name: Required value: name or generateName is required", res.kind));
         }
@@ -675,12 +868,25 @@ impl Cluster {
         if res.namespaced && !self.namespace_exists(ns) {
             return failure(404, "NotFound", format!("namespaces \"{ns}\" not found"));
         }
-        let key: Key = (res.api_version.into(), res.plural.into(), ns.into(), name.clone());
+        let key: Key = (
+            res.api_version.into(),
+            res.plural.into(),
+            ns.into(),
+            name.clone(),
+        );
         if self.store.objects.contains_key(&key) {
-            return failure(409, "AlreadyExists", format!("{} \"{name}\" already exists", qualified(&res)));
+            return failure(
+                409,
+                "AlreadyExists",
+                format!("{} \"{name}\" already exists", qualified(&res)),
+            );
         }
         if let Err(msg) = validate(&res, &obj) {
-            return failure(422, "Invalid", format!("{} \"{name}\" is invalid: {msg}", res.kind));
+            return failure(
+                422,
+                "Invalid",
+                format!("{} \"{name}\" is invalid: {msg}", res.kind),
+            );
         }
         if res.namespaced {
             if let Some(m) = meta_mut(&mut obj) {
@@ -698,13 +904,21 @@ impl Cluster {
         let api = str_at(obj, &["apiVersion"]).unwrap_or("");
         let kind = str_at(obj, &["kind"]).unwrap_or("");
         if api != res.api_version || kind != res.kind {
-            return Some(failure(400, "BadRequest", format!(
-                "the body's apiVersion/kind {api:?}/{kind:?} does not match the resource {}/{}",
-                res.api_version, res.kind
-            )));
+            return Some(failure(
+                400,
+                "BadRequest",
+                format!(
+                    "the body's apiVersion/kind {api:?}/{kind:?} does not match the resource {}/{}",
+                    res.api_version, res.kind
+                ),
+            ));
         }
         if str_at(obj, &["metadata", "name"]).is_some_and(|n| n != name) {
-            return Some(failure(400, "BadRequest", "the name of the object does not match the name on the URL"));
+            return Some(failure(
+                400,
+                "BadRequest",
+                "the name of the object does not match the name on the URL",
+            ));
         }
         if res.namespaced && str_at(obj, &["metadata", "namespace"]).is_some_and(|n| n != ns) {
             return Some(failure(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request"));
@@ -713,7 +927,17 @@ impl Cluster {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn apply(&mut self, user: &User, res: Res, key: &Key, query: &str, content_type: &str, body: &[u8], now: u64, stamp: &str) -> Answer {
+    fn apply(
+        &mut self,
+        user: &User,
+        res: Res,
+        key: &Key,
+        query: &str,
+        content_type: &str,
+        body: &[u8],
+        now: u64,
+        stamp: &str,
+    ) -> Answer {
         let name = key.3.clone();
         let ns = key.2.clone();
         if !content_type.starts_with("application/apply-patch+yaml") {
@@ -724,7 +948,11 @@ impl Cluster {
         };
         let force = query_param(query, "force").as_deref() == Some("true");
         let Ok(mut obj) = serde_json::from_slice::<Value>(body) else {
-            return failure(400, "BadRequest", "error decoding YAML: this test server accepts JSON apply bodies only");
+            return failure(
+                400,
+                "BadRequest",
+                "error decoding YAML: this test server accepts JSON apply bodies only",
+            );
         };
         if !obj.is_object() {
             return failure(400, "BadRequest", "the apply body is not an object");
@@ -754,7 +982,11 @@ impl Cluster {
                 return failure(403, "Forbidden", rbac::forbidden_message(user, &attrs));
             }
             if let Err(msg) = validate(&res, &obj) {
-                return failure(422, "Invalid", format!("{} \"{name}\" is invalid: {msg}", res.kind));
+                return failure(
+                    422,
+                    "Invalid",
+                    format!("{} \"{name}\" is invalid: {msg}", res.kind),
+                );
             }
             self.store.create(key.clone(), obj, &manager, now, stamp);
             sim::reconcile(&mut self.store, now, self.job_ms, stamp);
@@ -819,7 +1051,10 @@ impl Cluster {
                         .get("metadata")
                         .and_then(|m| m.get("ownerReferences"))
                         .and_then(Value::as_array)
-                        .is_some_and(|r| r.iter().any(|o| o.get("uid").and_then(Value::as_str) == Some(uid.as_str()))))
+                        .is_some_and(|r| {
+                            r.iter()
+                                .any(|o| o.get("uid").and_then(Value::as_str) == Some(uid.as_str()))
+                        }))
             });
         }
         self.store.next_rv();
@@ -925,7 +1160,14 @@ impl KubeServer {
 
     /// Changes an object out of band, as `kubectl edit` (manager `kubectl-edit`) would: the
     /// fields `f` changes move to that manager. False when the object does not exist.
-    pub fn edit(&self, api_version: &str, plural: &str, ns: &str, name: &str, f: impl FnOnce(&mut Value)) -> bool {
+    pub fn edit(
+        &self,
+        api_version: &str,
+        plural: &str,
+        ns: &str,
+        name: &str,
+        f: impl FnOnce(&mut Value),
+    ) -> bool {
         let mut c = self.lock();
         let key: Key = (api_version.into(), plural.into(), ns.into(), name.into());
         let Some(mut obj) = c.store.objects.get(&key).map(|s| s.obj.clone()) else {
@@ -956,9 +1198,10 @@ fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     use tokio_rustls::rustls;
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(SERVER_CERT_PEM.as_bytes())
-        .collect::<Result<_, _>>()
-        .expect("test server certificate");
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(SERVER_CERT_PEM.as_bytes())
+            .collect::<Result<_, _>>()
+            .expect("test server certificate");
     let key = PrivateKeyDer::from_pem_slice(SERVER_KEY_PEM.as_bytes()).expect("test server key");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -1018,7 +1261,10 @@ async fn handle(
     };
     let auth = header(hyper::header::AUTHORIZATION);
     let content_type = header(hyper::header::CONTENT_TYPE).unwrap_or_default();
-    let body = match Limited::new(req.into_body(), 3 * 1024 * 1024).collect().await {
+    let body = match Limited::new(req.into_body(), 3 * 1024 * 1024)
+        .collect()
+        .await
+    {
         Ok(b) => b.to_bytes(),
         Err(_) => {
             let (status, body) = failure(413, "RequestEntityTooLarge", "request entity too large");
@@ -1027,8 +1273,19 @@ async fn handle(
     };
     let ((status, value), user) = {
         let mut c = state.lock().unwrap_or_else(|e| e.into_inner());
-        let r = c.handle(&method, &path, &query, auth.as_deref(), &content_type, &body);
-        let full = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
+        let r = c.handle(
+            &method,
+            &path,
+            &query,
+            auth.as_deref(),
+            &content_type,
+            &body,
+        );
+        let full = if query.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{query}")
+        };
         c.requests.push(Logged {
             method: method.to_string(),
             path: full,
@@ -1044,7 +1301,8 @@ async fn handle(
 fn respond(status: u16, body: &Value) -> Response<Full<Bytes>> {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut r = Response::new(Full::new(Bytes::from(bytes)));
-    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *r.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("application/json"),

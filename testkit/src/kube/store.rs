@@ -123,7 +123,9 @@ pub fn set_path(v: &mut Value, path: &[String], value: Value) {
             *cur = Value::Object(Map::new());
         }
         let Some(m) = cur.as_object_mut() else { return };
-        cur = m.entry(k.clone()).or_insert_with(|| Value::Object(Map::new()));
+        cur = m
+            .entry(k.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
     }
     if !cur.is_object() {
         *cur = Value::Object(Map::new());
@@ -175,7 +177,14 @@ impl Store {
     }
 
     /// Creates `obj` at `key` owned by `manager` (the caller checked it is absent).
-    pub fn create(&mut self, key: Key, obj: Value, manager: &str, now_ms: u64, stamp: &str) -> Value {
+    pub fn create(
+        &mut self,
+        key: Key,
+        obj: Value,
+        manager: &str,
+        now_ms: u64,
+        stamp: &str,
+    ) -> Value {
         let obj = strip_server_fields(obj);
         let mut managers = BTreeMap::new();
         managers.insert(manager.to_string(), leaves(&obj));
@@ -331,11 +340,10 @@ impl Store {
     }
 
     fn bump_if_changed(&mut self, key: &Key, before: &Value) -> Value {
-        let changed = self
-            .objects
-            .get(key)
-            .is_some_and(|s| strip_server_fields(s.obj.clone()) != strip_server_fields(before.clone())
-                || s.obj.get("status") != before.get("status"));
+        let changed = self.objects.get(key).is_some_and(|s| {
+            strip_server_fields(s.obj.clone()) != strip_server_fields(before.clone())
+                || s.obj.get("status") != before.get("status")
+        });
         if changed {
             let spec_changed = self
                 .objects
@@ -413,7 +421,12 @@ mod tests {
     use serde_json::json;
 
     fn key() -> Key {
-        ("apps/v1".into(), "deployments".into(), "ns".into(), "d".into())
+        (
+            "apps/v1".into(),
+            "deployments".into(),
+            "ns".into(),
+            "d".into(),
+        )
     }
 
     fn p(s: &str) -> FieldPath {
@@ -435,7 +448,12 @@ mod tests {
         assert_eq!(rv_of(&created), "1");
         // Another manager sets a field of its own: merged, no conflict.
         let other = s
-            .apply(&key(), json!({"metadata": {"name": "d", "annotations": {"x": "y"}}}), "ops", false)
+            .apply(
+                &key(),
+                json!({"metadata": {"name": "d", "annotations": {"x": "y"}}}),
+                "ops",
+                false,
+            )
             .expect("applies");
         assert_eq!(other["metadata"]["annotations"]["x"], "y");
         assert_eq!(other["spec"]["replicas"], 1);
@@ -443,26 +461,49 @@ mod tests {
         let conflict = s.apply(&key(), json!({"spec": {"replicas": 3}}), "ops", false);
         assert_eq!(
             conflict,
-            Err(ApplyError::Conflict(vec![("hangar".into(), p("spec.replicas"))]))
+            Err(ApplyError::Conflict(vec![(
+                "hangar".into(),
+                p("spec.replicas")
+            )]))
         );
         let forced = s
-            .apply(&key(), json!({"spec": {"replicas": 3}, "metadata": {"annotations": {"x": "y"}}}), "ops", true)
+            .apply(
+                &key(),
+                json!({"spec": {"replicas": 3}, "metadata": {"annotations": {"x": "y"}}}),
+                "ops",
+                true,
+            )
             .expect("forced");
         assert_eq!(forced["spec"]["replicas"], 3);
         // hangar stops applying `paused` and the label; `replicas` now belongs to ops.
         let again = s
-            .apply(&key(), json!({"metadata": {"labels": {"a": "1"}}}), "hangar", false)
+            .apply(
+                &key(),
+                json!({"metadata": {"labels": {"a": "1"}}}),
+                "hangar",
+                false,
+            )
             .expect("applies");
         assert!(again["spec"].get("paused").is_none(), "{again}");
         assert_eq!(again["spec"]["replicas"], 3);
         // Unchanged apply: same version.
         let rv = rv_of(&again);
         let same = s
-            .apply(&key(), json!({"metadata": {"labels": {"a": "1"}}}), "hangar", false)
+            .apply(
+                &key(),
+                json!({"metadata": {"labels": {"a": "1"}}}),
+                "hangar",
+                false,
+            )
             .expect("applies");
         assert_eq!(rv_of(&same), rv);
         // A stale resourceVersion precondition is refused.
-        let stale = s.apply(&key(), json!({"metadata": {"resourceVersion": "1"}}), "hangar", false);
+        let stale = s.apply(
+            &key(),
+            json!({"metadata": {"resourceVersion": "1"}}),
+            "hangar",
+            false,
+        );
         assert!(matches!(stale, Err(ApplyError::Stale { .. })));
     }
 
