@@ -147,7 +147,14 @@ fn json<T: serde::Serialize>(v: &T) -> Option<String> {
 
 /// The data plane of one region: an EKS cluster, an artifacts bucket tagged with secret-looking
 /// values, and a `terraform_data` carrying another.
-fn data_plane(workspace: &str, geography: &str, region: &str, bucket: &str) -> String {
+fn data_plane(
+    workspace: &str,
+    geography: &str,
+    region: &str,
+    bucket: &str,
+    control: &str,
+    kube: &str,
+) -> String {
     let e = &moto::moto().endpoint;
     let [s0, s1, s2] = SECRETS;
     format!(
@@ -190,6 +197,28 @@ resource "aws_s3_bucket" "artifacts" {{
 resource "terraform_data" "db" {{
   input = "{s2}"
 }}
+
+variable "kube_token" {{
+  type      = string
+  sensitive = true
+}}
+
+provider "hangar" {{
+  control_url = "{control}"
+}}
+
+# The agent installed into the region's cluster (registered under its own name, so the agent
+# process running this job keeps its token).
+resource "hangar_agent" "this" {{
+  name                   = "{workspace}-in-cluster"
+  workspace              = "{workspace}"
+  cluster                = aws_eks_cluster.main.name
+  kubernetes_host        = "{kube}"
+  kubernetes_token       = var.kube_token
+  write_namespaces       = ["ml"]
+  artifact_bucket        = aws_s3_bucket.artifacts.bucket
+  artifact_bucket_region = "{region}"
+}}
 "#
     )
 }
@@ -206,10 +235,16 @@ impl AgentRun {
     }
 }
 
-fn start_agent(base: &str, workspace: &str, token: &str, config: &str) -> AgentRun {
+fn start_agent(
+    base: &str,
+    workspace: &str,
+    token: &str,
+    operator: &str,
+    config: impl Fn(&str) -> String,
+) -> AgentRun {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("main.tf"), config).expect("write config");
     let kube = KubeServer::start(KubeOptions::default());
+    std::fs::write(dir.path().join("main.tf"), config(&kube.endpoint)).expect("write config");
     let child = hangar()
         .arg("-C")
         .arg(dir.path())
@@ -218,6 +253,8 @@ fn start_agent(base: &str, workspace: &str, token: &str, config: &str) -> AgentR
         .args(["--kube-server", &kube.endpoint])
         .env("HANGAR_AGENT_TOKEN", token)
         .env("HANGAR_KUBE_TOKEN", &kube.admin_token)
+        .env("TF_VAR_kube_token", &kube.admin_token)
+        .env("HANGAR_CONTROL_TOKEN", operator)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -329,18 +366,12 @@ fn two_agents_apply_their_own_regions_and_only_metadata_leaves_them() {
     let suffix = std::process::id();
     let eu_bucket = format!("eu-artifacts-{suffix}");
     let us_bucket = format!("us-artifacts-{suffix}");
-    let eu = start_agent(
-        &base,
-        "eu-prod",
-        &eu_agent.token,
-        &data_plane("eu-prod", "eu", "eu-central-1", &eu_bucket),
-    );
-    let us = start_agent(
-        &base,
-        "us-prod",
-        &us_agent.token,
-        &data_plane("us-prod", "us", "us-east-1", &us_bucket),
-    );
+    let eu = start_agent(&base, "eu-prod", &eu_agent.token, &operator.token, |kube| {
+        data_plane("eu-prod", "eu", "eu-central-1", &eu_bucket, &base, kube)
+    });
+    let us = start_agent(&base, "us-prod", &us_agent.token, &operator.token, |kube| {
+        data_plane("us-prod", "us", "us-east-1", &us_bucket, &base, kube)
+    });
 
     // The operator queues an apply for each workspace.
     let queue = |ws: &str| -> Job {
@@ -365,7 +396,7 @@ fn two_agents_apply_their_own_regions_and_only_metadata_leaves_them() {
         assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
         assert_eq!(job.agent.as_deref(), Some(format!("{ws}-agent").as_str()));
         let summary = job.summary.as_ref().expect("a summary");
-        assert_eq!(summary.counts.add, 3, "{summary:?}");
+        assert_eq!(summary.counts.add, 4, "{summary:?}");
         let mut types: Vec<&str> = summary
             .changes
             .iter()
@@ -374,7 +405,12 @@ fn two_agents_apply_their_own_regions_and_only_metadata_leaves_them() {
         types.sort();
         assert_eq!(
             types,
-            ["aws_eks_cluster", "aws_s3_bucket", "terraform_data"]
+            [
+                "aws_eks_cluster",
+                "aws_s3_bucket",
+                "hangar_agent",
+                "terraform_data"
+            ]
         );
         assert!(summary.errors.is_empty(), "{summary:?}");
     }
@@ -415,7 +451,17 @@ fn two_agents_apply_their_own_regions_and_only_metadata_leaves_them() {
                 &operator.token,
                 None,
             );
-            let a = &agents.agents[0];
+            let a = agents
+                .agents
+                .iter()
+                .find(|a| a.name == format!("{ws}-agent"))
+                .expect("the agent process");
+            // The in-cluster agent the resource registered is known, and never seen yet.
+            assert!(agents
+                .agents
+                .iter()
+                .any(|a| a.name == format!("{ws}-in-cluster")
+                    && a.health == hangar_wire::AgentHealth::NeverSeen));
             if a.health == hangar_wire::AgentHealth::Healthy
                 && a.cluster.as_ref().is_some_and(|c| c.node_count == 3)
             {
@@ -484,8 +530,22 @@ fn two_agents_apply_their_own_regions_and_only_metadata_leaves_them() {
             "{log}"
         );
         assert_no_secret("the egress log", &log);
-        // The cluster saw only reads.
-        assert!(a.kube.requests().iter().all(|r| r.method == "GET"));
+        // The hangar_agent resource installed the agent into this region's cluster, with
+        // cluster-wide rights to read only.
+        assert!(a
+            .kube
+            .object("apps/v1", "deployments", "hangar-system", "hangar-agent")
+            .is_some());
+        let role = a
+            .kube
+            .object(
+                "rbac.authorization.k8s.io/v1",
+                "clusterroles",
+                "",
+                "hangar-agent-hangar-system-read",
+            )
+            .expect("read-only cluster role");
+        assert!(!role.to_string().contains("\"create\""), "{role}");
     }
     let (_, jobs_eu) = call(&base, "GET", "/api/v1/workspaces/eu-prod/jobs", ADMIN, None);
     let (_, jobs_us) = call(&base, "GET", "/api/v1/workspaces/us-prod/jobs", ADMIN, None);
