@@ -70,7 +70,8 @@ fn provider_schema() -> BlockSchema {
     let mut b = BlockSchema::default();
     b.attributes.insert(
         "control_url".into(),
-        AttributeSchema::required(Type::String).describe("The control plane's base URL."),
+        AttributeSchema::optional(Type::String)
+            .describe("The control plane's base URL (needed to create agents)."),
     );
     b.attributes.insert(
         "token".into(),
@@ -225,26 +226,27 @@ impl Provider for HangarProvider {
         &self,
         req: ConfigureRequest,
     ) -> Result<Box<dyn ConfiguredProvider>, Diagnostics> {
-        let url = string(&req.config, "control_url").ok_or_else(|| {
-            Diagnostics::from(Diagnostic::error(
-                "Missing control plane URL",
-                "provider \"hangar\" needs control_url",
-            ))
-        })?;
+        // Checked when an agent is created, not here: a configuration whose agents are all
+        // switched off (`count = 0`) needs no control plane.
+        let Some(url) = string(&req.config, "control_url") else {
+            return Ok(Box::new(Configured {
+                control: Err("provider \"hangar\" needs control_url to register agents".into()),
+                url: String::new(),
+            }));
+        };
         let token = string(&req.config, "token")
-            .or_else(|| std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty()))
-            .ok_or_else(|| {
+            .or_else(|| std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty()));
+        let control = match token {
+            None => Err(format!(
+                "provider \"hangar\" needs token, or {TOKEN_ENV} set, to register agents"
+            )),
+            Some(token) => Ok(Control::new(&url, Secret::new(token), None).map_err(|e| {
                 Diagnostics::from(Diagnostic::error(
-                    "Missing control plane token",
-                    format!("provider \"hangar\" needs token, or {TOKEN_ENV} set"),
+                    "Invalid provider \"hangar\"",
+                    e.to_string(),
                 ))
-            })?;
-        let control = Control::new(&url, Secret::new(token), None).map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "Invalid provider \"hangar\"",
-                e.to_string(),
-            ))
-        })?;
+            })?),
+        };
         Ok(Box::new(Configured { control, url }))
     }
 }
@@ -258,7 +260,8 @@ pub(crate) fn string(v: &Value, name: &str) -> Option<String> {
 }
 
 struct Configured {
-    control: Control,
+    /// The control plane client, or why there is none.
+    control: Result<Control, String>,
     url: String,
 }
 
@@ -308,8 +311,12 @@ impl ConfiguredProvider for Configured {
 
     async fn create(&self, req: ApplyRequest) -> Result<RemoteObject, ProviderError> {
         let planned = planned(&req)?;
+        let control = self
+            .control
+            .as_ref()
+            .map_err(|m| ProviderError::new("RegisterAgent", m.clone()))?;
         let spec = Spec::from_value(planned, &self.url)?;
-        let registered = install::register(&self.control, &spec).await?;
+        let registered = install::register(control, &spec).await?;
         install::apply(&spec, &registered.token).await?;
         Ok(RemoteObject {
             attrs: install::attrs(planned, &spec, registered.id, &registered.token),
