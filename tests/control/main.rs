@@ -65,6 +65,11 @@ fn hangar() -> Command {
 
 /// Starts `hangar serve` on a free port; its base URL.
 fn serve(db: &Path) -> (Proc, String) {
+    serve_with(db, &[])
+}
+
+/// Starts `hangar serve` on a free port with extra flags; its base URL.
+fn serve_with(db: &Path, extra: &[&str]) -> (Proc, String) {
     let mut child = hangar()
         .args([
             "serve",
@@ -73,6 +78,7 @@ fn serve(db: &Path) -> (Proc, String) {
             "--heartbeat-interval",
             "1s",
         ])
+        .args(extra)
         .arg("--database")
         .arg(format!("sqlite:{}", db.display()))
         .env("HANGAR_ADMIN_TOKEN", ADMIN)
@@ -596,4 +602,96 @@ fn hangar_serve_serves_the_openapi_document_and_refuses_a_bad_database() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mysql"), "{err}");
+}
+
+#[test]
+fn an_agent_killed_mid_job_leaves_the_job_failed_with_the_reason() {
+    let db_dir = tempfile::tempdir().expect("tempdir");
+    let (_serve, base) = serve_with(&db_dir.path().join("control.db"), &["--lease", "2s"]);
+    let _: hangar_wire::Workspace = ok(
+        &base,
+        "POST",
+        "/api/v1/workspaces",
+        ADMIN,
+        json(&CreateWorkspace {
+            name: "eu-prod".into(),
+            cloud: "aws".into(),
+            geography: "eu".into(),
+            region: "eu-central-1".into(),
+            buckets: Vec::new(),
+        }),
+    );
+    let agent: AgentRegistered = ok(
+        &base,
+        "POST",
+        "/api/v1/workspaces/eu-prod/agents",
+        ADMIN,
+        json(&hangar_wire::RegisterAgent {
+            name: "eu-agent".into(),
+            artifact_bucket: None,
+        }),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "workspace \"eu-prod\" {\n  geography = \"eu\"\n  region = \"eu-central-1\"\n}\n\
+         resource \"time_sleep\" \"long\" {\n  create_duration = \"60s\"\n}\n",
+    )
+    .expect("write");
+    let mut proc = Proc {
+        child: hangar()
+            .arg("-C")
+            .arg(dir.path())
+            .args(["-w", "eu-prod", "agent", "run", "--control", &base])
+            .args(["--claim-wait", "1s"])
+            .env("HANGAR_AGENT_TOKEN", &agent.token)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the agent"),
+        name: "hangar agent run",
+    };
+    let queued: Job = ok(
+        &base,
+        "POST",
+        "/api/v1/workspaces/eu-prod/jobs",
+        ADMIN,
+        json(&QueueJob {
+            spec: JobSpec::Apply {
+                destroy: false,
+                plan_job: None,
+            },
+        }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let j: Job = ok(
+            &base,
+            "GET",
+            &format!("/api/v1/jobs/{}", queued.id),
+            ADMIN,
+            None,
+        );
+        if j.status == JobStatus::Running {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never claimed: {j:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Alive, the agent keeps its lease (2 s) renewed by heartbeats.
+    std::thread::sleep(Duration::from_secs(4));
+    let j: Job = ok(
+        &base,
+        "GET",
+        &format!("/api/v1/jobs/{}", queued.id),
+        ADMIN,
+        None,
+    );
+    assert_eq!(j.status, JobStatus::Running, "{j:?}");
+    // Killed mid-apply: its lease runs out and the job is failed with the reason.
+    proc.child.kill().expect("kill the agent");
+    let done = wait_job(&base, ADMIN, queued.id);
+    assert_eq!(done.status, JobStatus::Failed, "{done:?}");
+    let reason = done.reason.unwrap_or_default();
+    assert!(reason.contains("lease"), "{reason}");
 }
