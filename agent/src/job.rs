@@ -13,8 +13,8 @@
 //! plan in the agent's data directory (sealed with the workspace's encryption keys when it has
 //! them), so a later `apply` job naming it applies exactly that plan.
 //!
-//! Left out: workloads (Kubernetes Jobs/Deployments) — refused with a clear error until the
-//! agent runs them.
+//! Left out: workloads (Kubernetes Jobs/Deployments), which [`crate::workload`] runs on the
+//! cluster; handed one, this module refuses it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -93,7 +93,7 @@ fn execute(
 ) -> Result<bool, Failure> {
     if matches!(spec, JobSpec::Workload { .. }) {
         return Err(vec![message(
-            "workload jobs are not supported by this agent version",
+            "workload jobs run on the cluster, not through the engine",
         )]);
     }
     workspace::init(&s.dir, &s.workspace, &s.environment, false, false).map_err(engine_error)?;

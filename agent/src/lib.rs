@@ -17,15 +17,18 @@
 //!   directory first and sent (again after a restart, too) until the control plane takes it.
 //! - One job at a time (the workspace's state lock would serialise them anyway).
 //! - A job whose workspace is not the agent's is refused (reported failed) without running.
+//! - Workload jobs run on the agent's own cluster ([`workload`]) with the workspace's bucket
+//!   injected.
 //!
-//! Left out: workloads (see [`job`]), TLS client certificates (the agent authenticates with its
-//! bearer token over the control plane's TLS), WebSockets.
+//! Left out: TLS client certificates (the agent authenticates with its bearer token over the
+//! control plane's TLS), WebSockets.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cluster;
 pub mod egress;
 pub mod job;
+pub mod workload;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -71,6 +74,8 @@ pub struct AgentOptions {
     pub progress_interval: Duration,
     /// Stop after this many jobs (tests and one-shot runs); run forever when `None`.
     pub max_jobs: Option<u32>,
+    /// How workload jobs run.
+    pub workloads: workload::WorkloadSettings,
 }
 
 impl AgentOptions {
@@ -88,6 +93,7 @@ impl AgentOptions {
             max_backoff: Duration::from_secs(30),
             progress_interval: Duration::from_secs(10),
             max_jobs: None,
+            workloads: workload::WorkloadSettings::default(),
         }
     }
 }
@@ -393,16 +399,30 @@ async fn run_job(agent: &Agent, job: AssignedJob) -> Result<(), AgentError> {
             },
         }
     } else {
-        // The engine owns a runtime of its own, so it runs on a plain thread.
-        let (tx, mut rx) = tokio::sync::oneshot::channel();
-        let settings = agent.opts.engine.clone();
-        let (id, spec) = (job.id, job.spec.clone());
-        std::thread::Builder::new()
-            .name(format!("hangar-job-{id}"))
-            .spawn(move || {
-                let _ = tx.send(job::run(&settings, id, &spec));
-            })
-            .map_err(|e| AgentError::Io(format!("cannot start the job thread: {e}")))?;
+        let work: std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<Finished, AgentError>> + Send + '_>,
+        > = match &job.spec {
+            hangar_wire::JobSpec::Workload { workload: w } => Box::pin(async move {
+                Ok(workload::run(agent.kube.as_ref(), w, &agent.opts.workloads, job.id).await)
+            }),
+            spec => {
+                // The engine owns a runtime of its own, so it runs on a plain thread.
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let settings = agent.opts.engine.clone();
+                let (id, spec) = (job.id, spec.clone());
+                std::thread::Builder::new()
+                    .name(format!("hangar-job-{id}"))
+                    .spawn(move || {
+                        let _ = tx.send(job::run(&settings, id, &spec));
+                    })
+                    .map_err(|e| AgentError::Io(format!("cannot start the job thread: {e}")))?;
+                Box::pin(async move {
+                    rx.await
+                        .map_err(|_| AgentError::Io(format!("job {id} thread died")))
+                })
+            }
+        };
+        let mut work = work;
         let progress = JobProgress {
             lease: job.lease.clone(),
             summary: None,
@@ -410,7 +430,7 @@ async fn run_job(agent: &Agent, job: AssignedJob) -> Result<(), AgentError> {
         let path = format!("/api/v1/agent/jobs/{}/progress", job.id);
         loop {
             tokio::select! {
-                r = &mut rx => break r.map_err(|_| AgentError::Io(format!("job {} thread died", job.id)))?,
+                r = &mut work => break r?,
                 _ = tokio::time::sleep(agent.opts.progress_interval) => {
                     if let Err(e) = agent.control.post::<_, ReportReply>(&path, &progress).await {
                         say(&format!("job {} progress not delivered: {e}", job.id));

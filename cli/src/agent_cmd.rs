@@ -64,6 +64,16 @@ pub struct AgentFlags {
     /// Stop after this many jobs.
     #[arg(long = "max-jobs", value_name = "N")]
     pub max_jobs: Option<u32>,
+    /// Namespace of workloads that name none.
+    #[arg(
+        long = "workload-namespace",
+        default_value = "default",
+        value_name = "NS"
+    )]
+    pub workload_namespace: String,
+    /// The workspace's artifact bucket (s3://NAME), injected into workloads.
+    #[arg(long = "artifact-bucket", value_name = "URL")]
+    pub artifact_bucket: Option<String>,
 }
 
 fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, CliError> {
@@ -126,6 +136,8 @@ pub fn run(env: &Env, cmd: AgentCommand) -> Result<u8, CliError> {
     opts.claim_wait = f.claim_wait;
     opts.max_backoff = f.max_backoff;
     opts.max_jobs = f.max_jobs;
+    opts.workloads.namespace = f.workload_namespace.clone();
+    opts.workloads.artifact_bucket = f.artifact_bucket.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
