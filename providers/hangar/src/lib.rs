@@ -9,8 +9,9 @@
 //!   service account; and, only in the namespaces `write_namespaces` names, a Role allowing
 //!   writes to jobs and deployments (workloads) and reads of pods, bound there;
 //! - a Secret holding the agent token (from registration) and the control plane URL;
-//! - a Deployment of one replica running `hangar agent run` as a non-root user with a
-//!   read-only root filesystem and no capabilities, the token from the Secret.
+//! - a Deployment of one replica running `hangar -C /workspace -w WORKSPACE agent run` as a
+//!   non-root user with a read-only root filesystem and no capabilities, the token from the
+//!   Secret (the image carries the workspace's configuration at `/workspace`).
 //!
 //! The token is shown once by the control plane: it is kept as the sensitive computed
 //! attribute `token` in state (state stays in the region) and in the cluster's Secret.
