@@ -9,7 +9,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use hangar_core::json::{from_json, mark_paths};
-use hangar_core::{Diagnostic, InstanceKey, Value};
+use hangar_core::{Diagnostic, Value};
 use hangar_engine::plan::Plan;
 use hangar_engine::workspace::Workspace;
 use hangar_state::StateDoc;
@@ -126,15 +126,17 @@ pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliErr
     }
     let doc = env.open(None)?.state()?;
     if json {
-        crate::outln!("{}", state_json(&doc));
+        let json = hangar_engine::plan_json::state_to_json(&doc);
+        crate::outln!("{}", serde_json::to_string(&json).unwrap_or_default());
         return Ok(0);
     }
     if doc.resources.is_empty() {
         crate::outln!("The state file is empty. No resources are represented.");
         return Ok(0);
     }
+    let ws = env.open(None)?;
     for rec in doc.resources.values() {
-        crate::out!("{}\n", show_record(rec));
+        crate::out!("{}\n", show_record(rec, &block_paths(&ws, rec)));
     }
     if !doc.outputs.is_empty() {
         crate::outln!("\nOutputs:\n");
@@ -143,47 +145,17 @@ pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliErr
     Ok(0)
 }
 
-fn state_json(doc: &StateDoc) -> serde_json::Value {
-    let resources: Vec<serde_json::Value> = doc
-        .resources
-        .values()
-        .map(|r| {
-            let mut m = serde_json::json!({
-                "address": r.addr.to_string(),
-                "mode": match r.addr.resource.mode { hangar_core::ResourceMode::Managed => "managed", hangar_core::ResourceMode::Data => "data" },
-                "type": r.addr.resource.type_,
-                "name": r.addr.resource.name,
-                "provider_name": hangar_engine::plan_json::provider_source(&r.provider),
-                "schema_version": 0,
-                "values": r.attributes,
-                "sensitive_values": hangar_core::json::sensitive_mirror(&mark_paths(from_json(&r.attributes), &r.sensitive_paths)),
-            });
-            match &r.addr.key {
-                InstanceKey::Int(i) => m["index"] = serde_json::json!(i),
-                InstanceKey::Str(s) => m["index"] = serde_json::json!(s),
-                InstanceKey::None => {}
-            }
-            m
-        })
-        .collect();
-    let outputs: serde_json::Map<String, serde_json::Value> = doc
-        .outputs
-        .iter()
-        .map(|(k, o)| {
-            (
-                k.clone(),
-                serde_json::json!({"sensitive": o.sensitive, "value": o.value}),
-            )
-        })
-        .collect();
-    serde_json::json!({
-        "format_version": "1.0",
-        "hangar_version": env!("CARGO_PKG_VERSION"),
-        "values": { "outputs": outputs, "root_module": { "resources": resources } },
-    })
+/// The block paths of a recorded instance's type (nested blocks print as blocks).
+fn block_paths(ws: &Workspace, rec: &hangar_state::InstanceRecord) -> Vec<String> {
+    let (name, _) = hangar_engine::planner::parse_provider_addr(&rec.provider);
+    let data = rec.addr.resource.mode == hangar_core::ResourceMode::Data;
+    ws.registry()
+        .resource_schema(&name, &rec.addr.resource.type_, data)
+        .map(|s| hangar_engine::planner::block_paths(&s.block))
+        .unwrap_or_default()
 }
 
-fn show_record(rec: &hangar_state::InstanceRecord) -> String {
+fn show_record(rec: &hangar_state::InstanceRecord, blocks: &[String]) -> String {
     let v = redact(&mark_paths(
         from_json(&rec.attributes),
         &rec.sensitive_paths,
@@ -200,14 +172,46 @@ fn show_record(rec: &hangar_state::InstanceRecord) -> String {
         rec.addr.resource.type_, rec.addr.resource.name
     );
     if let Some(m) = v.as_map() {
-        let shown: Vec<_> = m.iter().filter(|(_, x)| !x.is_null()).collect();
-        let width = shown.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        for (k, x) in shown {
-            let _ = writeln!(out, "    {k:width$} = {}", format_value(x, 2));
-        }
+        write_body(&mut out, m, blocks, "", 4);
     }
     out.push_str("}\n");
     out
+}
+
+/// A block's attributes (nulls left out), then its nested blocks in block syntax, as
+/// `terraform show` prints state.
+fn write_body(
+    out: &mut String,
+    m: &std::collections::BTreeMap<String, Value>,
+    blocks: &[String],
+    prefix: &str,
+    indent: usize,
+) {
+    let is_block = |k: &str| blocks.iter().any(|b| b == &format!("{prefix}{k}"));
+    let shown: Vec<_> = m
+        .iter()
+        .filter(|(k, _)| !is_block(k))
+        .filter(|(_, x)| !x.is_null() || matches!(x, Value::Sensitive(_)))
+        .collect();
+    let width = shown.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let pad = " ".repeat(indent);
+    for (k, x) in shown {
+        let _ = writeln!(out, "{pad}{k:width$} = {}", format_value(x, indent - 2));
+    }
+    for (k, x) in m.iter().filter(|(k, _)| is_block(k)) {
+        let items: Vec<&Value> = match x.peel() {
+            Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => xs.iter().collect(),
+            Value::Null(_) => Vec::new(),
+            other => vec![other],
+        };
+        for item in items {
+            let _ = writeln!(out, "\n{pad}{k} {{");
+            if let Some(inner) = item.as_map() {
+                write_body(out, inner, blocks, &format!("{prefix}{k}."), indent + 4);
+            }
+            let _ = writeln!(out, "{pad}}}");
+        }
+    }
 }
 
 /// `hangar state list|show|rm|mv|pull|push`.
@@ -231,7 +235,7 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             let doc = ws.state()?;
             match doc.resources.get(&address) {
                 Some(rec) => {
-                    crate::out!("{}", show_record(rec));
+                    crate::out!("{}", show_record(rec, &block_paths(&ws, rec)));
                     Ok(0)
                 }
                 None => Err(Diagnostic::error(
@@ -254,7 +258,13 @@ pub fn state(env: &mut Env, cmd: StateCommand) -> Result<u8, CliError> {
             );
             Ok(0)
         }
-        StateCommand::Pull => {
+        StateCommand::Pull { format } if format == "terraform" => {
+            crate::migrate_cmd::pull_terraform(&ws)
+        }
+        StateCommand::MigrateFromTerraform { path } => {
+            crate::migrate_cmd::migrate(env, &ws, path.as_deref())
+        }
+        StateCommand::Pull { .. } => {
             let doc = ws.state()?;
             let bytes = doc.encode()?;
             crate::outln!("{}", String::from_utf8_lossy(&bytes));

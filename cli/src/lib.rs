@@ -23,6 +23,7 @@ mod args;
 mod drift_cmd;
 mod import;
 mod inspect;
+mod migrate_cmd;
 mod module_cmd;
 mod residency_cmd;
 mod run;
@@ -348,7 +349,17 @@ pub enum StateCommand {
         addresses: Vec<String>,
     },
     /// Print the whole state document to standard output.
-    Pull,
+    Pull {
+        /// `hangar` (default) or `terraform` (state format version 4, which Terraform reads).
+        #[arg(long, default_value = "hangar", value_parser = ["hangar", "terraform"])]
+        format: String,
+    },
+    /// Adopt a Terraform or OpenTofu state (format 4) from a file, standard input or S3.
+    MigrateFromTerraform {
+        /// The state file (default terraform.tfstate), `-` for standard input, or
+        /// `s3://BUCKET/KEY` (read with this workspace's backend "s3" settings).
+        path: Option<String>,
+    },
     /// Replace the stored state with a document (same lineage, newer serial; binding kept).
     Push {
         /// The state document file.
@@ -470,8 +481,21 @@ impl Env {
         }
     }
 
-    /// Reports that the lock was taken over from a run whose lease ran out.
+    /// Reports what beginning a session did besides locking: state sealed now that encryption
+    /// is on, or a lock taken over from a run whose lease ran out.
     pub fn note_takeover(&self, session: &Session<'_>) {
+        if session.sealed_plaintext() {
+            let var = session
+                .workspace()
+                .config()
+                .encryption
+                .as_ref()
+                .and_then(|e| e.key_env.clone().or(e.passphrase_env.clone()))
+                .unwrap_or_default();
+            eprintln!(
+                "Encrypted the existing state: every value was written in plaintext before encryption was turned on and is now sealed with the key from {var}."
+            );
+        }
         if let Some(old) = session.took_over() {
             eprintln!(
                 "Took over the expired lock held by {} (ID {}, operation {}, since {}): its lease ran out, so that run is gone.",
@@ -506,7 +530,11 @@ impl Env {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if name.ends_with(".tf") || name.ends_with(".hcl") || name.ends_with(".tfvars") {
+            if name.ends_with(".tf")
+                || name.ends_with(".hcl")
+                || name.ends_with(".tfvars")
+                || name.ends_with(".json")
+            {
                 if let Ok(text) = std::fs::read_to_string(&p) {
                     self.sources
                         .add(std::sync::Arc::new(hangar_lang::SourceFile::new(
@@ -528,7 +556,8 @@ fn use_color(no_color: bool) -> bool {
 fn init_logging() {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
-    let Ok(level) = std::env::var("HANGAR_LOG") else {
+    // TF_LOG is honoured too, for habits and CI settings carried over from Terraform.
+    let Ok(level) = std::env::var("HANGAR_LOG").or_else(|_| std::env::var("TF_LOG")) else {
         return;
     };
     let level: LevelFilter = level.parse().unwrap_or(LevelFilter::INFO);
@@ -564,8 +593,13 @@ pub fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let workspace = match cli.workspace.as_str() {
-        // Not chosen with -w or HANGAR_WORKSPACE: the one `workspace select` recorded, if any.
-        "default" => workspace_cmd::selected(&dir).unwrap_or_else(|| "default".into()),
+        // Not chosen with -w or HANGAR_WORKSPACE: Terraform's TF_WORKSPACE (what CI jobs
+        // written for Terraform set), then the one `workspace select` recorded, if any.
+        "default" => std::env::var("TF_WORKSPACE")
+            .ok()
+            .filter(|w| !w.is_empty())
+            .or_else(|| workspace_cmd::selected(&dir))
+            .unwrap_or_else(|| "default".into()),
         named => named.to_string(),
     };
     let mut env = Env {
@@ -602,8 +636,12 @@ pub fn report_error(e: &CliError, env: &Env) {
     };
     match e {
         CliError::Diags(d) => {
+            let mut sources = env.sources.clone();
+            for s in d.0.iter().filter_map(|x| x.subject.as_ref()) {
+                sources.read_missing(&env.dir, &s.filename);
+            }
             for diag in &d.0 {
-                eprintln!("{}", render_diagnostic(diag, &env.sources, st));
+                eprintln!("{}", render_diagnostic(diag, &sources, st));
             }
         }
         CliError::Exit(_) => {}

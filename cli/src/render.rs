@@ -96,21 +96,65 @@ pub fn render_observations(plan: &Plan, st: Style) -> String {
             hangar_engine::drift::Kind::Orphan => "exists but is not in state",
         };
         let _ = writeln!(out, "\n  {}", st.bold(&format!("# {} {what}", o.address)));
+        if o.attributes.is_empty() {
+            if o.kind != hangar_engine::drift::Kind::Deleted {
+                let _ = writeln!(out, "      {}", o.detail);
+            }
+            continue;
+        }
+        // Changed attributes render like any other diff, collections element by element.
+        let (type_, name) = match o.address.parse::<hangar_core::ResourceInstanceAddr>() {
+            Ok(a) => (a.resource.type_, a.resource.name),
+            Err(_) => (String::new(), o.address.clone()),
+        };
+        let _ = writeln!(
+            out,
+            "  {} resource \"{type_}\" \"{name}\" {{",
+            st.paint("33", "~")
+        );
+        let width = o.attributes.iter().map(|a| a.name.len()).max().unwrap_or(0);
         for a in &o.attributes {
-            let _ = writeln!(
-                out,
-                "      {} {} = {} -> {}",
-                st.paint("33", "~"),
-                a.name,
-                a.recorded,
-                a.actual
-            );
+            let (b, after) = (observed(&a.recorded), observed(&a.actual));
+            out.push_str("      ");
+            let mut value = String::new();
+            let glyph = if b.is_null() {
+                write_marked(&mut value, &after, 6, Some(Mark::created(st)));
+                st.paint("32", "+")
+            } else if after.is_null() {
+                write_marked(&mut value, &b, 6, Some(Mark::destroyed(st)));
+                value.push_str(" -> null");
+                st.paint("31", "-")
+            } else {
+                if !collection::write_change(&mut value, &b, &after, 6, st) {
+                    write_value(&mut value, &b, 6);
+                    value.push_str(" -> ");
+                    write_value(&mut value, &after, 6);
+                }
+                st.paint("33", "~")
+            };
+            let _ = writeln!(out, "{glyph} {:width$} = {value}", a.name);
         }
-        if o.attributes.is_empty() && o.kind != hangar_engine::drift::Kind::Deleted {
-            let _ = writeln!(out, "      {}", o.detail);
-        }
+        out.push_str("    }\n");
     }
     out
+}
+
+/// A value a drift observation recorded as JSON (`"(sensitive value)"` stands for a
+/// sensitive one); JSON objects are read as maps, as attribute values in drift are.
+fn observed(j: &serde_json::Value) -> Value {
+    fn as_maps(v: Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Map(m.into_iter().map(|(k, x)| (k, as_maps(x))).collect()),
+            Value::Tuple(xs) => Value::Tuple(xs.into_iter().map(as_maps).collect()),
+            other => other,
+        }
+    }
+    match j {
+        serde_json::Value::String(s) if s == "(sensitive value)" => {
+            Value::Sensitive(Box::new(Value::NULL))
+        }
+        other => as_maps(hangar_core::json::from_json(other)),
+    }
 }
 
 /// The whole plan as `hangar plan` prints it.
@@ -234,6 +278,11 @@ fn header(out: &mut String, c: &ResourceChange) {
         Action::Create => "will be created",
         Action::Update => "will be updated in-place",
         Action::Delete => "will be destroyed",
+        Action::DeleteThenCreate | Action::CreateThenDelete
+            if c.replace_paths.iter().any(|p| p == "replace_triggered_by") =>
+        {
+            "will be replaced due to changes in replace_triggered_by"
+        }
         Action::DeleteThenCreate | Action::CreateThenDelete => match c.reason.as_deref() {
             Some("replace_because_tainted") => "is tainted, so must be replaced",
             Some("replace_by_request") => "will be replaced, as requested",
@@ -325,7 +374,12 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
         let b = bmap.get(name).unwrap_or(&Value::NULL);
         let a = amap.get(name).unwrap_or(&Value::NULL);
         if c.blocks.contains(name) {
-            if !render_blocks(&mut blocks, name, c.action, b, a, st) {
+            let shape = BlockShape {
+                path: name,
+                blocks: &c.blocks,
+                depth: 0,
+            };
+            if !render_blocks(&mut blocks, &shape, c.action, b, a, st) {
                 hidden_blocks += 1;
             }
             continue;
@@ -357,6 +411,8 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
                         hidden += 1;
                         continue;
                     }
+                } else if marks_only(b, a) {
+                    Row::Marked(b.contains_sensitive(), a.contains_sensitive())
                 } else if b.is_null() {
                     Row::Add(a)
                 } else if a.is_null() && !a.is_unknown() {
@@ -369,17 +425,25 @@ fn render_change(out: &mut String, c: &ResourceChange, st: Style) {
         rows.push((name.as_str(), row, forces));
     }
     for (name, row, forces) in rows {
+        if let Row::Marked(was, is) = row {
+            let warning = match (was, is) {
+                (false, true) => "# Warning: this attribute value will be marked as sensitive and will not\n      # display in UI output after applying this change.",
+                _ => "# Warning: this attribute value will no longer be marked as sensitive\n      # after applying this change.",
+            };
+            let _ = writeln!(out, "      {warning} The value is unchanged.");
+        }
         out.push_str("      ");
         match row {
             Row::Add(_) => st.paint_into(out, "32", "+"),
             Row::Remove(_) => st.paint_into(out, "31", "-"),
-            Row::Change(..) => st.paint_into(out, "33", "~"),
+            Row::Change(..) | Row::Marked(..) => st.paint_into(out, "33", "~"),
             Row::Same(_) => out.push(' '),
         }
         let _ = write!(out, " {name:width$} = ");
         match row {
             Row::Add(a) => write_marked(out, a, 6, Some(Mark::created(st))),
             Row::Same(a) => write_value(out, a, 6),
+            Row::Marked(..) => out.push_str("(sensitive value)"),
             Row::Remove(b) => {
                 write_marked(out, b, 6, Some(Mark::destroyed(st)));
                 out.push_str(" -> null");
@@ -421,6 +485,16 @@ enum Row<'a> {
     Change(&'a Value, &'a Value),
     /// `  name = value`, unchanged but shown (`id`, `name`).
     Same(&'a Value),
+    /// `~ name = (sensitive value)`: only the sensitive mark changes (was, is).
+    Marked(bool, bool),
+}
+
+/// Whether two known values differ only in their sensitive marks.
+fn marks_only(b: &Value, a: &Value) -> bool {
+    b.is_wholly_known()
+        && a.is_wholly_known()
+        && b.contains_sensitive() != a.contains_sensitive()
+        && to_json(b) == to_json(a)
 }
 
 /// Whether two values render identically: both known, equal JSON and the same sensitivity.
@@ -440,21 +514,48 @@ fn block_items(v: &Value) -> Vec<Value> {
     }
 }
 
-/// Nested blocks in Terraform's block syntax; returns false when nothing changed (hidden).
+/// Where a nested block sits: its dotted path among the schema's block paths, and its depth.
+struct BlockShape<'a> {
+    /// `rule` or `rule.apply_server_side_encryption_by_default`.
+    path: &'a str,
+    /// Every block path of the resource's schema.
+    blocks: &'a [String],
+    /// 0 for a block directly in the resource.
+    depth: usize,
+}
+
+/// Nested blocks in Terraform's block syntax, blocks inside blocks included; returns false
+/// when nothing changed (hidden).
 fn render_blocks(
     out: &mut String,
-    name: &str,
+    shape: &BlockShape<'_>,
     action: Action,
     before: &Value,
     after: &Value,
     st: Style,
 ) -> bool {
-    let (bs, as_) = (block_items(before), block_items(after));
+    let name = shape.path.rsplit('.').next().unwrap_or(shape.path);
+    let indent = 6 + 4 * shape.depth;
     let unchanged =
         before.is_wholly_known() && after.is_wholly_known() && to_json(before) == to_json(after);
     if unchanged && !matches!(action, Action::Create | Action::Read | Action::Delete) {
         return false;
     }
+    let paint = |g: &str| match g {
+        "+" => st.paint("32", "+"),
+        "-" => st.paint("31", "-"),
+        _ => st.paint("33", "~"),
+    };
+    if after.is_unknown() && matches!(action, Action::Create | Action::Read) {
+        let _ = writeln!(
+            out,
+            "\n{}{} {name} (known after apply)",
+            " ".repeat(indent),
+            paint("+")
+        );
+        return true;
+    }
+    let (bs, as_) = (block_items(before), block_items(after));
     for i in 0..bs.len().max(as_.len()) {
         let (b, a) = (bs.get(i), as_.get(i));
         let glyph = match (action, b, a) {
@@ -468,35 +569,90 @@ fn render_blocks(
         let mut keys: Vec<&String> = bm.keys().chain(am.keys()).collect();
         keys.sort();
         keys.dedup();
-        let mut rows = Vec::new();
-        for k in keys {
-            let x = bm.get(k).cloned().unwrap_or(Value::NULL);
-            let y = am.get(k).cloned().unwrap_or(Value::NULL);
-            let row = match glyph {
-                "+" if !y.is_null() => ("+", format_value(&y, 10)),
-                "-" if !x.is_null() => ("-", format!("{} -> null", format_value(&x, 10))),
-                "~" if x.is_wholly_known() && y.is_wholly_known() && to_json(&x) == to_json(&y) => {
-                    continue
-                }
-                "~" => (
-                    "~",
-                    format!("{} -> {}", format_value(&x, 10), format_value(&y, 10)),
-                ),
-                _ => continue,
+        let null = Value::NULL;
+        let row_indent = indent + 4;
+        let mut attrs = Vec::new();
+        let mut nested = String::new();
+        let mut hidden = 0;
+        for k in &keys {
+            let x = bm.get(*k).unwrap_or(&null);
+            let y = am.get(*k).unwrap_or(&null);
+            let path = format!("{}.{k}", shape.path);
+            if shape.blocks.contains(&path) {
+                let inner = BlockShape {
+                    path: &path,
+                    blocks: shape.blocks,
+                    depth: shape.depth + 1,
+                };
+                let act = match glyph {
+                    "+" => Action::Create,
+                    "-" => Action::Delete,
+                    _ => Action::Update,
+                };
+                render_blocks(&mut nested, &inner, act, x, y, st);
+                continue;
+            }
+            let absent = |v: &Value| v.is_null() && !v.is_unknown();
+            let gone = match glyph {
+                "+" => absent(y),
+                "-" => absent(x),
+                _ => absent(x) && absent(y),
             };
-            rows.push((k.clone(), row.0, row.1));
+            if !gone {
+                attrs.push((k.as_str(), x, y));
+            }
         }
-        let paint = |g: &str| match g {
-            "+" => st.paint("32", "+"),
-            "-" => st.paint("31", "-"),
-            _ => st.paint("33", "~"),
-        };
-        let _ = writeln!(out, "\n      {} {name} {{", paint(glyph));
-        let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-        for (k, g, text) in rows {
-            let _ = writeln!(out, "          {} {k:width$} = {text}", paint(g));
+        let width = attrs.iter().map(|r| r.0.len()).max().unwrap_or(0);
+        let mut rows = String::new();
+        for (k, x, y) in attrs {
+            let mut line = String::new();
+            let g = match glyph {
+                "+" if !y.is_null() || y.is_unknown() => {
+                    write_marked(&mut line, y, row_indent, Some(Mark::created(st)));
+                    "+"
+                }
+                "-" if !x.is_null() => {
+                    write_marked(&mut line, x, row_indent, Some(Mark::destroyed(st)));
+                    line.push_str(" -> null");
+                    "-"
+                }
+                "~" if !same_value(x, y) => {
+                    if !collection::write_change(&mut line, x, y, row_indent, st) {
+                        write_value(&mut line, x, row_indent);
+                        line.push_str(" -> ");
+                        write_value(&mut line, y, row_indent);
+                    }
+                    "~"
+                }
+                _ => {
+                    hidden += 1;
+                    continue;
+                }
+            };
+            let _ = writeln!(
+                rows,
+                "{}{} {k:width$} = {line}",
+                " ".repeat(row_indent),
+                paint(g)
+            );
         }
-        out.push_str("        }\n");
+        let _ = writeln!(out, "\n{}{} {name} {{", " ".repeat(indent), paint(glyph));
+        out.push_str(&rows);
+        if hidden > 0 {
+            let s = if hidden == 1 { "" } else { "s" };
+            let _ = writeln!(
+                out,
+                "{}# ({hidden} unchanged attribute{s} hidden)",
+                " ".repeat(row_indent + 2)
+            );
+        }
+        // A block that opens with a nested block has no blank line before it.
+        if rows.is_empty() && hidden == 0 {
+            out.push_str(nested.strip_prefix('\n').unwrap_or(&nested));
+        } else {
+            out.push_str(&nested);
+        }
+        let _ = writeln!(out, "{}}}", " ".repeat(indent + 2));
     }
     true
 }

@@ -22,6 +22,17 @@ impl Sources {
     pub fn add(&mut self, f: Arc<SourceFile>) {
         self.0.insert(f.name.clone(), f);
     }
+
+    /// Reads `name` (relative to `dir`) when it is not known yet: a diagnostic may point into
+    /// a file that is not configuration, such as a variables file.
+    pub fn read_missing(&mut self, dir: &std::path::Path, name: &str) {
+        if self.0.contains_key(name) {
+            return;
+        }
+        if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
+            self.add(Arc::new(SourceFile::new(name, text)));
+        }
+    }
 }
 
 /// One diagnostic as text, ending in a newline.

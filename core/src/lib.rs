@@ -4,10 +4,11 @@
 //! else: the [`Value`] type (Terraform's value model with *unknown* and *sensitive* marks and
 //! arbitrary-precision numbers), [`Type`] constraints and the one conversion layer ([`convert`],
 //! cty's rules; [`set`], cty's set order), typed resource [`address`]es, source-located
-//! [`Diagnostic`]s, the [`geo`] catalogue of where every cloud location is, and the small pieces
-//! that must read and write exactly as Terraform's Go does ([`duration`], [`quote`]) or as
-//! Hangar's own records do ([`timestamp`]). It must never depend on another Hangar crate, an SDK
-//! or an async runtime: state and every provider depend on it, and on nothing else of Hangar's.
+//! [`Diagnostic`]s with [`suggest`]ions for misspelt names, the [`geo`] catalogue of where every
+//! cloud location is, and the small pieces that must read and write exactly as Terraform's Go
+//! does ([`duration`], [`quote`]) or as Hangar's own records do ([`timestamp`]). It must never
+//! depend on another Hangar crate, an SDK or an async runtime: state and every provider depend
+//! on it, and on nothing else of Hangar's.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -20,6 +21,7 @@ pub mod json;
 pub mod number;
 pub mod quote;
 pub mod set;
+pub mod suggest;
 pub mod timestamp;
 pub mod types;
 pub mod value;

@@ -490,6 +490,8 @@ impl Run<'_> {
             }
             None => return None,
         };
+        let config =
+            crate::planner::ignore_changes(config, before.as_ref(), &r.lifecycle.ignore_changes);
         let permit = self.sem.acquire().await.ok()?;
         if self.a.stop.load(Ordering::SeqCst) {
             return None;
@@ -550,14 +552,21 @@ impl Run<'_> {
             }
         };
         if let Some(path) = inconsistency(&saved_after, &planned, "") {
-            self.error(Diagnostic::error(
-                "Provider produced inconsistent final plan",
-                format!(
-                    "When expanding the plan for {addr} to include new values learned so far \
+            self.error(
+                Diagnostic::error(
+                    "Provider produced inconsistent final plan",
+                    format!(
+                        "When expanding the plan for {addr} to include new values learned so far \
                      during apply, the provider produced an invalid new value for {path}: it \
                      does not match the value in the saved plan."
-                ),
-            ));
+                    ),
+                )
+                .at(self
+                    .a
+                    .cfg
+                    .resource(&c.addr.resource)
+                    .map(|r| r.decl.clone())),
+            );
             return None;
         }
         let token = uuid::Uuid::new_v4().to_string();
@@ -728,16 +737,25 @@ impl Run<'_> {
         }
     }
 
+    /// A provider call's failure, located at the resource's block (when configuration still
+    /// has it: a destroyed block's objects have none).
     fn cloud_error(&self, c: &ResourceChange, doing: &str, e: &hangar_provider::ProviderError) {
         let code = e
             .code
             .as_ref()
             .map(|c| format!(" ({c})"))
             .unwrap_or_default();
-        self.error(Diagnostic::error(
-            format!("Error {doing} {}", c.addr),
-            format!("{} failed{code}: {}", e.call, e.message),
-        ));
+        self.error(
+            Diagnostic::error(
+                format!("Error {doing} {}", c.addr),
+                format!("{} failed{code}: {}", e.call, e.message),
+            )
+            .at(self
+                .a
+                .cfg
+                .resource(&c.addr.resource)
+                .map(|r| r.decl.clone())),
+        );
     }
 }
 

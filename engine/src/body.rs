@@ -13,6 +13,7 @@ use hangar_core::convert::convert;
 use hangar_core::{Diagnostic, Diagnostics, Type, Value};
 use hangar_lang::{EvalContext, Scope};
 use hangar_provider::{BlockSchema, Nesting};
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span;
 
@@ -46,6 +47,7 @@ pub fn eval_body(
         base_dir,
         diags: &mut diags,
         as_written: false,
+        top: false,
     }
     .block(&body.body, schema, block_range);
     if diags.has_errors() {
@@ -72,6 +74,7 @@ pub fn eval_body_as_written(
         base_dir,
         diags: &mut diags,
         as_written: true,
+        top: false,
     }
     .block(&body.body, schema, None)
 }
@@ -83,14 +86,19 @@ struct BodyEval<'a> {
     diags: &'a mut Diagnostics,
     /// Keep read-only arguments too (see [`eval_body_as_written`]).
     as_written: bool,
+    /// The body being read is a resource's own (where `lifecycle` and friends may stand).
+    top: bool,
 }
+
+/// The meta-argument blocks Terraform allows in a resource body, for "did you mean".
+const META_BLOCKS: [&str; 4] = ["lifecycle", "provisioner", "connection", "dynamic"];
 
 impl BodyEval<'_> {
     fn at(&self, span: Option<std::ops::Range<usize>>) -> Option<hangar_core::SourceRange> {
         span.map(|s| self.file.file.range(s))
     }
 
-    fn eval(&mut self, e: &hcl_edit::expr::Expression) -> Option<Value> {
+    fn eval(&mut self, e: &Expression) -> Option<Value> {
         let expr = Expr {
             expr: e.clone(),
             file: self.file.file.clone(),
@@ -110,25 +118,53 @@ impl BodyEval<'_> {
         schema: &BlockSchema,
         block_range: Option<hangar_core::SourceRange>,
     ) -> Value {
+        self.top = true;
+        self.content(Content::Native(body), schema, block_range)
+    }
+
+    fn content(
+        &mut self,
+        body: Content<'_>,
+        schema: &BlockSchema,
+        block_range: Option<hangar_core::SourceRange>,
+    ) -> Value {
+        let top = std::mem::take(&mut self.top);
         let mut out = BTreeMap::new();
         let mut nested: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-        for s in body.iter() {
-            match s {
-                Structure::Attribute(a) => {
-                    let name = a.key.as_str();
+        // An argument that is written but fails to evaluate is not missing: its own error says
+        // what is wrong with it.
+        let mut written: std::collections::BTreeSet<String> = Default::default();
+        let json = crate::config::json::is_json(&self.file.file);
+        for item in body.items() {
+            match item {
+                Item::Attr { name, key, value }
+                    if json
+                        && !schema.attributes.contains_key(name)
+                        && (name == "dynamic" || schema.blocks.contains_key(name)) =>
+                {
+                    self.json_blocks(name, key, value, schema, &mut nested);
+                }
+                Item::Attr { name, key, value } => {
                     let Some(attr) = schema.attributes.get(name) else {
                         let hint = if schema.blocks.contains_key(name) {
                             format!(" Did you mean to define a block of type \"{name}\"?")
                         } else {
-                            String::new()
+                            hangar_core::suggest::did_you_mean(
+                                name,
+                                schema.attributes.keys().map(String::as_str).filter(|a| {
+                                    let s = &schema.attributes[*a];
+                                    s.required || s.optional
+                                }),
+                            )
                         };
                         let d = Diagnostic::error(
                             "Unsupported argument",
                             format!("An argument named \"{name}\" is not expected here.{hint}"),
                         );
-                        self.diags.push(d.at(self.at(a.key.span())));
+                        self.diags.push(d.at(self.at(key)));
                         continue;
                     };
+                    written.insert(name.to_string());
                     if attr.computed && !attr.optional && !attr.required && !self.as_written {
                         let d = Diagnostic::error(
                             "Invalid or unknown key",
@@ -137,10 +173,10 @@ impl BodyEval<'_> {
                                  configuration cannot."
                             ),
                         );
-                        self.diags.push(d.at(self.at(a.key.span())));
+                        self.diags.push(d.at(self.at(key)));
                         continue;
                     }
-                    let Some(v) = self.eval(&a.value) else {
+                    let Some(v) = self.eval(value) else {
                         continue;
                     };
                     match convert(v, &attr.ty) {
@@ -155,25 +191,54 @@ impl BodyEval<'_> {
                                 "Incorrect attribute value type",
                                 format!("Inappropriate value for attribute \"{name}\": {e}."),
                             );
-                            self.diags.push(d.at(self.at(a.value.span())));
+                            self.diags.push(d.at(self.at(value.span())));
                         }
                     }
                 }
-                Structure::Block(b) if b.ident.as_str() == "dynamic" => {
-                    self.dynamic(b, schema, &mut nested)
+                Item::Block { block, .. } if block.ident.as_str() == "dynamic" => {
+                    let label = block.labels.first().map(|l| l.as_str().to_string());
+                    let parts = Dynamic {
+                        label,
+                        ident: block.ident.span(),
+                        for_each: block.body.get_attribute("for_each").map(|a| &a.value),
+                        iterator: block.body.get_attribute("iterator").and_then(|a| {
+                            match &a.value {
+                                hcl_edit::expr::Expression::Variable(v) => {
+                                    Some(v.as_str().to_string())
+                                }
+                                _ => None,
+                            }
+                        }),
+                        content: block
+                            .body
+                            .get_blocks("content")
+                            .next()
+                            .map(|c| Content::Native(&c.body)),
+                    };
+                    self.dynamic(parts, schema, &mut nested)
                 }
-                Structure::Block(b) => {
-                    let name = b.ident.as_str();
+                Item::Block {
+                    name, ident, body, ..
+                } => {
                     let Some(nb) = schema.blocks.get(name) else {
+                        let meta = if top { &META_BLOCKS[..] } else { &META_BLOCKS[3..] };
+                        let hint = hangar_core::suggest::did_you_mean(
+                            name,
+                            schema
+                                .blocks
+                                .keys()
+                                .map(String::as_str)
+                                .chain(meta.iter().copied()),
+                        );
                         let d = Diagnostic::error(
                             "Unsupported block type",
-                            format!("Blocks of type \"{name}\" are not expected here."),
+                            format!("Blocks of type \"{name}\" are not expected here.{hint}"),
                         );
-                        self.diags.push(d.at(self.at(b.ident.span())));
+                        self.diags.push(d.at(self.at(ident)));
                         continue;
                     };
-                    let range = self.at(b.ident.span());
-                    let v = self.block(&b.body, &nb.block, range);
+                    let range = self.at(ident);
+                    let v = self.content(body, &nb.block, range);
                     nested.entry(name.to_string()).or_default().push(v);
                 }
             }
@@ -182,7 +247,7 @@ impl BodyEval<'_> {
             if out.contains_key(name) {
                 continue;
             }
-            if attr.required {
+            if attr.required && !written.contains(name) {
                 let d = Diagnostic::error(
                     "Missing required argument",
                     format!("The argument \"{name}\" is required, but no definition was found."),
@@ -215,53 +280,140 @@ impl BodyEval<'_> {
         Value::Object(out)
     }
 
-    fn dynamic(
+    /// In a JSON file, an argument named like a block type of the schema is one block (an
+    /// object), several (an array of objects) or none (`null`); `dynamic` holds one object per
+    /// generated block type.
+    fn json_blocks(
         &mut self,
-        b: &Block,
+        name: &str,
+        key: Option<std::ops::Range<usize>>,
+        value: &Expression,
         schema: &BlockSchema,
         nested: &mut BTreeMap<String, Vec<Value>>,
     ) {
-        let Some(label) = b.labels.first().map(|l| l.as_str().to_string()) else {
-            let d = Diagnostic::error(
+        use hcl_edit::expr::Expression as E;
+        let wrong = |what: &str| {
+            Diagnostic::error(
+                "Incorrect JSON value type",
+                format!(
+                    "Either a JSON object or a JSON array is required, representing the contents \
+                     of one or more \"{name}\" {what}."
+                ),
+            )
+        };
+        if name == "dynamic" {
+            let E::Object(types) = value else {
+                self.diags.push(wrong("blocks").at(self.at(value.span())));
+                return;
+            };
+            for (k, v) in types.iter() {
+                let (label, _) = object_key(k);
+                let E::Object(obj) = v.expr() else {
+                    self.diags
+                        .push(wrong("blocks").at(self.at(v.expr().span())));
+                    continue;
+                };
+                let get = |want: &str| {
+                    obj.iter()
+                        .find(|(k, _)| object_key(k).0 == want)
+                        .map(|(_, v)| v.expr())
+                };
+                let parts = Dynamic {
+                    label: Some(label.to_string()),
+                    ident: k.span(),
+                    for_each: get("for_each"),
+                    iterator: get("iterator").and_then(|e| match e {
+                        E::String(s) => Some(s.value().to_string()),
+                        E::Variable(v) => Some(v.as_str().to_string()),
+                        _ => None,
+                    }),
+                    content: match get("content") {
+                        Some(E::Object(o)) => Some(Content::Json(o)),
+                        _ => None,
+                    },
+                };
+                self.dynamic(parts, schema, nested);
+            }
+            return;
+        }
+        let Some(nb) = schema.blocks.get(name) else {
+            return;
+        };
+        let bodies: Vec<&hcl_edit::expr::Object> = match value {
+            E::Null(_) => Vec::new(),
+            E::Object(o) => vec![o],
+            E::Array(items) => items
+                .iter()
+                .filter_map(|i| match i {
+                    E::Object(o) => Some(o),
+                    other => {
+                        let d = Diagnostic::error(
+                            "Incorrect JSON value type",
+                            format!(
+                                "A JSON object is required here, representing a \"{name}\" block."
+                            ),
+                        );
+                        self.diags.push(d.at(self.at(other.span())));
+                        None
+                    }
+                })
+                .collect(),
+            other => {
+                self.diags.push(wrong("blocks").at(self.at(other.span())));
+                return;
+            }
+        };
+        let range = self.at(key);
+        for o in bodies {
+            let v = self.content(Content::Json(o), &nb.block, range.clone());
+            nested.entry(name.to_string()).or_default().push(v);
+        }
+    }
+
+    fn dynamic(
+        &mut self,
+        d: Dynamic<'_>,
+        schema: &BlockSchema,
+        nested: &mut BTreeMap<String, Vec<Value>>,
+    ) {
+        let Some(label) = d.label else {
+            let e = Diagnostic::error(
                 "Missing block label",
                 "A dynamic block needs the name of the block type to generate.",
             );
-            self.diags.push(d.at(self.at(b.ident.span())));
+            self.diags.push(e.at(self.at(d.ident)));
             return;
         };
         let Some(nb) = schema.blocks.get(&label) else {
-            let d = Diagnostic::error(
-                "Unsupported block type",
-                format!("Blocks of type \"{label}\" are not expected here."),
+            let hint = hangar_core::suggest::did_you_mean(
+                &label,
+                schema.blocks.keys().map(String::as_str),
             );
-            self.diags.push(d.at(self.at(b.ident.span())));
+            let e = Diagnostic::error(
+                "Unsupported block type",
+                format!("Blocks of type \"{label}\" are not expected here.{hint}"),
+            );
+            self.diags.push(e.at(self.at(d.ident)));
             return;
         };
-        let iterator = b
-            .body
-            .get_attribute("iterator")
-            .and_then(|a| match &a.value {
-                hcl_edit::expr::Expression::Variable(v) => Some(v.as_str().to_string()),
-                _ => None,
-            })
-            .unwrap_or_else(|| label.clone());
-        let Some(fe) = b.body.get_attribute("for_each") else {
-            let d = Diagnostic::error(
+        let iterator = d.iterator.unwrap_or_else(|| label.clone());
+        let Some(fe) = d.for_each else {
+            let e = Diagnostic::error(
                 "Missing required argument",
                 "The argument \"for_each\" is required, but no definition was found.",
             );
-            self.diags.push(d.at(self.at(b.ident.span())));
+            self.diags.push(e.at(self.at(d.ident)));
             return;
         };
-        let Some(coll) = self.eval(&fe.value) else {
+        let Some(coll) = self.eval(fe) else {
             return;
         };
-        let Some(content) = b.body.get_blocks("content").next() else {
-            let d = Diagnostic::error(
+        let Some(content) = d.content else {
+            let e = Diagnostic::error(
                 "Missing required block",
                 "A dynamic block needs one \"content\" block.",
             );
-            self.diags.push(d.at(self.at(b.ident.span())));
+            self.diags.push(e.at(self.at(d.ident)));
             return;
         };
         let entries: Vec<(Value, Value)> = match coll.peel() {
@@ -277,15 +429,15 @@ impl BodyEval<'_> {
             Value::Set(xs) => xs.iter().map(|v| (v.clone(), v.clone())).collect(),
             Value::Null(_) => Vec::new(),
             _ => {
-                let d = Diagnostic::error(
+                let e = Diagnostic::error(
                     "Invalid dynamic for_each value",
                     "Cannot use a value of this type in for_each: a collection is required.",
                 );
-                self.diags.push(d.at(self.at(fe.value.span())));
+                self.diags.push(e.at(self.at(fe.span())));
                 return;
             }
         };
-        let range = self.at(b.ident.span());
+        let range = self.at(d.ident);
         for (k, v) in entries {
             let iter = Value::Object([("key".to_string(), k), ("value".to_string(), v)].into());
             let scope = IteratorScope {
@@ -299,11 +451,88 @@ impl BodyEval<'_> {
                 base_dir: self.base_dir,
                 diags: self.diags,
                 as_written: self.as_written,
+                top: false,
             };
-            let item = sub.block(&content.body, &nb.block, range.clone());
+            let item = sub.content(content, &nb.block, range.clone());
             nested.entry(label.clone()).or_default().push(item);
         }
     }
+}
+
+/// A body in either syntax: a native block body, or (in a JSON file) an object standing for
+/// one.
+#[derive(Clone, Copy)]
+enum Content<'a> {
+    Native(&'a Body),
+    Json(&'a hcl_edit::expr::Object),
+}
+
+/// One argument or nested block of a [`Content`].
+enum Item<'a> {
+    Attr {
+        name: &'a str,
+        key: Option<std::ops::Range<usize>>,
+        value: &'a Expression,
+    },
+    Block {
+        name: &'a str,
+        ident: Option<std::ops::Range<usize>>,
+        body: Content<'a>,
+        block: &'a Block,
+    },
+}
+
+impl<'a> Content<'a> {
+    fn items(self) -> Vec<Item<'a>> {
+        match self {
+            Content::Native(body) => body
+                .iter()
+                .map(|s| match s {
+                    Structure::Attribute(a) => Item::Attr {
+                        name: a.key.as_str(),
+                        key: a.key.span(),
+                        value: &a.value,
+                    },
+                    Structure::Block(b) => Item::Block {
+                        name: b.ident.as_str(),
+                        ident: b.ident.span(),
+                        body: Content::Native(&b.body),
+                        block: b,
+                    },
+                })
+                .collect(),
+            Content::Json(obj) => obj
+                .iter()
+                .filter_map(|(k, v)| {
+                    let (name, key) = object_key(k);
+                    (name != "//").then_some(Item::Attr {
+                        name,
+                        key,
+                        value: v.expr(),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The name an object key spells (an identifier or a quoted string) and where it is.
+fn object_key(k: &hcl_edit::expr::ObjectKey) -> (&str, Option<std::ops::Range<usize>>) {
+    use hcl_edit::expr::{Expression as E, ObjectKey};
+    match k {
+        ObjectKey::Ident(i) => (i.as_str(), i.span()),
+        ObjectKey::Expression(E::String(s)) => (s.value().as_str(), s.span()),
+        ObjectKey::Expression(e) => ("", e.span()),
+    }
+}
+
+/// The parts of a `dynamic` block, in either syntax.
+struct Dynamic<'a> {
+    label: Option<String>,
+    ident: Option<std::ops::Range<usize>>,
+    for_each: Option<&'a Expression>,
+    iterator: Option<String>,
+    content: Option<Content<'a>>,
 }
 
 /// The scope inside a `dynamic` block's content: the iterator name, then the enclosing scope.

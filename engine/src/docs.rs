@@ -103,7 +103,7 @@ fn collapse(text: &str) -> String {
 /// An expression's compact source text: collections and calls rebuilt on one line with their
 /// comments dropped, everything else as written with whitespace collapsed.
 fn source_text(e: &Expr) -> String {
-    compact(&e.expr, &e.file.text)
+    compact(&e.expr, e.file.code())
 }
 
 /// The compact text of one expression, `text` being the file it was parsed from.

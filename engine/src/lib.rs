@@ -36,6 +36,7 @@ pub mod refresh;
 pub mod registry;
 pub mod residency;
 pub mod scope;
+pub mod tfstate;
 pub mod vars;
 pub mod walk;
 pub mod workspace;

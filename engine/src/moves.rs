@@ -127,6 +127,7 @@ pub fn refactor(cfg: &Config, prior: &StateDoc) -> Result<Refactoring, Diagnosti
             );
         }
     }
+    implicit_moves(cfg, prior, &mut out);
     let state = out.state.as_ref().unwrap_or(prior);
     for (path, m) in &cfg.modules {
         for b in m.removed.iter().filter(|b| !b.destroy) {
@@ -142,6 +143,44 @@ pub fn refactor(cfg: &Config, prior: &StateDoc) -> Result<Refactoring, Diagnosti
         Err(diags)
     } else {
         Ok(out)
+    }
+}
+
+/// Terraform's implicit moves: adding `count` to a resource moves its recorded object `x` to
+/// `x[0]`, removing `count` (and `for_each`) moves `x[0]` to `x` — unless the target address is
+/// already recorded. Runs after the `moved` blocks, as Terraform does.
+fn implicit_moves(cfg: &Config, prior: &StateDoc, out: &mut Refactoring) {
+    let state = out.state.as_ref().unwrap_or(prior);
+    let mut renames = Vec::new();
+    for (k, rec) in &state.resources {
+        let Some(r) = cfg.resource(&rec.addr.resource) else {
+            continue;
+        };
+        let key = match (&rec.addr.key, r.count.is_some(), r.for_each.is_some()) {
+            (InstanceKey::None, true, _) => InstanceKey::Int(0),
+            (InstanceKey::Int(0), false, false) => InstanceKey::None,
+            _ => continue,
+        };
+        let new = rec.addr.resource.instance(key);
+        if !state.resources.contains_key(&new.to_string()) {
+            renames.push((k.clone(), new));
+        }
+    }
+    if renames.is_empty() {
+        return;
+    }
+    let state = out.state.get_or_insert_with(|| prior.clone());
+    for (old, new) in renames {
+        let Some(mut rec) = state.resources.remove(&old) else {
+            continue;
+        };
+        let first = out
+            .previous
+            .remove(&old)
+            .unwrap_or_else(|| rec.addr.clone());
+        rec.addr = new.clone();
+        state.resources.insert(new.to_string(), rec);
+        out.previous.insert(new.to_string(), first);
     }
 }
 

@@ -320,6 +320,18 @@ pub struct Plan {
     /// Problems found while planning that did not stop it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<hangar_core::Diagnostic>,
+    /// The configuration as written, for the JSON plan's `configuration`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<crate::plan_json::Configuration>,
+    /// Resource attributes the configuration reads (the JSON plan's `relevant_attributes`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relevant_attributes: Vec<crate::plan_json::RelevantAttribute>,
+    /// Checkable objects and their status (the JSON plan's `checks`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<crate::plan_json::CheckResult>,
+    /// When the plan was made (RFC 3339, UTC).
+    #[serde(default)]
+    pub timestamp: String,
 }
 
 /// Why a plan file could not be used.

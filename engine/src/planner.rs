@@ -179,6 +179,7 @@ pub async fn make_plan(
         api_calls: 0,
         adopted: HashSet::new(),
         settled: Vec::new(),
+        create_first: create_first(cfg, graph),
     };
     for (i, node) in graph.order() {
         if graph.dependencies(i).any(|d| p.failed.contains(&d)) {
@@ -221,6 +222,7 @@ pub async fn make_plan(
         ));
     }
     p.plan_orphans();
+    p.plan_removed_outputs();
     if p.diags.has_errors() {
         return Err(p.diags);
     }
@@ -265,6 +267,10 @@ pub async fn make_plan(
         api_calls: p.api_calls,
         refresh_only: false,
         settled_intents: p.settled,
+        configuration: None,
+        relevant_attributes: Vec::new(),
+        checks: Vec::new(),
+        timestamp: String::new(),
     })
 }
 
@@ -291,6 +297,33 @@ struct Planner<'a> {
     api_calls: u64,
     adopted: HashSet<String>,
     settled: Vec<String>,
+    /// Resource nodes whose replacements create first: `create_before_destroy` set on them or
+    /// on anything that depends on them (Terraform propagates it to dependencies).
+    create_first: HashSet<NodeIndex>,
+}
+
+/// The resource nodes whose replacement must create before destroying: those with
+/// `create_before_destroy`, and everything they depend on, transitively.
+fn create_first(cfg: &Config, graph: &OrderedGraph) -> HashSet<NodeIndex> {
+    let mut out = HashSet::new();
+    for (i, node) in graph.order() {
+        let Node::Resource(a) = node else { continue };
+        if !cfg
+            .resources
+            .get(a)
+            .is_some_and(|r| r.lifecycle.create_before_destroy)
+        {
+            continue;
+        }
+        let mut stack = vec![i];
+        while let Some(j) = stack.pop() {
+            if out.insert(j) {
+                stack.extend(graph.dependencies(j));
+            }
+        }
+    }
+    out.retain(|i| matches!(graph.node(*i), Node::Resource(_)));
+    out
 }
 
 impl Planner<'_> {
@@ -427,10 +460,7 @@ impl Planner<'_> {
             .resource_schema(&r.provider.name, &r.addr.type_, false)
             .cloned()
         else {
-            return Err(unsupported_type(
-                r,
-                self.registry.get(&r.provider.name).is_some(),
-            ));
+            return Err(unsupported_type(r, self.registry));
         };
         let ty = schema.block.object_type();
         let base = self.cfg.dir.clone();
@@ -487,6 +517,8 @@ impl Planner<'_> {
             let Some(provider) = provider.as_ref() else {
                 continue;
             };
+            let config = ignore_changes(config, prior.as_ref(), &r.lifecycle.ignore_changes);
+            let config_for_replace = config.clone();
             let forced = match &prior {
                 Some(_)
                     if self
@@ -525,14 +557,37 @@ impl Planner<'_> {
             };
             let mut planned = resp.planned;
             let planned_private = resp.private;
-            if let (Some(prior), IgnoreChanges::Attrs(attrs)) =
-                (&prior, &r.lifecycle.ignore_changes)
-            {
-                planned = keep_attrs(planned, prior, attrs);
+            if has_infinity(&planned) {
+                diags.push(infinity_error(&key_text, r.decl.clone()));
+                continue;
             }
             let mut replace = resp.requires_replace;
-            if prior.is_some() && self.triggered_replace(r, &names, module, &base) {
+            if prior.is_some() && self.triggered_replace(r, module) {
                 replace.push("replace_triggered_by".into());
+                // The replacement is planned as a new object: what the provider computes is
+                // unknown again, as Terraform shows it.
+                let fresh = provider
+                    .plan(
+                        &key_text,
+                        &schema,
+                        PlanRequest {
+                            type_name: r.addr.type_.clone(),
+                            prior: None,
+                            config: config_for_replace.clone(),
+                            private: Vec::new(),
+                        },
+                    )
+                    .await;
+                match fresh {
+                    Ok(f) => planned = f.planned,
+                    Err(e) => {
+                        diags.push(
+                            Diagnostic::error(format!("Error planning {key_text}"), e.to_string())
+                                .at(Some(r.decl.clone())),
+                        );
+                        continue;
+                    }
+                }
             }
             if let (Some(config), true) = (fresh_config, replace.is_empty()) {
                 // Planned as new: what the provider computes is unknown again.
@@ -561,13 +616,20 @@ impl Planner<'_> {
                     Action::NoOp
                 }
                 Some(_) if !replace.is_empty() || forced.is_some() => {
-                    if r.lifecycle.create_before_destroy {
+                    if self.create_first.contains(&idx) {
                         Action::CreateThenDelete
                     } else {
                         Action::DeleteThenCreate
                     }
                 }
-                Some(p) if differs(p, &planned) => Action::Update,
+                // A change that only marks or unmarks a value sensitive is an update too.
+                Some(p)
+                    if differs(p, &planned)
+                        || hangar_core::json::sensitive_paths(p)
+                            != hangar_core::json::sensitive_paths(&planned) =>
+                {
+                    Action::Update
+                }
                 Some(_) => Action::NoOp,
             };
             if action.is_replace() && r.lifecycle.prevent_destroy {
@@ -603,8 +665,8 @@ impl Planner<'_> {
                 replace_shown,
                 reason: forced.map(str::to_string),
                 dependencies: deps.clone(),
-                create_before_destroy: r.lifecycle.create_before_destroy,
-                blocks: schema.block.blocks.keys().cloned().collect(),
+                create_before_destroy: self.create_first.contains(&idx),
+                blocks: block_paths(&schema.block),
                 adopted: self.adopted.contains(&key_text),
                 region: None,
                 private: planned_private,
@@ -622,28 +684,44 @@ impl Planner<'_> {
         }
     }
 
-    fn triggered_replace(
-        &self,
-        r: &Resource,
-        names: &InstanceNames,
-        module: &ModulePath,
-        base: &Path,
-    ) -> bool {
+    /// Whether a `replace_triggered_by` entry fires: a whole resource or an instance that
+    /// plans any action, or an attribute of one whose planned value differs from its prior.
+    fn triggered_replace(&self, r: &Resource, module: &ModulePath) -> bool {
+        use crate::plan_json::configuration::{expression_references, Step};
         r.lifecycle.replace_triggered_by.iter().any(|e| {
-            hangar_lang::references(&e.expr).iter().any(|reference| {
-                let Some(Node::Resource(a)) =
-                    crate::graph::referenced_node(self.cfg, &r.addr.module, &reference.chain)
-                else {
+            expression_references(&e.expr).iter().any(|reference| {
+                let Some(resource) = &reference.resource else {
                     return false;
                 };
-                let a = a.in_module(module);
-                let prefix = a.to_string();
+                let prefix = |t: &str| {
+                    if module.is_root() {
+                        t.to_string()
+                    } else {
+                        format!("{module}.{t}")
+                    }
+                };
+                let (whole, subject) = (prefix(resource), prefix(&reference.subject));
+                let keyed = reference.unkeyed.is_some();
                 self.changes.iter().any(|c| {
-                    c.addr.resource == a
-                        && c.action != Action::NoOp
-                        && c.addr.to_string().starts_with(&prefix)
+                    let hit = if keyed {
+                        c.addr.to_string() == subject
+                    } else {
+                        c.addr.resource.to_string() == whole
+                    };
+                    if !hit || c.action == Action::NoOp {
+                        return false;
+                    }
+                    let Some(Step::Attr(attr)) = reference.remaining.first() else {
+                        return true;
+                    };
+                    let get =
+                        |v: Option<&PlanValue>| v.and_then(|v| v.value.get_attr(attr)).cloned();
+                    match (get(c.before.as_ref()), get(c.after.as_ref())) {
+                        (Some(b), Some(a)) => differs(&b, &a),
+                        (b, a) => b.is_some() != a.is_some(),
+                    }
                 })
-            }) || eval_expr(e, &self.scope(names, module), base).is_ok_and(|v| v.is_unknown())
+            })
         })
     }
 
@@ -665,10 +743,7 @@ impl Planner<'_> {
             .resource_schema(&r.provider.name, &r.addr.type_, true)
             .cloned()
         else {
-            return Err(unsupported_type(
-                r,
-                self.registry.get(&r.provider.name).is_some(),
-            ));
+            return Err(unsupported_type(r, self.registry));
         };
         let base = self.cfg.dir.clone();
         let addr = r.addr.in_module(module);
@@ -740,7 +815,7 @@ impl Planner<'_> {
                 reason: None,
                 dependencies: Vec::new(),
                 create_before_destroy: false,
-                blocks: schema.block.blocks.keys().cloned().collect(),
+                blocks: block_paths(&schema.block),
                 adopted: false,
                 region: read_region,
                 private: Vec::new(),
@@ -755,6 +830,24 @@ impl Planner<'_> {
             Err(diags)
         } else {
             Ok(())
+        }
+    }
+
+    /// Outputs state records that the configuration no longer declares are deleted.
+    fn plan_removed_outputs(&mut self) {
+        let declared = &self.cfg.root().outputs;
+        for (name, r) in &self.prior.outputs {
+            if declared.contains_key(name) {
+                continue;
+            }
+            let v = from_json(&r.value);
+            self.outputs.push(OutputChange {
+                name: name.clone(),
+                action: Action::Delete,
+                before: Some(PlanValue::new(if r.sensitive { v.sensitive() } else { v })),
+                after: None,
+                sensitive: r.sensitive,
+            });
         }
     }
 
@@ -786,10 +879,15 @@ impl Planner<'_> {
                 .at(Some(o.decl.clone()))
                 .into());
             }
+            if has_infinity(&v) {
+                return Err(infinity_error(&format!("output.{name}"), o.decl.clone()).into());
+            }
             Some(if o.sensitive { v.sensitive() } else { v })
         };
         let action = match (&before, &after) {
             (None, None) => return Ok(()),
+            // State never records a null output, so a null one stays "no change".
+            (None, Some(a)) if a.is_null() && !a.is_unknown() => Action::NoOp,
             (None, Some(_)) => Action::Create,
             (Some(_), None) => Action::Delete,
             (Some(b), Some(a)) if differs(b, a) => Action::Update,
@@ -806,6 +904,45 @@ impl Planner<'_> {
     }
 }
 
+/// The nested block types of a schema, nested ones as dotted paths (`rule`,
+/// `rule.apply_server_side_encryption_by_default`), for rendering them as blocks.
+pub fn block_paths(block: &hangar_provider::BlockSchema) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, nb) in &block.blocks {
+        out.push(name.clone());
+        out.extend(
+            block_paths(&nb.block)
+                .into_iter()
+                .map(|p| format!("{name}.{p}")),
+        );
+    }
+    out
+}
+
+/// Whether a value holds an infinite number anywhere (e.g. from `1 / 0`).
+fn has_infinity(v: &Value) -> bool {
+    match v.peel() {
+        Value::Number(n) => n.is_infinite(),
+        Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => xs.iter().any(has_infinity),
+        Value::Map(m) | Value::Object(m) => m.values().any(has_infinity),
+        _ => false,
+    }
+}
+
+/// Terraform refuses to plan an infinite number into state or a plan (`1 / 0` is `+Inf` in
+/// the console, but cannot be recorded).
+fn infinity_error(what: &str, at: hangar_core::SourceRange) -> Diagnostic {
+    Diagnostic::error(
+        "Failed to encode value",
+        format!(
+            "failed to encode {what} in state: failed to serialize value: cannot serialize \
+             infinity as JSON. An expression evaluated to an infinite number, for example by \
+             dividing by zero."
+        ),
+    )
+    .at(Some(at))
+}
+
 /// Splits `provider["aws"].eu` into its name and alias.
 pub fn parse_provider_addr(s: &str) -> (String, Option<String>) {
     let rest = s.strip_prefix("provider[\"").unwrap_or(s);
@@ -814,11 +951,26 @@ pub fn parse_provider_addr(s: &str) -> (String, Option<String>) {
     (name.to_string(), alias)
 }
 
-fn keep_attrs(planned: Value, prior: &Value, attrs: &[String]) -> Value {
-    let mut m = planned.as_map().cloned().unwrap_or_default();
-    for a in attrs {
-        if let Some(old) = prior.get_attr(a) {
-            m.insert(a.clone(), old.clone());
+/// Terraform's `ignore_changes`: before the provider plans, each ignored argument of the
+/// configuration takes the value recorded in state (every argument with `all`), so the plan,
+/// the plan JSON's `after` and the apply all keep the prior value. Nothing changes on create.
+pub fn ignore_changes(config: Value, prior: Option<&Value>, ignore: &IgnoreChanges) -> Value {
+    let Some(prior) = prior else {
+        return config;
+    };
+    let Some(mut m) = config.as_map().cloned() else {
+        return config;
+    };
+    let ignored = |k: &str| match ignore {
+        IgnoreChanges::None => false,
+        IgnoreChanges::All => true,
+        IgnoreChanges::Attrs(attrs) => attrs.iter().any(|a| a == k),
+    };
+    for (k, v) in m.iter_mut() {
+        if ignored(k) {
+            if let Some(old) = prior.get_attr(k) {
+                *v = old.clone();
+            }
         }
     }
     Value::Object(m)
@@ -864,20 +1016,30 @@ fn restrict_to_targets(changes: &mut Vec<ResourceChange>, targets: &[crate::move
 }
 
 /// The error for a resource or data source type no provider (or not its provider) knows.
-pub fn unsupported_type(r: &Resource, provider_known: bool) -> Diagnostics {
-    let what = if r.addr.mode == ResourceMode::Data {
-        "data source"
-    } else {
-        "resource type"
-    };
-    let detail = if provider_known {
+pub fn unsupported_type(r: &Resource, registry: &Registry) -> Diagnostics {
+    let data = r.addr.mode == ResourceMode::Data;
+    let what = if data { "data source" } else { "resource type" };
+    let known: Vec<&str> = registry
+        .names()
+        .filter_map(|p| registry.schema(p))
+        .flat_map(|s| {
+            if data {
+                s.data_sources.keys()
+            } else {
+                s.resources.keys()
+            }
+        })
+        .map(String::as_str)
+        .collect();
+    let hint = hangar_core::suggest::did_you_mean(&r.addr.type_, known);
+    let detail = if registry.get(&r.provider.name).is_some() {
         format!(
-            "The provider {} does not support {what} \"{}\".",
+            "The provider {} does not support {what} \"{}\".{hint}",
             r.provider.name, r.addr.type_
         )
     } else {
         format!(
-            "There is no provider named \"{}\" for {what} \"{}\".",
+            "There is no provider named \"{}\" for {what} \"{}\".{hint}",
             r.provider.name, r.addr.type_
         )
     };

@@ -148,13 +148,27 @@ impl Scope for EvalScope<'_> {
                 None if self.decl().is_some_and(|m| m.variables.contains_key(*name)) => {
                     Ok((Value::unknown(), 2))
                 }
-                None => Err(ScopeError::new(
-                    "Reference to undeclared input variable",
-                    format!(
-                        "An input variable with the name \"{name}\" has not been declared. This \
-                         variable can be declared with a variable \"{name}\" {{}} block."
-                    ),
-                )),
+                None => {
+                    let close = hangar_core::suggest::closest(
+                        name,
+                        self.decl()
+                            .into_iter()
+                            .flat_map(|m| m.variables.keys().map(String::as_str)),
+                    );
+                    let hint = match close {
+                        Some(c) => format!("Did you mean \"{c}\"?"),
+                        None => format!(
+                            "This variable can be declared with a variable \"{name}\" {{}} block."
+                        ),
+                    };
+                    Err(ScopeError::new(
+                        "Reference to undeclared input variable",
+                        format!(
+                            "An input variable with the name \"{name}\" has not been declared. \
+                             {hint}"
+                        ),
+                    ))
+                }
             },
             ["local", name, ..] => match self.here().and_then(|m| m.locals.get(*name)) {
                 Some(x) => Ok((x.clone(), 2)),
@@ -163,7 +177,15 @@ impl Scope for EvalScope<'_> {
                 }
                 None => Err(ScopeError::new(
                     "Reference to undeclared local value",
-                    format!("A local value with the name \"{name}\" has not been declared."),
+                    format!(
+                        "A local value with the name \"{name}\" has not been declared.{}",
+                        hangar_core::suggest::did_you_mean(
+                            name,
+                            self.decl()
+                                .into_iter()
+                                .flat_map(|m| m.locals.keys().map(String::as_str)),
+                        )
+                    ),
                 )),
             },
             ["count", rest @ ..] => match (self.names.count_index, rest.first()) {
@@ -274,8 +296,14 @@ impl EvalScope<'_> {
             return Err(ScopeError::new(
                 "Reference to undeclared module",
                 format!(
-                    "No module call named \"{name}\" is declared in {}.",
-                    self.where_()
+                    "No module call named \"{name}\" is declared in {}.{}",
+                    self.where_(),
+                    hangar_core::suggest::did_you_mean(
+                        name,
+                        self.decl()
+                            .into_iter()
+                            .flat_map(|m| m.calls.keys().map(String::as_str)),
+                    )
                 ),
             ));
         };
@@ -355,6 +383,25 @@ impl EvalScope<'_> {
         }
     }
 
+    /// ` Did you mean "TYPE.NAME"?` for a declared block of the same mode and module close to
+    /// `addr`, or nothing.
+    fn similar_resource(&self, addr: &ResourceAddr) -> String {
+        let module = self.module.static_form();
+        let declared: Vec<String> = self
+            .cfg
+            .resources
+            .keys()
+            .filter(|a| a.mode == addr.mode && a.module == module)
+            .map(|a| format!("{}.{}", a.type_, a.name))
+            .collect();
+        let given = format!("{}.{}", addr.type_, addr.name);
+        match hangar_core::suggest::closest(&given, declared.iter().map(String::as_str)) {
+            Some(c) if addr.mode == ResourceMode::Data => format!(" Did you mean \"data.{c}\"?"),
+            Some(c) => format!(" Did you mean \"{c}\"?"),
+            None => String::new(),
+        }
+    }
+
     /// One instance of a block's value, by `count` index or `for_each` key, without copying.
     fn element(&self, addr: &ResourceAddr, key: &Value) -> Option<&Value> {
         match (self.values.resources.get(addr)?.peel(), key.peel()) {
@@ -376,10 +423,11 @@ impl EvalScope<'_> {
             None => Err(ScopeError::new(
                 "Reference to undeclared resource",
                 format!(
-                    "A {what} \"{}\" \"{}\" has not been declared in {}.",
+                    "A {what} \"{}\" \"{}\" has not been declared in {}.{}",
                     addr.type_,
                     addr.name,
-                    self.where_()
+                    self.where_(),
+                    self.similar_resource(&addr)
                 ),
             )),
         }

@@ -1,11 +1,17 @@
 //! Input variables: gathering values from every source and checking them against declarations.
 //!
 //! Sources, lowest precedence first, as Terraform: the declaration's `default`; environment
-//! variables `TF_VAR_name` then `HANGAR_VAR_name`; `terraform.tfvars`/`hangar.tfvars` (and their
-//! `.json`-less `.hcl` forms); `*.auto.tfvars` in lexical order; then `--var-file` and `--var` in
-//! command-line order. Values given as raw text (command line, environment) are strings for
+//! variables `TF_VAR_name` then `HANGAR_VAR_name`; `terraform.tfvars`, `terraform.tfvars.json`,
+//! `hangar.tfvars`, `terraform.tfvars.hcl`; `*.auto.tfvars` and `*.auto.tfvars.json` in lexical
+//! order; then `--var-file` and `--var` in command-line order. A variables file whose name ends
+//! in `.json` is a JSON object whose values are taken literally (no templates), as Terraform
+//! reads it. Values given as raw text (command line, environment) are strings for
 //! primitive-typed variables and HCL expressions otherwise. Each value is converted to the
 //! declared type, `nullable` and `validation` rules are checked, and sensitive ones are marked.
+//!
+//! A value in a file for a variable the root module does not declare is a warning on every run
+//! (Terraform's: the first three by name, then a count), not an error: one variables file often
+//! serves several configurations. On the command line (`--var`) it is an error.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,12 +35,24 @@ pub enum VarArg {
     File(PathBuf),
 }
 
+/// Variable values, with the warnings gathering them produced.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// Each declared variable's value.
+    pub values: BTreeMap<String, Value>,
+    /// Values given for undeclared variables in files.
+    pub warnings: Diagnostics,
+}
+
+/// How many undeclared-variable warnings are shown one by one before the rest are counted.
+const UNDECLARED_SHOWN: usize = 3;
+
 /// A value before conversion: an expression from a file, or raw text.
 #[derive(Clone, Debug)]
 enum Raw {
     Expr(Expr),
     Text(String, String),
-    Value(Value),
+    Value(Value, Option<hangar_core::SourceRange>),
 }
 
 /// The declared type of a variable (`any` when not given).
@@ -45,18 +63,20 @@ pub fn declared_type(v: &Variable) -> Result<Type, Diagnostic> {
     }
 }
 
-/// Resolves every declared variable's value; fails with all problems found.
+/// Resolves every declared variable's value; fails with all problems found (the warnings
+/// included).
 pub fn resolve(
     cfg: &Config,
     args: &[VarArg],
     env: &BTreeMap<String, String>,
     workspace_vars: &BTreeMap<String, Value>,
-) -> Result<BTreeMap<String, Value>, Diagnostics> {
+) -> Result<Resolved, Diagnostics> {
     let mut diags = Diagnostics::new();
+    let mut undeclared = Vec::new();
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
     for (k, v) in workspace_vars {
         if cfg.root().variables.contains_key(k) {
-            raw.insert(k.clone(), Raw::Value(v.clone()));
+            raw.insert(k.clone(), Raw::Value(v.clone(), None));
         }
     }
     for prefix in ["TF_VAR_", "HANGAR_VAR_"] {
@@ -71,26 +91,33 @@ pub fn resolve(
             }
         }
     }
-    let mut files: Vec<PathBuf> = ["terraform.tfvars", "hangar.tfvars", "terraform.tfvars.hcl"]
-        .iter()
-        .map(|f| cfg.dir.join(f))
-        .filter(|p| p.is_file())
-        .collect();
+    let mut files: Vec<PathBuf> = [
+        "terraform.tfvars",
+        "terraform.tfvars.json",
+        "hangar.tfvars",
+        "terraform.tfvars.hcl",
+    ]
+    .iter()
+    .map(|f| cfg.dir.join(f))
+    .filter(|p| p.is_file())
+    .collect();
     let mut autos: Vec<PathBuf> = std::fs::read_dir(&cfg.dir)
         .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
     autos.retain(|p| {
         let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.hcl")
+        n.ends_with(".auto.tfvars")
+            || n.ends_with(".auto.tfvars.json")
+            || n.ends_with(".auto.tfvars.hcl")
     });
     autos.sort();
     files.extend(autos);
     for f in &files {
-        read_var_file(cfg, f, false, &mut raw, &mut diags);
+        read_var_file(cfg, f, &mut raw, &mut undeclared, &mut diags);
     }
     for a in args {
         match a {
-            VarArg::File(f) => read_var_file(cfg, f, true, &mut raw, &mut diags),
+            VarArg::File(f) => read_var_file(cfg, f, &mut raw, &mut undeclared, &mut diags),
             VarArg::Pair(p) => match p.split_once('=') {
                 Some((k, v)) if !k.is_empty() => {
                     if !cfg.root().variables.contains_key(k) {
@@ -115,6 +142,8 @@ pub fn resolve(
             },
         }
     }
+    let warnings = undeclared_warnings(undeclared);
+    diags.extend(warnings.0.iter().cloned());
     let mut values = BTreeMap::new();
     for v in cfg.root().variables.values() {
         match resolve_one(cfg, v, raw.remove(&v.name)) {
@@ -143,8 +172,53 @@ pub fn resolve(
     if diags.has_errors() {
         Err(diags)
     } else {
-        Ok(out)
+        Ok(Resolved {
+            values: out,
+            warnings,
+        })
     }
+}
+
+/// A value found in a file for a variable the root module does not declare.
+struct Undeclared {
+    name: String,
+    /// ` Did you mean "..."?` when a declared name is close.
+    hint: String,
+    file: String,
+    at: Option<hangar_core::SourceRange>,
+}
+
+/// Terraform's warnings for values of undeclared variables: the first few one by one (with the
+/// declared variable a misspelt name probably meant), then how many more.
+fn undeclared_warnings(found: Vec<Undeclared>) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    let more = found.len().saturating_sub(UNDECLARED_SHOWN);
+    for u in found.into_iter().take(UNDECLARED_SHOWN) {
+        out.push(
+            Diagnostic::warning(
+                "Value for undeclared variable",
+                format!(
+                    "The root module does not declare a variable named \"{}\" but a value was \
+                     found in file \"{}\".{} If you meant to use this value, add a \"variable\" \
+                     block to the configuration.\n\nTo silence these warnings, use TF_VAR_... \
+                     environment variables to provide certain \"global\" settings to all \
+                     configurations in your organization.",
+                    u.name, u.file, u.hint
+                ),
+            )
+            .at(u.at),
+        );
+    }
+    if more > 0 {
+        out.push(Diagnostic::warning(
+            "Values for undeclared variables",
+            format!(
+                "In addition to the other similar warnings shown, {more} other variable(s) \
+                 defined without being declared."
+            ),
+        ));
+    }
+    out
 }
 
 /// The root module's variables, as their validation rules see one another (Terraform 1.9+).
@@ -171,8 +245,8 @@ impl Scope for RootVars<'_> {
 fn read_var_file(
     cfg: &Config,
     path: &Path,
-    explicit: bool,
     raw: &mut BTreeMap<String, Raw>,
+    undeclared: &mut Vec<Undeclared>,
     diags: &mut Diagnostics,
 ) {
     let shown = path
@@ -191,6 +265,33 @@ fn read_var_file(
         }
     };
     let file = Arc::new(SourceFile::new(shown.clone(), text));
+    let mut found = |name: &str, at: Option<std::ops::Range<usize>>, value: Raw| {
+        if cfg.root().variables.contains_key(name) {
+            raw.insert(name.into(), value);
+        } else {
+            undeclared.push(Undeclared {
+                hint: hangar_core::suggest::did_you_mean(
+                    name,
+                    cfg.root().variables.keys().map(String::as_str),
+                ),
+                name: name.into(),
+                file: shown.clone(),
+                at: at.map(|s| file.range(s)),
+            });
+        }
+    };
+    if shown.ends_with(".json") {
+        match crate::config::json::literal_object(&file) {
+            Ok(entries) => {
+                for (name, at, value) in entries {
+                    let from = Some(file.range(at.clone()));
+                    found(&name, Some(at), Raw::Value(value, from));
+                }
+            }
+            Err(d) => diags.extend(d),
+        }
+        return;
+    }
     let body = match parse_file(&file) {
         Ok(b) => b,
         Err(d) => {
@@ -201,30 +302,11 @@ fn read_var_file(
     for s in body.iter() {
         match s {
             Structure::Attribute(a) => {
-                let name = a.key.as_str();
-                if !cfg.root().variables.contains_key(name) {
-                    let sev = if explicit {
-                        Diagnostic::error
-                    } else {
-                        Diagnostic::warning
-                    };
-                    let d = sev(
-                        "Value for undeclared variable",
-                        &format!(
-                            "The root module does not declare a variable named \"{name}\" but a \
-                             value was found in file \"{shown}\"."
-                        ),
-                    );
-                    diags.push(d.at(a.key.span().map(|s| file.range(s))));
-                    continue;
-                }
-                raw.insert(
-                    name.into(),
-                    Raw::Expr(Expr {
-                        expr: a.value.clone(),
-                        file: file.clone(),
-                    }),
-                );
+                let value = Raw::Expr(Expr {
+                    expr: a.value.clone(),
+                    file: file.clone(),
+                });
+                found(a.key.as_str(), a.key.span(), value);
             }
             Structure::Block(b) => diags.push(
                 Diagnostic::error(
@@ -259,7 +341,7 @@ fn resolve_one(cfg: &Config, v: &Variable, raw: Option<Raw>) -> Result<Value, Di
     let ty = declared_type(v).map_err(Diagnostics::from)?;
     let (value, from) = match raw {
         Some(Raw::Expr(e)) => (eval_expr(&e, &EmptyScope, &cfg.dir)?, Some(e.range())),
-        Some(Raw::Value(v)) => (v, None),
+        Some(Raw::Value(v, from)) => (v, from),
         Some(Raw::Text(text, source)) => {
             if ty.is_primitive() || ty == Type::Dynamic {
                 (Value::String(text), None)

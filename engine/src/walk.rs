@@ -146,10 +146,7 @@ pub fn offline<'c>(
         let data = addr.mode == ResourceMode::Data;
         let schema = registry.resource_schema(&r.provider.name, &addr.type_, data);
         if schema.is_none() && rule == Rule::Collect {
-            diags.extend(crate::planner::unsupported_type(
-                r,
-                registry.get(&r.provider.name).is_some(),
-            ));
+            diags.extend(crate::planner::unsupported_type(r, registry));
         }
         let mut instances = values.instances_of(&addr.module);
         if instances.is_empty() {

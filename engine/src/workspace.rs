@@ -33,6 +33,7 @@
 mod drift;
 mod import;
 mod init;
+mod migrate;
 mod residency;
 mod run;
 mod state_ops;
@@ -267,6 +268,14 @@ impl Workspace {
     ///
     /// Fails with every invalid or missing value.
     pub fn variables(&self) -> Result<BTreeMap<String, Value>, Error> {
+        Ok(self.inputs()?.values)
+    }
+
+    /// Input variable values with the warnings gathering them produced (values in files for
+    /// variables nothing declares), for runs that report warnings.
+    ///
+    /// Fails with every invalid or missing value.
+    pub fn inputs(&self) -> Result<crate::vars::Resolved, Error> {
         let ws_vars = self
             .policy()
             .map(|p| p.variables.clone())
@@ -294,11 +303,43 @@ impl Workspace {
     ///
     /// Fails on unreadable state and on encrypted state without its key.
     pub fn state(&self) -> Result<StateDoc, Error> {
-        Ok(refuse_sealed(self.backend.read()?)?.unwrap_or_default())
+        Ok(refuse_sealed(self.backend.read().map_err(|e| self.opened(e))?)?.unwrap_or_default())
+    }
+
+    /// A state error, with a wrong encryption key explained in terms of the configuration:
+    /// which environment variables were tried.
+    fn opened(&self, e: StateError) -> Error {
+        let (StateError::WrongKey, Some(enc)) = (&e, &self.cfg.encryption) else {
+            return Error::State(e);
+        };
+        let named = |key: &Option<String>, pass: &Option<String>| {
+            key.as_ref()
+                .map(|k| format!("the key in {k}"))
+                .or_else(|| pass.as_ref().map(|p| format!("the passphrase in {p}")))
+        };
+        let primary = named(&enc.key_env, &enc.passphrase_env).unwrap_or_default();
+        let fallback = match named(&enc.fallback_key_env, &enc.fallback_passphrase_env) {
+            Some(f) => format!(", nor does the fallback ({f})"),
+            None => String::new(),
+        };
+        Error::from(
+            Diagnostic::error(
+                "Wrong passphrase or key",
+                format!(
+                    "The stored state is encrypted, but {primary} does not open it{fallback}. \
+                     Set it to the passphrase or key the state was encrypted with; after \
+                     changing keys, name the previous one in fallback_passphrase_env or \
+                     fallback_key_env until the next apply has re-sealed the state."
+                ),
+            )
+            .at(Some(enc.decl.clone())),
+        )
     }
 
     /// Starts a session for `operation`: checks through the gate that the backend keeps state
-    /// inside the geography, takes the state lock (unless disabled) and reads state.
+    /// inside the geography, takes the state lock (unless disabled), seals state still in
+    /// plaintext when encryption is configured (see [`Session::sealed_plaintext`]) and reads
+    /// state.
     ///
     /// Fails on a residency violation of the backend, a lock held by a live run (naming the
     /// holder) and unreadable state.
@@ -309,11 +350,17 @@ impl Workspace {
         } else {
             None
         };
-        let stored = refuse_sealed(self.backend.read()?)?;
+        // Encryption turned on over plaintext state: seal it now, under the lock, rather than
+        // at the next change (drift promises to write nothing).
+        let sealed = lock.is_some()
+            && operation != "drift"
+            && self.backend.seal_plaintext().map_err(|e| self.opened(e))?;
+        let stored = refuse_sealed(self.backend.read().map_err(|e| self.opened(e))?)?;
         Ok(Session {
             ws: self,
             lock,
             stored,
+            sealed,
         })
     }
 
@@ -371,9 +418,15 @@ pub struct Session<'w> {
     ws: &'w Workspace,
     lock: Option<Box<dyn LockGuard>>,
     stored: Option<StateDoc>,
+    sealed: bool,
 }
 
 impl Session<'_> {
+    /// Whether beginning this session sealed state written before encryption was turned on.
+    pub fn sealed_plaintext(&self) -> bool {
+        self.sealed
+    }
+
     /// The state as read when the session began (empty when none yet).
     pub fn state(&self) -> StateDoc {
         self.stored.clone().unwrap_or_default()

@@ -1,31 +1,45 @@
-# One configuration, one data plane per geography: modules/aws-data-plane (EKS cluster, node
-# group, versioned and encrypted private bucket) applied once per AWS workspace, and
+# One configuration, one data plane per workspace: modules/aws-data-plane (EKS cluster, node
+# group, versioned and encrypted private bucket) in the AWS workspaces,
 # modules/azure-data-plane (AKS cluster and a storage account with a private container) in the
-# Azure one. Each workspace has its own state (hangar.tfstate.d/<workspace>/) and may only place
-# anything in its own region:
+# Azure one and modules/gcp-data-plane (GKE cluster, node pool, versioned private bucket) in the
+# Google Cloud one. Each workspace has its own state (hangar.tfstate.d/<workspace>/) and may
+# only place anything in its own geography:
 #
-#   hangar -w eu-prod apply      # cluster, nodes + bucket in eu-central-1
-#   hangar -w us-prod apply      # cluster, nodes + bucket in us-east-1
-#   hangar -w eu-azure apply     # AKS + storage account in germanywestcentral
+#   hangar -w eu-prod apply      # cluster, nodes + bucket in eu-central-1 (AWS)
+#   hangar -w us-prod apply      # cluster, nodes + bucket in us-east-1 (AWS)
+#   hangar -w eu-azure apply     # AKS + storage account in germanywestcentral (Azure)
+#   hangar -w eu-gcp apply       # GKE + bucket in europe-west3 (Google Cloud)
 #   hangar -w eu-prod residency  # evidence: where each object really lives
+#
+# Every provider block is configured in every workspace (as Terraform does); a workspace's
+# unused providers point at an allowed region of its own geography and are never called.
 
 workspace "eu-prod" {
-  geography = "eu"
-  region    = "eu-central-1"
-  variables = { tier = "prod" }
+  geography       = "eu"
+  region          = "eu-central-1"
+  allowed_regions = ["europe-west3"] # where its (unused) google provider points
+  variables       = { tier = "prod", cloud = "aws" }
 }
 
 workspace "us-prod" {
-  geography = "us"
-  region    = "us-east-1"
-  variables = { tier = "prod" }
+  geography       = "us"
+  region          = "us-east-1"
+  allowed_regions = ["us-east1"]
+  variables       = { tier = "prod", cloud = "aws" }
 }
 
 workspace "eu-azure" {
   geography       = "eu"
   region          = "germanywestcentral"
-  allowed_regions = ["eu-central-1"] # where its (unused) aws provider points
-  variables       = { tier = "prod" }
+  allowed_regions = ["eu-central-1", "europe-west3"]
+  variables       = { tier = "prod", cloud = "azure" }
+}
+
+workspace "eu-gcp" {
+  geography       = "eu"
+  region          = "europe-west3"
+  allowed_regions = ["eu-central-1"]
+  variables       = { tier = "prod", cloud = "gcp" }
 }
 
 variable "aws_endpoint" {
@@ -46,21 +60,59 @@ variable "storage_endpoint" {
   description = "Blob endpoint override, path-style (a local Azurite); null for Azure."
 }
 
+variable "gcs_endpoint" {
+  type        = string
+  default     = null
+  description = "Cloud Storage JSON API base URL (a local emulator); null for Google's."
+}
+
+variable "gke_endpoint" {
+  type        = string
+  default     = null
+  description = "GKE API base URL (a local test server); null for Google's."
+}
+
+variable "gcp_access_token" {
+  type        = string
+  default     = null
+  sensitive   = true
+  description = "An OAuth2 access token for Google Cloud; null for Application Default Credentials."
+}
+
+variable "gcp_project" {
+  type        = string
+  default     = "hangar-demo"
+  description = "Google Cloud project of the GCP workspace's data plane."
+}
+
+variable "cloud" {
+  type        = string
+  default     = "aws"
+  description = "The cloud this workspace's data plane runs on: aws, azure or gcp."
+
+  validation {
+    condition     = contains(["aws", "azure", "gcp"], var.cloud)
+    error_message = "The cloud must be \"aws\", \"azure\" or \"gcp\"."
+  }
+}
+
 variable "tier" {
   type    = string
   default = "dev"
 }
 
 locals {
-  name  = "dp-${workspace.geography}-${var.tier}"
-  azure = workspace.name == "eu-azure"
+  name = "dp-${workspace.geography}-${var.tier}"
+  # The region each cloud's provider points at: the workspace's own for its cloud, otherwise
+  # an allowed region of the same geography (the provider is configured but never called).
+  aws_region = var.cloud == "aws" ? workspace.region : (workspace.geography == "us" ? "us-east-1" : "eu-central-1")
+  gcp_region = var.cloud == "gcp" ? workspace.region : (workspace.geography == "us" ? "us-east1" : "europe-west3")
 }
 
-# Every provider block is configured in every workspace: the Azure workspace, which uses no
-# AWS resource, points its aws provider at an allowed EU region; the AWS workspaces configure
-# azurerm from ARM_SUBSCRIPTION_ID and friends (or the Azure CLI) without using it.
+# The AWS workspaces also configure azurerm from ARM_SUBSCRIPTION_ID and friends (or the Azure
+# CLI), and google with the access token or Application Default Credentials, without using them.
 provider "aws" {
-  region            = local.azure ? "eu-central-1" : workspace.region
+  region            = local.aws_region
   s3_use_path_style = var.aws_endpoint != null
 
   endpoints {
@@ -68,6 +120,14 @@ provider "aws" {
     eks = var.aws_endpoint
     sts = var.aws_endpoint
   }
+}
+
+provider "google" {
+  project                   = var.gcp_project
+  region                    = local.gcp_region
+  access_token              = var.gcp_access_token
+  storage_custom_endpoint   = var.gcs_endpoint
+  container_custom_endpoint = var.gke_endpoint
 }
 
 provider "azurerm" {
@@ -79,7 +139,7 @@ provider "azurerm" {
 
 module "data_plane" {
   source = "../../modules/aws-data-plane"
-  count  = local.azure ? 0 : 1
+  count  = var.cloud == "aws" ? 1 : 0
 
   name             = local.name
   subnet_ids       = ["subnet-0a1b2c3d", "subnet-4e5f6a7b"]
@@ -91,11 +151,22 @@ module "data_plane" {
 
 module "azure_data_plane" {
   source = "../../modules/azure-data-plane"
-  count  = local.azure ? 1 : 0
+  count  = var.cloud == "azure" ? 1 : 0
 
   name     = "${local.name}-az"
-  location = local.azure ? workspace.region : null
+  location = var.cloud == "azure" ? workspace.region : null
   tags     = { tier = var.tier }
+}
+
+module "gcp_data_plane" {
+  source = "../../modules/gcp-data-plane"
+  count  = var.cloud == "gcp" ? 1 : 0
+
+  name                = "${local.name}-gcp"
+  location            = local.gcp_region
+  labels              = { tier = var.tier }
+  deletion_protection = false
+  force_destroy       = true
 }
 
 output "cluster_arn" {
@@ -104,18 +175,18 @@ output "cluster_arn" {
 }
 
 output "cluster_endpoint" {
-  value       = one(module.data_plane[*].cluster_endpoint)
-  description = "API endpoint of this workspace's EKS cluster (AWS workspaces)."
+  value       = one(concat(module.data_plane[*].cluster_endpoint, module.gcp_data_plane[*].cluster_endpoint))
+  description = "API endpoint of this workspace's EKS or GKE cluster."
 }
 
 output "bucket" {
-  value       = one(module.data_plane[*].bucket_name)
-  description = "Name of this workspace's artifacts bucket (AWS workspaces)."
+  value       = one(concat(module.data_plane[*].bucket_name, module.gcp_data_plane[*].bucket_name))
+  description = "Name of this workspace's artifacts bucket (AWS and GCP workspaces)."
 }
 
 output "bucket_region" {
-  value       = one(module.data_plane[*].bucket_region)
-  description = "Where S3 says the artifacts bucket lives: the workspace's region."
+  value       = one(concat(module.data_plane[*].bucket_region, module.gcp_data_plane[*].bucket_location))
+  description = "Where S3 or Cloud Storage says the artifacts bucket lives: the workspace's region."
 }
 
 output "storage_account" {

@@ -113,6 +113,15 @@ pub trait Backend: Send + Sync {
     /// [`StateError::NotLocked`] when there is none.
     fn force_unlock(&self, id: &str) -> Result<(), StateError>;
 
+    /// Rewrites stored state that still holds values written before encryption was turned on,
+    /// sealed (the backup of the previous snapshot too), and returns whether it did; call it
+    /// with the lock held. Only an encrypting backend has anything to do.
+    ///
+    /// Fails when state cannot be read, opened or written.
+    fn seal_plaintext(&self) -> Result<bool, StateError> {
+        Ok(false)
+    }
+
     /// Testing hook: appends `bytes` to the journal as if a write had been cut off by a crash.
     ///
     /// Returns `false` when the backend's storage cannot tear (transactional stores), in which

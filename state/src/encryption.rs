@@ -4,8 +4,9 @@
 //!
 //! [`Keys`] holds the key that seals and the fallback keys that may still open (rotation).
 //! [`EncryptedBackend`] wraps any backend: it always writes sealed values — once encryption is
-//! configured, plaintext is never written — and reads both sealed and not-yet-sealed values,
-//! so enabling encryption migrates the state on its next write. Keys come from a 32-byte
+//! configured, plaintext is never written — and reads both sealed and not-yet-sealed values;
+//! [`Backend::seal_plaintext`] seals state written before encryption was turned on (the engine
+//! calls it when a run takes the lock), so enabling encryption does not wait for a change. Keys come from a 32-byte
 //! base64 key or from a passphrase through Argon2id (memory-hard).
 
 use std::sync::Arc;
@@ -100,9 +101,7 @@ impl Keys {
         std::iter::once(&self.primary)
             .chain(&self.fallbacks)
             .find_map(|c| c.decrypt(&nonce, &all[12..]).ok())
-            .ok_or_else(|| {
-                bad("cannot decrypt state: neither the key nor any fallback key opens it")
-            })
+            .ok_or(StateError::WrongKey)
     }
 
     fn seal_json(&self, v: &Value) -> Result<Value, StateError> {
@@ -212,6 +211,21 @@ pub fn is_sealed(doc: &StateDoc) -> bool {
             .any(|o| sealed_text(&o.value).is_some())
 }
 
+/// Whether a stored document holds any value not sealed (written before encryption was on).
+fn has_plaintext(doc: &StateDoc) -> bool {
+    doc.resources
+        .values()
+        .any(|r| sealed_text(&r.attributes).is_none())
+        || doc
+            .outputs
+            .values()
+            .any(|o| sealed_text(&o.value).is_none())
+        || doc
+            .pending
+            .values()
+            .any(|i| i.planned.as_ref().is_some_and(|p| sealed_text(p).is_none()))
+}
+
 /// Any backend, with every value sealed on the way in and opened on the way out.
 pub struct EncryptedBackend {
     inner: Box<dyn Backend>,
@@ -293,6 +307,21 @@ impl Backend for EncryptedBackend {
 
     fn force_unlock(&self, id: &str) -> Result<(), StateError> {
         self.inner.force_unlock(id)
+    }
+
+    fn seal_plaintext(&self) -> Result<bool, StateError> {
+        let Some(stored) = self.inner.read()? else {
+            return Ok(false);
+        };
+        if !has_plaintext(&stored) {
+            return Ok(false);
+        }
+        // Same content, same serial: a plan made before still applies. Written twice so the
+        // backup of the previous snapshot is sealed as well.
+        let opened = self.keys.open_doc(&stored)?;
+        self.inner.write(&self.keys.seal_doc(&opened)?)?;
+        self.inner.write(&self.keys.seal_doc(&opened)?)?;
+        Ok(true)
     }
 
     fn is_local(&self) -> bool {

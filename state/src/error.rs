@@ -21,6 +21,12 @@ pub enum StateError {
         /// The operating system's error.
         source: io::Error,
     },
+    /// Encrypted data that neither the configured key nor any fallback key opens.
+    #[error(
+        "wrong passphrase or key: neither the configured key nor any fallback key opens the \
+         encrypted data"
+    )]
+    WrongKey,
     /// Stored data is not a state document or journal Hangar can read.
     #[error("state at {path} is corrupt: {detail}")]
     Corrupt {

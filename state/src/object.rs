@@ -117,6 +117,11 @@ impl<S: ObjectStore> ObjectBackend<S> {
         }
     }
 
+    /// The bytes stored at `key`, not decoded; `None` when there is no such object.
+    pub(crate) fn read_raw(&self, key: &str) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(self.inner.store.get(key)?.map(|(bytes, _)| bytes))
+    }
+
     /// The snapshot's key.
     pub(crate) fn state_key(&self) -> &str {
         &self.inner.state_key

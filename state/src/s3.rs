@@ -100,6 +100,12 @@ impl S3Backend {
         )))
     }
 
+    /// The bytes stored at `key` in the bucket, as another tool (Terraform) wrote them, not
+    /// decoded; `None` when there is no such object. Fails when S3 cannot be read.
+    pub fn read_object(&self, key: &str) -> Result<Option<Vec<u8>>, StateError> {
+        self.0.read_raw(key)
+    }
+
     /// The snapshot's key.
     pub fn state_key(&self) -> &str {
         self.0.state_key()

@@ -254,10 +254,12 @@ fn the_ci_script_checks_every_workspace_and_fails_on_drift() {
     let cfg = dir.path().join("examples/hub-and-spoke");
     let module = dir.path().join("modules/aws-data-plane");
     let azure_module = dir.path().join("modules/azure-data-plane");
+    let gcp_module = dir.path().join("modules/gcp-data-plane");
     for (from, to) in [
         ("examples/hub-and-spoke", &cfg),
         ("modules/aws-data-plane", &module),
         ("modules/azure-data-plane", &azure_module),
+        ("modules/gcp-data-plane", &gcp_module),
     ] {
         std::fs::create_dir_all(to).expect("mkdir");
         for f in std::fs::read_dir(root.join(from)).expect("read dir") {

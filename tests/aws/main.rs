@@ -9,11 +9,14 @@
 mod moto;
 
 mod adopt;
+mod checkov;
 mod data_plane;
 mod drift;
 mod import_block;
+mod migrate;
 mod module;
 mod module_providers;
+mod render;
 mod residency_holes;
 mod s3;
 mod torture;

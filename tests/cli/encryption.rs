@@ -62,7 +62,19 @@ fn encrypted_state_needs_its_key_and_survives_rotation() {
         missing.stderr
     );
     let wrong = run(&w, &[("HANGAR_TEST_PASS", "battery staple")], &["plan"]).expect(1);
-    assert!(wrong.stderr.contains("cannot decrypt"), "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("Wrong passphrase or key"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(
+        wrong
+            .stderr
+            .contains("the passphrase in HANGAR_TEST_PASS does not open it"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(!wrong.stderr.contains("corrupt"), "{}", wrong.stderr);
 
     w.write("main.tf", &config(""));
     let plain = run(&w, &[], &["plan"]);

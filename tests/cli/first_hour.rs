@@ -226,6 +226,30 @@ fn workspaces_are_the_declared_ones() {
 }
 
 #[test]
+fn tf_workspace_chooses_the_workspace_as_in_terraform() {
+    let cfg = "workspace \"eu\" {\n  geography = \"eu\"\n  region    = \"eu-central-1\"\n}\n\nresource \"terraform_data\" \"a\" {\n  input = workspace.name\n}\n";
+    let w = Work::new(&[("main.tf", cfg)]);
+    let out = std::process::Command::new(crate::bin())
+        .current_dir(w.path())
+        .args(["apply", "-auto-approve", "-no-color"])
+        .env("TF_WORKSPACE", "eu")
+        .env_remove("HANGAR_WORKSPACE")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(w.path().join("hangar.tfstate.d/eu/hangar.tfstate").exists());
+    let typo = std::process::Command::new(crate::bin())
+        .current_dir(w.path())
+        .args(["plan", "-no-color"])
+        .env("TF_WORKSPACE", "ue")
+        .env_remove("HANGAR_WORKSPACE")
+        .output()
+        .expect("run");
+    assert_eq!(typo.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("not declared"));
+}
+
+#[test]
 fn a_directory_without_configuration_says_so() {
     let w = Work::new(&[]);
     let r = w.run(&["plan"]).expect(1);
@@ -301,5 +325,64 @@ fn help_texts_read_right() {
         "--detailed-exitcode",
     ] {
         assert!(r.stdout.contains(flag), "{flag}: {}", r.stdout);
+    }
+}
+
+#[test]
+fn turning_encryption_on_seals_existing_state_at_the_next_run() {
+    let secret = "plaintext-before-encryption";
+    let plain = format!("resource \"terraform_data\" \"s\" {{\n  input = \"{secret}\"\n}}\n");
+    for (style, flags) in [
+        ("terraform", ["-no-color", "-auto-approve"]),
+        ("gnu", ["--no-color", "--auto-approve"]),
+    ] {
+        let w = Work::new(&[("main.tf", &plain)]);
+        w.run(&["apply", flags[1]]).expect(0);
+        w.run(&["apply", flags[1]]).expect(0);
+        assert!(w.read("hangar.tfstate").contains(secret));
+        w.write(
+            "main.tf",
+            &format!(
+                "terraform {{\n  encryption {{\n    passphrase_env = \"FIRST_HOUR_PASS\"\n  }}\n}}\n{plain}"
+            ),
+        );
+        let run = |args: &[&str]| {
+            crate::Run::from(
+                w.cmd(args)
+                    .env("FIRST_HOUR_PASS", "open sesame")
+                    .output()
+                    .expect("run"),
+            )
+        };
+        // A plan that changes nothing still seals what it opened, and says so once.
+        let first = run(&["plan", flags[0]]).expect(0);
+        assert!(
+            first.stdout.contains("No changes"),
+            "{style}: {}",
+            first.stdout
+        );
+        assert_eq!(
+            first.stderr.matches("Encrypted the existing state").count(),
+            1,
+            "{style}: {}",
+            first.stderr
+        );
+        assert!(first.stderr.contains("FIRST_HOUR_PASS"), "{}", first.stderr);
+        for file in ["hangar.tfstate", "hangar.tfstate.backup"] {
+            assert!(
+                !w.read(file).contains(secret),
+                "{style}: {file} still in plaintext"
+            );
+        }
+        let again = run(&["plan", flags[0]]).expect(0);
+        assert!(
+            !again.stderr.contains("Encrypted"),
+            "{style}: {}",
+            again.stderr
+        );
+        let shown = run(&["state", "show", "terraform_data.s"]).expect(0);
+        assert!(shown.stdout.contains(secret), "{style}: {}", shown.stdout);
+        // Without the key the sealed state no longer opens.
+        w.run(&["plan", flags[0]]).expect(1);
     }
 }

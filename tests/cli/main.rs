@@ -2,12 +2,15 @@
 //!
 //! One module per feature; all share the [`Work`] harness below.
 
+mod diagnostics;
 mod encryption;
 mod errors;
 mod first_hour;
+mod json_syntax;
 mod lifecycle;
 mod locking;
 mod logging;
+mod migrate;
 mod module_docs;
 mod modules;
 mod plan_files;

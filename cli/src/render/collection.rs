@@ -33,6 +33,11 @@ pub(super) fn write_change(
     indent: usize,
     st: Style,
 ) -> bool {
+    if let (Some(bm), Some(am)) = (entries(before), entries(after)) {
+        let map = matches!(before, Value::Map(_)) || matches!(after, Value::Map(_));
+        write_map(out, bm, am, map, indent, st);
+        return true;
+    }
     let (Some(bs), Some(as_)) = (elements(before), elements(after)) else {
         return false;
     };
@@ -54,6 +59,93 @@ pub(super) fn write_change(
     pad(out, indent + 2);
     out.push(']');
     true
+}
+
+/// The entries of a known, non-sensitive map or object.
+fn entries(v: &Value) -> Option<&std::collections::BTreeMap<String, Value>> {
+    match v {
+        Value::Map(m) | Value::Object(m) if v.is_wholly_known() => Some(m),
+        _ => None,
+    }
+}
+
+/// Hangar's ownership tags (`hangar:workspace`, `hangar:address`, `hangar:token`): shown in a
+/// diff only when they change.
+fn ownership_tag(k: &str) -> bool {
+    k.starts_with("hangar:")
+}
+
+/// `{ ... }` with one line per changed key (`~` changed, `+` added, `-` removed) and the
+/// unchanged ones counted: map keys quoted and counted as elements, object attributes bare
+/// and counted as attributes, as Terraform shows them.
+fn write_map(
+    out: &mut String,
+    before: &std::collections::BTreeMap<String, Value>,
+    after: &std::collections::BTreeMap<String, Value>,
+    map: bool,
+    indent: usize,
+    st: Style,
+) {
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let key = |k: &str| {
+        if !map && super::is_identifier(k) {
+            k.to_string()
+        } else {
+            serde_json::Value::String(k.to_string()).to_string()
+        }
+    };
+    let null = Value::NULL;
+    let mut hidden = 0;
+    let mut rows = Vec::new();
+    for k in keys {
+        let (b, a) = (
+            before.get(k).unwrap_or(&null),
+            after.get(k).unwrap_or(&null),
+        );
+        let (bn, an) = (
+            !before.contains_key(k) || b.is_null(),
+            !after.contains_key(k) || a.is_null(),
+        );
+        if same_value(b, a) || (bn && an) {
+            if !ownership_tag(k) {
+                hidden += 1;
+            }
+            continue;
+        }
+        rows.push((key(k), b, a, bn, an));
+    }
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    out.push_str("{\n");
+    for (k, b, a, bn, an) in rows {
+        pad(out, indent + 4);
+        let mut value = String::new();
+        if bn {
+            st.paint_into(out, "32", "+");
+            write_value(&mut value, a, indent + 4);
+        } else if an {
+            st.paint_into(out, "31", "-");
+            write_value(&mut value, b, indent + 4);
+            value.push_str(" -> null");
+        } else {
+            st.paint_into(out, "33", "~");
+            if !write_change(&mut value, b, a, indent + 4, st) {
+                write_value(&mut value, b, indent + 4);
+                value.push_str(" -> ");
+                write_value(&mut value, a, indent + 4);
+            }
+        }
+        out.push_str(&format!(" {k:width$} = {value}\n"));
+    }
+    if hidden > 0 {
+        let what = if map { "element" } else { "attribute" };
+        let s = if hidden == 1 { "" } else { "s" };
+        pad(out, indent + 6);
+        out.push_str(&format!("# ({hidden} unchanged {what}{s} hidden)\n"));
+    }
+    pad(out, indent + 2);
+    out.push('}');
 }
 
 /// The elements of a collection that is neither unknown nor sensitive as a whole.
@@ -244,6 +336,31 @@ mod tests {
             render(before, after),
             "      ~ tags = [\n          - \"y\",\n          + \"x\",\n            # (1 unchanged element hidden)\n        ]"
         );
+    }
+
+    #[test]
+    fn changed_maps_show_only_changed_keys_and_hide_unchanged_ownership_tags() {
+        let m = |xs: &[(&str, &str)]| {
+            Value::Map(
+                xs.iter()
+                    .map(|(k, v)| (k.to_string(), Value::string(*v)))
+                    .collect(),
+            )
+        };
+        let before = m(&[("a", "1"), ("b", "2"), ("hangar:token", "t"), ("gone", "x")]);
+        let after = m(&[("a", "1"), ("b", "3"), ("hangar:token", "t"), ("new", "y")]);
+        assert_eq!(
+            render(before, after),
+            "      ~ tags = {\n\
+             \x20         ~ \"b\"    = \"2\" -> \"3\"\n\
+             \x20         - \"gone\" = \"x\" -> null\n\
+             \x20         + \"new\"  = \"y\"\n\
+             \x20           # (1 unchanged element hidden)\n\
+             \x20       }"
+        );
+        let before = m(&[("hangar:token", "t")]);
+        let after = m(&[("hangar:token", "u")]);
+        assert!(render(before, after).contains("~ \"hangar:token\" = \"t\" -> \"u\""));
     }
 
     #[test]

@@ -43,9 +43,13 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             _ => {}
         }
         if !hangar_funcs::exists(name) {
+            let hint = hangar_core::suggest::did_you_mean(
+                name,
+                hangar_funcs::NAMES.iter().copied().chain(["can", "try"]),
+            );
             return Err(self.fail(
                 "Call to unknown function",
-                format!("There is no function named \"{name}\"."),
+                format!("There is no function named \"{name}\".{hint}"),
                 here,
             ));
         }

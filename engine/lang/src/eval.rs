@@ -133,7 +133,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     pub(crate) fn source(&self, span: &Range<usize>) -> Option<&str> {
         self.ctx
             .file
-            .text
+            .code()
             .get(span.start + self.offset..span.end + self.offset)
     }
 
@@ -194,7 +194,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             _ => self
                 .ctx
                 .file
-                .text
+                .code()
                 .get(here.clone())
                 .unwrap_or_default()
                 .to_string(),

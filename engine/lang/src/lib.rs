@@ -27,5 +27,5 @@ pub use eval::{eval, EvalContext};
 pub use format::console_format;
 pub use refs::{references, Reference};
 pub use scope::{EmptyScope, Scope, ScopeError};
-pub use source::SourceFile;
+pub use source::{Mapping, SourceFile, Translation};
 pub use typeexpr::parse_type;

@@ -3,6 +3,11 @@
 //! Parsers hand out byte ranges; diagnostics need 1-based lines and character columns. A
 //! [`SourceFile`] keeps the text and its line starts so that mapping is a binary search. It does
 //! not read files from disk: the caller supplies the text.
+//!
+//! A file written in another syntax (Terraform's JSON configuration syntax) is parsed through a
+//! [`Translation`] into native syntax: parsed spans then index the translation's code, and every
+//! position is mapped back to the original text, so diagnostics still point at what the user
+//! wrote.
 
 use std::ops::Range;
 
@@ -16,6 +21,53 @@ pub struct SourceFile {
     /// The whole text.
     pub text: String,
     line_starts: Vec<usize>,
+    translation: Option<Translation>,
+}
+
+/// Native-syntax code standing for a file written in another syntax, with the way back.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Translation {
+    /// The native-syntax text that parsed spans index.
+    pub code: String,
+    /// Where runs of `code` came from, in increasing `code` order.
+    pub map: Vec<Mapping>,
+}
+
+/// From offset `code` on (until the next mapping), the translation stands for the original text
+/// at `original`: byte for byte when `exact`, otherwise as a whole (a synthesized token).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    /// Offset in the translation's code.
+    pub code: usize,
+    /// Offset in the original text.
+    pub original: usize,
+    /// Whether the run is a verbatim copy (offsets advance together).
+    pub exact: bool,
+}
+
+impl Translation {
+    /// The original offset of code offset `at`.
+    fn original(&self, at: usize) -> usize {
+        let i = self.map.partition_point(|m| m.code <= at);
+        match i.checked_sub(1).map(|i| self.map[i]) {
+            Some(m) if m.exact => m.original + (at - m.code),
+            Some(m) => m.original,
+            None => 0,
+        }
+    }
+
+    /// The original offset of a range ending at code offset `at` (exclusive).
+    fn original_end(&self, at: usize) -> usize {
+        if at == 0 {
+            return 0;
+        }
+        let i = self.map.partition_point(|m| m.code < at);
+        match i.checked_sub(1).map(|i| self.map[i]) {
+            Some(m) if m.exact => m.original + (at - m.code),
+            Some(m) => m.original + 1,
+            None => 0,
+        }
+    }
 }
 
 impl SourceFile {
@@ -28,7 +80,33 @@ impl SourceFile {
             name: name.into(),
             text,
             line_starts,
+            translation: None,
         }
+    }
+
+    /// A file written in another syntax: `text` as written, `translation` what is parsed.
+    pub fn translated(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        translation: Translation,
+    ) -> Self {
+        SourceFile {
+            translation: Some(translation),
+            ..SourceFile::new(name, text)
+        }
+    }
+
+    /// The native-syntax text that parsed spans index: the text itself, or its translation.
+    pub fn code(&self) -> &str {
+        match &self.translation {
+            Some(t) => &t.code,
+            None => &self.text,
+        }
+    }
+
+    /// Whether the file was written in another syntax (Terraform's JSON) and translated.
+    pub fn is_translated(&self) -> bool {
+        self.translation.is_some()
     }
 
     /// The position of a byte offset (clamped into the text, snapped back to a char boundary).
@@ -43,8 +121,13 @@ impl SourceFile {
         SourcePos { line, column, byte }
     }
 
-    /// The source range of a byte range, for locating diagnostics.
+    /// The source range of a byte range of [`code`](Self::code), for locating diagnostics;
+    /// positions are in the original text.
     pub fn range(&self, bytes: Range<usize>) -> SourceRange {
+        let bytes = match &self.translation {
+            Some(t) => t.original(bytes.start)..t.original_end(bytes.end.max(bytes.start)),
+            None => bytes,
+        };
         SourceRange {
             filename: self.name.clone(),
             start: self.pos(bytes.start),
@@ -72,6 +155,37 @@ mod tests {
                 byte: 0
             }
         );
+    }
+
+    #[test]
+    fn translated_positions_point_into_the_original() {
+        // Original `{"a": 12}` translated as `a = 12\n`: `a` synthesized, `12` copied.
+        let t = Translation {
+            code: "a = 12\n".into(),
+            map: vec![
+                Mapping {
+                    code: 0,
+                    original: 1,
+                    exact: false,
+                },
+                Mapping {
+                    code: 4,
+                    original: 6,
+                    exact: true,
+                },
+                Mapping {
+                    code: 6,
+                    original: 8,
+                    exact: false,
+                },
+            ],
+        };
+        let f = SourceFile::translated("x.tf.json", "{\"a\": 12}", t);
+        assert_eq!(f.code(), "a = 12\n");
+        let r = f.range(4..6);
+        assert_eq!((r.start.column, r.end.column), (7, 9));
+        let r = f.range(0..1);
+        assert_eq!((r.start.column, r.end.column), (2, 3));
     }
 
     #[test]

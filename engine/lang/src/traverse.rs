@@ -166,10 +166,11 @@ pub(crate) fn get_attr(v: Value, name: &str) -> Result<Value, StepError> {
             format!("Can't access attributes on a primitive-typed value ({t})."),
         )
     };
-    let missing_attr = || {
+    let missing_attr = |names: Vec<&str>| {
+        let hint = hangar_core::suggest::did_you_mean(name, names);
         (
             "Unsupported attribute",
-            format!("This object does not have an attribute named \"{name}\"."),
+            format!("This object does not have an attribute named \"{name}\".{hint}"),
         )
     };
     let out = match v {
@@ -181,12 +182,20 @@ pub(crate) fn get_attr(v: Value, name: &str) -> Result<Value, StepError> {
         }
         Value::Unknown(t) => match t {
             Type::Dynamic => Value::Unknown(Type::Dynamic),
-            Type::Object(o) => Value::Unknown(o.attrs.get(name).cloned().ok_or_else(missing_attr)?),
+            Type::Object(o) => Value::Unknown(
+                o.attrs
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| missing_attr(o.attrs.keys().map(String::as_str).collect()))?,
+            ),
             Type::Map(e) => Value::Unknown(*e),
             t if t.is_primitive() => return Err(primitive(&t)),
             _ => return Err(no_attrs()),
         },
-        Value::Object(mut m) => m.remove(name).ok_or_else(missing_attr)?,
+        Value::Object(mut m) => match m.remove(name) {
+            Some(v) => v,
+            None => return Err(missing_attr(m.keys().map(String::as_str).collect())),
+        },
         Value::Map(mut m) => m.remove(name).ok_or_else(|| {
             (
                 "Missing map element",

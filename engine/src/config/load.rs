@@ -1,6 +1,7 @@
 //! Reading a configuration directory into the [`Config`](super::Config) model.
 //!
 //! Every `*.tf` and `*.hcl` file in the directory (not subdirectories, not dotfiles) is parsed,
+//! and every `*.tf.json` file through its translation ([`super::json`]),
 //! then each directory a `module` block calls, depth first, its files named relative to the root;
 //! a file that does not parse contributes a located diagnostic and the others are still read,
 //! so one run reports every problem. Only literal meta-arguments are interpreted here
@@ -131,7 +132,17 @@ fn load_module(
         hasher.update([0]);
         hasher.update(text.as_bytes());
         hasher.update([0]);
-        let file = Arc::new(SourceFile::new(shown, text));
+        let file = if super::json::is_json_name(&shown) {
+            match super::json::translate(&shown, text) {
+                Ok(f) => Arc::new(f),
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
+            }
+        } else {
+            Arc::new(SourceFile::new(shown, text))
+        };
         cfg.files.push(file.clone());
         match parse_file(&file) {
             Ok(body) => Loader {
@@ -150,19 +161,39 @@ fn load_module(
 fn is_config_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     !name.starts_with('.')
-        && (name.ends_with(".tf") || name.ends_with(".hcl"))
+        && (name.ends_with(".tf") || name.ends_with(".hcl") || super::json::is_json_name(name))
         && !name.ends_with(".tfvars.hcl")
 }
 
 /// Parses one file's body, turning a syntax error into a located diagnostic.
 pub fn parse_file(file: &SourceFile) -> Result<Body, Diagnostic> {
-    hcl_edit::parser::parse_body(&file.text).map_err(|e| syntax_error(file, &e))
+    hcl_edit::parser::parse_body(file.code()).map_err(|e| syntax_error(file, &e))
 }
 
 /// A diagnostic for an `hcl-edit` syntax error, located at the error's line and column.
+///
+/// A string, heredoc or interpolation left open is reported where it opens, in Terraform's
+/// words, rather than where the parser gave up (often the end of the file).
 pub fn syntax_error(file: &SourceFile, e: &hcl_edit::parser::Error) -> Diagnostic {
     let loc = e.location();
-    let byte = byte_of(&file.text, loc.line(), loc.column());
+    let byte = byte_of(file.code(), loc.line(), loc.column());
+    // The parser gives up after the opening, or backs up to the start of its line.
+    let line_start = file.code()[..byte.min(file.code().len())]
+        .rfind('\n')
+        .map_or(0, |n| n + 1);
+    let line_end = file.code()[byte.min(file.code().len())..]
+        .find('\n')
+        .map_or(file.code().len(), |n| byte + n);
+    let found = super::unclosed::find(file.code());
+    if let Some(open) =
+        found.filter(|u| u.at() <= line_end.max(byte) && (u.at() <= byte || u.at() >= line_start))
+    {
+        let (summary, detail) = open.message();
+        let end = file.code()[open.at()..]
+            .find('\n')
+            .map_or(file.code().len(), |n| open.at() + n);
+        return Diagnostic::error(summary, detail).at(Some(file.range(open.at()..end)));
+    }
     Diagnostic::error("Invalid syntax", e.message().to_string())
         .at(Some(file.range(byte..byte + 1)))
 }
@@ -209,25 +240,35 @@ impl Loader<'_> {
         }
     }
 
-    /// Reports an argument the block does not take.
-    fn unsupported_argument(&mut self, key: &hcl_edit::Decorated<hcl_edit::Ident>) {
+    /// Reports an argument the block does not take; `allowed` are the ones it takes.
+    fn unsupported_argument(
+        &mut self,
+        key: &hcl_edit::Decorated<hcl_edit::Ident>,
+        allowed: &[&str],
+    ) {
         self.err(
             "Unsupported argument",
             format!(
-                "An argument named \"{}\" is not expected here.",
-                key.as_str()
+                "An argument named \"{}\" is not expected here.{}",
+                key.as_str(),
+                hangar_core::suggest::did_you_mean(key.as_str(), allowed.iter().copied())
             ),
             key.span(),
         );
     }
 
-    /// Reports a nested block the block does not take.
-    fn unsupported_block(&mut self, ident: &hcl_edit::Decorated<hcl_edit::Ident>) {
+    /// Reports a nested block the block does not take; `allowed` are the ones it takes.
+    fn unsupported_block(
+        &mut self,
+        ident: &hcl_edit::Decorated<hcl_edit::Ident>,
+        allowed: &[&str],
+    ) {
         self.err(
             "Unsupported block type",
             format!(
-                "Blocks of type \"{}\" are not expected here.",
-                ident.as_str()
+                "Blocks of type \"{}\" are not expected here.{}",
+                ident.as_str(),
+                hangar_core::suggest::did_you_mean(ident.as_str(), allowed.iter().copied())
             ),
             ident.span(),
         );
@@ -242,7 +283,7 @@ impl Loader<'_> {
     fn body(&mut self, body: Body) {
         for s in body {
             match s {
-                Structure::Attribute(a) => self.unsupported_argument(&a.key),
+                Structure::Attribute(a) => self.unsupported_argument(&a.key, &[]),
                 Structure::Block(b) => self.block(b),
             }
         }
@@ -357,7 +398,7 @@ impl Loader<'_> {
                     self.geography(&l[0], b, decl);
                 }
             }
-            _ => self.unsupported_block(&b.ident),
+            _ => self.unsupported_block(&b.ident, super::json::TOP_LEVEL_BLOCKS),
         }
     }
 
@@ -504,10 +545,21 @@ impl Loader<'_> {
                     "allowed_reads" => w.allowed_reads = Some(self.expr(&a.value)),
                     "state_location" => w.state_location = Some(self.expr(&a.value)),
                     "global_types" => w.global_types = Some(self.expr(&a.value)),
-                    _ => self.unsupported_argument(&a.key),
+                    _ => self.unsupported_argument(
+                        &a.key,
+                        &[
+                            "geography",
+                            "region",
+                            "allowed_regions",
+                            "variables",
+                            "allowed_reads",
+                            "state_location",
+                            "global_types",
+                        ],
+                    ),
                 },
                 Structure::Block(inner) if inner.ident.as_str() == "backend" => {}
-                Structure::Block(inner) => self.unsupported_block(&inner.ident),
+                Structure::Block(inner) => self.unsupported_block(&inner.ident, &["backend"]),
             }
         }
         for (field, value) in [("geography", &w.geography), ("region", &w.region)] {
@@ -545,7 +597,7 @@ impl Loader<'_> {
                     ),
                     a.key.span(),
                 ),
-                Structure::Block(inner) => self.unsupported_block(&inner.ident),
+                Structure::Block(inner) => self.unsupported_block(&inner.ident, &[]),
             }
         }
         if self.cfg.geographies.contains_key(name) {
@@ -639,14 +691,24 @@ impl Loader<'_> {
                     "sensitive" => v.sensitive = self.bool_attr(a),
                     "nullable" => v.nullable = self.bool_attr(a),
                     "ephemeral" => {}
-                    _ => self.unsupported_argument(&a.key),
+                    _ => self.unsupported_argument(
+                        &a.key,
+                        &[
+                            "type",
+                            "default",
+                            "description",
+                            "sensitive",
+                            "nullable",
+                            "ephemeral",
+                        ],
+                    ),
                 },
                 Structure::Block(inner) if inner.ident.as_str() == "validation" => {
                     if let Some(c) = self.check(inner) {
                         v.validations.push(c);
                     }
                 }
-                Structure::Block(inner) => self.unsupported_block(&inner.ident),
+                Structure::Block(inner) => self.unsupported_block(&inner.ident, &["validation"]),
             }
         }
         if self.module.variables.contains_key(name) {
@@ -709,12 +771,21 @@ impl Loader<'_> {
                     "description" => o.description = self.string_attr(a),
                     "depends_on" => o.depends_on = self.reference_list(&a.value),
                     "ephemeral" => {}
-                    _ => self.unsupported_argument(&a.key),
+                    _ => self.unsupported_argument(
+                        &a.key,
+                        &[
+                            "value",
+                            "sensitive",
+                            "description",
+                            "depends_on",
+                            "ephemeral",
+                        ],
+                    ),
                 },
                 Structure::Block(inner) if inner.ident.as_str() == "precondition" => {
                     o.preconditions.extend(self.check(inner));
                 }
-                Structure::Block(inner) => self.unsupported_block(&inner.ident),
+                Structure::Block(inner) => self.unsupported_block(&inner.ident, &["precondition"]),
             }
         }
         match value {

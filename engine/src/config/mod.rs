@@ -1,5 +1,5 @@
-//! The configuration model: what a directory of `*.tf`/`*.hcl` files declares, with every module
-//! it calls.
+//! The configuration model: what a directory of `*.tf`/`*.hcl` files (and `*.tf.json` files, in
+//! Terraform's JSON syntax: [`json`]) declares, with every module it calls.
 //!
 //! Loading ([`load`]) parses every file with `hcl-edit`, keeps each expression with the file it
 //! came from (so every later diagnostic points at `file:line:col`), and sorts blocks into each
@@ -7,7 +7,9 @@
 //! tree's providers and resources. Nothing is evaluated here; unknown block types and misplaced
 //! arguments are reported, all at once.
 
+pub mod json;
 pub mod load;
+mod unclosed;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -123,7 +123,7 @@ pub(super) fn prevent_destroy_error(r: &Resource, key: &str) -> Diagnostic {
             "Resource {key} has lifecycle.prevent_destroy set, but the plan calls for this \
              resource to be destroyed. To avoid this error and continue with the plan, either \
              disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target \
-             flag."
+             option."
         ),
     )
     .at(Some(r.decl.clone()))

@@ -34,6 +34,7 @@ impl Workspace {
             ws: self,
             lock: None,
             stored: Some(prior.clone()),
+            sealed: false,
         };
         let plan = session.plan(Mode::Drift, events)?;
         let now = hangar_core::timestamp::rfc3339_utc(std::time::SystemTime::now());

@@ -122,7 +122,9 @@ pub fn init(
     let text = serde_json::to_string(&now).unwrap_or_default();
     std::fs::write(&path, text).map_err(io)?;
     let suggested_workspace = {
-        let vars = crate::vars::resolve(&cfg, &[], env, &Default::default()).unwrap_or_default();
+        let vars = crate::vars::resolve(&cfg, &[], env, &Default::default())
+            .map(|r| r.values)
+            .unwrap_or_default();
         let mut values = crate::scope::Values::new(vars, dir.display().to_string(), name, None);
         if let Ok(graph) = crate::graph::Graph::build(&cfg).check() {
             let _ = crate::walk::offline(

@@ -198,6 +198,7 @@ impl Workspace {
             ws: self,
             lock: None,
             stored: Some(doc.clone()),
+            sealed: false,
         };
         let plan = session.plan(super::Mode::Drift, &crate::events::NoEvents)?;
         let mut found = 0;

@@ -8,7 +8,7 @@
 
 use std::sync::atomic::Ordering;
 
-use hangar_core::Diagnostic;
+use hangar_core::{Diagnostic, Diagnostics};
 use hangar_state::StateDoc;
 
 use super::{Cancel, Error, Session};
@@ -83,8 +83,16 @@ impl Session<'_> {
             .into());
         }
         let prior = self.state();
-        let vars = ws.variables()?;
-        let mut warnings = hangar_core::Diagnostics::new();
+        let inputs = ws.inputs()?;
+        let (vars, mut warnings) = (inputs.values, inputs.warnings);
+        // A failing plan still shows the warnings about its inputs.
+        let input_warnings = warnings.clone();
+        let warned = |e: Error| match e {
+            Error::Diags(d) => Error::Diags(Diagnostics(
+                input_warnings.0.iter().cloned().chain(d.0).collect(),
+            )),
+            other => other,
+        };
         if ws.policy().is_none()
             && mode != Mode::Drift
             && crate::residency::suggest::uses_a_cloud(&ws.cfg, &ws.registry)
@@ -100,7 +108,8 @@ impl Session<'_> {
                 &ws.registry,
                 &mut values,
                 &ws.gate,
-            )?;
+            )
+            .map_err(|d| warned(d.into()))?;
             warnings.extend(proven.warnings);
         }
         let endpoint = |s: &String| {
@@ -137,15 +146,17 @@ impl Session<'_> {
             targets,
             replace: ws.opts.replace.clone(),
         };
-        let mut plan = ws.block_on(make_plan(
-            &ws.cfg,
-            &ws.graph,
-            &prior,
-            &ws.registry,
-            vars,
-            &opts,
-            events,
-        ))??;
+        let mut plan = ws
+            .block_on(make_plan(
+                &ws.cfg,
+                &ws.graph,
+                &prior,
+                &ws.registry,
+                vars,
+                &opts,
+                events,
+            ))?
+            .map_err(|d| warned(d.into()))?;
         if mode == Mode::RefreshOnly {
             plan.refresh_only = true;
             plan.resource_changes.clear();
@@ -153,6 +164,7 @@ impl Session<'_> {
         let mut all = warnings.0;
         all.append(&mut plan.warnings);
         plan.warnings = all;
+        crate::plan_json::describe(&mut plan, &ws.cfg, &ws.registry);
         Ok(plan)
     }
 

@@ -2,7 +2,8 @@
 //!
 //! Every SDK call goes through [`call`], so no SDK error type, debug dump or panic ever reaches
 //! the engine. Errors with no service answer (a refused connection, a timeout, missing
-//! credentials) keep their cause chain in the message and have no code.
+//! credentials) keep their cause chain in the message and have no code; an answer the SDK
+//! cannot read (an endpoint that lacks the call, an HTML error page) also shows how it began.
 
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
@@ -58,9 +59,20 @@ where
             None => c.clone(),
         },
         // No code: an answer the SDK could not read, or no answer at all; the cause chain
-        // says which.
+        // says which, and the start of the answer shows what the endpoint said instead.
         (_, None) => match status {
-            Some(s) => format!("HTTP {s}: {}", chain(&err)),
+            Some(s) => {
+                let body = err
+                    .raw_response()
+                    .and_then(|r| r.body().bytes())
+                    .map(body_start)
+                    .unwrap_or_default();
+                format!(
+                    "HTTP {s}: {}; the endpoint answered in a format this call does not expect \
+                     (an emulator or AWS-compatible store without this call?){body}",
+                    chain(&err)
+                )
+            }
             None => chain(&err),
         },
     };
@@ -72,6 +84,24 @@ where
         },
         status,
     }
+}
+
+/// How much of an unexpected answer a message shows.
+const BODY_SHOWN: usize = 200;
+
+/// `; the answer began: "..."` with the first characters of a response body, whitespace
+/// collapsed; nothing for an empty body.
+fn body_start(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.is_empty() {
+        return "; the answer was empty".into();
+    }
+    let mut shown: String = collapsed.chars().take(BODY_SHOWN).collect();
+    if collapsed.chars().count() > BODY_SHOWN {
+        shown.push('…');
+    }
+    format!("; the answer began: {shown:?}")
 }
 
 /// The messages of `err` and its causes, joined (Display only: never a debug dump of the
@@ -100,4 +130,20 @@ where
 /// An error the provider itself raises (no cloud code).
 pub fn refuse(call: &str, message: impl Into<String>) -> ProviderError {
     ProviderError::new(call, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unexpected_answers_show_how_they_began() {
+        assert_eq!(
+            body_start(b"<html>\n  <body>Not   S3</body>\n</html>"),
+            "; the answer began: \"<html> <body>Not S3</body> </html>\""
+        );
+        assert_eq!(body_start(b" \n"), "; the answer was empty");
+        let long = "x".repeat(300);
+        assert!(body_start(long.as_bytes()).ends_with("…\""));
+    }
 }

@@ -112,6 +112,13 @@ impl ConfiguredProvider for Configured {
                 (rr, id, output)
             }
         };
+        // As Terraform's: the output's type always matches the input, a null input included,
+        // so a null input plans a known null output.
+        let output = if output.is_unknown() && input.is_null() && !input.is_unknown() {
+            input.clone()
+        } else {
+            output
+        };
         let planned = object([
             ("id", id),
             ("input", input),

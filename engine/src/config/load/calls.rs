@@ -42,7 +42,7 @@ impl Loader<'_> {
                         call.inputs.insert(other.to_string(), self.expr(&a.value));
                     }
                 },
-                Structure::Block(inner) => self.unsupported_block(&inner.ident),
+                Structure::Block(inner) => self.unsupported_block(&inner.ident, &[]),
             }
         }
         match source {

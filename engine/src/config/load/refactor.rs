@@ -18,7 +18,7 @@ impl Loader<'_> {
         let text = a
             .value
             .span()
-            .and_then(|s| self.file.text.get(s))
+            .and_then(|s| self.file.code().get(s))
             .unwrap_or("")
             .to_string();
         match Endpoint::parse(&text) {
@@ -39,10 +39,10 @@ impl Loader<'_> {
         for s in b.body.iter() {
             match s {
                 Structure::Attribute(a) if !allowed.contains(&a.key.as_str()) => {
-                    self.unsupported_argument(&a.key)
+                    self.unsupported_argument(&a.key, allowed)
                 }
                 Structure::Block(i) if !allowed.contains(&i.ident.as_str()) => {
-                    self.unsupported_block(&i.ident)
+                    self.unsupported_block(&i.ident, allowed)
                 }
                 _ => {}
             }
@@ -96,7 +96,7 @@ impl Loader<'_> {
             for a in l.body.attributes() {
                 match a.key.as_str() {
                     "destroy" => destroy = self.bool_attr(a),
-                    _ => self.unsupported_argument(&a.key),
+                    _ => self.unsupported_argument(&a.key, &["destroy"]),
                 }
             }
         }
@@ -151,8 +151,8 @@ impl Loader<'_> {
                 Structure::Block(i) if i.ident.as_str() == "assert" => {
                     asserts.extend(self.check(i));
                 }
-                Structure::Attribute(a) => self.unsupported_argument(&a.key),
-                Structure::Block(i) => self.unsupported_block(&i.ident),
+                Structure::Attribute(a) => self.unsupported_argument(&a.key, &[]),
+                Structure::Block(i) => self.unsupported_block(&i.ident, &["assert"]),
             }
         }
         if asserts.is_empty() {

@@ -143,12 +143,20 @@ impl Loader<'_> {
                     "replace_triggered_by" => {
                         l.replace_triggered_by = self.reference_list(&a.value)
                     }
-                    _ => self.unsupported_argument(&a.key),
+                    _ => self.unsupported_argument(
+                        &a.key,
+                        &[
+                            "create_before_destroy",
+                            "prevent_destroy",
+                            "ignore_changes",
+                            "replace_triggered_by",
+                        ],
+                    ),
                 },
                 Structure::Block(inner) => match inner.ident.as_str() {
                     "precondition" => l.preconditions.extend(self.check(inner)),
                     "postcondition" => l.postconditions.extend(self.check(inner)),
-                    _ => self.unsupported_block(&inner.ident),
+                    _ => self.unsupported_block(&inner.ident, &["precondition", "postcondition"]),
                 },
             }
         }

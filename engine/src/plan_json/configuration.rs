@@ -1,0 +1,796 @@
+//! The `configuration` section of Terraform's plan JSON: the configuration as written, not
+//! evaluated — provider configurations, each module's resources, calls, variables and outputs,
+//! every argument as an expression with its constant value or the references it makes.
+//!
+//! Policy tools (Checkov's "connected resources" checks, OPA policies) follow `references` to
+//! tie one resource to another, e.g. a bucket to its `aws_s3_bucket_public_access_block`.
+//! References are listed as Terraform lists them: for each reference the full traversal, then
+//! each shorter prefix down to the referenceable object, then (for an instance with a key) the
+//! whole resource or module call. `constant_value` is set when the expression needs no
+//! variables and no functions. Leaves out `dynamic` blocks (their content is not listed),
+//! `version_constraint` (Hangar's providers are built in) and provisioners (Hangar has none).
+
+use std::collections::BTreeMap;
+
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::structure::{Body, Structure};
+use hcl_edit::template::{Directive, Element, Template};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value as Json;
+
+use hangar_core::json::to_json;
+use hangar_core::{ModulePath, ResourceMode};
+use hangar_provider::BlockSchema;
+
+use crate::config::{Config, Expr, Module};
+use crate::registry::Registry;
+
+use super::provider_source;
+
+/// The whole `configuration` object.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Configuration {
+    /// Provider configurations by key (`aws`, `aws.eu`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provider_config: BTreeMap<String, ProviderConfig>,
+    /// The root module.
+    pub root_module: ConfigModule,
+}
+
+/// One provider configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProviderConfig {
+    /// Local name (`aws`).
+    pub name: String,
+    /// Source address (`registry.terraform.io/hashicorp/aws`).
+    pub full_name: String,
+    /// `alias`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// The module an implied configuration belongs to (absent for the root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_address: Option<String>,
+    /// The block's arguments.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expressions: Expressions,
+}
+
+/// Arguments and nested blocks by name.
+pub type Expressions = BTreeMap<String, ExpressionOrBlocks>;
+
+/// An argument, a single nested block, or a list of nested blocks.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum ExpressionOrBlocks {
+    /// An argument.
+    Expression(Expression_),
+    /// Nested blocks of one type, in order.
+    Blocks(Vec<Expressions>),
+}
+
+/// One expression: its constant value, or the references it makes (or neither).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Expression_ {
+    /// The value, when the expression is a constant (`null` included).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub constant_value: Option<Json>,
+    /// What it refers to, in Terraform's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+}
+
+/// A present field, `null` included (plain `Option` would read `null` as absent).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Json>, D::Error> {
+    Json::deserialize(d).map(Some)
+}
+
+/// One module's configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ConfigModule {
+    /// `output` blocks by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, ConfigOutput>,
+    /// `resource` and `data` blocks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<ConfigResource>,
+    /// `module` blocks by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub module_calls: BTreeMap<String, ModuleCall>,
+    /// `variable` blocks by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, ConfigVariable>,
+}
+
+/// An `output` block.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConfigOutput {
+    /// `sensitive = true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+    /// `value`.
+    pub expression: Expression_,
+    /// `description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `depends_on`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+/// A `variable` block.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConfigVariable {
+    /// `default`, when given (`null` included).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default: Option<Json>,
+    /// `description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `sensitive = true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+/// A `resource` or `data` block.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConfigResource {
+    /// Address inside its module (`aws_s3_bucket.b`).
+    pub address: String,
+    /// `managed` or `data`.
+    pub mode: String,
+    /// Resource type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Resource name.
+    pub name: String,
+    /// Key of its provider configuration in `provider_config`.
+    pub provider_config_key: String,
+    /// Arguments and nested blocks.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expressions: Expressions,
+    /// Schema version.
+    pub schema_version: u64,
+    /// `count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count_expression: Option<Expression_>,
+    /// `for_each`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_each_expression: Option<Expression_>,
+    /// `depends_on`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+/// A `module` block.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModuleCall {
+    /// `source`, as written.
+    pub source: String,
+    /// Input variable values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expressions: Expressions,
+    /// `count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count_expression: Option<Expression_>,
+    /// `for_each`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_each_expression: Option<Expression_>,
+    /// The called module.
+    pub module: ConfigModule,
+    /// `depends_on`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+/// The `configuration` of `cfg`, schemas (for block nesting) from `registry`.
+pub fn configuration(cfg: &Config, registry: &Registry) -> Configuration {
+    let mut provider_config = BTreeMap::new();
+    for ((name, alias), block) in &cfg.providers {
+        let schema = registry.schema(name).map(|s| s.provider.clone());
+        provider_config.insert(
+            provider_key(name, alias.as_deref()),
+            ProviderConfig {
+                name: name.clone(),
+                full_name: provider_source(name),
+                alias: alias.clone(),
+                module_address: None,
+                expressions: body_expressions(&block.body.body, schema.as_ref()),
+            },
+        );
+    }
+    for r in cfg.resources.values() {
+        let (key, module_address) = resource_provider_key(cfg, r);
+        provider_config
+            .entry(key)
+            .or_insert_with(|| ProviderConfig {
+                name: r.provider.name.clone(),
+                full_name: provider_source(&r.provider.name),
+                alias: r.provider.alias.clone(),
+                module_address,
+                expressions: BTreeMap::new(),
+            });
+    }
+    Configuration {
+        provider_config,
+        root_module: module(cfg, registry, &ModulePath::root()),
+    }
+}
+
+/// The `provider_config` key of a resource's provider, and the module owning an implied one.
+///
+/// A configuration declared in the root (`provider "aws" {}`) is inherited by every module and
+/// keyed `aws`. Without a block, Terraform implies one empty configuration in the root when the
+/// root's own resources use the provider (`terraform`), which modules inherit too; otherwise
+/// one per top-level module call for everything below it (`module.net:terraform`).
+fn resource_provider_key(cfg: &Config, r: &crate::config::Resource) -> (String, Option<String>) {
+    let p = &r.provider;
+    let key = provider_key(&p.name, p.alias.as_deref());
+    let in_root = |q: &crate::config::ProviderRef| {
+        cfg.providers
+            .contains_key(&(q.name.clone(), q.alias.clone()))
+            || cfg
+                .resources
+                .values()
+                .any(|x| x.addr.module.is_root() && x.provider == *q)
+    };
+    if r.addr.module.is_root() || in_root(p) {
+        return (key, None);
+    }
+    let top = ModulePath(r.addr.module.0[..1].to_vec())
+        .static_form()
+        .to_string();
+    (format!("{top}:{key}"), Some(top))
+}
+
+fn provider_key(name: &str, alias: Option<&str>) -> String {
+    match alias {
+        Some(a) => format!("{name}.{a}"),
+        None => name.to_string(),
+    }
+}
+
+fn module(cfg: &Config, registry: &Registry, path: &ModulePath) -> ConfigModule {
+    let Some(m) = cfg.modules.get(path) else {
+        return ConfigModule::default();
+    };
+    let resources = cfg
+        .resources
+        .values()
+        .filter(|r| r.addr.module == *path)
+        .map(|r| {
+            let data = r.addr.mode == ResourceMode::Data;
+            let schema = registry
+                .resource_schema(&r.provider.name, &r.addr.type_, data)
+                .map(|s| &s.block);
+            ConfigResource {
+                address: r.addr.local(),
+                mode: super::values::mode_name(r.addr.mode).into(),
+                type_: r.addr.type_.clone(),
+                name: r.addr.name.clone(),
+                provider_config_key: resource_provider_key(cfg, r).0,
+                expressions: body_expressions(&r.body.body, schema),
+                schema_version: 0,
+                count_expression: r.count.as_ref().map(expression),
+                for_each_expression: r.for_each.as_ref().map(expression),
+                depends_on: r.depends_on.iter().map(source_text).collect(),
+            }
+        })
+        .collect();
+    ConfigModule {
+        outputs: outputs(m),
+        resources,
+        module_calls: m
+            .calls
+            .iter()
+            .map(|(name, call)| {
+                let mut child = path.clone();
+                child.0.push((name.clone(), hangar_core::InstanceKey::None));
+                let c = ModuleCall {
+                    source: call.source.clone(),
+                    expressions: call
+                        .inputs
+                        .iter()
+                        .map(|(k, e)| (k.clone(), ExpressionOrBlocks::Expression(expression(e))))
+                        .collect(),
+                    count_expression: call.count.as_ref().map(expression),
+                    for_each_expression: call.for_each.as_ref().map(expression),
+                    module: module(cfg, registry, &child),
+                    depends_on: call.depends_on.iter().map(source_text).collect(),
+                };
+                (name.clone(), c)
+            })
+            .collect(),
+        variables: m
+            .variables
+            .iter()
+            .map(|(name, v)| {
+                let default = v
+                    .default
+                    .as_ref()
+                    .map(|d| constant(&d.expr).unwrap_or(Json::Null));
+                let var = ConfigVariable {
+                    default,
+                    description: v.description.clone(),
+                    sensitive: v.sensitive,
+                };
+                (name.clone(), var)
+            })
+            .collect(),
+    }
+}
+
+fn outputs(m: &Module) -> BTreeMap<String, ConfigOutput> {
+    m.outputs
+        .iter()
+        .map(|(name, o)| {
+            let out = ConfigOutput {
+                sensitive: o.sensitive,
+                expression: expression(&o.value),
+                description: o.description.clone(),
+                depends_on: o.depends_on.iter().map(source_text).collect(),
+            };
+            (name.clone(), out)
+        })
+        .collect()
+}
+
+/// The source text of an expression (`depends_on` entries are addresses).
+fn source_text(e: &Expr) -> String {
+    use hcl_edit::Span;
+    let span = e.expr.span().unwrap_or(0..0);
+    e.file.text.get(span).unwrap_or_default().trim().to_string()
+}
+
+/// One expression's constant value or references.
+pub fn expression(e: &Expr) -> Expression_ {
+    expr_json(&e.expr)
+}
+
+fn expr_json(e: &Expression) -> Expression_ {
+    let references = references(e);
+    let constant_value = if references.is_empty() {
+        constant(e)
+    } else {
+        None
+    };
+    Expression_ {
+        constant_value,
+        references,
+    }
+}
+
+/// The expressions of a block body; nested blocks by the schema's nesting.
+fn body_expressions(body: &Body, schema: Option<&BlockSchema>) -> Expressions {
+    let mut out = Expressions::new();
+    let mut blocks: BTreeMap<String, Vec<Expressions>> = BTreeMap::new();
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                out.insert(
+                    a.key.as_str().to_string(),
+                    ExpressionOrBlocks::Expression(expr_json(&a.value)),
+                );
+            }
+            Structure::Block(b) => {
+                let name = b.ident.as_str();
+                if name == "dynamic" || name == "lifecycle" {
+                    continue;
+                }
+                let inner = schema.and_then(|s| s.blocks.get(name)).map(|n| &n.block);
+                blocks
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(body_expressions(&b.body, inner));
+            }
+        }
+    }
+    // Terraform's AWS provider (plugin SDK) models every nested block as a list or set, so
+    // blocks are always listed as arrays, whatever nesting Hangar's schema gives them.
+    for (name, items) in blocks {
+        out.insert(name, ExpressionOrBlocks::Blocks(items));
+    }
+    out
+}
+
+/// The value of an expression that needs no variables and no functions.
+fn constant(e: &Expression) -> Option<Json> {
+    if !references(e).is_empty() || calls_function(e) {
+        return None;
+    }
+    let file = std::sync::Arc::new(hangar_lang::SourceFile::new("<constant>", String::new()));
+    let ctx = hangar_lang::EvalContext {
+        scope: &hangar_lang::EmptyScope,
+        file: &file,
+        funcs: hangar_funcs::FuncContext {
+            base_dir: std::path::Path::new("."),
+            render_template: None,
+        },
+    };
+    hangar_lang::eval(e, &ctx).ok().map(|v| to_json(&v))
+}
+
+fn calls_function(e: &Expression) -> bool {
+    let mut found = false;
+    walk(e, &mut |x| found |= matches!(x, Expression::FuncCall(_)));
+    found
+}
+
+/// Calls `f` on `e` and every expression inside it.
+fn walk(e: &Expression, f: &mut dyn FnMut(&Expression)) {
+    f(e);
+    match e {
+        Expression::Array(a) => a.iter().for_each(|x| walk(x, f)),
+        Expression::Object(o) => {
+            for (k, v) in o.iter() {
+                if let ObjectKey::Expression(k) = k {
+                    walk(k, f);
+                }
+                walk(v.expr(), f);
+            }
+        }
+        Expression::StringTemplate(t) => walk_template(t, f),
+        Expression::HeredocTemplate(h) => walk_template(&h.template, f),
+        Expression::Parenthesis(p) => walk(p.inner(), f),
+        Expression::Conditional(c) => {
+            walk(&c.cond_expr, f);
+            walk(&c.true_expr, f);
+            walk(&c.false_expr, f);
+        }
+        Expression::FuncCall(c) => c.args.iter().for_each(|a| walk(a, f)),
+        Expression::Traversal(t) => {
+            walk(&t.expr, f);
+            for op in &t.operators {
+                if let TraversalOperator::Index(ix) = op.value() {
+                    walk(ix, f);
+                }
+            }
+        }
+        Expression::UnaryOp(u) => walk(&u.expr, f),
+        Expression::BinaryOp(b) => {
+            walk(&b.lhs_expr, f);
+            walk(&b.rhs_expr, f);
+        }
+        Expression::ForExpr(x) => {
+            walk(&x.intro.collection_expr, f);
+            if let Some(k) = &x.key_expr {
+                walk(k, f);
+            }
+            walk(&x.value_expr, f);
+            if let Some(c) = &x.cond {
+                walk(&c.expr, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn walk_template(t: &Template, f: &mut dyn FnMut(&Expression)) {
+    for el in t.iter() {
+        match el {
+            Element::Literal(_) => {}
+            Element::Interpolation(i) => walk(&i.expr, f),
+            Element::Directive(d) => match d.as_ref() {
+                Directive::If(d) => {
+                    walk(&d.if_expr.cond_expr, f);
+                    walk_template(&d.if_expr.template, f);
+                    if let Some(e) = &d.else_expr {
+                        walk_template(&e.template, f);
+                    }
+                }
+                Directive::For(d) => {
+                    walk(&d.for_expr.collection_expr, f);
+                    walk_template(&d.for_expr.template, f);
+                }
+            },
+        }
+    }
+}
+
+/// One step of a traversal after its root name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// `.name`.
+    Attr(String),
+    /// `[0]` or `["key"]`, a literal key.
+    Key(Json),
+}
+
+impl Step {
+    fn text(&self) -> String {
+        match self {
+            Step::Attr(a) => format!(".{a}"),
+            Step::Key(k) => format!("[{k}]"),
+        }
+    }
+}
+
+/// A reference found in an expression: the referenceable subject and what follows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    /// The subject (`var.x`, `aws_s3_bucket.b`, `aws_s3_bucket.b[0]`, `module.m.out`).
+    pub subject: String,
+    /// The whole resource or module call, when the subject is one of its keyed instances.
+    pub unkeyed: Option<String>,
+    /// Managed or data resource subject: `(resource address text without key, key step)`.
+    pub resource: Option<String>,
+    /// Attribute and key steps after the subject.
+    pub remaining: Vec<Step>,
+}
+
+impl Reference {
+    /// Terraform's list for this reference: longest first, then the subject, then unkeyed.
+    pub fn strings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for n in (1..=self.remaining.len()).rev() {
+            let tail: String = self.remaining[..n].iter().map(Step::text).collect();
+            out.push(format!("{}{tail}", self.subject));
+        }
+        out.push(self.subject.clone());
+        out.extend(self.unkeyed.clone());
+        out
+    }
+}
+
+/// Terraform's `references` of an expression.
+pub fn references(e: &Expression) -> Vec<String> {
+    expression_references(e)
+        .iter()
+        .flat_map(Reference::strings)
+        .collect()
+}
+
+/// The references of an expression, in source order.
+pub fn expression_references(e: &Expression) -> Vec<Reference> {
+    let mut out = Vec::new();
+    refs(e, &mut Vec::new(), &mut out);
+    out
+}
+
+fn refs(e: &Expression, bound: &mut Vec<String>, out: &mut Vec<Reference>) {
+    match e {
+        Expression::Variable(v) => {
+            let name = v.value().as_str();
+            if !bound.iter().any(|b| b == name) {
+                out.extend(subject(name, &[]));
+            }
+        }
+        Expression::Traversal(t) => {
+            if let Expression::Variable(root) = &t.expr {
+                let name = root.value().as_str();
+                if !bound.iter().any(|b| b == name) {
+                    let mut steps = Vec::new();
+                    for op in &t.operators {
+                        match op.value() {
+                            TraversalOperator::GetAttr(id) => {
+                                steps.push(Step::Attr(id.value().as_str().to_string()))
+                            }
+                            TraversalOperator::LegacyIndex(n) => {
+                                steps.push(Step::Key(Json::from(*n.value())))
+                            }
+                            TraversalOperator::Index(Expression::Number(n)) => {
+                                steps.push(Step::Key(
+                                    serde_json::from_str(&n.value().to_string())
+                                        .unwrap_or(Json::Null),
+                                ))
+                            }
+                            TraversalOperator::Index(Expression::String(s)) => {
+                                steps.push(Step::Key(Json::String(s.value().to_string())))
+                            }
+                            _ => break,
+                        }
+                    }
+                    out.extend(subject(name, &steps));
+                }
+            } else {
+                refs(&t.expr, bound, out);
+            }
+            for op in &t.operators {
+                if let TraversalOperator::Index(ix) = op.value() {
+                    refs(ix, bound, out);
+                }
+            }
+        }
+        Expression::ForExpr(f) => {
+            refs(&f.intro.collection_expr, bound, out);
+            let n = bound.len();
+            bound.push(f.intro.value_var.value().as_str().to_string());
+            if let Some(k) = &f.intro.key_var {
+                bound.push(k.value().as_str().to_string());
+            }
+            if let Some(k) = &f.key_expr {
+                refs(k, bound, out);
+            }
+            refs(&f.value_expr, bound, out);
+            if let Some(c) = &f.cond {
+                refs(&c.expr, bound, out);
+            }
+            bound.truncate(n);
+        }
+        Expression::Array(a) => a.iter().for_each(|x| refs(x, bound, out)),
+        Expression::Object(o) => {
+            for (k, v) in o.iter() {
+                if let ObjectKey::Expression(k) = k {
+                    // A bare identifier key is a name, not a reference.
+                    if !matches!(k, Expression::Variable(_)) {
+                        refs(k, bound, out);
+                    }
+                }
+                refs(v.expr(), bound, out);
+            }
+        }
+        Expression::StringTemplate(t) => template_refs(t, bound, out),
+        Expression::HeredocTemplate(h) => template_refs(&h.template, bound, out),
+        Expression::Parenthesis(p) => refs(p.inner(), bound, out),
+        Expression::Conditional(c) => {
+            refs(&c.cond_expr, bound, out);
+            refs(&c.true_expr, bound, out);
+            refs(&c.false_expr, bound, out);
+        }
+        Expression::FuncCall(c) => c.args.iter().for_each(|a| refs(a, bound, out)),
+        Expression::UnaryOp(u) => refs(&u.expr, bound, out),
+        Expression::BinaryOp(b) => {
+            refs(&b.lhs_expr, bound, out);
+            refs(&b.rhs_expr, bound, out);
+        }
+        _ => {}
+    }
+}
+
+fn template_refs(t: &Template, bound: &mut Vec<String>, out: &mut Vec<Reference>) {
+    for el in t.iter() {
+        match el {
+            Element::Literal(_) => {}
+            Element::Interpolation(i) => refs(&i.expr, bound, out),
+            Element::Directive(d) => match d.as_ref() {
+                Directive::If(d) => {
+                    refs(&d.if_expr.cond_expr, bound, out);
+                    template_refs(&d.if_expr.template, bound, out);
+                    if let Some(e) = &d.else_expr {
+                        template_refs(&e.template, bound, out);
+                    }
+                }
+                Directive::For(d) => {
+                    let f = &d.for_expr;
+                    refs(&f.collection_expr, bound, out);
+                    let n = bound.len();
+                    bound.push(f.value_var.value().as_str().to_string());
+                    if let Some(k) = &f.key_var {
+                        bound.push(k.value().as_str().to_string());
+                    }
+                    template_refs(&f.template, bound, out);
+                    bound.truncate(n);
+                }
+            },
+        }
+    }
+}
+
+/// Splits a traversal into Terraform's referenceable subject and the remaining steps.
+fn subject(root: &str, steps: &[Step]) -> Option<Reference> {
+    let attr = |i: usize| match steps.get(i) {
+        Some(Step::Attr(a)) => Some(a.as_str()),
+        _ => None,
+    };
+    let key = |i: usize| match steps.get(i) {
+        Some(Step::Key(k)) => Some(k.clone()),
+        _ => None,
+    };
+    let simple = |n: usize| Reference {
+        subject: String::new(),
+        unkeyed: None,
+        resource: None,
+        remaining: steps[n.min(steps.len())..].to_vec(),
+    };
+    match root {
+        "var" | "local" | "path" | "terraform" | "count" | "each" => {
+            let name = attr(0)?;
+            Some(Reference {
+                subject: format!("{root}.{name}"),
+                ..simple(1)
+            })
+        }
+        "self" => None,
+        "module" => {
+            let name = attr(0)?;
+            let (call, mut n, keyed) = match key(1) {
+                Some(k) => (format!("module.{name}[{k}]"), 2, true),
+                None => (format!("module.{name}"), 1, false),
+            };
+            match attr(n) {
+                Some(out) => {
+                    n += 1;
+                    Some(Reference {
+                        subject: format!("{call}.{out}"),
+                        unkeyed: Some(call),
+                        ..simple(n)
+                    })
+                }
+                None => Some(Reference {
+                    subject: call,
+                    unkeyed: keyed.then(|| format!("module.{name}")),
+                    ..simple(n)
+                }),
+            }
+        }
+        _ => {
+            let (base, n) = if root == "data" {
+                (format!("data.{}.{}", attr(0)?, attr(1)?), 2)
+            } else {
+                (format!("{root}.{}", attr(0)?), 1)
+            };
+            Some(match key(n) {
+                Some(k) => Reference {
+                    subject: format!("{base}[{k}]"),
+                    unkeyed: Some(base.clone()),
+                    resource: Some(base),
+                    ..simple(n + 1)
+                },
+                None => Reference {
+                    subject: base.clone(),
+                    unkeyed: None,
+                    resource: Some(base),
+                    ..simple(n)
+                },
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs_of(src: &str) -> Vec<String> {
+        let e: Expression = src.parse().expect("expression");
+        references(&e)
+    }
+
+    #[test]
+    fn references_follow_terraform() {
+        assert_eq!(
+            refs_of("aws_s3_bucket.artifacts.id"),
+            ["aws_s3_bucket.artifacts.id", "aws_s3_bucket.artifacts"]
+        );
+        assert_eq!(
+            refs_of("module.data_plane.bucket_name"),
+            ["module.data_plane.bucket_name", "module.data_plane"]
+        );
+        assert_eq!(refs_of("module.m[0].y"), ["module.m[0].y", "module.m[0]"]);
+        assert_eq!(
+            refs_of("terraform_data.f[\"a\"].output.k"),
+            [
+                "terraform_data.f[\"a\"].output.k",
+                "terraform_data.f[\"a\"].output",
+                "terraform_data.f[\"a\"]",
+                "terraform_data.f"
+            ]
+        );
+        assert_eq!(
+            refs_of("\"${local.names[count.index]}-x\""),
+            ["local.names", "count.index"]
+        );
+        assert_eq!(refs_of("terraform_data.c[*].id"), ["terraform_data.c"]);
+        assert_eq!(
+            refs_of("[for s in var.l : s if s != each.key]"),
+            ["var.l", "each.key"]
+        );
+    }
+
+    #[test]
+    fn constants_need_no_variables_or_functions() {
+        let c = |s: &str| constant(&s.parse::<Expression>().expect("expression"));
+        assert_eq!(c("1 + 2"), Some(Json::from(3)));
+        assert_eq!(c("null"), Some(Json::Null));
+        assert_eq!(c("upper(\"a\")"), None);
+        assert_eq!(c("var.x"), None);
+    }
+}
