@@ -18,6 +18,7 @@ pub mod progress;
 pub mod render;
 pub mod report;
 
+mod agent_cmd;
 mod args;
 mod drift_cmd;
 mod import;
@@ -26,6 +27,7 @@ mod migrate_cmd;
 mod module_cmd;
 mod residency_cmd;
 mod run;
+mod serve_cmd;
 mod state_cmd;
 mod tools;
 mod workspace_cmd;
@@ -290,6 +292,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the control plane: the HTTP API under /api/v1/ and the web page.
+    Serve(serve_cmd::ServeFlags),
+    /// The data-plane agent (`hangar agent run`).
+    #[command(subcommand)]
+    Agent(agent_cmd::AgentCommand),
 }
 
 /// `hangar workspace ...`.
@@ -706,6 +713,8 @@ fn dispatch(cmd: Command, env: &mut Env) -> Result<u8, CliError> {
         Command::Providers => state_cmd::providers(env),
         Command::Residency { flags, json } => residency_cmd::residency(env, &flags, json),
         Command::Module(m) => module_cmd::run(env, m),
+        Command::Serve(flags) => serve_cmd::serve(flags),
+        Command::Agent(a) => agent_cmd::run(env, a),
         Command::Version => {
             crate::outln!("Hangar v{}", env!("CARGO_PKG_VERSION"));
             Ok(0)

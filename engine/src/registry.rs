@@ -23,6 +23,7 @@ impl Registry {
         let mut list: Vec<Arc<dyn Provider>> = vec![
             Arc::new(hangar_provider_builtin::TerraformProvider),
             Arc::new(hangar_provider_builtin::TimeProvider),
+            Arc::new(hangar_provider_hangar::HangarProvider),
         ];
         #[cfg(feature = "aws")]
         list.push(Arc::new(hangar_provider_aws::AwsProvider));

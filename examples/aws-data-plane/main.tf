@@ -3,7 +3,9 @@
 # the public) in the workspace's region.
 #
 # The demo (bash .ci/demo) points the provider at a local AWS emulator through var.aws_endpoint;
-# leave it null to use real AWS with your usual credentials.
+# leave it null to use real AWS with your usual credentials. With var.control_url set, the same
+# apply also installs Hangar's data-plane agent into the cluster and registers it with that
+# control plane (operator token in HANGAR_CONTROL_TOKEN).
 
 workspace "eu-prod" {
   geography = "eu"
@@ -29,6 +31,29 @@ variable "name" {
 variable "subnet_ids" {
   type    = list(string)
   default = ["subnet-0a1b2c3d", "subnet-4e5f6a7b"]
+}
+
+variable "control_url" {
+  type        = string
+  default     = null
+  description = "The control plane to register the data-plane agent with; null installs no agent."
+}
+
+variable "kube_host" {
+  type        = string
+  default     = null
+  description = "Kubernetes API to install the agent through; the cluster's endpoint when null."
+}
+
+variable "kube_token" {
+  type        = string
+  default     = null
+  sensitive   = true
+  description = "Bearer token for installing the agent."
+}
+
+provider "hangar" {
+  control_url = var.control_url
 }
 
 provider "aws" {
@@ -57,6 +82,12 @@ module "data_plane" {
   cluster_role_arn = "arn:aws:iam::123456789012:role/${var.name}-cluster"
   node_role_arn    = "arn:aws:iam::123456789012:role/${var.name}-node"
   force_destroy    = true
+
+  agent_enabled          = var.control_url != null
+  agent_workspace        = workspace.name
+  agent_kubernetes_host  = var.kube_host
+  agent_kubernetes_token = var.kube_token
+  agent_write_namespaces = ["ml"]
 }
 
 output "cluster_endpoint" {
@@ -69,4 +100,8 @@ output "bucket" {
 
 output "bucket_region" {
   value = module.data_plane.bucket_region
+}
+
+output "agent_id" {
+  value = module.data_plane.agent_id
 }

@@ -64,3 +64,20 @@ resource "aws_s3_bucket_public_access_block" "artifacts" {
   ignore_public_acls      = true
   restrict_public_buckets = true
 }
+
+# The data-plane agent, installed into the cluster and registered with the control plane (off
+# unless agent_enabled: the caller then passes a configured `hangar` provider). It lives where
+# the cluster lives, so the workspace's residency gate places it in the cluster's region.
+resource "hangar_agent" "this" {
+  count = var.agent_enabled ? 1 : 0
+
+  name                      = var.agent_name
+  workspace                 = var.agent_workspace
+  cluster                   = aws_eks_cluster.main.name
+  kubernetes_host           = coalesce(var.agent_kubernetes_host, aws_eks_cluster.main.endpoint)
+  kubernetes_token          = var.agent_kubernetes_token
+  kubernetes_ca_certificate = var.agent_kubernetes_ca_certificate
+  write_namespaces          = var.agent_write_namespaces
+  artifact_bucket           = aws_s3_bucket.artifacts.bucket
+  artifact_bucket_region    = aws_s3_bucket.artifacts.region
+}

@@ -22,3 +22,8 @@ output "bucket_region" {
   value       = aws_s3_bucket.artifacts.region
   description = "Region the artifacts bucket lives in, as S3 reports it: the workspace's region."
 }
+
+output "agent_id" {
+  value       = var.agent_enabled ? hangar_agent.this[0].agent_id : null
+  description = "The control plane's id of the data-plane agent (null when agent_enabled is false)."
+}

@@ -21,6 +21,7 @@ pub mod azurite;
 pub mod fake_gcs;
 pub mod gke;
 pub mod http;
+pub mod kube;
 pub mod lifecycle;
 pub mod moto;
 pub mod test_plugin;
