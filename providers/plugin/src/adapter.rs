@@ -301,6 +301,7 @@ impl ConfiguredPlugin {
                     .and_then(Value::as_str)
                     .map(str::to_string)
             })
+            .or_else(|| arn_region(&attrs))
             .or_else(|| self.region.clone());
         RemoteObject {
             attrs,
@@ -887,4 +888,16 @@ impl ConfiguredProvider for ConfiguredPlugin {
         run.await
             .map_err(|e| to_provider_error(e, "UpgradeResourceState"))
     }
+}
+
+/// The region an object's `arn` names (`arn:PARTITION:SERVICE:REGION:ACCOUNT:...`), when it
+/// names one: what the cloud itself reports, where the object has no region attribute.
+fn arn_region(attrs: &Value) -> Option<String> {
+    let arn = attrs.get_attr("arn")?.as_str()?;
+    let mut parts = arn.splitn(5, ':');
+    if parts.next()? != "arn" {
+        return None;
+    }
+    let region = parts.nth(2)?;
+    (!region.is_empty()).then(|| region.to_string())
 }
