@@ -77,7 +77,8 @@ fn endpoint_names(exe: &PathBuf) -> Vec<String> {
     })
 }
 
-fn config(endpoint: &str, endpoints: &[String], extra: &str) -> String {
+/// The configuration; `us_vpc` adds an `aws_vpc` through a plugin alias in `us-east-1`.
+fn config(endpoint: &str, endpoints: &[String], us_vpc: bool) -> String {
     let lines: String = endpoints
         .iter()
         .map(|n| format!("    {n} = \"{endpoint}\"\n"))
@@ -100,6 +101,17 @@ provider "awsplugin" {{
 }}
 "#
         )
+    };
+    let us = if us_vpc {
+        plugin_provider("alias = \"us\"", "us-east-1")
+            + r#"
+resource "aws_vpc" "us" {
+  provider   = awsplugin.us
+  cidr_block = "10.41.0.0/16"
+}
+"#
+    } else {
+        String::new()
     };
     format!(
         r#"
@@ -128,7 +140,6 @@ provider "aws" {{
   }}
 }}
 {}
-{}
 resource "aws_vpc" "main" {{
   provider   = awsplugin
   cidr_block = "10.40.0.0/16"
@@ -151,10 +162,9 @@ resource "aws_s3_bucket" "logs" {{
     vpc = aws_vpc.main.id
   }}
 }}
-{extra}
+{us}
 "#,
         plugin_provider("", "eu-central-1"),
-        plugin_provider("alias = \"us\"", "us-east-1"),
     )
 }
 
@@ -167,7 +177,7 @@ fn real_aws() {
     assert!(endpoints.len() > 100, "{} endpoints", endpoints.len());
     let _guard = moto::exclusive();
     let e = moto::moto().endpoint.clone();
-    let w = Work::new(&config(&e, &endpoints, ""));
+    let w = Work::new(&config(&e, &endpoints, false));
     w.add_mirror(&root);
     let r = w.run(&["init"]).expect(0);
     assert!(
@@ -191,7 +201,7 @@ fn real_aws() {
     assert_eq!(subnet["attributes"]["vpc_id"], vpc_id.as_str());
     let bucket = w.instance("aws_s3_bucket.logs").expect("bucket");
     assert_eq!(bucket["attributes"]["tags"]["vpc"], vpc_id.as_str());
-    assert!(moto_data().contains(&vpc_id), "moto has the VPC");
+    assert!(vpcs("eu-central-1").contains(&vpc_id), "moto has the VPC");
 
     let r = w.run(&["plan", "-detailed-exitcode"]).expect(0);
     assert!(r.stdout.contains("No changes."), "{}", r.all());
@@ -207,13 +217,7 @@ fn real_aws() {
     }
 
     // A VPC through the us-east-1 alias is refused before that plugin is configured.
-    let us = r#"
-resource "aws_vpc" "us" {
-  provider   = awsplugin.us
-  cidr_block = "10.41.0.0/16"
-}
-"#;
-    w.write("main.tf", &config(&e, &endpoints, us));
+    w.write("main.tf", &config(&e, &endpoints, true));
     let r = w.run(&["plan"]).expect(1);
     assert!(
         r.stderr.contains("us-east-1") && r.stderr.contains("Residency violation"),
@@ -226,11 +230,11 @@ resource "aws_vpc" "us" {
         r.all()
     );
     assert!(
-        !moto_data().contains("10.41.0.0/16"),
+        !vpcs("us-east-1").contains("10.41.0.0/16"),
         "no VPC was made in us-east-1"
     );
 
-    w.write("main.tf", &config(&e, &endpoints, ""));
+    w.write("main.tf", &config(&e, &endpoints, false));
     let r = w.run(&["destroy", "-auto-approve"]).expect(0);
     assert!(
         r.stdout
@@ -238,12 +242,26 @@ resource "aws_vpc" "us" {
         "{}",
         r.all()
     );
-    assert!(!moto_data().contains(&vpc_id), "VPC deleted");
+    assert!(!vpcs("eu-central-1").contains(&vpc_id), "VPC deleted");
 }
 
-/// Everything moto holds, as its dashboard API lists it.
-fn moto_data() -> String {
-    let (status, body) = moto::http("GET", "/moto-api/data.json", "");
-    assert_eq!(status, 200, "{body}");
-    body
+/// moto's answer to EC2 `DescribeVpcs` in `region` (moto reads service and region from the
+/// credential scope and checks no signature).
+fn vpcs(region: &str) -> String {
+    use std::io::{Read, Write};
+    let port = moto::moto().port;
+    let body = "Action=DescribeVpcs&Version=2016-11-15";
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=test/20250101/{region}/ec2/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("send");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    assert!(out.contains("DescribeVpcsResponse"), "{out}");
+    out
 }
