@@ -20,11 +20,14 @@
 //! `region`/`location` argument or their provider's region, global and unknown types refused in
 //! a bound workspace unless its `global_types` names them.
 //!
-//! Not here: registry downloads and zipped packages in mirrors (only unpacked mirror packages
-//! are used), `network_mirror`, plugin cache directories.
+//! A zipped package in a mirror (Terraform's packed layout, what `terraform providers mirror`
+//! writes) is unpacked by `init` where Terraform puts it, `.terraform/providers/HOST/NAMESPACE/
+//! TYPE/VERSION/OS_ARCH`, and started from there.
+//!
+//! Not here: registry downloads, `network_mirror`, plugin cache directories.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -32,7 +35,7 @@ use hangar_core::geo::{cloud_of_provider_type, type_placement, TypePlacement};
 use hangar_core::{Cloud, Diagnostic, Diagnostics, SourceRange, Value};
 use hangar_provider::place::by_location_attribute;
 use hangar_provider::{ConfigureRequest, ConfiguredProvider, Place, Provider, Schema, Target};
-use hangar_provider_plugin::install::hash::h1_dir;
+use hangar_provider_plugin::install::hash::{h1_dir, h1_zip, unpack_zip};
 use hangar_provider_plugin::install::{
     CliConfig, Constraint, FoundProvider, LockFile, LockedProvider, Package, ProviderSource,
 };
@@ -123,16 +126,55 @@ fn candidates(dir: &Path, spec: &Spec) -> Result<Vec<FoundProvider>, Diagnostic>
         .iter()
         .flat_map(|m| m.versions(&spec.source, &platform))
         .filter(|f| spec.constraint.allows(&f.version))
-        .filter(|f| matches!(f.package, Package::Unpacked(_)))
         .collect();
     all.sort_by(|a, b| b.version.cmp(&a.version));
     Ok(all)
 }
 
-fn package_dir(f: &FoundProvider) -> Option<&Path> {
+/// Where Terraform (and Hangar) unpack a zipped mirror package:
+/// `.terraform/providers/HOST/NAMESPACE/TYPE/VERSION/OS_ARCH`.
+fn unpacked_dir(dir: &Path, f: &FoundProvider) -> PathBuf {
+    dir.join(".terraform/providers")
+        .join(&f.source.host)
+        .join(&f.source.namespace)
+        .join(&f.source.type_name)
+        .join(f.version.to_string())
+        .join(hangar_provider_plugin::install::mirror::current_platform())
+}
+
+/// The unpacked package directory of `f`: the mirror's own for an unpacked package, the one
+/// `init` unpacked a zip into otherwise (`None` when that was not done yet).
+fn package_dir(dir: &Path, f: &FoundProvider) -> Option<PathBuf> {
     match &f.package {
-        Package::Unpacked(d) => Some(d),
-        Package::Packed(_) => None,
+        Package::Unpacked(d) => Some(d.clone()),
+        Package::Packed(_) => Some(unpacked_dir(dir, f)).filter(|d| d.is_dir()),
+    }
+}
+
+/// The `h1:` hash of the package `f`; a zip is unpacked (again, when what was unpacked before
+/// differs from it) under `.terraform/providers`.
+fn install_package(dir: &Path, f: &FoundProvider) -> Result<String, Diagnostic> {
+    let fail = |e: hangar_provider_plugin::install::hash::HashError| {
+        Diagnostic::error("Cannot install provider package", e.to_string())
+    };
+    match &f.package {
+        Package::Unpacked(d) => memo_h1(dir, d).map_err(fail),
+        Package::Packed(zip) => {
+            let want = h1_zip(zip).map_err(fail)?;
+            let dest = unpacked_dir(dir, f);
+            if dest.is_dir() && memo_h1(dir, &dest).ok().as_ref() == Some(&want) {
+                return Ok(want);
+            }
+            let _ = std::fs::remove_dir_all(&dest);
+            std::fs::create_dir_all(&dest).map_err(|e| {
+                Diagnostic::error(
+                    "Cannot install provider package",
+                    format!("{}: {e}", dest.display()),
+                )
+            })?;
+            unpack_zip(zip, &dest).map_err(fail)?;
+            Ok(want)
+        }
     }
 }
 
@@ -311,16 +353,12 @@ pub fn install(dir: &Path, specs: &[Spec], upgrade: bool) -> Result<InstallRepor
             );
             continue;
         };
-        let hash = match package_dir(&chosen).map(|d| memo_h1(dir, d)) {
-            Some(Ok(h)) => h,
-            Some(Err(e)) => {
-                diags.push(Diagnostic::error(
-                    "Cannot hash provider package",
-                    e.to_string(),
-                ));
+        let hash = match install_package(dir, &chosen) {
+            Ok(h) => h,
+            Err(d) => {
+                diags.push(d.at(Some(spec.decl.clone())));
                 continue;
             }
-            None => continue,
         };
         if let Some(l) = &locked {
             if !l.hashes.is_empty() && !l.hashes.contains(&hash) {
@@ -435,7 +473,8 @@ pub async fn start(
             .iter()
             .filter(|h| h.starts_with("h1:"))
             .collect();
-        if let (Some(pkg), false) = (found.as_ref().and_then(package_dir), h1s.is_empty()) {
+        let pkg = found.as_ref().and_then(|f| package_dir(dir, f));
+        if let (Some(pkg), false) = (&pkg, h1s.is_empty()) {
             let hash = memo_h1(dir, pkg)
                 .map_err(|e| Diagnostic::error("Cannot hash provider package", e.to_string()))?;
             if !h1s.contains(&&hash) {
@@ -454,7 +493,10 @@ pub async fn start(
                 .into());
             }
         }
-        let Some(exe) = found.as_ref().and_then(FoundProvider::executable) else {
+        let exe = pkg.as_ref().and_then(|d| {
+            hangar_provider_plugin::install::mirror::find_executable(d, &spec.source.type_name)
+        });
+        let Some(exe) = exe else {
             return Err(Diagnostic::error(
                 "Required plugin is not installed",
                 format!(

@@ -13,6 +13,7 @@ pub fn tests() -> Vec<Trial> {
         trial("init_locks_the_plugin_like_terraform", init_locks),
         trial("mixed_native_and_plugin_lifecycle", lifecycle),
         trial("plan_without_init_says_run_init", plan_without_init),
+        trial("zipped_mirror_package_is_unpacked_like_terraform", packed),
     ]
 }
 
@@ -270,6 +271,51 @@ fn plan_without_init() {
         "{}",
         r.all()
     );
+}
+
+fn packed() {
+    let w = Work::new(&config());
+    // Only a zipped package in the mirror (Terraform's packed layout).
+    std::fs::remove_dir_all(
+        w.mirror()
+            .join("registry.terraform.io/hangar/hangartest/1.0.0"),
+    )
+    .expect("drop unpacked");
+    let exe = std::env::current_exe().expect("exe");
+    let zip = mirror::write_packed(&w.mirror(), &exe, "1.1.0").expect("zip");
+    let r = w.run(&["init"]).expect(0);
+    assert!(
+        r.stdout
+            .contains("- Installed hangar/hangartest v1.1.0 (unauthenticated)"),
+        "{}",
+        r.all()
+    );
+    let h1 = hangar_provider_plugin::install::hash::h1_zip(&zip).expect("h1");
+    let lock = w.read(".terraform.lock.hcl");
+    assert!(lock.contains(&format!("\"{h1}\"")), "{lock}");
+    let unpacked = w
+        .path()
+        .join(".terraform/providers/registry.terraform.io/hangar/hangartest/1.1.0")
+        .join(hangar_provider_plugin::install::mirror::current_platform())
+        .join("terraform-provider-hangartest_v1.1.0");
+    assert!(unpacked.is_file(), "unpacked where Terraform puts it");
+    assert_eq!(h1_dir(unpacked.parent().expect("dir")).expect("h1"), h1);
+
+    w.run(&["apply", "-auto-approve"]).expect(0);
+    w.run(&["plan", "-detailed-exitcode"]).expect(0);
+
+    // The unpacked copy is checked against the lock file on every run.
+    std::fs::write(unpacked.with_file_name("extra"), "tampered").expect("tamper");
+    let r = w.run(&["plan"]).expect(1);
+    assert!(
+        r.stderr.contains("does not match the lock file"),
+        "{}",
+        r.all()
+    );
+    // init puts back what the zip holds.
+    w.run(&["init"]).expect(0);
+    assert!(!unpacked.with_file_name("extra").exists());
+    w.run(&["destroy", "-auto-approve"]).expect(0);
 }
 
 fn base64_decode(s: &str) -> Vec<u8> {

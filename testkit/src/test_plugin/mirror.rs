@@ -23,18 +23,43 @@ pub fn write(root: &Path, exe: &Path, version: &str) -> std::io::Result<PathBuf>
         .join(version)
         .join(platform);
     std::fs::create_dir_all(&dir)?;
-    let script = dir.join(format!("terraform-provider-hangartest_v{version}"));
-    let quoted = exe.to_string_lossy().replace('\'', r"'\''");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\n{}=1 exec '{quoted}' \"$@\"\n", super::SERVE_ENV),
-    )?;
+    let path = dir.join(format!("terraform-provider-hangartest_v{version}"));
+    std::fs::write(&path, script(exe))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
     }
     Ok(dir)
+}
+
+/// Writes version `version` of `hangar/hangartest` into the mirror at `root` in Terraform's
+/// packed layout (`HOST/NAMESPACE/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip`, what
+/// `terraform providers mirror` writes), its executable running `exe` as in [`write`]; returns
+/// the zip's path.
+///
+/// Fails when the file cannot be written.
+pub fn write_packed(root: &Path, exe: &Path, version: &str) -> std::io::Result<PathBuf> {
+    use std::io::Write;
+    let platform = hangar_provider_plugin::install::mirror::current_platform();
+    let dir = root.join("registry.terraform.io/hangar/hangartest");
+    std::fs::create_dir_all(&dir)?;
+    let zip_path = dir.join(format!(
+        "terraform-provider-hangartest_{version}_{platform}.zip"
+    ));
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path)?);
+    let opts = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+    z.start_file(format!("terraform-provider-hangartest_v{version}"), opts)
+        .map_err(std::io::Error::other)?;
+    z.write_all(script(exe).as_bytes())?;
+    z.finish().map_err(std::io::Error::other)?;
+    Ok(zip_path)
+}
+
+/// The package's executable: runs `exe` as the plugin.
+fn script(exe: &Path) -> String {
+    let quoted = exe.to_string_lossy().replace('\'', r"'\''");
+    format!("#!/bin/sh\n{}=1 exec '{quoted}' \"$@\"\n", super::SERVE_ENV)
 }
 
 /// A Terraform CLI configuration file at `path` whose `provider_installation` uses only the
