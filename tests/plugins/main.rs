@@ -14,6 +14,7 @@
 mod moto;
 
 mod aws;
+mod blocks;
 mod lifecycle;
 mod misbehave;
 mod residency;
@@ -30,6 +31,7 @@ fn main() {
     let mut tests: Vec<Trial> = Vec::new();
     tests.extend(lifecycle::tests());
     tests.extend(residency::tests());
+    tests.extend(blocks::tests());
     tests.extend(misbehave::tests());
     tests.extend(aws::tests());
     libtest_mimic::run(&args, tests).exit();
