@@ -7,6 +7,7 @@
 //!
 //! - [`fake_gcs`]: fake-gcs-server, the GCS emulator, through `.ci/fake-gcs`.
 //! - [`gke`]: a GKE (container.googleapis.com) test server.
+//! - [`module_registry`]: a Terraform module registry over HTTPS, for registry module sources.
 //! - [`test_plugin`]: a Terraform plugin-protocol provider built for tests, and its mirror.
 //! - [`azurite`]: Azurite, the Azure Blob Storage emulator, through `.ci/azurite`.
 //! - [`arm`]: an Azure Resource Manager and Entra ID token endpoint test server.
@@ -19,6 +20,7 @@ pub mod azurite;
 pub mod fake_gcs;
 pub mod gke;
 pub mod lifecycle;
+pub mod module_registry;
 pub mod test_plugin;
 
 use std::path::PathBuf;

@@ -17,6 +17,7 @@ mod aws;
 mod blocks;
 mod lifecycle;
 mod misbehave;
+mod registry_modules;
 mod residency;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ fn main() {
     tests.extend(lifecycle::tests());
     tests.extend(residency::tests());
     tests.extend(blocks::tests());
+    tests.extend(registry_modules::tests());
     tests.extend(misbehave::tests());
     tests.extend(aws::tests());
     libtest_mimic::run(&args, tests).exit();
