@@ -14,6 +14,10 @@ pub fn tests() -> Vec<Trial> {
         trial("mixed_native_and_plugin_lifecycle", lifecycle),
         trial("plan_without_init_says_run_init", plan_without_init),
         trial("zipped_mirror_package_is_unpacked_like_terraform", packed),
+        trial(
+            "native_names_win_and_missing_plugins_fail_init",
+            native_and_missing,
+        ),
     ]
 }
 
@@ -316,6 +320,56 @@ fn packed() {
     w.run(&["init"]).expect(0);
     assert!(!unpacked.with_file_name("extra").exists());
     w.run(&["destroy", "-auto-approve"]).expect(0);
+}
+
+fn native_and_missing() {
+    // `aws` with a source stays the native provider: no plugin is looked for or locked.
+    let w = Work::new(&format!(
+        r#"
+terraform {{
+  required_providers {{
+    aws = {{
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }}
+    hangartest = {{
+      source  = "hangar/hangartest"
+      version = ">= 2.0"
+    }}
+  }}
+}}
+resource "terraform_data" "x" {{}}
+"#
+    ));
+    let r = w.run(&["init"]).expect(1);
+    assert!(
+        r.stderr
+            .contains("Failed to query available provider packages")
+            && r.stderr.contains(
+                "a version of registry.terraform.io/hangar/hangartest matching its constraint"
+            )
+            && !r.stderr.contains("hashicorp/aws"),
+        "{}",
+        r.all()
+    );
+    assert!(!w.path().join(".terraform.lock.hcl").exists());
+    w.write("main.tf", &w.read("main.tf").replace(">= 2.0", ">= 1.0"));
+    w.run(&["init"]).expect(0);
+    let lock = w.read(".terraform.lock.hcl");
+    assert!(
+        lock.contains("hangar/hangartest") && !lock.contains("hashicorp/aws"),
+        "{lock}"
+    );
+
+    // A resource of a provider nobody declared: the error says how to declare a plugin.
+    w.write("extra.tf", "resource \"nosuch_thing\" \"x\" {}\n");
+    let r = w.run(&["init"]).expect(1);
+    assert!(
+        r.stderr.contains("Hangar has no provider named nosuch")
+            && r.stderr.contains("required_providers"),
+        "{}",
+        r.all()
+    );
 }
 
 fn base64_decode(s: &str) -> Vec<u8> {
