@@ -21,7 +21,13 @@ use crate::moto;
 use crate::{trial, Work};
 
 pub fn tests() -> Vec<Trial> {
-    vec![trial("real_aws_plugin_beside_native_aws", real_aws)]
+    vec![
+        trial("real_aws_plugin_beside_native_aws", real_aws),
+        trial(
+            "terraform_accepts_hangars_lock_file",
+            terraform_accepts_lock,
+        ),
+    ]
 }
 
 /// The mirror holding hashicorp/aws 5.x, and the package's executable.
@@ -243,6 +249,68 @@ fn real_aws() {
         r.all()
     );
     assert!(!vpcs("eu-central-1").contains(&vpc_id), "VPC deleted");
+}
+
+/// Terraform itself (where its CLI is on PATH) reuses the lock file `hangar init` wrote for the
+/// AWS plugin and leaves it byte for byte unchanged. Checkpoint (Terraform's telemetry) is off,
+/// and the only installation method is the filesystem mirror, so nothing leaves the machine.
+fn terraform_accepts_lock() {
+    let Some((root, _)) = aws_mirror() else {
+        println!(
+            "SKIP terraform_accepts_hangars_lock_file: no hashicorp/aws 5.x in a filesystem mirror"
+        );
+        return;
+    };
+    let Some(terraform) = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("terraform"))
+            .find(|t| t.is_file())
+    }) else {
+        println!("SKIP terraform_accepts_hangars_lock_file: no terraform on PATH");
+        return;
+    };
+    let w = Work::new(
+        r#"
+terraform {
+  required_providers {
+    awsplugin = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }
+  }
+}
+"#,
+    );
+    w.add_mirror(&root);
+    w.run(&["init"]).expect(0);
+    let ours = w.read(".terraform.lock.hcl");
+    // The same environment the binary gets (HOME, CLI configuration, no AWS profiles).
+    let env = w.cmd(&[]);
+    let out = std::process::Command::new(terraform)
+        .arg(format!("-chdir={}", w.path().display()))
+        .args(["init", "-input=false", "-no-color"])
+        .envs(
+            env.get_envs()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+        )
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .expect("run terraform");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Reusing previous version of hashicorp/aws from the dependency lock file"),
+        "{stdout}"
+    );
+    assert_eq!(
+        w.read(".terraform.lock.hcl"),
+        ours,
+        "Terraform kept the file"
+    );
 }
 
 /// moto's answer to EC2 `DescribeVpcs` in `region` (moto reads service and region from the
