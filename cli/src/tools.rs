@@ -41,6 +41,7 @@ pub fn init(env: &mut Env, migrate: bool, upgrade: bool) -> Result<u8, CliError>
             }
         }
     }
+    print_plugins(&done.plugins);
     if let Some((from, to)) = &done.migrated {
         crate::outln!(
             "Successfully migrated state from the \"{from}\" backend to the \"{to}\" backend."
@@ -51,6 +52,35 @@ pub fn init(env: &mut Env, migrate: bool, upgrade: bool) -> Result<u8, CliError>
     }
     crate::outln!("\nHangar has been successfully initialized!\n\nYou may now begin working with Hangar. Try running \"hangar plan\" to see\nany changes that are required for your infrastructure.");
     Ok(0)
+}
+
+/// Terraform's provider lines for `init`: what was selected and whether the lock file changed.
+fn print_plugins(report: &hangar_engine::plugins::InstallReport) {
+    if report.providers.is_empty() {
+        return;
+    }
+    crate::outln!("Initializing provider plugins...");
+    for p in &report.providers {
+        if p.reused {
+            crate::outln!(
+                "- Reusing previous version of {} from the dependency lock file",
+                p.source
+            );
+            crate::outln!("- Using previously-installed {} v{}", p.source, p.version);
+        } else {
+            match &p.constraint {
+                Some(c) => crate::outln!("- Finding {} versions matching \"{c}\"...", p.source),
+                None => crate::outln!("- Finding latest version of {}...", p.source),
+            }
+            crate::outln!("- Installing {} v{}...", p.source, p.version);
+            crate::outln!("- Installed {} v{} (unauthenticated)", p.source, p.version);
+        }
+    }
+    if report.lock_created {
+        crate::outln!("\nHangar has created a lock file .terraform.lock.hcl to record the provider\nselections it made above. Include this file in your version control repository\nso that Hangar can guarantee to make the same selections by default when\nyou run \"hangar init\" in the future.");
+    } else if report.lock_changed {
+        crate::outln!("\nHangar has made some changes to the provider dependency selections recorded\nin the .terraform.lock.hcl file. Review those changes and commit them to your\nversion control system if they represent changes you intended to make.");
+    }
 }
 
 /// `hangar validate`.

@@ -8,7 +8,12 @@
 //! commit until an upgrade re-resolves it. [`locate`] is the loader's side: it finds installed
 //! code without running git or touching the network.
 //!
-//! Deliberately left out: the module registry, HTTP archives, and any git transport beyond what
+//! Module registry addresses (`[HOST/]NAMESPACE/NAME/PROVIDER[//SUBDIR]` with the call's
+//! `version`) are resolved by [`fetch_registry`] through the registry protocol to a version and
+//! the git source the registry names for it; both, and the commit, are pinned in the lock file.
+//!
+//! Deliberately left out: registry downloads that are not git sources, private registries'
+//! credentials, HTTP archives, and any git transport beyond what
 //! the `git` command itself provides (only `file://` is exercised by the tests).
 
 use std::collections::BTreeMap;
@@ -25,8 +30,9 @@ pub const LOCK_FILE: &str = ".hangar.lock.json";
 const MODULES_DIR: &str = ".hangar/modules";
 
 /// The forms the parser accepts, quoted in every "unsupported source" error.
-const SUPPORTED: &str = "Hangar supports local paths starting with ./ or ../ and git sources \
-     written git::URL[//SUBDIR][?ref=REF], for example git::file:///srv/modules//vpc?ref=v1.2.0";
+const SUPPORTED: &str = "Hangar supports local paths starting with ./ or ../, git sources \
+     written git::URL[//SUBDIR][?ref=REF], for example git::file:///srv/modules//vpc?ref=v1.2.0, \
+     and module registry addresses [HOST/]NAMESPACE/NAME/PROVIDER with a version constraint";
 
 /// Where a module's code comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +46,14 @@ pub enum Source {
         /// Tag, branch or commit from `?ref=`; the remote's default branch when absent.
         reference: Option<String>,
         /// The `//sub/dir` part: the module's directory inside the repository.
+        subdir: Option<String>,
+    },
+    /// `[HOST/]NAMESPACE/NAME/PROVIDER[//SUBDIR]`: a module registry address, resolved with
+    /// the call's `version` constraint.
+    Registry {
+        /// The module.
+        addr: hangar_provider_plugin::install::modules::ModuleAddr,
+        /// The `//sub/dir` part: a directory inside the downloaded module.
         subdir: Option<String>,
     },
 }
@@ -109,6 +123,14 @@ pub enum SourceError {
         /// The repository.
         url: String,
     },
+    /// A registry source could not be resolved.
+    #[error("module source {source_text:?}: {message}")]
+    Registry {
+        /// The source as written.
+        source_text: String,
+        /// What the registry (or its answer) did wrong.
+        message: String,
+    },
     /// The `git` program could not be started.
     #[error("cannot run git (is it installed and on PATH?): {source}")]
     GitUnavailable {
@@ -151,14 +173,15 @@ impl Source {
         if let Some(rest) = text.strip_prefix("git::") {
             return parse_git(text, rest);
         }
+        if let Some(r) = parse_registry(text) {
+            return Ok(r);
+        }
         let hint = if text.starts_with('/') {
             "absolute paths are not accepted; write a path relative to the calling module, starting with ./ or ../"
         } else if text.starts_with("http://") || text.starts_with("https://") {
             "HTTP URLs (archives and redirects) are not supported; prefix a git repository URL with git::"
         } else if text.contains("::") {
             "the only forced getter supported is git::"
-        } else if text.split('/').count() >= 3 && !text.contains(':') {
-            "this looks like a module registry address, and Hangar has no module registry"
         } else {
             "a local path must start with ./ or ../"
         };
@@ -167,6 +190,47 @@ impl Source {
             hint,
         })
     }
+}
+
+/// `[HOST/]NAMESPACE/NAME/PROVIDER[//SUBDIR]`, as Terraform's registry addresses: three
+/// segments on the default registry, four with a host first (a name with a dot or a port).
+fn parse_registry(text: &str) -> Option<Source> {
+    use hangar_provider_plugin::install::modules::{ModuleAddr, DEFAULT_HOST};
+    if text.contains("::") || text.starts_with('/') || text.starts_with('.') {
+        return None;
+    }
+    let (main, subdir) = match text.split_once("//") {
+        Some((m, s)) => (
+            m,
+            Some(s.trim_matches('/').to_string()).filter(|s| !s.is_empty()),
+        ),
+        None => (text, None),
+    };
+    let seg = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let parts: Vec<&str> = main.split('/').collect();
+    let (host, rest) = match parts.as_slice() {
+        [n, m, p] => (DEFAULT_HOST.to_string(), [*n, *m, *p]),
+        [h, n, m, p] if h.contains('.') || h.contains(':') || *h == "localhost" => {
+            (h.to_ascii_lowercase(), [*n, *m, *p])
+        }
+        _ => return None,
+    };
+    if !rest.iter().all(|p| seg(p)) {
+        return None;
+    }
+    Some(Source::Registry {
+        addr: ModuleAddr {
+            host,
+            namespace: rest[0].to_string(),
+            name: rest[1].to_string(),
+            provider: rest[2].to_string(),
+        },
+        subdir,
+    })
 }
 
 /// Parses what follows `git::`: URL, optional `//subdir`, optional `?ref=`.
@@ -237,6 +301,12 @@ pub struct Lock {
 struct LockedModule {
     /// The full commit id.
     commit: String,
+    /// For a registry source: the version the constraint resolved to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    /// For a registry source: the git source the registry named for that version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    download: Option<String>,
 }
 
 impl Lock {
@@ -287,6 +357,31 @@ impl Lock {
             source_text.to_string(),
             LockedModule {
                 commit: commit.to_string(),
+                version: None,
+                download: None,
+            },
+        );
+    }
+
+    /// For a registry source string: the locked version, the git source it downloads from and
+    /// the commit that resolved to.
+    pub fn registry(&self, source_text: &str) -> Option<(&str, &str, &str)> {
+        let m = self.modules.get(source_text)?;
+        Some((
+            m.version.as_deref()?,
+            m.download.as_deref()?,
+            m.commit.as_str(),
+        ))
+    }
+
+    /// Records what a registry source string resolved to.
+    pub fn set_registry(&mut self, source_text: &str, version: &str, download: &str, commit: &str) {
+        self.modules.insert(
+            source_text.to_string(),
+            LockedModule {
+                commit: commit.to_string(),
+                version: Some(version.to_string()),
+                download: Some(download.to_string()),
             },
         );
     }
@@ -407,6 +502,12 @@ pub fn fetch(
 ) -> Result<PathBuf, SourceError> {
     let (url, reference, subdir) = match src {
         Source::Local(p) => return Ok(p.clone()),
+        Source::Registry { .. } => {
+            return Err(SourceError::Registry {
+                source_text: source_text.to_string(),
+                message: "a registry source needs its version constraint (fetch_registry)".into(),
+            })
+        }
         Source::Git {
             url,
             reference,
@@ -447,6 +548,121 @@ pub fn fetch(
     }
 }
 
+/// Installs a registry source: asks the registry (`addr`'s host) for the newest version the
+/// call's `version` constraint allows — the locked version while it still matches, unless
+/// `upgrade` — and where its code is, then fetches that git source like any other and records
+/// version, download address and commit in `lock`. Fails when the registry cannot be reached
+/// or has no matching version, or names a download that is not a `git::` source.
+pub fn fetch_registry(
+    root: &Path,
+    source_text: &str,
+    src: &Source,
+    version: Option<&str>,
+    lock: &mut Lock,
+    upgrade: bool,
+) -> Result<PathBuf, SourceError> {
+    use hangar_provider_plugin::install::modules::Registry;
+    use hangar_provider_plugin::install::{Constraint, Version};
+    let Source::Registry { addr, subdir } = src else {
+        return fetch(root, source_text, src, lock, upgrade);
+    };
+    let fail = |message: String| SourceError::Registry {
+        source_text: source_text.to_string(),
+        message,
+    };
+    let constraint =
+        Constraint::parse(version.unwrap_or(">= 0.0.0")).map_err(|e| fail(e.to_string()))?;
+    let locked = lock
+        .registry(source_text)
+        .filter(|_| !upgrade)
+        .and_then(|(v, d, c)| Some((Version::parse(v)?, d.to_string(), c.to_string())))
+        .filter(|(v, _, _)| constraint.allows(v));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let (chosen, download) = runtime
+        .block_on(async {
+            let reg = Registry::discover(&addr.host).await?;
+            let chosen = match &locked {
+                Some((v, _, _)) => v.clone(),
+                None => reg.newest(addr, &constraint).await?,
+            };
+            let download = reg.download(addr, &chosen).await?;
+            Ok::<_, hangar_provider_plugin::install::modules::RegistryError>((chosen, download))
+        })
+        .map_err(|e| fail(e.to_string()))?;
+    let git_src = Source::parse(&download)
+        .ok()
+        .filter(|s| matches!(s, Source::Git { .. }));
+    let Some(git_src) = git_src else {
+        return Err(fail(format!(
+            "the registry names {download} as the code of version {chosen}; Hangar fetches only git:: sources"
+        )));
+    };
+    // The git fetch pins its commit through a scratch lock seeded with the locked commit.
+    let mut scratch = Lock::default();
+    if let Some((v, d, c)) = &locked {
+        if *v == chosen && *d == download {
+            scratch.set(&download, c);
+        }
+    }
+    let dir = fetch(root, &download, &git_src, &mut scratch, upgrade)?;
+    let commit = scratch.get(&download).unwrap_or_default().to_string();
+    lock.set_registry(source_text, &chosen.to_string(), &download, &commit);
+    registry_subdir(source_text, dir, subdir.as_deref(), &commit)
+}
+
+/// Whether the version `.hangar.lock.json` records for a registry source still meets the call's
+/// `version` constraint; fails, saying to run `hangar init`, when it does not (as Terraform
+/// insists on `terraform init` after a module's version requirement changed).
+pub fn check_registry_version(
+    root: &Path,
+    source_text: &str,
+    version: Option<&str>,
+) -> Result<(), SourceError> {
+    use hangar_provider_plugin::install::{Constraint, Version};
+    let (Some(want), Some((locked, _, _))) = (
+        version,
+        Lock::load(root)?
+            .registry(source_text)
+            .map(|(v, d, c)| (v.to_string(), d.to_string(), c.to_string())),
+    ) else {
+        return Ok(());
+    };
+    let ok = match (Constraint::parse(want), Version::parse(&locked)) {
+        (Ok(c), Some(v)) => c.allows(&v),
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(SourceError::NotInstalled {
+        source_text: source_text.to_string(),
+        dir: root.join(MODULES_DIR),
+        detail: format!(
+            " at a version matching {want} (version {locked} is installed; the requirement changed)"
+        ),
+    })
+}
+
+fn registry_subdir(
+    source_text: &str,
+    dir: PathBuf,
+    subdir: Option<&str>,
+    commit: &str,
+) -> Result<PathBuf, SourceError> {
+    match subdir {
+        Some(s) if !dir.join(s).is_dir() => Err(SourceError::SubdirMissing {
+            source_text: source_text.to_string(),
+            subdir: s.to_string(),
+            commit: commit.to_string(),
+        }),
+        Some(s) => Ok(dir.join(s)),
+        None => Ok(dir),
+    }
+}
+
 /// The commit a `ref` names in a fresh fetch: a tag, then a remote branch, then a commit id;
 /// with no ref, the remote's default branch.
 fn resolve(checkout: &Path, reference: Option<&str>) -> Result<Option<String>, SourceError> {
@@ -472,6 +688,21 @@ fn resolve(checkout: &Path, reference: Option<&str>) -> Result<Option<String>, S
 /// records (the error says to run `hangar init`).
 pub fn locate(root: &Path, caller_dir: &Path, source_text: &str) -> Result<PathBuf, SourceError> {
     match Source::parse(source_text)? {
+        Source::Registry { subdir, .. } => {
+            let lock = Lock::load(root)?;
+            let Some((_, download, _)) = lock.registry(source_text) else {
+                return Err(SourceError::NotInstalled {
+                    source_text: source_text.to_string(),
+                    dir: root.join(MODULES_DIR),
+                    detail: " (no version of it is recorded in .hangar.lock.json)".into(),
+                });
+            };
+            let mut git_lock = Lock::default();
+            let (_, _, commit) = lock.registry(source_text).unwrap_or_default();
+            git_lock.set(download, commit);
+            let dir = locate_git(root, download, &git_lock)?;
+            registry_subdir(source_text, dir, subdir.as_deref(), commit)
+        }
         Source::Local(p) => {
             let path = caller_dir.join(p);
             if path.is_dir() {
@@ -480,6 +711,13 @@ pub fn locate(root: &Path, caller_dir: &Path, source_text: &str) -> Result<PathB
                 Err(SourceError::LocalMissing { path })
             }
         }
+        Source::Git { .. } => locate_git(root, source_text, &Lock::load(root)?),
+    }
+}
+
+/// Where a git source is installed, checked against the commit `lock` records for it.
+fn locate_git(root: &Path, source_text: &str, lock: &Lock) -> Result<PathBuf, SourceError> {
+    match Source::parse(source_text)? {
         Source::Git { subdir, .. } => {
             let checkout = checkout_dir(root, source_text);
             let not_installed = |detail: String| SourceError::NotInstalled {
@@ -490,7 +728,7 @@ pub fn locate(root: &Path, caller_dir: &Path, source_text: &str) -> Result<PathB
             // A detached checkout's .git/HEAD holds the commit id itself.
             let head = std::fs::read_to_string(checkout.join(".git/HEAD"))
                 .map_err(|_| not_installed(String::new()))?;
-            if let Some(locked) = Lock::load(root)?.get(source_text) {
+            if let Some(locked) = lock.get(source_text) {
                 if head.trim() != locked {
                     return Err(not_installed(format!(
                         " at the locked commit {locked} (found {})",
@@ -512,6 +750,11 @@ pub fn locate(root: &Path, caller_dir: &Path, source_text: &str) -> Result<PathB
                 })
             }
         }
+        _ => Err(SourceError::NotInstalled {
+            source_text: source_text.to_string(),
+            dir: root.join(MODULES_DIR),
+            detail: " (not a git source)".into(),
+        }),
     }
 }
 

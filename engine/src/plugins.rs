@@ -7,7 +7,10 @@
 //! newest version its `version` constraint allows in a filesystem mirror (Terraform's layout,
 //! from the CLI configuration's `provider_installation` or Terraform's implied mirror
 //! directories) and records version and `h1:` hash in `.terraform.lock.hcl`, byte-compatible
-//! with Terraform's; later runs start exactly the locked version. Native names always win: to
+//! with Terraform's; later runs start exactly the locked version, after checking its package
+//! against the lock file's `h1:` hashes (remembered in `.hangar/plugin-hashes.json` by file
+//! size and modification time, so a big plugin is hashed again only when it changed), with
+//! each call limited by `HANGAR_PLUGIN_TIMEOUT` when set. Native names always win: to
 //! run the `hashicorp/aws` plugin beside the native `aws` provider, give it another local name
 //! (`awsplugin = { source = "hashicorp/aws" }`) and set `provider = awsplugin` on its resources.
 //!
@@ -16,8 +19,15 @@
 //! placed by the catalogue (`hangar_core::geo::type_placement`): regional types by their
 //! `region`/`location` argument or their provider's region, global and unknown types refused in
 //! a bound workspace unless its `global_types` names them.
+//!
+//! A zipped package in a mirror (Terraform's packed layout, what `terraform providers mirror`
+//! writes) is unpacked by `init` where Terraform puts it, `.terraform/providers/HOST/NAMESPACE/
+//! TYPE/VERSION/OS_ARCH`, and started from there.
+//!
+//! Not here: registry downloads, `network_mirror`, plugin cache directories.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -25,11 +35,12 @@ use hangar_core::geo::{cloud_of_provider_type, type_placement, TypePlacement};
 use hangar_core::{Cloud, Diagnostic, Diagnostics, SourceRange, Value};
 use hangar_provider::place::by_location_attribute;
 use hangar_provider::{ConfigureRequest, ConfiguredProvider, Place, Provider, Schema, Target};
-use hangar_provider_plugin::install::hash::h1_dir;
+use hangar_provider_plugin::install::hash::{h1_dir, h1_zip, unpack_zip};
 use hangar_provider_plugin::install::{
     CliConfig, Constraint, FoundProvider, LockFile, LockedProvider, Package, ProviderSource,
 };
 use hangar_provider_plugin::{PluginHost, PluginOptions, PluginProvider};
+use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 
@@ -45,6 +56,9 @@ pub struct Spec {
     pub source: ProviderSource,
     /// Its version constraint (any version when absent).
     pub constraint: Constraint,
+    /// Whether `required_providers` gives a `version` at all (the lock file records
+    /// `constraints` only then, as Terraform's does).
+    pub constrained: bool,
     /// Where `required_providers` declares it.
     pub decl: SourceRange,
 }
@@ -85,6 +99,7 @@ pub fn specs(cfg: &Config, native: impl Fn(&str) -> bool) -> Result<Vec<Spec>, D
             local: local.clone(),
             source,
             constraint,
+            constrained: req.version.is_some(),
             decl: req.decl.clone(),
         });
     }
@@ -111,17 +126,132 @@ fn candidates(dir: &Path, spec: &Spec) -> Result<Vec<FoundProvider>, Diagnostic>
         .iter()
         .flat_map(|m| m.versions(&spec.source, &platform))
         .filter(|f| spec.constraint.allows(&f.version))
-        .filter(|f| matches!(f.package, Package::Unpacked(_)))
         .collect();
     all.sort_by(|a, b| b.version.cmp(&a.version));
     Ok(all)
 }
 
-fn package_dir(f: &FoundProvider) -> Option<&Path> {
+/// Where Terraform (and Hangar) unpack a zipped mirror package:
+/// `.terraform/providers/HOST/NAMESPACE/TYPE/VERSION/OS_ARCH`.
+fn unpacked_dir(dir: &Path, f: &FoundProvider) -> PathBuf {
+    dir.join(".terraform/providers")
+        .join(&f.source.host)
+        .join(&f.source.namespace)
+        .join(&f.source.type_name)
+        .join(f.version.to_string())
+        .join(hangar_provider_plugin::install::mirror::current_platform())
+}
+
+/// The unpacked package directory of `f`: the mirror's own for an unpacked package, the one
+/// `init` unpacked a zip into otherwise (`None` when that was not done yet).
+fn package_dir(dir: &Path, f: &FoundProvider) -> Option<PathBuf> {
     match &f.package {
-        Package::Unpacked(d) => Some(d),
-        Package::Packed(_) => None,
+        Package::Unpacked(d) => Some(d.clone()),
+        Package::Packed(_) => Some(unpacked_dir(dir, f)).filter(|d| d.is_dir()),
     }
+}
+
+/// The `h1:` hash of the package `f`; a zip is unpacked (again, when what was unpacked before
+/// differs from it) under `.terraform/providers`.
+fn install_package(dir: &Path, f: &FoundProvider) -> Result<String, Diagnostic> {
+    let fail = |e: hangar_provider_plugin::install::hash::HashError| {
+        Diagnostic::error("Cannot install provider package", e.to_string())
+    };
+    match &f.package {
+        Package::Unpacked(d) => memo_h1(dir, d).map_err(fail),
+        Package::Packed(zip) => {
+            let want = h1_zip(zip).map_err(fail)?;
+            let dest = unpacked_dir(dir, f);
+            if dest.is_dir() && memo_h1(dir, &dest).ok().as_ref() == Some(&want) {
+                return Ok(want);
+            }
+            let _ = std::fs::remove_dir_all(&dest);
+            std::fs::create_dir_all(&dest).map_err(|e| {
+                Diagnostic::error(
+                    "Cannot install provider package",
+                    format!("{}: {e}", dest.display()),
+                )
+            })?;
+            unpack_zip(zip, &dest).map_err(fail)?;
+            Ok(want)
+        }
+    }
+}
+
+/// Where the package hashes of earlier runs are remembered, so a run hashes a big plugin
+/// (hundreds of megabytes) only when its files changed.
+const HASH_MEMO: &str = ".hangar/plugin-hashes.json";
+
+/// `.hangar/plugin-hashes.json`: package directory → the files' names, sizes and modification
+/// times when hashed, and the `h1:` hash then.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct HashMemo {
+    packages: BTreeMap<String, MemoEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct MemoEntry {
+    files: Vec<(String, u64, u128)>,
+    h1: String,
+}
+
+/// What the package's files look like now (name, size, modification time in nanoseconds).
+fn fingerprint(pkg: &Path) -> Vec<(String, u64, u128)> {
+    let mut out = Vec::new();
+    let mut stack = vec![pkg.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            let Ok(m) = std::fs::metadata(&p) else {
+                continue;
+            };
+            if m.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .unwrap_or_default();
+            out.push((p.display().to_string(), m.len(), mtime));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The `h1:` hash of `pkg`, from the memo in `dir` when its files have not changed since.
+fn memo_h1(
+    dir: &Path,
+    pkg: &Path,
+) -> Result<String, hangar_provider_plugin::install::hash::HashError> {
+    let path = dir.join(HASH_MEMO);
+    let mut memo: HashMemo = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let key = pkg.display().to_string();
+    let files = fingerprint(pkg);
+    if let Some(e) = memo.packages.get(&key).filter(|e| e.files == files) {
+        return Ok(e.h1.clone());
+    }
+    let h1 = h1_dir(pkg)?;
+    memo.packages.insert(
+        key,
+        MemoEntry {
+            files,
+            h1: h1.clone(),
+        },
+    );
+    // The memo only saves time: failing to write it is not an error.
+    if std::fs::create_dir_all(dir.join(".hangar")).is_ok() {
+        if let Ok(text) = serde_json::to_string(&memo) {
+            let _ = std::fs::write(&path, text);
+        }
+    }
+    Ok(h1)
 }
 
 /// What `init` chose for one plugin.
@@ -129,10 +259,25 @@ fn package_dir(f: &FoundProvider) -> Option<&Path> {
 pub struct Installed {
     /// Local name.
     pub local: String,
-    /// Source address.
+    /// Source address as Terraform prints it (`hashicorp/aws`).
     pub source: String,
     /// Version chosen (the locked one unless upgrading).
     pub version: String,
+    /// Its version constraint as written (`None`: any version).
+    pub constraint: Option<String>,
+    /// Whether the version came from the lock file (else it was newly selected).
+    pub reused: bool,
+}
+
+/// What `init` did about plugins.
+#[derive(Debug, Clone, Default)]
+pub struct InstallReport {
+    /// Every plugin, in `required_providers` order.
+    pub providers: Vec<Installed>,
+    /// Whether `.terraform.lock.hcl` was created by this init.
+    pub lock_created: bool,
+    /// Whether an existing `.terraform.lock.hcl` changed.
+    pub lock_changed: bool,
 }
 
 /// Finds every plugin `specs` asks for and records the choice in `.terraform.lock.hcl`: the
@@ -140,10 +285,12 @@ pub struct Installed {
 ///
 /// Fails when a plugin is in no mirror, its locked version is missing, or its package's hash
 /// does not match the lock file.
-pub fn install(dir: &Path, specs: &[Spec], upgrade: bool) -> Result<Vec<Installed>, Diagnostics> {
+pub fn install(dir: &Path, specs: &[Spec], upgrade: bool) -> Result<InstallReport, Diagnostics> {
     let path = dir.join(LOCK_FILE);
+    let existed = path.exists();
     let mut lock = LockFile::read(&path)
         .map_err(|e| Diagnostic::error("Invalid dependency lock file", e.to_string()))?;
+    let before = lock.clone();
     let mut out = Vec::new();
     let mut diags = Diagnostics::new();
     for spec in specs {
@@ -158,7 +305,28 @@ pub fn install(dir: &Path, specs: &[Spec], upgrade: bool) -> Result<Vec<Installe
             .providers
             .get(&spec.source)
             .filter(|_| !upgrade)
+            .filter(|l| {
+                hangar_provider_plugin::install::Version::parse(&l.version)
+                    .is_some_and(|v| spec.constraint.allows(&v))
+            })
             .cloned();
+        if locked.is_none() && !upgrade {
+            if let Some(l) = lock.providers.get(&spec.source) {
+                diags.push(
+                    Diagnostic::error(
+                        "Failed to query available provider packages",
+                        format!(
+                            "Could not retrieve the list of available versions for provider {}: locked provider {} {} \
+                             does not match configured version constraint {}; must use hangar init -upgrade to allow \
+                             selection of new versions",
+                            spec.source, spec.source, l.version, spec.constraint
+                        ),
+                    )
+                    .at(Some(spec.decl.clone())),
+                );
+                continue;
+            }
+        }
         let chosen = match &locked {
             Some(l) => found
                 .into_iter()
@@ -185,16 +353,12 @@ pub fn install(dir: &Path, specs: &[Spec], upgrade: bool) -> Result<Vec<Installe
             );
             continue;
         };
-        let hash = match package_dir(&chosen).map(h1_dir) {
-            Some(Ok(h)) => h,
-            Some(Err(e)) => {
-                diags.push(Diagnostic::error(
-                    "Cannot hash provider package",
-                    e.to_string(),
-                ));
+        let hash = match install_package(dir, &chosen) {
+            Ok(h) => h,
+            Err(d) => {
+                diags.push(d.at(Some(spec.decl.clone())));
                 continue;
             }
-            None => continue,
         };
         if let Some(l) = &locked {
             if !l.hashes.is_empty() && !l.hashes.contains(&hash) {
@@ -218,30 +382,63 @@ pub fn install(dir: &Path, specs: &[Spec], upgrade: bool) -> Result<Vec<Installe
             .providers
             .entry(spec.source.clone())
             .or_insert_with(LockedProvider::default);
+        if entry.version != chosen.version.to_string() {
+            // A new selection: the old version's hashes no longer apply.
+            entry.hashes.clear();
+        }
         entry.version = chosen.version.to_string();
-        entry.constraints = spec.constraint.to_string().into();
+        entry.constraints = spec.constrained.then(|| spec.constraint.to_string());
         entry.hashes.insert(hash);
         out.push(Installed {
             local: spec.local.clone(),
-            source: spec.source.to_string(),
+            source: spec.source.for_display(),
             version: chosen.version.to_string(),
+            constraint: entry.constraints.clone(),
+            reused: locked.is_some(),
         });
     }
     if diags.has_errors() {
         return Err(diags);
     }
-    lock.write(&path)
-        .map_err(|e| Diagnostic::error("Cannot write the dependency lock file", e.to_string()))?;
-    Ok(out)
+    let changed = lock != before;
+    if changed {
+        lock.write(&path).map_err(|e| {
+            Diagnostic::error("Cannot write the dependency lock file", e.to_string())
+        })?;
+    }
+    Ok(InstallReport {
+        providers: out,
+        lock_created: changed && !existed,
+        lock_changed: changed && existed,
+    })
 }
 
-/// Starts every plugin `specs` asks for at the version `.terraform.lock.hcl` records.
+/// Environment variable limiting how long one call to a plugin may take (a Go duration such
+/// as `10m`); unset, calls are not limited (as in Terraform, whose providers apply their own
+/// resource timeouts).
+pub const CALL_TIMEOUT_ENV: &str = "HANGAR_PLUGIN_TIMEOUT";
+
+/// Starts every plugin `specs` asks for at the version `.terraform.lock.hcl` records; `env` is
+/// the environment (for [`CALL_TIMEOUT_ENV`]).
 ///
 /// Fails when a plugin is not locked (`hangar init` was not run), its locked version is in no
-/// mirror, or it cannot be started.
-pub async fn start(dir: &Path, specs: &[Spec]) -> Result<Vec<Arc<dyn Provider>>, Diagnostics> {
+/// mirror or does not match its constraint, or it cannot be started.
+pub async fn start(
+    dir: &Path,
+    specs: &[Spec],
+    env: &BTreeMap<String, String>,
+) -> Result<Vec<Arc<dyn Provider>>, Diagnostics> {
     let lock = LockFile::read(&dir.join(LOCK_FILE))
         .map_err(|e| Diagnostic::error("Invalid dependency lock file", e.to_string()))?;
+    let call_timeout = match env.get(CALL_TIMEOUT_ENV).filter(|t| !t.is_empty()) {
+        Some(t) => Some(hangar_core::duration::parse_length(t).map_err(|e| {
+            Diagnostic::error(
+                "Invalid plugin timeout",
+                format!("{CALL_TIMEOUT_ENV}={t}: {e}"),
+            )
+        })?),
+        None => None,
+    };
     let mut out: Vec<Arc<dyn Provider>> = Vec::new();
     for spec in specs {
         let Some(locked) = lock.providers.get(&spec.source) else {
@@ -255,10 +452,51 @@ pub async fn start(dir: &Path, specs: &[Spec]) -> Result<Vec<Arc<dyn Provider>>,
             .at(Some(spec.decl.clone()))
             .into());
         };
+        let matches = hangar_provider_plugin::install::Version::parse(&locked.version)
+            .is_some_and(|v| spec.constraint.allows(&v));
+        if !matches {
+            return Err(Diagnostic::error(
+                "Inconsistent dependency lock file",
+                format!(
+                    "Locked provider {} {} (\"{}\") does not match configured version constraint {}. Run hangar init -upgrade to select a new version.",
+                    spec.source, locked.version, spec.local, spec.constraint
+                ),
+            )
+            .at(Some(spec.decl.clone()))
+            .into());
+        }
         let found = candidates(dir, spec)?
             .into_iter()
             .find(|f| f.version.to_string() == locked.version);
-        let Some(exe) = found.as_ref().and_then(FoundProvider::executable) else {
+        let h1s: Vec<&String> = locked
+            .hashes
+            .iter()
+            .filter(|h| h.starts_with("h1:"))
+            .collect();
+        let pkg = found.as_ref().and_then(|f| package_dir(dir, f));
+        if let (Some(pkg), false) = (&pkg, h1s.is_empty()) {
+            let hash = memo_h1(dir, pkg)
+                .map_err(|e| Diagnostic::error("Cannot hash provider package", e.to_string()))?;
+            if !h1s.contains(&&hash) {
+                return Err(Diagnostic::error(
+                    "Provider package does not match the lock file",
+                    format!(
+                        "The package of {} {} (\"{}\") in {} has hash {hash}, which .terraform.lock.hcl does not list. \
+                         Run hangar init -upgrade if the package changed on purpose.",
+                        spec.source,
+                        locked.version,
+                        spec.local,
+                        pkg.display()
+                    ),
+                )
+                .at(Some(spec.decl.clone()))
+                .into());
+            }
+        }
+        let exe = pkg.as_ref().and_then(|d| {
+            hangar_provider_plugin::install::mirror::find_executable(d, &spec.source.type_name)
+        });
+        let Some(exe) = exe else {
             return Err(Diagnostic::error(
                 "Required plugin is not installed",
                 format!(
@@ -276,6 +514,7 @@ pub async fn start(dir: &Path, specs: &[Spec]) -> Result<Vec<Arc<dyn Provider>>,
                 version: Some(locked.version.clone()),
                 schema_cache_dir: hangar_provider_plugin::cache::default_dir(),
                 cache_key: locked.hashes.iter().next().cloned(),
+                call_timeout,
                 ..Default::default()
             },
         )

@@ -196,7 +196,8 @@ impl Workspace {
         let registry = if specs.is_empty() {
             builtin
         } else {
-            let plugins = runtime.block_on(crate::plugins::start(&cfg.dir, &specs))?;
+            let plugins =
+                runtime.block_on(crate::plugins::start(&cfg.dir, &specs, &opts.environment))?;
             Registry::with_plugins(plugins)
         };
         Ok(Workspace {

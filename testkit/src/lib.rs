@@ -7,6 +7,7 @@
 //!
 //! - [`fake_gcs`]: fake-gcs-server, the GCS emulator, through `.ci/fake-gcs`.
 //! - [`gke`]: a GKE (container.googleapis.com) test server.
+//! - [`module_registry`]: a Terraform module registry over HTTPS, for registry module sources.
 //! - [`test_plugin`]: a Terraform plugin-protocol provider built for tests, and its mirror.
 //! - [`moto`]: moto, the AWS emulator, through `.ci/moto`; [`http`]: one blocking loopback
 //!   HTTP client for asking emulators directly.
@@ -23,6 +24,7 @@ pub mod gke;
 pub mod http;
 pub mod kube;
 pub mod lifecycle;
+pub mod module_registry;
 pub mod moto;
 pub mod test_plugin;
 

@@ -149,6 +149,8 @@ pub struct ModuleCall {
     pub name: String,
     /// `source`, as written.
     pub source: String,
+    /// `version`: the constraint a registry source is resolved with.
+    pub version: Option<String>,
     /// `count`.
     pub count: Option<Expr>,
     /// `for_each`.

@@ -128,9 +128,45 @@ fn parses_local_and_git_sources() {
 }
 
 #[test]
+fn parses_registry_addresses_like_terraform() {
+    use hangar_provider_plugin::install::modules::ModuleAddr;
+    let addr = |h: &str, n: &str, m: &str, p: &str| ModuleAddr {
+        host: h.into(),
+        namespace: n.into(),
+        name: m.into(),
+        provider: p.into(),
+    };
+    assert_eq!(
+        Source::parse("hashicorp/consul/aws").expect("3 parts"),
+        Source::Registry {
+            addr: addr("registry.terraform.io", "hashicorp", "consul", "aws"),
+            subdir: None
+        }
+    );
+    assert_eq!(
+        Source::parse("app.terraform.io/acme/vpc/aws//modules/subnets").expect("4 parts"),
+        Source::Registry {
+            addr: addr("app.terraform.io", "acme", "vpc", "aws"),
+            subdir: Some("modules/subnets".into())
+        }
+    );
+    assert_eq!(
+        Source::parse("localhost:8443/acme/vpc/aws").expect("host with port"),
+        Source::Registry {
+            addr: addr("localhost:8443", "acme", "vpc", "aws"),
+            subdir: None
+        }
+    );
+    assert!(
+        Source::parse("acme/vpc/aws/extra").is_err(),
+        "4 parts need a host"
+    );
+}
+
+#[test]
 fn rejects_unsupported_sources_naming_the_supported_forms() {
     for (text, says) in [
-        ("hashicorp/consul/aws", "registry"),
+        ("hashicorp/consul", "./ or ../"),
         ("https://example.com/vpc.zip", "HTTP"),
         ("/srv/modules/vpc", "absolute"),
         ("vpc", "./ or ../"),

@@ -32,6 +32,8 @@ struct RecordedBackend {
 pub struct Initialized {
     /// Module sources installed.
     pub modules: Vec<Installed>,
+    /// Provider plugins found and locked (empty when the configuration uses none).
+    pub plugins: crate::plugins::InstallReport,
     /// `(from, to)` backend kinds when state was migrated.
     pub migrated: Option<(String, String)>,
     /// For an unbound configuration with cloud resources: a `workspace` block binding it to
@@ -52,11 +54,12 @@ pub fn init(
 ) -> Result<Initialized, Error> {
     let (cfg, modules) = crate::config::load::install_modules(dir, upgrade)?;
     let registry = Registry::builtin();
+    let specs = crate::plugins::specs(&cfg, |n| registry.get(n).is_some())?;
     let mut missing: Vec<String> = cfg
         .resources
         .values()
         .map(|r| r.provider.name.clone())
-        .filter(|n| registry.get(n).is_none())
+        .filter(|n| registry.get(n).is_none() && !specs.iter().any(|s| s.local == *n))
         .collect();
     missing.sort();
     missing.dedup();
@@ -64,13 +67,14 @@ pub fn init(
         return Err(Diagnostic::error(
             "Failed to query available provider packages",
             format!(
-                "Hangar has no provider named {}. Built-in providers: {}.",
+                "Hangar has no provider named {}. Built-in providers: {}. To use a provider plugin, declare it in required_providers with a source (for example `source = \"hashicorp/aws\"`) under a local name no built-in provider has.",
                 missing.join(", "),
                 registry.names().collect::<Vec<_>>().join(", ")
             ),
         )
         .into());
     }
+    let plugins = crate::plugins::install(dir, &specs, upgrade)?;
     let name = crate::residency::selected_workspace(&cfg, requested)?;
     let now = match &cfg.backend {
         Some(b) => RecordedBackend {
@@ -140,6 +144,7 @@ pub fn init(
     };
     Ok(Initialized {
         modules,
+        plugins,
         migrated,
         suggested_workspace,
     })

@@ -301,6 +301,7 @@ impl ConfiguredPlugin {
                     .and_then(Value::as_str)
                     .map(str::to_string)
             })
+            .or_else(|| arn_region(&attrs))
             .or_else(|| self.region.clone());
         RemoteObject {
             attrs,
@@ -886,5 +887,43 @@ impl ConfiguredProvider for ConfiguredPlugin {
         };
         run.await
             .map_err(|e| to_provider_error(e, "UpgradeResourceState"))
+    }
+}
+
+/// The region an object's `arn` names (`arn:PARTITION:SERVICE:REGION:ACCOUNT:...`), when it
+/// names one: what the cloud itself reports, where the object has no region attribute.
+fn arn_region(attrs: &Value) -> Option<String> {
+    let arn = attrs.get_attr("arn")?.as_str()?;
+    let mut parts = arn.splitn(5, ':');
+    if parts.next()? != "arn" {
+        return None;
+    }
+    let region = parts.nth(2)?;
+    (!region.is_empty()).then(|| region.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arn_region;
+    use hangar_core::Value;
+
+    fn with_arn(arn: &str) -> Value {
+        Value::Object([("arn".to_string(), Value::string(arn))].into())
+    }
+
+    #[test]
+    fn arn_names_the_region_when_it_has_one() {
+        assert_eq!(
+            arn_region(&with_arn("arn:aws:ec2:eu-central-1:123456789012:vpc/vpc-1")).as_deref(),
+            Some("eu-central-1")
+        );
+        // Global and region-less ARNs (IAM, S3 buckets) name none.
+        assert_eq!(
+            arn_region(&with_arn("arn:aws:iam::123456789012:role/x")),
+            None
+        );
+        assert_eq!(arn_region(&with_arn("arn:aws:s3:::bucket")), None);
+        assert_eq!(arn_region(&with_arn("not-an-arn")), None);
+        assert_eq!(arn_region(&Value::Object(Default::default())), None);
     }
 }

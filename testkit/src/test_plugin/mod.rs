@@ -16,6 +16,7 @@
 //! [`serve_if_requested`] first so they can run themselves as the plugin
 //! (`HANGAR_TEST_PLUGIN_SERVE=1`).
 
+pub mod mirror;
 mod provider;
 mod schema;
 

@@ -15,6 +15,7 @@ impl Loader<'_> {
         let mut call = ModuleCall {
             name: name.to_string(),
             source: String::new(),
+            version: None,
             count: None,
             for_each: None,
             depends_on: Vec::new(),
@@ -27,13 +28,7 @@ impl Loader<'_> {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
                     "source" => source = self.string_attr(a),
-                    "version" => self.err(
-                        "Unsupported argument",
-                        "Module versions select registry modules, which Hangar does not fetch: \
-                         pin a git source with ?ref= instead."
-                            .into(),
-                        a.key.span(),
-                    ),
+                    "version" => call.version = self.string_attr(a),
                     "count" => call.count = Some(self.expr(&a.value)),
                     "for_each" => call.for_each = Some(self.expr(&a.value)),
                     "depends_on" => call.depends_on = self.reference_list(&a.value),
@@ -129,12 +124,29 @@ fn find(
     cfg: &Config,
     parent_dir: &Path,
     source: &str,
+    version: Option<&str>,
     installer: &mut Option<&mut Installer>,
 ) -> Result<PathBuf, crate::modsource::SourceError> {
-    use crate::modsource::{fetch, locate, Source};
-    match (installer.as_deref_mut(), Source::parse(source)?) {
+    use crate::modsource::{
+        check_registry_version, fetch, fetch_registry, locate, Source, SourceError,
+    };
+    let src = Source::parse(source)?;
+    if version.is_some() && !matches!(src, Source::Registry { .. }) {
+        return Err(SourceError::Registry {
+            source_text: source.to_string(),
+            message: "a version constraint applies only to module registry sources".into(),
+        });
+    }
+    match (installer.as_deref_mut(), src) {
         (Some(i), src @ Source::Git { .. }) => {
             fetch(&cfg.dir, source, &src, &mut i.lock, i.upgrade)
+        }
+        (Some(i), src @ Source::Registry { .. }) => {
+            fetch_registry(&cfg.dir, source, &src, version, &mut i.lock, i.upgrade)
+        }
+        (None, Source::Registry { .. }) => {
+            check_registry_version(&cfg.dir, source, version)?;
+            locate(&cfg.dir, parent_dir, source)
         }
         _ => locate(&cfg.dir, parent_dir, source),
     }
@@ -167,7 +179,13 @@ pub(super) fn load_children(
             );
             continue;
         }
-        let dir = match find(cfg, &parent_dir, &call.source, installer) {
+        let dir = match find(
+            cfg,
+            &parent_dir,
+            &call.source,
+            call.version.as_deref(),
+            installer,
+        ) {
             Ok(d) => d,
             Err(e) => {
                 diags.push(

@@ -57,6 +57,16 @@ impl ProviderSource {
             type_name,
         })
     }
+
+    /// The address as Terraform prints it: without the host when it is the default registry
+    /// (`hashicorp/aws`).
+    pub fn for_display(&self) -> String {
+        if self.host == DEFAULT_HOST {
+            format!("{}/{}", self.namespace, self.type_name)
+        } else {
+            self.to_string()
+        }
+    }
 }
 
 impl std::fmt::Display for ProviderSource {

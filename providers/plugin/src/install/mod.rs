@@ -8,6 +8,7 @@ pub mod cliconfig;
 pub mod hash;
 pub mod lockfile;
 pub mod mirror;
+pub mod modules;
 pub mod version;
 
 pub use cliconfig::CliConfig;

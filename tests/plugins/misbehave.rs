@@ -1,0 +1,119 @@
+//! A misbehaving plugin through the binary: a crash mid-apply, a hung call, a bad handshake and
+//! a value that does not match the schema each give an error naming the provider and the
+//! resource, and state keeps every operation that finished.
+
+use libtest_mimic::Trial;
+
+use crate::{trial, Work, REQUIRED};
+
+pub fn tests() -> Vec<Trial> {
+    vec![
+        trial("plugin_crash_mid_apply_keeps_finished_work", crash),
+        trial("hung_plugin_call_times_out", hang),
+        trial("bad_handshake_names_the_provider", bad_handshake),
+        trial("value_not_matching_schema_is_refused", bad_value),
+    ]
+}
+
+fn config() -> String {
+    format!(
+        r#"{REQUIRED}
+resource "terraform_data" "seed" {{
+  input = "x"
+}}
+
+resource "hangartest_thing" "ok" {{
+  name = "fine"
+}}
+
+resource "hangartest_thing" "boom" {{
+  name       = "boom"
+  depends_on = [hangartest_thing.ok, terraform_data.seed]
+}}
+"#
+    )
+}
+
+fn with_mode(mode: &str) -> Work {
+    let mut w = Work::new(&config());
+    w.run(&["init"]).expect(0);
+    w.env
+        .push((hangar_testkit::test_plugin::MODE_ENV.into(), mode.into()));
+    w
+}
+
+fn crash() {
+    let w = with_mode("crash-on-apply:boom");
+    let r = w.run(&["apply", "-auto-approve"]).expect(1);
+    assert!(
+        r.stderr.contains("hangartest_thing.boom")
+            && r.stderr.contains("provider hangartest")
+            && r.stderr.contains("crashed during ApplyResourceChange")
+            && r.stderr.contains("panic: test plugin crashed"),
+        "{}",
+        r.all()
+    );
+    // The operations that finished before the crash are in state.
+    assert!(w.instance("terraform_data.seed").is_some());
+    let ok = w.instance("hangartest_thing.ok").expect("ok kept");
+    assert_eq!(ok["attributes"]["name"], "fine");
+    assert!(w.instance("hangartest_thing.boom").is_none());
+
+    // Without the fault, the next apply finishes the rest.
+    let mut w = w;
+    w.env.clear();
+    let r = w.run(&["apply", "-auto-approve"]).expect(0);
+    assert!(
+        r.stdout
+            .contains("Resources: 1 added, 0 changed, 0 destroyed."),
+        "{}",
+        r.all()
+    );
+    w.run(&["destroy", "-auto-approve"]).expect(0);
+}
+
+fn hang() {
+    let mut w = with_mode("hang-on-apply");
+    w.env.push(("HANGAR_PLUGIN_TIMEOUT".into(), "2s".into()));
+    let start = std::time::Instant::now();
+    let r = w.run(&["apply", "-auto-approve"]).expect(1);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(60),
+        "gave up in time"
+    );
+    assert!(
+        r.stderr.contains("hangartest_thing.ok")
+            && r.stderr.contains("provider hangartest")
+            && r.stderr
+                .contains("did not answer ApplyResourceChange within 2s"),
+        "{}",
+        r.all()
+    );
+    assert!(w.instance("terraform_data.seed").is_some());
+    assert!(w.instance("hangartest_thing.boom").is_none());
+}
+
+fn bad_handshake() {
+    let w = with_mode("bad-handshake");
+    let r = w.run(&["plan"]).expect(1);
+    assert!(
+        r.stderr.contains("Failed to start provider plugin")
+            && r.stderr
+                .contains("provider hangartest: bad plugin handshake"),
+        "{}",
+        r.all()
+    );
+}
+
+fn bad_value() {
+    let w = with_mode("bad-value");
+    let r = w.run(&["apply", "-auto-approve"]).expect(1);
+    assert!(
+        r.stderr.contains("hangartest_thing.ok")
+            && r.stderr.contains("provider hangartest")
+            && r.stderr.contains("does not match the schema"),
+        "{}",
+        r.all()
+    );
+    assert!(w.instance("terraform_data.seed").is_some());
+}

@@ -1,0 +1,124 @@
+//! Module registry sources through the binary, against the HTTPS module registry of the test
+//! support code: `init` resolves `[HOST/]NAMESPACE/NAME/PROVIDER` with the call's `version`
+//! through service discovery, `/versions` and `/download`, fetches the git source the registry
+//! names, and pins version, download and commit in `.hangar.lock.json`; plan and apply use the
+//! installed code without asking the registry; a changed constraint selects another version.
+
+use std::collections::BTreeMap;
+
+use hangar_testkit::module_registry::{Module, ModuleRegistry};
+use libtest_mimic::Trial;
+
+use crate::{trial, Work};
+
+pub fn tests() -> Vec<Trial> {
+    vec![trial(
+        "registry_module_sources_are_resolved_and_pinned",
+        registry,
+    )]
+}
+
+fn registry() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo.path())
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    let mut versions = BTreeMap::new();
+    for v in ["1.0.0", "1.1.0", "2.0.0"] {
+        std::fs::create_dir_all(repo.path().join("net")).expect("mkdir");
+        std::fs::write(
+            repo.path().join("net/main.tf"),
+            format!(
+                "variable \"name\" {{}}\nresource \"terraform_data\" \"x\" {{\n  input = \"${{var.name}}@{v}\"\n}}\noutput \"v\" {{\n  value = terraform_data.x.output\n}}\n"
+            ),
+        )
+        .expect("write");
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", v]);
+        git(&["tag", &format!("v{v}")]);
+        versions.insert(
+            v.to_string(),
+            format!("git::file://{}//net?ref=v{v}", repo.path().display()),
+        );
+    }
+    let reg = ModuleRegistry::start([("acme/net/aws".to_string(), Module { versions })].into());
+    let config = |constraint: &str| {
+        format!(
+            "module \"net\" {{\n  source  = \"{}/acme/net/aws\"\n  version = \"{constraint}\"\n  name    = \"hi\"\n}}\noutput \"v\" {{\n  value = module.net.v\n}}\n",
+            reg.host
+        )
+    };
+    let mut w = Work::new(&config("~> 1.0"));
+    w.env
+        .push(("SSL_CERT_FILE".into(), reg.ca_file().display().to_string()));
+    w.run(&["init"]).expect(0);
+    let lock: serde_json::Value =
+        serde_json::from_str(&w.read(".hangar.lock.json")).expect("lock JSON");
+    let source = format!("{}/acme/net/aws", reg.host);
+    let entry = &lock["modules"][&source];
+    assert_eq!(entry["version"], "1.1.0", "{lock}");
+    assert_eq!(
+        entry["download"],
+        format!("git::file://{}//net?ref=v1.1.0", repo.path().display()),
+        "{lock}"
+    );
+    assert_eq!(entry["commit"].as_str().map(str::len), Some(40), "{lock}");
+    let asked = reg.requests();
+    assert_eq!(
+        asked,
+        [
+            "/.well-known/terraform.json".to_string(),
+            "/v1/modules/acme/net/aws/versions".to_string(),
+            "/v1/modules/acme/net/aws/1.1.0/download".to_string(),
+        ],
+        "the protocol's three calls"
+    );
+
+    w.run(&["apply", "-auto-approve"]).expect(0);
+    let r = w.run(&["output", "-raw", "v"]).expect(0);
+    assert_eq!(r.stdout, "hi@1.1.0");
+    w.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert_eq!(
+        reg.requests().len(),
+        3,
+        "plan and apply do not ask the registry"
+    );
+
+    // A constraint the locked version no longer meets selects again at init.
+    w.write("main.tf", &config("1.0.0"));
+    let r = w.run(&["plan"]).expect(1);
+    assert!(r.stderr.contains("hangar init"), "{}", r.all());
+    w.run(&["init"]).expect(0);
+    w.run(&["apply", "-auto-approve"]).expect(0);
+    let r = w.run(&["output", "-raw", "v"]).expect(0);
+    assert_eq!(r.stdout, "hi@1.0.0");
+
+    // No matching version: a clear error naming the module and what the registry has.
+    w.write("main.tf", &config("~> 3.0"));
+    let r = w.run(&["init"]).expect(1);
+    assert!(
+        r.stderr.contains("acme/net/aws")
+            && r.stderr.contains("no version matching ~> 3.0")
+            && r.stderr.contains("1.0.0, 1.1.0, 2.0.0"),
+        "{}",
+        r.all()
+    );
+
+    // Without trusting the registry's certificate, nothing is fetched.
+    w.env.clear();
+    w.write("main.tf", &config("~> 2.0"));
+    let r = w.run(&["init"]).expect(1);
+    assert!(r.stderr.contains(&reg.host), "{}", r.all());
+}
