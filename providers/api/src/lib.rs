@@ -12,9 +12,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod attrs;
 pub mod place;
 pub mod plan;
 pub mod schema;
+pub mod wait;
 
 use async_trait::async_trait;
 use hangar_core::{Cloud, Diagnostics, Value};

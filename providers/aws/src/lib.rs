@@ -17,7 +17,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod attrs;
+pub use hangar_provider::attrs;
 pub mod config;
 mod data;
 mod eks;

@@ -1,75 +1,19 @@
-//! Timeouts and errors: the `timeouts { create, update, delete }` block, Terraform's duration
-//! syntax, and the mapping of the Azure client's errors to [`ProviderError`]s that name the
+//! Timeouts and errors: the `timeouts { create, read, update, delete }` block (the shared
+//! waiter's budgets, in Go's duration syntax), and the mapping of the Azure client's errors to [`ProviderError`]s that name the
 //! call, ARM's (or Blob Storage's) error code and message, and the resource id.
 
 use std::time::Duration;
 
 use hangar_azurerm_client::arm::Wait;
 use hangar_azurerm_client::Error;
-use hangar_core::{Type, Value};
-use hangar_provider::{AttributeSchema, BlockSchema, NestedBlock, Nesting, ProviderError};
+use hangar_core::Value;
+use hangar_provider::ProviderError;
 
-use crate::attrs;
+pub use hangar_provider::wait::budget;
 
 /// The `timeouts { create, read, update, delete }` block.
-pub fn timeouts_block() -> NestedBlock {
-    let mut b = BlockSchema::default();
-    for k in ["create", "read", "update", "delete"] {
-        b.attributes.insert(
-            k.into(),
-            AttributeSchema::optional(Type::String).describe("How long to wait, e.g. \"30m\"."),
-        );
-    }
-    NestedBlock {
-        nesting: Nesting::Single,
-        block: b,
-        force_new: false,
-    }
-}
-
-/// Terraform's duration syntax: number+unit pairs, units `h`, `m`, `s`, `ms`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || format!("\"{s}\" is not a duration such as \"30m\", \"1h30m\" or \"90s\"");
-    let mut total = Duration::ZERO;
-    let mut rest = s.trim();
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        if digits == 0 {
-            return Err(bad());
-        }
-        let n: f64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let secs = match &rest[..unit_len] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 0.001,
-            _ => return Err(bad()),
-        };
-        rest = &rest[unit_len..];
-        total += Duration::from_secs_f64(n * secs);
-    }
-    Ok(total)
-}
-
-/// The budget `timeouts.<knob>` of `v` gives, or `default`; fails on a malformed duration.
-pub fn budget(v: &Value, knob: &str, default: Duration) -> Result<Duration, ProviderError> {
-    let Some(t) = attrs::block(v, "timeouts") else {
-        return Ok(default);
-    };
-    match attrs::string(t, knob) {
-        None => Ok(default),
-        Some(s) => parse_duration(&s)
-            .map_err(|e| ProviderError::new("Timeouts", format!("timeouts.{knob}: {e}"))),
-    }
+pub fn timeouts_block() -> hangar_provider::NestedBlock {
+    hangar_provider::wait::timeouts_block_with(&["create", "read", "update", "delete"])
 }
 
 /// Checks every knob of `v`'s `timeouts` block at plan time.
@@ -125,6 +69,8 @@ mod tests {
 
     #[test]
     fn durations_and_budgets() {
+        use crate::attrs;
+        use hangar_core::duration::parse_length as parse_duration;
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert!(parse_duration("5d").is_err());
         let v = attrs::object([("timeouts", attrs::object([("create", Value::string("2m"))]))]);

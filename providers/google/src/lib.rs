@@ -23,7 +23,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod attrs;
+pub use hangar_provider::attrs;
 pub mod config;
 mod container;
 pub mod error;

@@ -24,7 +24,7 @@ use crate::attrs;
 use crate::error::call;
 use crate::resource::{keep, one_block, Aws, PlanRules, Resource};
 use crate::tags;
-use crate::wait::{self, Check, Pace};
+use crate::wait::{self, Check};
 
 /// `aws_eks_cluster`.
 pub struct Cluster;
@@ -165,7 +165,7 @@ impl Cluster {
             &what,
             knob,
             budget,
-            Pace::EKS,
+            wait::EKS,
             || async {
                 let out = call(
                     "DescribeCluster",
@@ -205,7 +205,7 @@ impl Cluster {
             &what,
             "delete",
             budget,
-            Pace::EKS,
+            wait::EKS,
             || async {
                 let out = match call(
                     "ListNodegroups",
@@ -555,7 +555,7 @@ impl Resource for Cluster {
             &what,
             "delete",
             budget,
-            Pace::EKS,
+            wait::EKS,
             || async {
                 match call(
                     "DescribeCluster",

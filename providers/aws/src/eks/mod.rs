@@ -17,7 +17,7 @@ use crate::attrs;
 use crate::error::call;
 use crate::resource::Aws;
 use crate::tags;
-use crate::wait::{self, Check, Pace};
+use crate::wait::{self, Check};
 
 /// EKS's "not found" error code.
 pub const NOT_FOUND: &str = "ResourceNotFoundException";
@@ -130,7 +130,7 @@ pub async fn wait_update(
         &what,
         "update",
         budget,
-        Pace::EKS,
+        wait::EKS,
         || async {
             let out = match call(
                 "DescribeUpdate",

@@ -22,7 +22,7 @@ use crate::attrs;
 use crate::error::call;
 use crate::resource::{keep, one_block, Aws, PlanRules, Resource};
 use crate::tags;
-use crate::wait::{self, Check, Pace};
+use crate::wait::{self, Check};
 
 /// `aws_eks_node_group`.
 pub struct NodeGroup;
@@ -85,7 +85,7 @@ impl NodeGroup {
             &what,
             knob,
             budget,
-            Pace::EKS,
+            wait::EKS,
             || async {
                 let ng = describe_node_group(aws, cluster, name)
                     .await?
@@ -428,7 +428,7 @@ impl Resource for NodeGroup {
             &what,
             "delete",
             budget,
-            Pace::EKS,
+            wait::EKS,
             || async {
                 match describe_node_group(aws, &cluster, &name).await? {
                     None => Ok(Check::Done(())),

@@ -19,7 +19,7 @@ use crate::attrs;
 use crate::error::on;
 use crate::labels;
 use crate::resource::Google;
-use crate::wait::{self, Check, Pace};
+use crate::wait::{self, Check};
 
 /// The canonical name of a `google.rpc.Code`.
 pub fn rpc_code(code: i64) -> &'static str {
@@ -66,7 +66,7 @@ pub async fn wait_operation(
     let finished = if op.status == "DONE" {
         op
     } else {
-        wait::until(call, &goal, knob, budget, Pace::GKE, || async {
+        wait::until(call, &goal, knob, budget, wait::GKE, || async {
             let op = g
                 .clients
                 .container

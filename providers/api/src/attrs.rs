@@ -1,4 +1,4 @@
-//! Reading and building [`Value`]s the way every resource here needs them.
+//! Reading and building [`Value`]s the way every provider's resources need them.
 //!
 //! Readers are forgiving: a missing attribute, a null or an unknown reads as "not set", and the
 //! sensitive mark is looked through. Builders produce the exact shapes the engine's body
