@@ -91,7 +91,7 @@ fn main() {
                 ));
             }
             let _ = Command::new("bash")
-                .arg(repo_root().join(".ci/postgres"))
+                .arg(hangar_testkit::repo_root().join(".ci/postgres"))
                 .args(["stop", &dir])
                 .status();
         }
@@ -134,14 +134,6 @@ fn main() {
     println!("anchor: TrueFoundry's gateway claims ~350 RPS on one vCPU with 3-4 ms added latency");
 }
 
-fn repo_root() -> std::path::PathBuf {
-    let mut dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    while !dir.join(".ci").is_dir() {
-        assert!(dir.pop(), ".ci not found");
-    }
-    dir
-}
-
 fn target_dir() -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("bench binary");
     let dir = exe.ancestors().nth(3).expect("target dir").to_path_buf();
@@ -166,7 +158,7 @@ fn pin_self(cpu: u32) {
 /// A throwaway PostgreSQL pinned to CPU 0: its URL and directory.
 fn postgres() -> Option<(String, String)> {
     let out = Command::new("bash")
-        .arg(repo_root().join(".ci/postgres"))
+        .arg(hangar_testkit::repo_root().join(".ci/postgres"))
         .arg("start")
         .env("PG_OWNER_PID", std::process::id().to_string())
         .output()

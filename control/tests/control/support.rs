@@ -25,20 +25,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::TokioExecutor;
 
-/// The repository root (where `.ci/` is).
-pub fn repo_root() -> PathBuf {
-    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    loop {
-        if dir.join(".ci").is_dir() {
-            return dir;
-        }
-        assert!(
-            dir.pop(),
-            ".ci not found above {}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-    }
-}
+pub use hangar_testkit::repo_root;
 
 /// A unique suffix for names.
 pub fn unique(prefix: &str) -> String {

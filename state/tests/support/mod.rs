@@ -8,28 +8,13 @@
 //! script's output. Nothing here talks to anything but 127.0.0.1.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
-
-fn repo_root() -> PathBuf {
-    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    loop {
-        if dir.join(".ci").is_dir() {
-            return dir;
-        }
-        assert!(
-            dir.pop(),
-            ".ci not found above {}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-    }
-}
 
 /// Runs `.ci/<script> start [args]` with the owner-PID watchdog and returns its stdout.
 fn start_service(script: &str, args: &[&str], owner_env: &str) -> String {
     let out = Command::new("bash")
-        .arg(repo_root().join(".ci").join(script))
+        .arg(hangar_testkit::repo_root().join(".ci").join(script))
         .arg("start")
         .args(args)
         .env(owner_env, std::process::id().to_string())
