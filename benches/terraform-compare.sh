@@ -24,7 +24,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sizes=${SIZES:-1000 10000}
 shapes=${SHAPES:-blocks module}
-hangar_only=${HANGAR_ONLY:-100000}
+hangar_only=${HANGAR_ONLY-100000}
 tf_apply_max=${TF_APPLY_MAX:-1000}
 target=${CARGO_TARGET_DIR:-$root/target}
 hangar=${HANGAR_BIN:-$target/release/hangar}
@@ -98,7 +98,7 @@ row() {
     tf = ($4 == "-") ? "-" : sprintf("%.2f", $4); tm = ($5 == "-") ? "-" : $5
     rt = ($4 == "-" || $6 == 0) ? "-" : sprintf("%.0fx", $4 / $6)
     rm = ($5 == "-" || $7 == 0) ? "-" : sprintf("%.1fx", $5 / $7)
-    printf "| %s | %s | %s | %s | %s | %.3f | %s | %s | %s |\n", $1, $2, $3, tf, tm, $6, $7, rt, rm }'
+    printf "| %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n", $1, $2, $3, tf, tm, $6, $7, rt, rm }'
 }
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
