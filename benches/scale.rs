@@ -618,7 +618,7 @@ fn verdict(ok: bool, got: f64, aim: f64) -> String {
     if ok {
         format!("(aim {aim}: met)")
     } else {
-        format!("(aim {aim}: MISSED by {:.1}x)", got / aim)
+        format!("(aim {aim}: MISSED by {:.2}x)", got / aim)
     }
 }
 
