@@ -223,11 +223,13 @@ fn parse_files(files: &[Arc<SourceFile>]) -> Vec<(Arc<SourceFile>, Result<Body, 
         if failed && group.len() > 1 {
             out.push((files[i].clone(), parse_file(&files[i])));
         } else {
-            out.extend(
-                group
-                    .into_iter()
-                    .map(|(p, r)| (p, r.unwrap_or_else(|| parse_file(&files[i])))),
-            );
+            for (p, r) in group {
+                let r = match r {
+                    Some(r) => r,
+                    None => parse_file(&files[i]),
+                };
+                out.push((p, r));
+            }
         }
     }
     out
