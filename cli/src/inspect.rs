@@ -118,7 +118,9 @@ pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliErr
         };
         let plan = Plan::load(f, keys.as_ref())?;
         if json {
-            crate::outln!("{}", hangar_engine::plan_json::plan_to_json(&plan));
+            crate::out::stream(|w| {
+                hangar_engine::plan_json::write_plan_json(&plan, w).map_err(std::io::Error::from)
+            });
         } else {
             crate::out!("{}", render_plan(&plan, env.style));
         }

@@ -6,7 +6,7 @@
 //! operations and lets running ones finish and be recorded; a second exits at once, leaving
 //! state consistent on disk (every finished operation is already journaled).
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -45,17 +45,9 @@ pub fn plan(
     let plan = session.plan(mode, events)?;
     warn(env, &plan);
     if json {
-        // Buffered: printing 50 MB of JSON through `println!` took a quarter of `plan --json`.
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        let written =
-            serde_json::to_writer(&mut out, &hangar_engine::plan_json::plan_to_json(&plan))
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out))
-                .and_then(|()| out.flush());
-        if written.is_err() {
-            // A closed pipe (`| head`): the reader has all it wanted.
-            crate::out::mark_closed();
-        }
+        crate::out::stream(|w| {
+            hangar_engine::plan_json::write_plan_json(&plan, w).map_err(std::io::Error::from)
+        });
     } else {
         crate::out!("{}", render_plan(&plan, env.style));
     }

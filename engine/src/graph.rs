@@ -10,7 +10,10 @@
 //! `for_each`, of resources and modules) are expanded later, during the walk: the graph is per
 //! block.
 
-use std::collections::HashMap;
+/// Hash maps keyed by nodes: foldhash instead of SipHash (hashing `Node`s, which hold
+/// addresses, was a tenth of building a 10k-block graph; the keys are not attacker-chosen).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use std::fmt::Write as _;
 
 use hangar_core::{Diagnostic, Diagnostics, ModulePath, ResourceAddr, ResourceMode, SourceRange};
@@ -94,7 +97,7 @@ pub struct Graph {
     g: DiGraph<Node, ()>,
     index: HashMap<Node, NodeIndex>,
     decl: HashMap<NodeIndex, SourceRange>,
-    edges: std::collections::HashSet<(NodeIndex, NodeIndex)>,
+    edges: HashSet<(NodeIndex, NodeIndex)>,
 }
 
 /// A graph proven acyclic, with a dependency-first order.
@@ -137,11 +140,12 @@ pub fn referenced_node(cfg: &Config, module: &ModulePath, chain: &[String]) -> O
 impl Graph {
     /// Builds the graph of `cfg`: nodes first, then reference, `depends_on` and provider edges.
     pub fn build(cfg: &Config) -> Graph {
+        let n = cfg.resources.len();
         let mut g = Graph {
-            g: DiGraph::new(),
-            index: HashMap::new(),
-            decl: HashMap::new(),
-            edges: Default::default(),
+            g: DiGraph::with_capacity(n, 2 * n),
+            index: HashMap::with_capacity_and_hasher(n, Default::default()),
+            decl: HashMap::with_capacity_and_hasher(n, Default::default()),
+            edges: HashSet::with_capacity_and_hasher(2 * n, Default::default()),
         };
         g.add_nodes(cfg);
         g.add_edges(cfg);
@@ -228,8 +232,21 @@ impl Graph {
         exprs: impl Iterator<Item = &'a Expr>,
         whole: bool,
     ) {
+        self.depend_on_expressions(cfg, module, to, exprs.map(|e| &e.expr), whole);
+    }
+
+    /// [`depend_on_refs`](Self::depend_on_refs) of bare expressions (a resource's body is read
+    /// in place rather than copied into [`Expr`]s).
+    fn depend_on_expressions<'a>(
+        &mut self,
+        cfg: &Config,
+        module: &ModulePath,
+        to: NodeIndex,
+        exprs: impl Iterator<Item = &'a hcl_edit::expr::Expression>,
+        whole: bool,
+    ) {
         for e in exprs {
-            for r in hangar_lang::references(&e.expr) {
+            for r in hangar_lang::references(e) {
                 let Some(n) = referenced_node(cfg, module, &r.chain) else {
                     continue;
                 };
@@ -332,7 +349,21 @@ impl Graph {
             let p = self.index[&Node::Provider(r.provider.clone())];
             self.edge(p, i);
             self.inside(&r.addr.module, i);
-            self.depend_on_refs(cfg, &r.addr.module, i, resource_exprs(r).iter(), false);
+            let mut exprs = Vec::new();
+            body_expressions(&r.body.body, &mut exprs);
+            let meta = r.count.iter().chain(&r.for_each);
+            let lifecycle = &r.lifecycle;
+            let checks = lifecycle
+                .preconditions
+                .iter()
+                .chain(&lifecycle.postconditions)
+                .flat_map(|c| [&c.condition, &c.error_message]);
+            let all = exprs.into_iter().chain(
+                meta.chain(&lifecycle.replace_triggered_by)
+                    .chain(checks)
+                    .map(|e| &e.expr),
+            );
+            self.depend_on_expressions(cfg, &r.addr.module, i, all, false);
             self.depend_on_refs(cfg, &r.addr.module, i, r.depends_on.iter(), true);
         }
     }
@@ -396,6 +427,19 @@ fn body_exprs(b: &crate::config::BodyRef) -> Vec<Expr> {
     out
 }
 
+/// Every argument expression of `body` and its nested blocks, borrowed.
+fn body_expressions<'a>(
+    body: &'a hcl_edit::structure::Body,
+    out: &mut Vec<&'a hcl_edit::expr::Expression>,
+) {
+    for s in body.iter() {
+        match s {
+            hcl_edit::structure::Structure::Attribute(a) => out.push(&a.value),
+            hcl_edit::structure::Structure::Block(b) => body_expressions(&b.body, out),
+        }
+    }
+}
+
 fn collect_body(
     body: &hcl_edit::structure::Body,
     file: &std::sync::Arc<hangar_lang::SourceFile>,
@@ -445,7 +489,7 @@ impl OrderedGraph {
 
     /// Resource blocks `i` depends on, directly or through locals, variables and outputs.
     pub fn resource_dependencies(&self, i: NodeIndex) -> Vec<ResourceAddr> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::default();
         let mut stack: Vec<NodeIndex> = self.dependencies(i).collect();
         let mut out = Vec::new();
         while let Some(n) = stack.pop() {

@@ -163,11 +163,21 @@ impl StateDoc {
             path: origin.to_string(),
             detail,
         };
-        let raw: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not JSON: {e}")))?;
-        let version = raw
-            .get("format_version")
-            .and_then(serde_json::Value::as_u64);
+        // A first pass reads only the version (everything else is skipped without being
+        // built), so the document is decoded straight into its types instead of through a
+        // `serde_json::Value` tree.
+        #[derive(Deserialize)]
+        struct Probe {
+            format_version: Option<serde_json::Value>,
+        }
+        let version = match serde_json::from_slice::<Probe>(bytes) {
+            Ok(p) => p
+                .format_version
+                .as_ref()
+                .and_then(serde_json::Value::as_u64),
+            Err(e) if e.is_syntax() || e.is_eof() => return Err(corrupt(format!("not JSON: {e}"))),
+            Err(_) => None,
+        };
         match version {
             None => return Err(corrupt("no numeric format_version field".into())),
             Some(v) if v > u64::from(FORMAT_VERSION) => {
@@ -179,7 +189,7 @@ impl StateDoc {
             }
             Some(_) => {}
         }
-        let doc: StateDoc = serde_json::from_value(raw).map_err(|e| corrupt(e.to_string()))?;
+        let doc: StateDoc = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
         for (key, record) in &doc.resources {
             let addr = record.addr.to_string();
             if *key != addr {

@@ -18,9 +18,12 @@ use hangar_core::{SourcePos, SourceRange};
 pub struct SourceFile {
     /// Path of the file as the user named it.
     pub name: String,
-    /// The whole text.
+    /// The whole text (of a [`part`](SourceFile::part): the part's text).
     pub text: String,
     line_starts: Vec<usize>,
+    /// For a part: the line index and byte offset in the whole file where its text starts.
+    line_base: usize,
+    byte_base: usize,
     translation: Option<Translation>,
 }
 
@@ -80,6 +83,8 @@ impl SourceFile {
             name: name.into(),
             text,
             line_starts,
+            line_base: 0,
+            byte_base: 0,
             translation: None,
         }
     }
@@ -109,6 +114,18 @@ impl SourceFile {
         self.translation.is_some()
     }
 
+    /// The lines of this file in `bytes` (which must start at a line start) as a file of
+    /// their own whose positions are still this file's: a parser given only the part's text
+    /// hands out offsets into it, and [`pos`](SourceFile::pos) maps them back.
+    pub fn part(&self, bytes: Range<usize>) -> SourceFile {
+        debug_assert!(bytes.start == 0 || self.text.as_bytes()[bytes.start - 1] == b'\n');
+        let mut part = SourceFile::new(self.name.clone(), &self.text[bytes.clone()]);
+        part.line_base =
+            self.line_base + self.line_starts.partition_point(|&s| s <= bytes.start) - 1;
+        part.byte_base = self.byte_base + bytes.start;
+        part
+    }
+
     /// The position of a byte offset (clamped into the text, snapped back to a char boundary).
     pub fn pos(&self, byte: usize) -> SourcePos {
         let mut byte = byte.min(self.text.len());
@@ -118,7 +135,11 @@ impl SourceFile {
         let line = self.line_starts.partition_point(|&s| s <= byte).max(1);
         let start = self.line_starts[line - 1];
         let column = self.text[start..byte].chars().count() + 1;
-        SourcePos { line, column, byte }
+        SourcePos {
+            line: line + self.line_base,
+            column,
+            byte: byte + self.byte_base,
+        }
     }
 
     /// The source range of a byte range of [`code`](Self::code), for locating diagnostics;
@@ -186,6 +207,16 @@ mod tests {
         assert_eq!((r.start.column, r.end.column), (7, 9));
         let r = f.range(0..1);
         assert_eq!((r.start.column, r.end.column), (2, 3));
+    }
+
+    #[test]
+    fn parts_keep_the_whole_files_positions() {
+        let f = SourceFile::new("main.tf", "a = 1\nbé = 2\nc = 3\nd = 4\n");
+        let part = f.part(14..26);
+        assert_eq!(part.text, "c = 3\nd = 4\n");
+        assert_eq!(part.range(6..7), f.range(20..21));
+        assert_eq!(part.pos(6).line, 4);
+        assert_eq!(part.part(6..12).range(0..1), f.range(20..21));
     }
 
     #[test]

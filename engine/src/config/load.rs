@@ -4,7 +4,9 @@
 //! and every `*.tf.json` file through its translation ([`super::json`]),
 //! then each directory a `module` block calls, depth first, its files named relative to the root;
 //! a file that does not parse contributes a located diagnostic and the others are still read,
-//! so one run reports every problem. Only literal meta-arguments are interpreted here
+//! so one run reports every problem. A module's files are parsed in parallel on the available
+//! cores, a large file in pieces cut at top-level block boundaries (`split`), every piece keeping
+//! its whole file's line and column positions. Only literal meta-arguments are interpreted here
 //! (`sensitive`, `alias`, `provider`, `lifecycle` flags); everything else stays an expression.
 
 use std::collections::BTreeMap;
@@ -108,6 +110,7 @@ fn load_module(
         rel_dir: rel_dir.to_string(),
         ..Default::default()
     };
+    let mut files = Vec::with_capacity(names.len());
     for p in names {
         let base = p
             .file_name()
@@ -144,7 +147,10 @@ fn load_module(
             Arc::new(SourceFile::new(shown, text))
         };
         cfg.files.push(file.clone());
-        match parse_file(&file) {
+        files.push(file);
+    }
+    for (file, parsed) in parse_files(&files) {
+        match parsed {
             Ok(body) => Loader {
                 cfg: &mut *cfg,
                 module: &mut module,
@@ -156,6 +162,88 @@ fn load_module(
         }
     }
     Some(module)
+}
+
+/// Files at least this large are split into pieces parsed in parallel.
+const SPLIT_BYTES: usize = 256 * 1024;
+
+/// Parses every file, in parallel where there is more than one core: large files are cut at
+/// top-level block boundaries ([`split::split_points`]) and each piece parses on its own, with
+/// a [`SourceFile::part`] that keeps the whole file's positions. Returns the pieces in file
+/// order; a file any of whose pieces fails to parse is parsed again whole, so its syntax error
+/// is exactly the one a whole-file parse reports.
+fn parse_files(files: &[Arc<SourceFile>]) -> Vec<(Arc<SourceFile>, Result<Body, Diagnostic>)> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    // (index of the file, the piece)
+    let mut pieces: Vec<(usize, Arc<SourceFile>)> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let points = if threads > 1 && !f.is_translated() && f.text.len() >= SPLIT_BYTES {
+            split::split_points(&f.text, threads.min(f.text.len() / (SPLIT_BYTES / 2)))
+        } else {
+            Vec::new()
+        };
+        if points.is_empty() {
+            pieces.push((i, f.clone()));
+            continue;
+        }
+        let mut start = 0;
+        for end in points.into_iter().chain([f.text.len()]) {
+            pieces.push((i, Arc::new(f.part(start..end))));
+            start = end;
+        }
+    }
+    let mut parsed: Vec<Option<Result<Body, Diagnostic>>> = Vec::new();
+    let workers = threads.min(pieces.len());
+    if workers <= 1 {
+        parsed.extend(pieces.iter().map(|(_, f)| Some(parse_file(f))));
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut out = Vec::new();
+            loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((_, f)) = pieces.get(k) else { break };
+                out.push((k, parse_file(f)));
+            }
+            out
+        };
+        // The calling thread is one of the workers: what it parses stays in its own heap.
+        let done: Vec<Vec<(usize, Result<Body, Diagnostic>)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
+            let mut done = vec![work()];
+            done.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            );
+            done
+        });
+        parsed.resize_with(pieces.len(), || None);
+        for (k, r) in done.into_iter().flatten() {
+            parsed[k] = Some(r);
+        }
+    }
+    let mut out = Vec::with_capacity(pieces.len());
+    let mut results = pieces.into_iter().zip(parsed).peekable();
+    while let Some(((i, piece), r)) = results.next() {
+        let mut group = vec![(piece, r)];
+        while let Some(((_, p), r)) = results.next_if(|((j, _), _)| *j == i) {
+            group.push((p, r));
+        }
+        let failed = group.iter().any(|(_, r)| !matches!(r, Some(Ok(_))));
+        if failed && group.len() > 1 {
+            out.push((files[i].clone(), parse_file(&files[i])));
+        } else {
+            for (p, r) in group {
+                let r = match r {
+                    Some(r) => r,
+                    None => parse_file(&files[i]),
+                };
+                out.push((p, r));
+            }
+        }
+    }
+    out
 }
 
 fn is_config_file(p: &Path) -> bool {
@@ -813,6 +901,7 @@ impl Loader<'_> {
 
 mod calls;
 mod resource;
+mod split;
 
 pub use calls::{Installed, Installer};
 mod refactor;

@@ -310,6 +310,12 @@ pub fn json_plan(plan: &Plan) -> JsonPlan<'_> {
     }
 }
 
+/// Writes the plan in Terraform's JSON plan format to `w` (compact, no trailing newline),
+/// serializing the typed document as it goes rather than building one JSON tree of it.
+pub fn write_plan_json<W: std::io::Write>(plan: &Plan, w: W) -> serde_json::Result<()> {
+    serde_json::to_writer(w, &json_plan(plan))
+}
+
 /// The plan in Terraform's JSON plan format.
 pub fn plan_to_json(plan: &Plan) -> Json {
     serde_json::to_value(json_plan(plan)).unwrap_or(Json::Null)
