@@ -57,15 +57,15 @@ pub struct JsonPlan<'a> {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, VariableValue>,
     /// What state will hold after apply, as far as known.
-    pub planned_values: StateValues,
+    pub planned_values: StateValues<PlanResource<'a>>,
     /// One entry per resource instance.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub resource_changes: Vec<JsonResourceChange>,
+    #[serde(skip_serializing_if = "ResourceChanges::is_empty")]
+    pub resource_changes: ResourceChanges<'a>,
     /// One entry per root output.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub output_changes: BTreeMap<String, JsonChange>,
     /// The refreshed state the plan was made from.
-    pub prior_state: JsonState,
+    pub prior_state: PriorState<'a>,
     /// The configuration as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub configuration: Option<&'a Configuration>,
@@ -231,19 +231,80 @@ fn output_change(o: &crate::plan::OutputChange) -> JsonChange {
     }
 }
 
+/// The plan's `resource_changes`, each entry built only while it is written: a large plan is
+/// streamed, never held as one JSON document.
+#[derive(Debug)]
+pub struct ResourceChanges<'a>(&'a [ResourceChange]);
+
+impl ResourceChanges<'_> {
+    /// Whether the plan changes no resource instance.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for ResourceChanges<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(resource_change))
+    }
+}
+
+/// A resource instance of `planned_values` (after the change) or of `prior_state` (the
+/// recorded object), built only while it is written.
+#[derive(Debug)]
+pub struct PlanResource<'a> {
+    change: &'a ResourceChange,
+    /// None for a forgotten instance: listed with no values, as Terraform does.
+    value: Option<&'a PlanValue>,
+    prior: bool,
+}
+
+impl PlanResource<'_> {
+    fn values(&self) -> ResourceValues {
+        let c = self.change;
+        let mut r = ResourceValues::new(&c.addr, &c.provider, self.value.map(|v| &v.value));
+        if let Some(v) = self.value {
+            r.sensitive_values = v.sensitive_mirror();
+        }
+        if self.prior {
+            r.depends_on = c.dependencies.clone();
+        }
+        r
+    }
+}
+
+impl Serialize for PlanResource<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.values().serialize(s)
+    }
+}
+
+/// A plan's `prior_state`: the state format over resources built while written.
+#[derive(Debug, Serialize)]
+pub struct PriorState<'a> {
+    /// Version of the state format (`1.0`).
+    pub format_version: &'static str,
+    /// The Terraform release whose formats Hangar follows.
+    pub terraform_version: &'static str,
+    /// The outputs and the root module.
+    pub values: StateValues<PlanResource<'a>>,
+}
+
 /// The plan in Terraform's JSON plan format, ready to serialize.
 pub fn json_plan(plan: &Plan) -> JsonPlan<'_> {
     let mut planned = Vec::new();
     let mut prior = Vec::new();
     for c in &plan.resource_changes {
-        let module = c.addr.resource.module.clone();
-        let after = c.after.as_ref().map(|a| &a.value);
-        if after.is_some() || c.action == Action::Forget {
-            let mut r = ResourceValues::new(&c.addr, &c.provider, after);
-            if let Some(a) = &c.after {
-                r.sensitive_values = a.sensitive_mirror();
-            }
-            planned.push((module.clone(), r));
+        let module = &c.addr.resource.module;
+        if c.after.is_some() || c.action == Action::Forget {
+            planned.push((
+                module.clone(),
+                PlanResource {
+                    change: c,
+                    value: c.after.as_ref(),
+                    prior: false,
+                },
+            ));
         }
         let recorded = match c.action {
             Action::Read | Action::NoOp
@@ -254,12 +315,17 @@ pub fn json_plan(plan: &Plan) -> JsonPlan<'_> {
             _ => c.before.as_ref(),
         };
         if let Some(b) = recorded.filter(|b| b.value.is_wholly_known()) {
-            let mut r = ResourceValues::new(&c.addr, &c.provider, Some(&b.value));
-            r.sensitive_values = b.sensitive_mirror();
-            r.depends_on = c.dependencies.clone();
-            prior.push((module, r));
+            prior.push((
+                module.clone(),
+                PlanResource {
+                    change: c,
+                    value: Some(b),
+                    prior: true,
+                },
+            ));
         }
     }
+    let address = |r: &PlanResource| r.change.addr.to_string();
     let mut planned_outputs = BTreeMap::new();
     let mut prior_outputs = BTreeMap::new();
     let mut output_changes = BTreeMap::new();
@@ -288,17 +354,17 @@ pub fn json_plan(plan: &Plan) -> JsonPlan<'_> {
             .collect(),
         planned_values: StateValues {
             outputs: planned_outputs,
-            root_module: module_tree(planned),
+            root_module: module_tree(planned, address),
         },
-        resource_changes: plan.resource_changes.iter().map(resource_change).collect(),
+        resource_changes: ResourceChanges(&plan.resource_changes),
         output_changes,
-        prior_state: JsonState {
+        prior_state: PriorState {
             format_version: "1.0",
             terraform_version: TERRAFORM_VERSION,
-            values: Some(StateValues {
+            values: StateValues {
                 outputs: prior_outputs,
-                root_module: module_tree(prior),
-            }),
+                root_module: module_tree(prior, address),
+            },
         },
         configuration: plan.configuration.as_ref(),
         relevant_attributes: &plan.relevant_attributes,

@@ -28,14 +28,15 @@ pub struct JsonState {
     pub values: Option<StateValues>,
 }
 
-/// Outputs and the module tree.
+/// Outputs and the module tree (of resources `R`: built values, or a plan's resources built
+/// only while they are written).
 #[derive(Debug, Serialize)]
-pub struct StateValues {
+pub struct StateValues<R = ResourceValues> {
     /// Root outputs by name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub outputs: BTreeMap<String, OutputValue>,
     /// The root module with its children.
-    pub root_module: ModuleValues,
+    pub root_module: ModuleValues<R>,
 }
 
 /// One output's value.
@@ -64,17 +65,17 @@ impl OutputValue {
 }
 
 /// One module instance: its resources, then its child module instances.
-#[derive(Debug, Serialize, Default)]
-pub struct ModuleValues {
+#[derive(Debug, Serialize)]
+pub struct ModuleValues<R = ResourceValues> {
     /// Resource instances, by address.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub resources: Vec<ResourceValues>,
+    pub resources: Vec<R>,
     /// The module instance address (absent for the root).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Called module instances.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub child_modules: Vec<ModuleValues>,
+    pub child_modules: Vec<ModuleValues<R>>,
 }
 
 /// One resource instance's values.
@@ -145,22 +146,26 @@ impl ResourceValues {
     }
 }
 
-/// Groups resource instances (in any order) into the module tree.
-pub fn module_tree(resources: Vec<(ModulePath, ResourceValues)>) -> ModuleValues {
-    let mut by_module: BTreeMap<ModulePath, Vec<ResourceValues>> = BTreeMap::new();
+/// Groups resource instances (in any order) into the module tree, each module's resources in
+/// the order of their addresses (`address` gives an instance's).
+pub fn module_tree<R>(
+    resources: Vec<(ModulePath, R)>,
+    address: impl Fn(&R) -> String,
+) -> ModuleValues<R> {
+    let mut by_module: BTreeMap<ModulePath, Vec<R>> = BTreeMap::new();
     for (m, r) in resources {
         by_module.entry(m).or_default().push(r);
     }
     for rs in by_module.values_mut() {
-        rs.sort_by(|a, b| a.address.cmp(&b.address));
+        rs.sort_by_cached_key(&address);
     }
     module_values(&ModulePath::root(), &mut by_module)
 }
 
-fn module_values(
+fn module_values<R>(
     path: &ModulePath,
-    resources: &mut BTreeMap<ModulePath, Vec<ResourceValues>>,
-) -> ModuleValues {
+    resources: &mut BTreeMap<ModulePath, Vec<R>>,
+) -> ModuleValues<R> {
     let own = resources.remove(path).unwrap_or_default();
     let children: BTreeSet<ModulePath> = resources
         .keys()
@@ -206,7 +211,7 @@ pub fn state_to_json(doc: &StateDoc) -> JsonState {
         terraform_version: TERRAFORM_VERSION,
         values: Some(StateValues {
             outputs,
-            root_module: module_tree(resources),
+            root_module: module_tree(resources, |r: &ResourceValues| r.address.clone()),
         }),
     }
 }
