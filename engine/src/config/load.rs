@@ -164,141 +164,11 @@ fn load_module(
     Some(module)
 }
 
-/// Files at least this large are split into pieces parsed in parallel.
-const SPLIT_BYTES: usize = 256 * 1024;
-
-/// Parses every file, in parallel where there is more than one core: large files are cut at
-/// top-level block boundaries ([`split::split_points`]) and each piece parses on its own, with
-/// a [`SourceFile::part`] that keeps the whole file's positions. Returns the pieces in file
-/// order; a file any of whose pieces fails to parse is parsed again whole, so its syntax error
-/// is exactly the one a whole-file parse reports.
-fn parse_files(files: &[Arc<SourceFile>]) -> Vec<(Arc<SourceFile>, Result<Body, Diagnostic>)> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    // (index of the file, the piece)
-    let mut pieces: Vec<(usize, Arc<SourceFile>)> = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        let points = if threads > 1 && !f.is_translated() && f.text.len() >= SPLIT_BYTES {
-            split::split_points(&f.text, threads.min(f.text.len() / (SPLIT_BYTES / 2)))
-        } else {
-            Vec::new()
-        };
-        if points.is_empty() {
-            pieces.push((i, f.clone()));
-            continue;
-        }
-        let mut start = 0;
-        for end in points.into_iter().chain([f.text.len()]) {
-            pieces.push((i, Arc::new(f.part(start..end))));
-            start = end;
-        }
-    }
-    let mut parsed: Vec<Option<Result<Body, Diagnostic>>> = Vec::new();
-    let workers = threads.min(pieces.len());
-    if workers <= 1 {
-        parsed.extend(pieces.iter().map(|(_, f)| Some(parse_file(f))));
-    } else {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let work = || {
-            let mut out = Vec::new();
-            loop {
-                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((_, f)) = pieces.get(k) else { break };
-                out.push((k, parse_file(f)));
-            }
-            out
-        };
-        // The calling thread is one of the workers: what it parses stays in its own heap.
-        let done: Vec<Vec<(usize, Result<Body, Diagnostic>)>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
-            let mut done = vec![work()];
-            done.extend(
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-            );
-            done
-        });
-        parsed.resize_with(pieces.len(), || None);
-        for (k, r) in done.into_iter().flatten() {
-            parsed[k] = Some(r);
-        }
-    }
-    let mut out = Vec::with_capacity(pieces.len());
-    let mut results = pieces.into_iter().zip(parsed).peekable();
-    while let Some(((i, piece), r)) = results.next() {
-        let mut group = vec![(piece, r)];
-        while let Some(((_, p), r)) = results.next_if(|((j, _), _)| *j == i) {
-            group.push((p, r));
-        }
-        let failed = group.iter().any(|(_, r)| !matches!(r, Some(Ok(_))));
-        if failed && group.len() > 1 {
-            out.push((files[i].clone(), parse_file(&files[i])));
-        } else {
-            for (p, r) in group {
-                let r = match r {
-                    Some(r) => r,
-                    None => parse_file(&files[i]),
-                };
-                out.push((p, r));
-            }
-        }
-    }
-    out
-}
-
 fn is_config_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     !name.starts_with('.')
         && (name.ends_with(".tf") || name.ends_with(".hcl") || super::json::is_json_name(name))
         && !name.ends_with(".tfvars.hcl")
-}
-
-/// Parses one file's body, turning a syntax error into a located diagnostic.
-pub fn parse_file(file: &SourceFile) -> Result<Body, Diagnostic> {
-    hcl_edit::parser::parse_body(file.code()).map_err(|e| syntax_error(file, &e))
-}
-
-/// A diagnostic for an `hcl-edit` syntax error, located at the error's line and column.
-///
-/// A string, heredoc or interpolation left open is reported where it opens, in Terraform's
-/// words, rather than where the parser gave up (often the end of the file).
-pub fn syntax_error(file: &SourceFile, e: &hcl_edit::parser::Error) -> Diagnostic {
-    let loc = e.location();
-    let byte = byte_of(file.code(), loc.line(), loc.column());
-    // The parser gives up after the opening, or backs up to the start of its line.
-    let line_start = file.code()[..byte.min(file.code().len())]
-        .rfind('\n')
-        .map_or(0, |n| n + 1);
-    let line_end = file.code()[byte.min(file.code().len())..]
-        .find('\n')
-        .map_or(file.code().len(), |n| byte + n);
-    let found = super::unclosed::find(file.code());
-    if let Some(open) =
-        found.filter(|u| u.at() <= line_end.max(byte) && (u.at() <= byte || u.at() >= line_start))
-    {
-        let (summary, detail) = open.message();
-        let end = file.code()[open.at()..]
-            .find('\n')
-            .map_or(file.code().len(), |n| open.at() + n);
-        return Diagnostic::error(summary, detail).at(Some(file.range(open.at()..end)));
-    }
-    Diagnostic::error("Invalid syntax", e.message().to_string())
-        .at(Some(file.range(byte..byte + 1)))
-}
-
-/// The byte offset of a 1-based line and column (in characters).
-fn byte_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let rest = &text[start.min(text.len())..];
-    start
-        + rest
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(rest.len(), |(i, _)| i)
 }
 
 struct Loader<'a> {
@@ -900,8 +770,12 @@ impl Loader<'_> {
 }
 
 mod calls;
+mod parse;
 mod resource;
 mod split;
+
+use parse::parse_files;
+pub use parse::{parse_file, syntax_error};
 
 pub use calls::{Installed, Installer};
 mod refactor;

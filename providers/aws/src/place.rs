@@ -30,7 +30,7 @@ pub fn provider_places(config: &Value) -> Vec<Place> {
             }
             let path = format!("endpoints[0].{svc}");
             let target = match v.as_str() {
-                Some(url) if url.is_empty() => continue,
+                Some("") => continue,
                 Some(url) => endpoint_target(url),
                 None => Target::Unknown,
             };
