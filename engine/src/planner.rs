@@ -14,14 +14,14 @@ use std::sync::Arc;
 use hangar_core::json::{from_json, mark_paths};
 use hangar_core::{Diagnostic, Diagnostics, ModulePath, ResourceMode, Value};
 use hangar_provider::plan::differs;
-use hangar_provider::{PlanRequest, ReadDataRequest};
+use hangar_provider::PlanRequest;
 
 use crate::residency::gate::Gate;
 use crate::residency::gated::{self, GatedProvider};
 use hangar_state::{InstanceRecord, StateDoc};
 use petgraph::graph::NodeIndex;
 
-use crate::body::{eval_body, eval_expr};
+use crate::body::eval_body;
 use crate::calls;
 use crate::config::{Config, IgnoreChanges, ProviderRef, Resource};
 use crate::events::Events;
@@ -31,8 +31,10 @@ use crate::plan::{Action, OutputChange, Plan, PlanValue, ResourceChange, PLAN_FO
 use crate::registry::Registry;
 use crate::scope::{EvalScope, InstanceNames, Values};
 
+mod data;
 mod imports;
 mod lifecycle;
+mod outputs;
 mod removals;
 
 pub use imports::import_error;
@@ -695,172 +697,6 @@ impl Planner<'_> {
         let scope = self.scope(names, module);
         let summary = "Resource precondition failed";
         calls::conditions(&r.lifecycle.preconditions, &scope, base, summary)
-    }
-
-    async fn plan_data(&mut self, r: &Resource, module: &ModulePath) -> Result<(), Diagnostics> {
-        let Some(schema) = self
-            .registry
-            .resource_schema(&r.provider.name, &r.addr.type_, true)
-            .cloned()
-        else {
-            return Err(unsupported_type(r, self.registry));
-        };
-        let base = self.cfg.dir.clone();
-        let addr = r.addr.in_module(module);
-        let expansion = {
-            let names = InstanceNames::default();
-            expand(r, &self.scope(&names, module), &base)?
-        };
-        let provider = self.providers.get(&r.provider).cloned();
-        let mut instance_values = Vec::new();
-        let mut diags = Diagnostics::new();
-        for (key, names) in expansion.instances() {
-            let inst = addr.instance(key.clone());
-            self.seen.insert(inst.to_string());
-            if self.opts.destroy {
-                instance_values.push((key, Value::unknown()));
-                continue;
-            }
-            let config = match self.instance_config(r, &schema.block, &names, module, &base) {
-                Ok(c) => c,
-                Err(d) => {
-                    diags.extend(d);
-                    continue;
-                }
-            };
-            let Some(provider) = provider.as_ref() else {
-                continue;
-            };
-            let deferred = !config.is_wholly_known();
-            let mut read_region = None;
-            let (action, value) = if deferred {
-                (Action::Read, schema_unknowns(&schema.block, config))
-            } else {
-                match provider
-                    .read_data(
-                        &inst.to_string(),
-                        ReadDataRequest {
-                            type_name: r.addr.type_.clone(),
-                            config,
-                        },
-                    )
-                    .await
-                {
-                    Ok(read) => {
-                        if let Some(v) = read.violation {
-                            diags.push(v.at(Some(r.decl.clone())));
-                            continue;
-                        }
-                        read_region = read.object.region;
-                        (Action::NoOp, read.object.attrs)
-                    }
-                    Err(e) => {
-                        diags.push(
-                            Diagnostic::error(format!("Error reading {inst}"), e.to_string())
-                                .at(Some(r.decl.clone())),
-                        );
-                        continue;
-                    }
-                }
-            };
-            instance_values.push((key, value.clone()));
-            self.changes.push(ResourceChange {
-                addr: inst,
-                provider: r.provider.config_addr(),
-                action,
-                before: None,
-                after: Some(PlanValue::new(value.clone())),
-                replace_paths: Vec::new(),
-                replace_shown: Vec::new(),
-                reason: None,
-                dependencies: Vec::new(),
-                create_before_destroy: false,
-                blocks: block_paths(&schema.block),
-                adopted: false,
-                region: read_region,
-                private: Vec::new(),
-                previous_address: None,
-                importing: None,
-            });
-        }
-        self.values
-            .resources
-            .insert(addr, expansion.assemble(instance_values));
-        if diags.has_errors() {
-            Err(diags)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Outputs state records that the configuration no longer declares are deleted.
-    fn plan_removed_outputs(&mut self) {
-        let declared = &self.cfg.root().outputs;
-        for (name, r) in &self.prior.outputs {
-            if declared.contains_key(name) {
-                continue;
-            }
-            let v = from_json(&r.value);
-            self.outputs.push(OutputChange {
-                name: name.clone(),
-                action: Action::Delete,
-                before: Some(PlanValue::new(if r.sensitive { v.sensitive() } else { v })),
-                after: None,
-                sensitive: r.sensitive,
-            });
-        }
-    }
-
-    fn plan_output(&mut self, name: &str, base: &Path) -> Result<(), Diagnostics> {
-        let o = &self.cfg.root().outputs[name];
-        let names = InstanceNames::default();
-        let root = ModulePath::root();
-        let before = self.prior.outputs.get(name).map(|r| {
-            let v = from_json(&r.value);
-            if r.sensitive {
-                v.sensitive()
-            } else {
-                v
-            }
-        });
-        let after = if self.opts.destroy {
-            None
-        } else {
-            let v = eval_expr(&o.value, &self.scope(&names, &root), base)?;
-            if v.contains_sensitive() && !o.sensitive {
-                return Err(Diagnostic::error(
-                    "Output refers to sensitive values",
-                    "To reduce the risk of accidentally exporting sensitive data that was \
-                     intended to be only internal, Hangar requires that any root module output \
-                     containing sensitive data be explicitly marked as sensitive, to confirm \
-                     your intent.\n\nIf you do intend to export this data, annotate the output \
-                     value as sensitive by adding the following argument:\n    sensitive = true",
-                )
-                .at(Some(o.decl.clone()))
-                .into());
-            }
-            if has_infinity(&v) {
-                return Err(infinity_error(&format!("output.{name}"), o.decl.clone()).into());
-            }
-            Some(if o.sensitive { v.sensitive() } else { v })
-        };
-        let action = match (&before, &after) {
-            (None, None) => return Ok(()),
-            // State never records a null output, so a null one stays "no change".
-            (None, Some(a)) if a.is_null() && !a.is_unknown() => Action::NoOp,
-            (None, Some(_)) => Action::Create,
-            (Some(_), None) => Action::Delete,
-            (Some(b), Some(a)) if differs(b, a) => Action::Update,
-            _ => Action::NoOp,
-        };
-        self.outputs.push(OutputChange {
-            name: name.to_string(),
-            action,
-            before: before.as_ref().cloned().map(PlanValue::new),
-            after: after.as_ref().cloned().map(PlanValue::new),
-            sensitive: o.sensitive,
-        });
-        Ok(())
     }
 }
 
