@@ -452,19 +452,25 @@ impl Planner<'_> {
         )
     }
 
+    /// The schema of `r`'s type (a data source's when `data`), or the unsupported-type error.
+    fn schema_of(
+        &self,
+        r: &Resource,
+        data: bool,
+    ) -> Result<hangar_provider::ResourceSchema, Diagnostics> {
+        self.registry
+            .resource_schema(&r.provider.name, &r.addr.type_, data)
+            .cloned()
+            .ok_or_else(|| unsupported_type(r, self.registry))
+    }
+
     async fn plan_resource(
         &mut self,
         idx: NodeIndex,
         r: &Resource,
         module: &ModulePath,
     ) -> Result<(), Diagnostics> {
-        let Some(schema) = self
-            .registry
-            .resource_schema(&r.provider.name, &r.addr.type_, false)
-            .cloned()
-        else {
-            return Err(unsupported_type(r, self.registry));
-        };
+        let schema = self.schema_of(r, false)?;
         let ty = schema.block.object_type();
         let base = self.cfg.dir.clone();
         let addr = r.addr.in_module(module);

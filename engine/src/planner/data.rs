@@ -4,7 +4,7 @@
 use hangar_core::{Diagnostic, Diagnostics, ModulePath, Value};
 use hangar_provider::ReadDataRequest;
 
-use super::{block_paths, schema_unknowns, unsupported_type, Planner};
+use super::{block_paths, schema_unknowns, Planner};
 use crate::config::Resource;
 use crate::expand::expand;
 use crate::plan::{Action, PlanValue, ResourceChange};
@@ -17,13 +17,7 @@ impl Planner<'_> {
         r: &Resource,
         module: &ModulePath,
     ) -> Result<(), Diagnostics> {
-        let Some(schema) = self
-            .registry
-            .resource_schema(&r.provider.name, &r.addr.type_, true)
-            .cloned()
-        else {
-            return Err(unsupported_type(r, self.registry));
-        };
+        let schema = self.schema_of(r, true)?;
         let base = self.cfg.dir.clone();
         let addr = r.addr.in_module(module);
         let expansion = {
