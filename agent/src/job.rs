@@ -108,9 +108,10 @@ fn execute(
             refresh_only,
         } => {
             let session = ws.begin("plan").map_err(engine_error)?;
-            let plan = session
+            let mut plan = session
                 .plan(Mode::of(*destroy, *refresh_only), &NoEvents)
                 .map_err(engine_error)?;
+            session.describe(&mut plan);
             describe_plan(&plan, summary);
             let keys = ws.encryption_keys().map_err(engine_error)?;
             std::fs::create_dir_all(&s.plans_dir)

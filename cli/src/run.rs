@@ -42,7 +42,10 @@ pub fn plan(
     let session = ws.begin("plan")?;
     env.note_takeover(&session);
     let events: &dyn Events = if json { &NoEvents } else { &Lines };
-    let plan = session.plan(mode, events)?;
+    let mut plan = session.plan(mode, events)?;
+    if json || out.is_some() {
+        session.describe(&mut plan);
+    }
     warn(env, &plan);
     if json {
         crate::out::stream(|w| {

@@ -28,7 +28,7 @@ pub enum Expansion {
 
 /// Evaluates `count`/`for_each` of `r`; fails with Terraform's diagnostics.
 pub fn expand(r: &Resource, scope: &dyn Scope, base: &Path) -> Result<Expansion, Diagnostics> {
-    expand_meta(r.count.as_ref(), r.for_each.as_ref(), scope, base)
+    expand_meta(r.count.as_deref(), r.for_each.as_deref(), scope, base)
 }
 
 /// Like [`expand`], but `Ok(None)` when `count`/`for_each` is not known yet (an offline walk

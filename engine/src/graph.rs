@@ -351,7 +351,7 @@ impl Graph {
             self.inside(&r.addr.module, i);
             let mut exprs = Vec::new();
             body_expressions(&r.body.body, &mut exprs);
-            let meta = r.count.iter().chain(&r.for_each);
+            let meta = r.count.as_deref().into_iter().chain(r.for_each.as_deref());
             let lifecycle = &r.lifecycle;
             let checks = lifecycle
                 .preconditions
@@ -406,8 +406,8 @@ impl Graph {
 /// Every expression of a resource block that can reference another block.
 pub fn resource_exprs(r: &crate::config::Resource) -> Vec<Expr> {
     let mut exprs = body_exprs(&r.body);
-    exprs.extend(r.count.iter().cloned());
-    exprs.extend(r.for_each.iter().cloned());
+    exprs.extend(r.count.as_deref().cloned());
+    exprs.extend(r.for_each.as_deref().cloned());
     exprs.extend(r.lifecycle.replace_triggered_by.iter().cloned());
     for c in r
         .lifecycle

@@ -359,10 +359,11 @@ pub struct Resource {
     pub addr: ResourceAddr,
     /// Provider configuration it uses.
     pub provider: ProviderRef,
-    /// `count`.
-    pub count: Option<Expr>,
+    /// `count` (boxed, as `for_each`: most resources have neither, and a configuration holds
+    /// one `Resource` per block).
+    pub count: Option<Box<Expr>>,
     /// `for_each`.
-    pub for_each: Option<Expr>,
+    pub for_each: Option<Box<Expr>>,
     /// `depends_on` references.
     pub depends_on: Vec<Expr>,
     /// Arguments and nested blocks, meta-arguments removed.

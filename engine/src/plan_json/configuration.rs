@@ -279,8 +279,8 @@ fn module(cfg: &Config, registry: &Registry, path: &ModulePath) -> ConfigModule 
                 provider_config_key: resource_provider_key(cfg, r).0,
                 expressions: body_expressions(&r.body.body, schema),
                 schema_version: 0,
-                count_expression: r.count.as_ref().map(expression),
-                for_each_expression: r.for_each.as_ref().map(expression),
+                count_expression: r.count.as_deref().map(expression),
+                for_each_expression: r.for_each.as_deref().map(expression),
                 depends_on: r.depends_on.iter().map(source_text).collect(),
             }
         })

@@ -38,13 +38,15 @@ impl Loader<'_> {
             lifecycle: Lifecycle::default(),
             decl,
         };
-        let mut body = Body::new();
+        // Sized to the block: a body grown by pushing keeps room for four 300-byte structures,
+        // and a configuration holds one per block.
+        let mut body = Body::with_capacity(b.body.len());
         let ident_span = b.ident.span();
         for s in b.body {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "count" => r.count = Some(self.owned_expr(a.value)),
-                    "for_each" => r.for_each = Some(self.owned_expr(a.value)),
+                    "count" => r.count = Some(Box::new(self.owned_expr(a.value))),
+                    "for_each" => r.for_each = Some(Box::new(self.owned_expr(a.value))),
                     "depends_on" => r.depends_on = self.reference_list(&a.value),
                     "provider" => {
                         if let Some(p) = self.provider_ref(&a.value) {
