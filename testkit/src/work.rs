@@ -329,3 +329,79 @@ impl Run {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// GNU `env -C DIR CMD...` runs CMD in DIR, as `hangar -C DIR` does: a stand-in binary
+    /// that shows what a run gets.
+    fn env_as_hangar() -> Hangar {
+        Hangar::new("env")
+            .env("KEPT", "yes")
+            .env("DROPPED", "no")
+            .env_remove("DROPPED")
+    }
+
+    const SHOW: &str = "pwd; cat main.tf; echo \"$NO_COLOR ${KEPT-unset} ${DROPPED-unset} ${EXTRA-unset}\"; echo oops >&2; exit 3";
+
+    #[test]
+    fn a_run_happens_in_the_configuration_directory_with_the_environment() {
+        let mut w = env_as_hangar().work_in("cfg").file("main.tf", "# config\n");
+        assert_eq!(w.path(), w.root().join("cfg"));
+        let r = w.run(&["sh", "-c", SHOW]).expect(3);
+        let dir = w.path().display();
+        assert_eq!(r.stdout, format!("{dir}\n# config\n1 yes unset unset\n"));
+        assert_eq!(r.stderr, "oops\n");
+        assert_eq!(r.all(), format!("{}\n{}", r.stdout, r.stderr));
+
+        let r = w.run_env(&["sh", "-c", SHOW], &[("EXTRA", "once")]);
+        assert!(r.stdout.ends_with("1 yes unset once\n"), "{}", r.stdout);
+        w.extra_env.push(("EXTRA".into(), "always".into()));
+        let r = w.run(&["sh", "-c", SHOW]);
+        assert!(r.stdout.ends_with("1 yes unset always\n"), "{}", r.stdout);
+        w.extra_env.clear();
+        let r = w.run(&["sh", "-c", SHOW]);
+        assert!(r.stdout.ends_with("1 yes unset unset\n"), "{}", r.stdout);
+    }
+
+    #[test]
+    #[should_panic(expected = "--- stdout\nsaid\n\n--- stderr\ncomplained\n")]
+    fn a_wrong_exit_code_shows_both_streams() {
+        let w = env_as_hangar().work();
+        w.run(&["sh", "-c", "echo said; echo complained >&2; exit 1"])
+            .ok();
+    }
+
+    #[test]
+    fn ok_and_fails_mean_exit_codes_0_and_1() {
+        let w = env_as_hangar().work();
+        assert_eq!(w.run(&["true"]).ok().code, 0);
+        assert_eq!(w.run(&["false"]).fails().code, 1);
+    }
+
+    #[test]
+    fn state_is_the_default_file_or_else_a_workspace_state() {
+        let w = env_as_hangar().work();
+        w.write(
+            "hangar.tfstate.d/eu/hangar.tfstate",
+            r#"{"resources": {"terraform_data.a": {"id": "eu"}}}"#,
+        );
+        assert_eq!(w.resource("terraform_data.a")["id"], "eu");
+        assert_eq!(w.instance("terraform_data.b"), None);
+        w.write(
+            "hangar.tfstate",
+            r#"{"resources": {"terraform_data.a": {"id": "default"}}}"#,
+        );
+        assert_eq!(w.state()["resources"]["terraform_data.a"]["id"], "default");
+    }
+
+    #[test]
+    #[should_panic(expected = "no terraform_data.b in state")]
+    fn a_missing_resource_is_named() {
+        let w = env_as_hangar()
+            .work()
+            .file("hangar.tfstate", r#"{"resources": {}}"#);
+        w.resource("terraform_data.b");
+    }
+}
