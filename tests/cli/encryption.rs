@@ -77,7 +77,7 @@ fn encrypted_state_needs_its_key_and_survives_rotation() {
     assert_eq!(plain.code, 1, "{}", plain.stderr);
     w.write(
         "main.tf",
-        &format!("resource \"terraform_data\" \"s\" {{\n  input = \"top-secret-value\"\n}}\n"),
+        "resource \"terraform_data\" \"s\" {\n  input = \"top-secret-value\"\n}\n",
     );
     let unconfigured = w.run(&["plan"]).expect(1);
     assert!(

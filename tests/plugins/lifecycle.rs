@@ -324,23 +324,23 @@ fn packed() {
 
 fn native_and_missing() {
     // `aws` with a source stays the native provider: no plugin is looked for or locked.
-    let w = work(&format!(
+    let w = work(
         r#"
-terraform {{
-  required_providers {{
-    aws = {{
+terraform {
+  required_providers {
+    aws = {
       source  = "hashicorp/aws"
       version = "~> 5.0"
-    }}
-    hangartest = {{
+    }
+    hangartest = {
       source  = "hangar/hangartest"
       version = ">= 2.0"
-    }}
-  }}
-}}
-resource "terraform_data" "x" {{}}
-"#
-    ));
+    }
+  }
+}
+resource "terraform_data" "x" {}
+"#,
+    );
     let r = w.run(&["init"]).expect(1);
     assert!(
         r.stderr
