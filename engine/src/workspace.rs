@@ -12,20 +12,30 @@
 //!
 //! Progress is reported through [`Events`]; results are typed values the caller renders.
 //!
-//! ```no_run
+//! Validate, plan and apply a configuration using only the built-in provider (no cloud):
+//!
+//! ```
 //! use hangar_engine::events::NoEvents;
 //! use hangar_engine::workspace::{Cancel, Mode, Options, Workspace};
 //!
-//! # fn main() -> Result<(), hangar_engine::workspace::Error> {
-//! let ws = Workspace::open(Options::new("examples/data-plane-local"))?;
-//! let report = ws.validate();
-//! assert!(report.valid);
-//! let session = ws.begin("apply")?;
-//! let plan = session.plan(Mode::Normal, &NoEvents)?;
-//! if plan.has_changes() {
-//!     let applied = session.apply(&plan, &NoEvents, &Cancel::default())?;
-//!     assert!(!applied.diags.has_errors());
-//! }
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let dir = dir.path();
+//! std::fs::write(
+//!     dir.join("main.tf"),
+//!     r#"resource "terraform_data" "greeting" { input = "hello" }"#,
+//! )?;
+//!
+//! let ws = Workspace::open(Options::new(dir))?;
+//! assert!(ws.validate().valid);
+//!
+//! let session = ws.begin("apply")?; // holds the state lock until dropped
+//! let plan = session.plan(Mode::Normal, &NoEvents)?; // residency pre-flight, then the diff
+//! assert!(plan.has_changes());
+//!
+//! let applied = session.apply(&plan, &NoEvents, &Cancel::default())?;
+//! assert_eq!(applied.added, 1);
+//! assert!(applied.state.resources.contains_key("terraform_data.greeting"));
 //! # Ok(())
 //! # }
 //! ```

@@ -6,7 +6,7 @@
 //! leased (see [`LockInfo`]): a guard renews its lease from a background thread while it lives,
 //! and a lock whose lease ran out is taken over by the next locker, which learns whose it was
 //! from [`LockGuard::taken_over`]. Every backend must pass
-//! [`crate::conformance::run_conformance`].
+//! `hangar_testkit::state_conformance::run_conformance` (dev-only).
 //!
 //! # Threads
 //!

@@ -6,7 +6,6 @@
 pub mod azurerm;
 pub mod backend;
 pub mod config;
-pub mod conformance;
 pub mod document;
 pub mod encryption;
 pub mod error;

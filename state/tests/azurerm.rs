@@ -12,10 +12,10 @@ use hangar_azurerm_client::auth::{Credential, TokenSource};
 use hangar_azurerm_client::blob::{BlobAccount, BlobAuth, Cond};
 use hangar_azurerm_client::http::Http;
 use hangar_state::azurerm::ArmAccess;
-use hangar_state::conformance::{run_conformance, sample_doc};
 use hangar_state::{AzurermBackend, AzurermConfig, Backend, LockInfo, StateError};
 use hangar_testkit::arm::{ArmConfig, ArmServer};
 use hangar_testkit::azurite::{azurite, DEV_ACCOUNT, DEV_KEY};
+use hangar_testkit::state_conformance::{run_conformance, sample_doc};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

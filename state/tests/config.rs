@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use hangar_state::conformance::sample_doc;
 use hangar_state::{from_config, migrate, Backend, LocalBackend, StateError};
+use hangar_testkit::state_conformance::sample_doc;
 use serde_json::{json, Map, Value};
 
 fn map(v: Value) -> Map<String, Value> {

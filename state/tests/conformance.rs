@@ -1,7 +1,7 @@
 //! The local backend against the shared backend conformance suite.
 
-use hangar_state::conformance::run_conformance;
 use hangar_state::{Backend, LocalBackend};
+use hangar_testkit::state_conformance::run_conformance;
 
 #[test]
 fn local_backend_passes_the_conformance_suite() {

@@ -9,9 +9,9 @@ use std::time::{Duration, SystemTime};
 use hangar_core::timestamp::rfc3339_utc_millis;
 use hangar_google_client::storage::{Bucket, Storage};
 use hangar_google_client::{Credentials, Http, Session, TokenSource};
-use hangar_state::conformance::{record, run_conformance, sample_doc};
 use hangar_state::{Backend, GcsBackend, GcsConfig, JournalEntry, LockInfo, StateError};
 use hangar_testkit::fake_gcs::fake_gcs;
+use hangar_testkit::state_conformance::{record, run_conformance, sample_doc};
 
 /// The raw client on the emulator for `location` (and a runtime to drive it).
 struct Raw {

@@ -3,8 +3,8 @@
 use std::fs;
 use std::path::Path;
 
-use hangar_state::conformance::{record, sample_doc};
 use hangar_state::{Backend, JournalEntry, LocalBackend, LockInfo, StateDoc, StateError};
+use hangar_testkit::state_conformance::{record, sample_doc};
 
 fn backend_in(dir: &Path) -> LocalBackend {
     LocalBackend::new(dir.join("hangar.tfstate"))

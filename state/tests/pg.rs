@@ -5,8 +5,8 @@
 
 mod support;
 
-use hangar_state::conformance::{record, run_conformance, sample_doc};
 use hangar_state::{Backend, JournalEntry, LockInfo, PgBackend, PgConfig, StateError};
+use hangar_testkit::state_conformance::{record, run_conformance, sample_doc};
 use support::{pg_url, unique};
 
 fn backend(schema: &str, workspace: &str) -> PgBackend {

@@ -7,10 +7,10 @@ mod support;
 use std::time::{Duration, SystemTime};
 
 use hangar_core::timestamp::rfc3339_utc_millis;
-use hangar_state::conformance::{record, run_conformance, sample_doc};
 use hangar_state::{
     Backend, JournalEntry, LocalBackend, LockInfo, S3Backend, StateDoc, StateError,
 };
+use hangar_testkit::state_conformance::{record, run_conformance, sample_doc};
 use support::{keys, new_bucket, object, put_object, s3_config, unique};
 
 fn backend(bucket: &str, key: &str) -> S3Backend {

@@ -5,6 +5,7 @@
 //! and stopped by PID), and small HTTP servers that follow documented cloud API shapes where no
 //! emulator exists. It is a dev-dependency only: no library crate of Hangar depends on it.
 //!
+//! - [`work`]: the one harness that runs the `hangar` binary in a scratch directory.
 //! - [`fake_gcs`]: fake-gcs-server, the GCS emulator, through `.ci/fake-gcs`.
 //! - [`gke`]: a GKE (container.googleapis.com) test server.
 //! - [`module_registry`]: a Terraform module registry over HTTPS, for registry module sources.
@@ -14,6 +15,7 @@
 //! - [`azurite`]: Azurite, the Azure Blob Storage emulator, through `.ci/azurite`.
 //! - [`arm`]: an Azure Resource Manager and Entra ID token endpoint test server.
 //! - [`lifecycle`]: the shared provider lifecycle suite every resource type runs.
+//! - [`state_conformance`]: the shared suite every state backend passes.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -26,7 +28,9 @@ pub mod kube;
 pub mod lifecycle;
 pub mod module_registry;
 pub mod moto;
+pub mod state_conformance;
 pub mod test_plugin;
+pub mod work;
 
 use std::path::PathBuf;
 

@@ -5,8 +5,8 @@
 //!
 //! Generic over any [`Provider`]; each provider's tests supply the provider block, the region
 //! objects must report (compared case-insensitively: GCS reports `EUROPE-WEST3`), and one
-//! [`Case`] per resource type. Generalised from the AWS provider's driver
-//! (`providers/aws/tests/provider/driver.rs`).
+//! [`Case`] per resource type. AWS, Google Cloud and Azure all run it
+//! (`providers/*/tests/provider/`).
 
 use std::collections::BTreeMap;
 

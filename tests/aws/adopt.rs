@@ -2,7 +2,7 @@
 //! by its `hangar:token` tag and adopted, never created twice; an intent whose object never
 //! came to exist is settled.
 
-use crate::{moto, moto_buckets, provider_block, Work};
+use crate::{moto, moto_buckets, provider_block, work};
 
 fn state_with_intent(token: &str, addr: &str) -> String {
     serde_json::json!({
@@ -35,7 +35,7 @@ fn an_object_left_by_a_killed_apply_is_adopted_not_duplicated() {
         "{}\nresource \"aws_s3_bucket\" \"left\" {{\n  bucket = \"adopt-left\"\n}}\nresource \"aws_s3_bucket\" \"never\" {{\n  bucket = \"adopt-never\"\n}}\n",
         provider_block("")
     );
-    let w = Work::new(&cfg);
+    let w = work(&cfg);
     w.write(
         "hangar.tfstate",
         &state_with_intent("tok-1", "aws_s3_bucket.left"),

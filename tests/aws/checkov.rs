@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::Value as Json;
 
-use crate::{moto, Work};
+use crate::{moto, work, Work};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -92,7 +92,7 @@ fn hangar_plan() -> (Work, PathBuf) {
     let main = std::fs::read_to_string(root().join("examples/aws-data-plane/main.tf"))
         .expect("example")
         .replace("../../modules/aws-data-plane", "./modules/aws-data-plane");
-    let w = Work::new(&main);
+    let w = work(&main);
     let module = root().join("modules/aws-data-plane");
     let target = w.path().join("modules/aws-data-plane");
     std::fs::create_dir_all(&target).expect("mkdir");

@@ -1,7 +1,7 @@
 //! The `examples/aws-data-plane` shape in eu-central-1: an EKS cluster with a node group and an
 //! artifacts bucket (versioned, encrypted, public access blocked), plus data sources.
 
-use crate::{moto, moto_buckets, provider_block, Work};
+use crate::{moto, moto_buckets, provider_block, work};
 
 fn config(desired: u32) -> String {
     format!(
@@ -87,7 +87,7 @@ output "artifacts_bucket" {{
 #[test]
 fn data_plane_applies_replans_clean_scales_and_destroys() {
     let _g = moto::exclusive();
-    let w = Work::new(&config(2));
+    let w = work(&config(2));
     w.run(&["init"]).expect(0);
     w.run(&["validate"]).expect(0);
     let apply = w.run(&["apply", "--auto-approve"]).expect(0);

@@ -2,7 +2,7 @@
 //! reported with the right kind and exit code 2; JSON and JUnit reports are valid; an allowlisted
 //! change is reported as allowed; an expired entry fails; a clean workspace exits 0.
 
-use crate::{moto, provider_block, Work};
+use crate::{moto, provider_block, work, Work};
 
 fn config() -> String {
     format!(
@@ -83,7 +83,7 @@ fn kinds(r: &serde_json::Value) -> Vec<(String, String, bool)> {
 #[test]
 fn out_of_band_changes_are_reported_by_kind() {
     let _g = moto::exclusive();
-    let w = Work::new(&config());
+    let w = work(&config());
     w.run(&["-w", "drift-eu", "apply", "--auto-approve"])
         .expect(0);
     let clean = report(&w, &[], 0);
@@ -196,7 +196,7 @@ fn out_of_band_changes_are_reported_by_kind() {
 #[test]
 fn a_bucket_whose_real_region_is_outside_the_binding_is_residency_drift() {
     let _g = moto::exclusive();
-    let w = Work::new(&config());
+    let w = work(&config());
     w.run(&["-w", "drift-eu", "apply", "--auto-approve"])
         .expect(0);
     let (status, body) = moto::http("PUT", "/drift-moved", "");

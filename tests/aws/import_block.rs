@@ -2,7 +2,7 @@
 //! an import, recorded by apply without being created again, and then managed like any other;
 //! a bucket outside the workspace's geography is refused before anything is recorded.
 
-use crate::{moto, moto_buckets, provider_block, Work};
+use crate::{moto, moto_buckets, provider_block, work};
 
 fn make_bucket(name: &str, region: &str) {
     let create = format!(
@@ -20,7 +20,7 @@ fn an_import_block_adopts_an_existing_bucket_once() {
         "{}\nimport {{\n  to = aws_s3_bucket.logs\n  id = \"import-block-existing\"\n}}\nresource \"aws_s3_bucket\" \"logs\" {{\n  bucket = \"import-block-existing\"\n}}\n",
         provider_block("")
     );
-    let w = Work::new(&cfg);
+    let w = work(&cfg);
     let plan = w.run(&["plan"]).expect(0);
     assert!(
         plan.stdout.contains("# aws_s3_bucket.logs will be"),
@@ -64,7 +64,7 @@ fn an_import_block_outside_the_geography_is_refused() {
         "workspace \"eu-prod\" {{\n  geography = \"eu\"\n  region    = \"eu-central-1\"\n}}\n{}\nimport {{\n  to = aws_s3_bucket.far\n  id = \"import-block-faraway\"\n}}\nresource \"aws_s3_bucket\" \"far\" {{\n  bucket = \"import-block-faraway\"\n}}\n",
         provider_block("")
     );
-    let w = Work::new(&cfg);
+    let w = work(&cfg);
     let plan = w.run(&["plan"]).expect(1);
     assert!(
         plan.stderr

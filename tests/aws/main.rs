@@ -20,32 +20,16 @@ mod residency_holes;
 mod s3;
 mod torture;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+pub use hangar_testkit::work::{Hangar, Run, Work};
 
-/// A temporary working directory with a configuration in it.
-pub struct Work {
-    dir: tempfile::TempDir,
+/// The binary, with no way to reach real AWS (configurations carry moto's credentials).
+pub fn hangar() -> Hangar {
+    Hangar::new(env!("CARGO_BIN_EXE_hangar")).offline_aws()
 }
 
-/// What one run of the binary printed and returned.
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    /// Fails the test with both streams unless the exit code is `code`.
-    #[track_caller]
-    pub fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code, code,
-            "exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
+/// A scratch directory holding `main_tf`.
+pub fn work(main_tf: &str) -> Work {
+    hangar().work().file("main.tf", main_tf)
 }
 
 /// The `provider "aws"` block pointing every service at moto.
@@ -67,56 +51,6 @@ provider "aws" {{
 }}
 "#
     )
-}
-
-impl Work {
-    pub fn new(main_tf: &str) -> Work {
-        let w = Work {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
-        w.write("main.tf", main_tf);
-        w
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    pub fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.dir.path().join(name), text).expect("write");
-    }
-
-    pub fn run(&self, args: &[&str]) -> Run {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_hangar"));
-        c.arg("-C").arg(self.dir.path()).args(args);
-        c.env("NO_COLOR", "1")
-            .env_remove("HANGAR_WORKSPACE")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("HTTPS_PROXY")
-            .env_remove("HTTP_PROXY")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .stdin(Stdio::null());
-        let o = c.output().expect("run hangar");
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    }
-
-    /// The recorded state as JSON.
-    pub fn state(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.dir.path().join("hangar.tfstate")).expect("state");
-        serde_json::from_str(&text).expect("state is JSON")
-    }
-
-    /// One resource's record in the state.
-    pub fn resource(&self, addr: &str) -> serde_json::Value {
-        self.state()["resources"][addr].clone()
-    }
 }
 
 /// Bucket names moto knows (ListBuckets over plain HTTP).

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{moto, provider_block, Work};
+use crate::{moto, provider_block, work};
 
 /// The Terraform CLI and provider mirror, when this machine has both.
 fn terraform() -> Option<(PathBuf, PathBuf)> {
@@ -121,7 +121,7 @@ fn aws_state_written_by_terraform_migrates_in_and_back_out() {
         &["apply", "-auto-approve", "-input=false", "-no-color"],
     ));
 
-    let w = Work::new(&format!(
+    let w = work(&format!(
         "workspace \"eu-prod\" {{\n  geography = \"eu\"\n  region    = \"eu-central-1\"\n}}\n{}{RESOURCES}",
         provider_block("")
     ));
@@ -178,7 +178,7 @@ fn terraform_state_in_its_s3_backend_is_migrated() {
     let (status, body) = moto::http("PUT", "/tf-remote-state/net/terraform.tfstate", &state);
     assert!(status < 300, "{status} {body}");
     let main = std::fs::read_to_string(fixture.join("main.tf")).expect("main.tf");
-    let w = Work::new(&format!(
+    let w = work(&format!(
         r#"workspace "eu-prod" {{
   geography = "eu"
   region    = "eu-central-1"

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::{moto, moto_buckets, Work};
+use crate::{moto, moto_buckets, work};
 
 const REGION: &str = "eu-west-1";
 
@@ -105,7 +105,7 @@ fn eks_get(region: &str, path: &str) -> (u16, String) {
 #[test]
 fn shipped_data_plane_module_applies_in_the_workspace_region_and_validates_inputs() {
     let _g = moto::exclusive();
-    let w = Work::new(&config());
+    let w = work(&config());
     copy_module(w.path());
     w.run(&["init"]).expect(0);
     w.run(&["validate"]).expect(0);

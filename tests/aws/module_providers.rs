@@ -3,7 +3,7 @@
 //! region outside the workspace's geography, since only root provider blocks exist and those
 //! are checked before any API call.
 
-use crate::{moto, moto_buckets, Work};
+use crate::{moto, moto_buckets, work};
 
 fn config(third_region: &str) -> String {
     let e = &moto::moto().endpoint;
@@ -55,7 +55,7 @@ output "region" {
 #[test]
 fn modules_use_the_provider_configuration_they_are_passed() {
     let _g = moto::exclusive();
-    let w = Work::new(&config("eu-west-1"));
+    let w = work(&config("eu-west-1"));
     std::fs::create_dir_all(w.path().join("m")).expect("mkdir");
     w.write("m/main.tf", MODULE);
     w.run(&["apply", "--auto-approve"]).expect(0);
@@ -75,7 +75,7 @@ fn modules_use_the_provider_configuration_they_are_passed() {
     w.run(&["plan", "--detailed-exitcode"]).expect(0);
     w.run(&["destroy", "--auto-approve"]).expect(0);
 
-    let far = Work::new(&config("us-east-1"));
+    let far = work(&config("us-east-1"));
     std::fs::create_dir_all(far.path().join("m")).expect("mkdir");
     far.write("m/main.tf", MODULE);
     let refused = far.run(&["plan"]).expect(1);

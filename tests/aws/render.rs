@@ -3,7 +3,7 @@
 //! `state show` prints them as blocks too, and `--refresh-only` shows changed maps key by key,
 //! Hangar's ownership tags hidden unless they change.
 
-use crate::{moto, provider_block, Work};
+use crate::{moto, provider_block, work};
 
 /// The lines of one resource's section of a plan, from its `# ADDRESS will` comment to its `}`.
 fn section(plan: &str, address: &str) -> Vec<String> {
@@ -43,7 +43,7 @@ fn nested_blocks_render_as_blocks_like_terraform() {
     let main = std::fs::read_to_string(root.join("examples/aws-data-plane/main.tf"))
         .expect("example")
         .replace("../../modules/aws-data-plane", "./modules/aws-data-plane");
-    let w = Work::new(&main);
+    let w = work(&main);
     let target = w.path().join("modules/aws-data-plane");
     std::fs::create_dir_all(&target).expect("mkdir");
     for f in std::fs::read_dir(root.join("modules/aws-data-plane"))
@@ -97,7 +97,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "b" {{
 #[test]
 fn state_show_and_refresh_only_read_like_terraform() {
     let _g = moto::exclusive();
-    let w = Work::new(&config("platform"));
+    let w = work(&config("platform"));
     w.run(&["apply", "--auto-approve"]).expect(0);
     let shown = w
         .run(&[
@@ -174,7 +174,7 @@ resource "aws_s3_bucket" "b" {{
             provider = provider_block("")
         )
     };
-    let w = Work::new(&config("1"));
+    let w = work(&config("1"));
     w.run(&["apply", "--auto-approve"]).expect(0);
     w.write("main.tf", &config("2"));
     let plan = w.run(&["plan", "--detailed-exitcode"]);

@@ -2,7 +2,7 @@
 //! across the border, tagged objects outside the geography in any region, and configurations
 //! that nothing binds to a geography.
 
-use crate::{moto, provider_block, Work};
+use crate::{moto, provider_block, work};
 
 fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -65,7 +65,7 @@ fn a_data_source_reading_across_the_border_is_refused_unless_allowed() {
         "{}\ndata \"aws_s3_bucket\" \"foreign\" {{\n  bucket = \"{foreign}\"\n}}\n\noutput \"where\" {{\n  value = data.aws_s3_bucket.foreign.region\n}}\n",
         provider_block("")
     );
-    let w = Work::new(&format!("{}{body}", workspace("reads", "")));
+    let w = work(&format!("{}{body}", workspace("reads", "")));
     let r = w.run(&["plan"]).expect(1);
     assert!(r.stderr.contains("Residency violation"), "{}", r.stderr);
     assert!(
@@ -97,7 +97,7 @@ fn tagged_objects_outside_the_geography_are_residency_violations_in_every_region
     let ws = unique("holes").replace('-', "");
     let healthy = unique("healthy");
     // The workspace uses buckets and clusters: the search covers those types, in every region.
-    let w = Work::new(&format!(
+    let w = work(&format!(
         "{}{}\nresource \"aws_s3_bucket\" \"healthy\" {{\n  bucket        = \"{healthy}\"\n  force_destroy = true\n}}\n\nresource \"aws_eks_cluster\" \"main\" {{\n  name     = \"{healthy}\"\n  role_arn = \"arn:aws:iam::123456789012:role/eks\"\n  vpc_config {{\n    subnet_ids = [\"subnet-aaa\"]\n  }}\n}}\n",
         workspace(&ws, ""),
         provider_block("")
@@ -201,7 +201,7 @@ fn tagged_objects_outside_the_geography_are_residency_violations_in_every_region
 fn an_unbound_configuration_says_so_and_init_offers_a_workspace_block() {
     let _g = moto::exclusive();
     let b = unique("unbound");
-    let w = Work::new(&format!(
+    let w = work(&format!(
         "{}\nresource \"aws_s3_bucket\" \"x\" {{\n  bucket = \"{b}\"\n}}\n",
         provider_block("")
     ));
@@ -222,7 +222,7 @@ fn an_unbound_configuration_says_so_and_init_offers_a_workspace_block() {
     assert_eq!(lines.len(), 1, "{}", r.stderr);
 
     // A configuration without cloud resources has nothing to bind: no warning.
-    let local = Work::new("resource \"terraform_data\" \"a\" {\n  input = 1\n}\n");
+    let local = work("resource \"terraform_data\" \"a\" {\n  input = 1\n}\n");
     let r = local.run(&["plan"]).expect(0);
     assert!(!r.stderr.contains("Not bound"), "{}", r.stderr);
 }

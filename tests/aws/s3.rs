@@ -1,7 +1,7 @@
 //! An artifacts bucket end to end: create, no-op re-plan, update in place, out-of-band
 //! delete, replace, destroy — checked through hangar's state and by asking moto directly.
 
-use crate::{moto, moto_buckets, provider_block, Work};
+use crate::{moto, moto_buckets, provider_block, work};
 
 fn config(name: &str, env: &str) -> String {
     format!(
@@ -32,7 +32,7 @@ output "arn" {{
 #[test]
 fn bucket_lifecycle_through_the_binary() {
     let _g = moto::exclusive();
-    let w = Work::new(&config("e2e-artifacts", "dev"));
+    let w = work(&config("e2e-artifacts", "dev"));
     w.run(&["init"]).expect(0);
     let plan = w.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
@@ -125,7 +125,7 @@ fn bucket_lifecycle_through_the_binary() {
 #[test]
 fn cloud_errors_reach_the_user_with_aws_code() {
     let _g = moto::exclusive();
-    let w = Work::new(&format!(
+    let w = work(&format!(
         "{}\nresource \"aws_s3_bucket\" \"bad\" {{\n  bucket = \"ab\"\n}}\n",
         provider_block("")
     ));
@@ -150,7 +150,7 @@ fn an_existing_bucket_is_imported_and_then_managed() {
                 </CreateBucketConfiguration>";
     let (status, xml) = moto::http("PUT", "/made-by-hand", body);
     assert_eq!(status, 200, "{xml}");
-    let w = Work::new(&format!(
+    let w = work(&format!(
         "{}\nresource \"aws_s3_bucket\" \"adopted\" {{\n  bucket = \"made-by-hand\"\n}}\n",
         provider_block("")
     ));

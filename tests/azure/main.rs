@@ -5,30 +5,24 @@
 //! afterwards; an object left by a killed apply is adopted. Every run carries the test
 //! server's credentials and endpoints, so nothing can reach Azure or Entra ID.
 
-use std::process::{Command, Stdio};
-
 use hangar_testkit::arm::{ArmConfig, ArmServer};
+use hangar_testkit::work::{Hangar, Run, Work};
 
-struct Work {
-    dir: tempfile::TempDir,
+/// A scratch configuration and the ARM test server its runs talk to.
+struct Case {
+    work: Work,
     arm: ArmServer,
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Work {
+impl Case {
     /// A configuration bound to workspace `ws` (`geography`, `region`) with an azurerm
     /// provider pointing at a fresh ARM test server, followed by `body`.
-    fn new(geography: &str, region: &str, body: &str) -> Work {
+    fn new(geography: &str, region: &str, body: &str) -> Case {
         Self::allowing(geography, region, &[], body)
     }
 
-    /// Like [`Work::new`], with `allowed` as the workspace's `allowed_regions`.
-    fn allowing(geography: &str, region: &str, allowed: &[&str], body: &str) -> Work {
+    /// Like [`Case::new`], with `allowed` as the workspace's `allowed_regions`.
+    fn allowing(geography: &str, region: &str, allowed: &[&str], body: &str) -> Case {
         let arm = ArmServer::start_blocking(ArmConfig::default());
         let allowed = allowed
             .iter()
@@ -50,32 +44,20 @@ provider "azurerm" {{
 {body}"#,
             arm.endpoint
         );
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("main.tf"), main_tf).expect("write");
-        Work { dir, arm }
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let c = &self.arm.config;
-        let out = Command::new(env!("CARGO_BIN_EXE_hangar"))
-            .arg("-C")
-            .arg(self.dir.path())
-            .args(args)
-            .env("NO_COLOR", "1")
+        let c = &arm.config;
+        let work = Hangar::new(env!("CARGO_BIN_EXE_hangar"))
             .env("ARM_SUBSCRIPTION_ID", &c.subscription_id)
             .env("ARM_TENANT_ID", &c.tenant_id)
             .env("ARM_CLIENT_ID", &c.client_id)
             .env("ARM_CLIENT_SECRET", &c.client_secret)
-            .env("AZURE_AUTHORITY_HOST", &self.arm.endpoint)
-            .env_remove("HANGAR_WORKSPACE")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run hangar");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+            .env("AZURE_AUTHORITY_HOST", &arm.endpoint)
+            .work()
+            .file("main.tf", &main_tf);
+        Case { work, arm }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.work.run(args)
     }
 
     /// Plans, expecting a residency refusal whose message contains every one of `needles`;
@@ -101,7 +83,7 @@ provider "azurerm" {{
 
 #[test]
 fn a_resource_group_left_by_a_killed_apply_is_adopted_not_duplicated() {
-    let w = Work::new(
+    let w = Case::new(
         "eu",
         "germanywestcentral",
         "resource \"azurerm_resource_group\" \"left\" {\n  name     = \"rg-left\"\n  location = \"germanywestcentral\"\n}\n",
@@ -131,7 +113,7 @@ fn a_resource_group_left_by_a_killed_apply_is_adopted_not_duplicated() {
         "outputs": {},
         "pending": { "tok-1": { "addr": "azurerm_resource_group.left", "action": "create" } }
     });
-    let dir = w.dir.path().join("hangar.tfstate.d/ws");
+    let dir = w.work.path().join("hangar.tfstate.d/ws");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("hangar.tfstate"), state.to_string()).expect("state");
     let plan = w.run(&["plan"]);
@@ -170,7 +152,7 @@ resource "azurerm_storage_account" "sa" {{
 
 #[test]
 fn a_location_outside_the_geography_is_refused_at_plan_time() {
-    let w = Work::new("eu", "germanywestcentral", &account("brazilsouth", "LRS"));
+    let w = Case::new("eu", "germanywestcentral", &account("brazilsouth", "LRS"));
     w.refused(&["azurerm_resource_group.rg", "brazilsouth", "\"eu\""]);
 }
 
@@ -178,7 +160,7 @@ fn a_location_outside_the_geography_is_refused_at_plan_time() {
 fn a_resource_placed_by_reference_is_judged_by_the_referenced_location() {
     // The group is inside the workspace; the account follows it by reference and is admitted,
     // so the plan goes ahead (against the ARM test server).
-    let w = Work::new(
+    let w = Case::new(
         "eu",
         "germanywestcentral",
         &account("germanywestcentral", "ZRS"),
@@ -187,7 +169,7 @@ fn a_resource_placed_by_reference_is_judged_by_the_referenced_location() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("2 to add"), "{}", r.stdout);
     // A location no plan can know (read back after apply) cannot be proven: refused.
-    let unknown = Work::new(
+    let unknown = Case::new(
         "eu",
         "germanywestcentral",
         &format!(
@@ -202,13 +184,13 @@ fn a_resource_placed_by_reference_is_judged_by_the_referenced_location() {
 fn a_geo_redundant_copy_inside_the_geography_is_admitted_once_its_region_is_allowed() {
     // germanywestcentral pairs with germanynorth: both in the eu, but the copy's region must
     // be one of the workspace's regions like any other place.
-    let w = Work::new(
+    let w = Case::new(
         "eu",
         "germanywestcentral",
         &account("germanywestcentral", "GRS"),
     );
     w.refused(&["geo-redundant copy germanynorth", "allowed_regions"]);
-    let w = Work::allowing(
+    let w = Case::allowing(
         "eu",
         "germanywestcentral",
         &["germanynorth"],
@@ -221,7 +203,7 @@ fn a_geo_redundant_copy_inside_the_geography_is_admitted_once_its_region_is_allo
 #[test]
 fn a_geo_redundant_copy_whose_pair_leaves_the_geography_is_refused_at_plan_time() {
     // brazilsouth copies GRS data to southcentralus, in the US.
-    let w = Work::new("br", "brazilsouth", &account("brazilsouth", "GRS"));
+    let w = Case::new("br", "brazilsouth", &account("brazilsouth", "GRS"));
     w.refused(&[
         "azurerm_storage_account.sa",
         "geo-redundant copy",
@@ -229,9 +211,9 @@ fn a_geo_redundant_copy_whose_pair_leaves_the_geography_is_refused_at_plan_time(
         "\"br\"",
     ]);
     // southeastasia (Singapore) copies to eastasia (Hong Kong).
-    let w = Work::new("sg", "southeastasia", &account("southeastasia", "RAGZRS"));
+    let w = Case::new("sg", "southeastasia", &account("southeastasia", "RAGZRS"));
     w.refused(&["azurerm_storage_account.sa", "eastasia"]);
     // A region without a pair cannot prove where a geo-redundant copy would go.
-    let w = Work::new("eu", "polandcentral", &account("polandcentral", "GRS"));
+    let w = Case::new("eu", "polandcentral", &account("polandcentral", "GRS"));
     w.refused(&["azurerm_storage_account.sa", "geo-redundant copy"]);
 }

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 
 use serde_json::Value as Json;
 
-use crate::Work;
+use crate::work;
 
 /// `validate -json` diagnostics as `line:column summary: detail`.
 fn located(out: &str) -> Vec<String> {
@@ -46,7 +46,7 @@ output "f" { value = module.child.otu }
 #[test]
 fn misspelt_names_get_the_name_in_scope_they_probably_meant() {
     for flag in ["-json", "--json"] {
-        let w = Work::new(&[
+        let w = work(&[
             ("main.tf", MISSPELT),
             ("child/main.tf", "output \"out\" { value = 1 }\n"),
         ]);
@@ -99,7 +99,7 @@ fn misspelt_arguments_and_blocks_are_suggested_in_every_kind_of_block() {
         ),
     ];
     for (text, want) in cases {
-        let w = Work::new(&[("main.tf", text)]);
+        let w = work(&[("main.tf", text)]);
         let found = located(&w.run(&["validate", "-json"]).expect(1).stdout);
         assert!(
             found.iter().any(|f| f == want),
@@ -110,7 +110,7 @@ fn misspelt_arguments_and_blocks_are_suggested_in_every_kind_of_block() {
 
 #[test]
 fn a_bad_reference_is_the_only_error_about_its_argument() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"aws_s3_bucket_versioning\" \"v\" {\n  bucket = aws_s3_bucket.nope.id\n  versioning_configuration {\n    status = \"Enabled\"\n  }\n}\n",
     )]);
@@ -148,7 +148,7 @@ fn an_unclosed_string_is_reported_where_it_opens() {
         ("output \"a\" {\n  value = \"open", "2:11 Unterminated template string"),
     ];
     for (text, want) in cases {
-        let w = Work::new(&[("main.tf", text)]);
+        let w = work(&[("main.tf", text)]);
         let found = located(&w.run(&["validate", "--json"]).expect(1).stdout);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].starts_with(want), "want {want}\nfound {found:#?}");
@@ -214,7 +214,7 @@ fn wrong_endpoint() -> String {
 fn apply_errors_point_at_their_block_and_quote_an_unexpected_answer() {
     let endpoint = wrong_endpoint();
     for flag in ["-auto-approve", "--auto-approve"] {
-        let w = Work::new(&[(
+        let w = work(&[(
             "main.tf",
             &format!(
                 "provider \"aws\" {{\n  region      = \"eu-west-1\"\n  max_retries = 1\n  endpoints {{\n    s3  = \"{endpoint}\"\n    sts = \"{endpoint}\"\n  }}\n}}\n\nresource \"aws_s3_bucket\" \"b\" {{\n  bucket = \"first-hour-bucket\"\n}}\n"

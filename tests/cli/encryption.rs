@@ -1,18 +1,10 @@
 //! Client-side encryption: encrypted state and plans are unreadable without the key, readable
 //! with the previous key after rotation, and plaintext is never written once enabled.
 
-use crate::{Run, Work};
+use crate::{work, Work};
 
 fn config(enc: &str) -> String {
     format!("terraform {{\n  encryption {{\n{enc}  }}\n}}\nresource \"terraform_data\" \"s\" {{\n  input = \"top-secret-value\"\n}}\n")
-}
-
-fn run(w: &Work, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut c = w.cmd(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    Run::from(c.output().expect("run hangar"))
 }
 
 fn files_contain(w: &Work, needle: &str) -> Vec<String> {
@@ -37,31 +29,35 @@ fn files_contain(w: &Work, needle: &str) -> Vec<String> {
 
 #[test]
 fn encrypted_state_needs_its_key_and_survives_rotation() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         &config("    passphrase_env = \"HANGAR_TEST_PASS\"\n"),
     )]);
     let old = [("HANGAR_TEST_PASS", "correct horse")];
-    run(&w, &old, &["apply", "--auto-approve"]).expect(0);
+    w.run_env(&["apply", "--auto-approve"], &old).expect(0);
     assert_eq!(
         files_contain(&w, "top-secret-value"),
         Vec::<String>::new(),
         "no plaintext on disk"
     );
-    let shown = run(&w, &old, &["state", "show", "terraform_data.s"]).expect(0);
+    let shown = w
+        .run_env(&["state", "show", "terraform_data.s"], &old)
+        .expect(0);
     assert!(
         shown.stdout.contains("top-secret-value"),
         "{}",
         shown.stdout
     );
 
-    let missing = run(&w, &[], &["plan"]).expect(1);
+    let missing = w.run(&["plan"]).expect(1);
     assert!(
         missing.stderr.contains("HANGAR_TEST_PASS"),
         "{}",
         missing.stderr
     );
-    let wrong = run(&w, &[("HANGAR_TEST_PASS", "battery staple")], &["plan"]).expect(1);
+    let wrong = w
+        .run_env(&["plan"], &[("HANGAR_TEST_PASS", "battery staple")])
+        .expect(1);
     assert!(
         wrong.stderr.contains("Wrong passphrase or key"),
         "{}",
@@ -77,13 +73,13 @@ fn encrypted_state_needs_its_key_and_survives_rotation() {
     assert!(!wrong.stderr.contains("corrupt"), "{}", wrong.stderr);
 
     w.write("main.tf", &config(""));
-    let plain = run(&w, &[], &["plan"]);
+    let plain = w.run(&["plan"]);
     assert_eq!(plain.code, 1, "{}", plain.stderr);
     w.write(
         "main.tf",
-        &format!("resource \"terraform_data\" \"s\" {{\n  input = \"top-secret-value\"\n}}\n"),
+        "resource \"terraform_data\" \"s\" {\n  input = \"top-secret-value\"\n}\n",
     );
-    let unconfigured = run(&w, &[], &["plan"]).expect(1);
+    let unconfigured = w.run(&["plan"]).expect(1);
     assert!(
         unconfigured.stderr.contains("State is encrypted"),
         "{}",
@@ -99,16 +95,15 @@ fn encrypted_state_needs_its_key_and_survives_rotation() {
         ("HANGAR_TEST_NEW", "new pass"),
         ("HANGAR_TEST_PASS", "correct horse"),
     ];
-    run(&w, &both, &["apply", "--auto-approve"]).expect(0);
+    w.run_env(&["apply", "--auto-approve"], &both).expect(0);
     w.write(
         "main.tf",
         &config("    passphrase_env = \"HANGAR_TEST_NEW\"\n")
             .replace("top-secret-value", "rotated-secret"),
     );
-    run(
-        &w,
-        &[("HANGAR_TEST_NEW", "new pass")],
+    w.run_env(
         &["plan", "--detailed-exitcode"],
+        &[("HANGAR_TEST_NEW", "new pass")],
     )
     .expect(0);
     assert_eq!(files_contain(&w, "rotated-secret"), Vec::<String>::new());
@@ -116,13 +111,13 @@ fn encrypted_state_needs_its_key_and_survives_rotation() {
 
 #[test]
 fn saved_plans_are_encrypted_too() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         &config("    passphrase_env = \"HANGAR_TEST_PASS\"\n"),
     )]);
     let env = [("HANGAR_TEST_PASS", "pw")];
-    run(&w, &env, &["plan", "--out", "p.plan"]).expect(0);
+    w.run_env(&["plan", "--out", "p.plan"], &env).expect(0);
     assert!(!w.read("p.plan").contains("top-secret-value"));
-    assert!(run(&w, &[], &["show", "p.plan"]).code != 0);
-    run(&w, &env, &["apply", "p.plan"]).expect(0);
+    assert!(w.run(&["show", "p.plan"]).code != 0);
+    w.run_env(&["apply", "p.plan"], &env).expect(0);
 }

@@ -1,10 +1,10 @@
 //! Bad input: every problem reported at once, located with file:line:col and a caret.
 
-use crate::Work;
+use crate::work;
 
 #[test]
 fn syntax_errors_point_at_the_spot() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  input = (\n}\n",
     )]);
@@ -21,7 +21,7 @@ fn syntax_errors_point_at_the_spot() {
 
 #[test]
 fn every_configuration_error_is_reported_with_its_location() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         r#"resource "terraform_data" "a" {
   inptu = "typo"
@@ -58,7 +58,7 @@ output "o" {
 
 #[test]
 fn variable_type_errors_name_the_variable() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "variable \"n\" {\n  type = number\n}\nresource \"terraform_data\" \"a\" {\n  input = var.n\n}\n",
     )]);
@@ -79,7 +79,7 @@ fn variable_type_errors_name_the_variable() {
 
 #[test]
 fn cycles_name_every_address_with_locations() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         r#"resource "terraform_data" "a" {
   input = terraform_data.c.id
@@ -105,7 +105,7 @@ resource "terraform_data" "c" {
 
 #[test]
 fn invalid_count_is_refused() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  count = -1\n}\n",
     )]);
@@ -120,14 +120,14 @@ fn invalid_count_is_refused() {
 
 #[test]
 fn unknown_resource_types_are_reported() {
-    let w = Work::new(&[("main.tf", "resource \"nosuch_thing\" \"a\" {}\n")]);
+    let w = work(&[("main.tf", "resource \"nosuch_thing\" \"a\" {}\n")]);
     let out = w.run(&["plan"]).expect(1);
     assert!(out.stderr.contains("nosuch"), "{}", out.stderr);
 }
 
 #[test]
 fn a_variable_validation_may_refer_to_its_own_variable() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "variable \"n\" {\n  default = 5\n  validation {\n    condition     = var.n > 3\n    error_message = \"Too small.\"\n  }\n}\n",
     )]);
@@ -138,7 +138,7 @@ fn a_variable_validation_may_refer_to_its_own_variable() {
 
 #[test]
 fn root_variable_validation_may_refer_to_other_variables() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "variable \"min\" {\n  default = 3\n}\nvariable \"n\" {\n  default = 1\n  validation {\n    condition     = var.n >= var.min\n    error_message = \"n must be at least ${var.min}.\"\n  }\n}\n",
     )]);

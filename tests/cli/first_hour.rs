@@ -4,14 +4,14 @@
 
 use std::time::Duration;
 
-use crate::{wait_for, Work};
+use crate::work;
 
 const ONE: &str = "resource \"terraform_data\" \"a\" {\n  input = \"hello\"\n}\n\noutput \"a\" {\n  value = terraform_data.a.output\n}\n";
 
 #[test]
 fn terraform_and_gnu_flag_spellings_do_the_same() {
     for style in ["terraform", "gnu"] {
-        let w = Work::new(&[("main.tf", ONE)]);
+        let w = work(&[("main.tf", ONE)]);
         let f = |name: &str| match style {
             "terraform" => format!("-{name}"),
             _ => format!("--{name}"),
@@ -41,7 +41,7 @@ fn terraform_and_gnu_flag_spellings_do_the_same() {
 
 #[test]
 fn chdir_in_both_spellings() {
-    let w = Work::new(&[("main.tf", ONE)]);
+    let w = work(&[("main.tf", ONE)]);
     for flag in ["-chdir", "--chdir"] {
         let out = std::process::Command::new(crate::bin())
             .arg(format!("{flag}={}", w.path().display()))
@@ -60,7 +60,7 @@ fn chdir_in_both_spellings() {
 
 #[test]
 fn a_closed_pipe_ends_output_quietly_and_an_apply_still_records_everything() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  count = 40\n  input = count.index\n}\n",
     )]);
@@ -92,7 +92,7 @@ fn a_closed_pipe_ends_output_quietly_and_an_apply_still_records_everything() {
 
 #[test]
 fn state_mv_refuses_to_change_a_resource_type() {
-    let w = Work::new(&[("main.tf", ONE)]);
+    let w = work(&[("main.tf", ONE)]);
     w.run(&["apply", "--auto-approve"]).expect(0);
     let r = w
         .run(&["state", "mv", "terraform_data.a", "time_sleep.a"])
@@ -108,7 +108,7 @@ fn state_mv_refuses_to_change_a_resource_type() {
 
 #[test]
 fn force_unlock_of_a_live_lock_says_nothing_was_unlocked() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"time_sleep\" \"wait\" {\n  create_duration = \"3s\"\n}\n",
     )]);
@@ -116,7 +116,7 @@ fn force_unlock_of_a_live_lock_says_nothing_was_unlocked() {
         .cmd(&["--lock-id", "live-one", "apply", "--auto-approve"])
         .spawn()
         .expect("spawn");
-    wait_for(&w, "hangar.tfstate.lock.info", Duration::from_secs(20));
+    w.wait_for("hangar.tfstate.lock.info", Duration::from_secs(20));
     let r = w.run(&["force-unlock", "live-one"]).expect(1);
     assert!(r.stderr.contains("live process"), "{}", r.stderr);
     assert!(r.stderr.contains("nothing was unlocked"), "{}", r.stderr);
@@ -126,7 +126,7 @@ fn force_unlock_of_a_live_lock_says_nothing_was_unlocked() {
 
 #[test]
 fn taint_untaint_replace_and_target() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n\nresource \"terraform_data\" \"b\" {\n  input = terraform_data.a.output\n}\n\nresource \"terraform_data\" \"c\" {\n  input = 3\n}\n",
     )]);
@@ -175,7 +175,7 @@ fn taint_untaint_replace_and_target() {
 
 #[test]
 fn refresh_providers_and_replace_provider() {
-    let w = Work::new(&[("main.tf", ONE)]);
+    let w = work(&[("main.tf", ONE)]);
     w.run(&["apply", "--auto-approve"]).expect(0);
     w.run(&["refresh"]).expect(0);
     let p = w.run(&["providers"]).expect(0);
@@ -201,7 +201,7 @@ fn refresh_providers_and_replace_provider() {
 #[test]
 fn workspaces_are_the_declared_ones() {
     let cfg = "workspace \"eu\" {\n  geography = \"eu\"\n  region    = \"eu-central-1\"\n}\n\nworkspace \"us\" {\n  geography = \"us\"\n  region    = \"us-east-1\"\n}\n\nresource \"terraform_data\" \"a\" {\n  input = workspace.name\n}\n";
-    let w = Work::new(&[("main.tf", cfg)]);
+    let w = work(&[("main.tf", cfg)]);
     let r = w.run(&["-w", "typo", "plan"]).expect(1);
     assert!(
         r.stderr.contains("not declared") && r.stderr.contains("eu, us"),
@@ -220,7 +220,7 @@ fn workspaces_are_the_declared_ones() {
     w.run(&["workspace", "delete", "us"]).expect(0);
 
     // Without workspace blocks the only workspace is "default".
-    let plain = Work::new(&[("main.tf", ONE)]);
+    let plain = work(&[("main.tf", ONE)]);
     let r = plain.run(&["-w", "staging", "plan"]).expect(1);
     assert!(r.stderr.contains("not declared"), "{}", r.stderr);
 }
@@ -228,7 +228,7 @@ fn workspaces_are_the_declared_ones() {
 #[test]
 fn tf_workspace_chooses_the_workspace_as_in_terraform() {
     let cfg = "workspace \"eu\" {\n  geography = \"eu\"\n  region    = \"eu-central-1\"\n}\n\nresource \"terraform_data\" \"a\" {\n  input = workspace.name\n}\n";
-    let w = Work::new(&[("main.tf", cfg)]);
+    let w = work(&[("main.tf", cfg)]);
     let out = std::process::Command::new(crate::bin())
         .current_dir(w.path())
         .args(["apply", "-auto-approve", "-no-color"])
@@ -255,7 +255,7 @@ fn tf_workspace_chooses_the_workspace_as_in_terraform() {
 
 #[test]
 fn a_directory_without_configuration_says_so() {
-    let w = Work::new(&[]);
+    let w = work(&[]);
     let r = w.run(&["plan"]).expect(1);
     assert!(r.stderr.contains("No configuration files"), "{}", r.stderr);
     assert!(!r.stdout.contains("No changes"), "{}", r.stdout);
@@ -295,7 +295,7 @@ fn validate_catches_what_terraform_validate_catches() {
             "default",
         ),
     ] {
-        let w = Work::new(&[("main.tf", body)]);
+        let w = work(&[("main.tf", body)]);
         let r = w.run(&["validate"]);
         assert_eq!(r.code, 1, "{name}: validate must fail\n{}\n{}", r.stdout, r.stderr);
         assert!(!r.stdout.contains("Success"), "{name}: {}", r.stdout);
@@ -312,7 +312,7 @@ fn validate_catches_what_terraform_validate_catches() {
 
 #[test]
 fn help_texts_read_right() {
-    let w = Work::new(&[]);
+    let w = work(&[]);
     let r = w.run(&["plan", "--help"]).expect(0);
     assert!(
         r.stdout
@@ -340,7 +340,7 @@ fn turning_encryption_on_seals_existing_state_at_the_next_run() {
         ("terraform", ["-no-color", "-auto-approve"]),
         ("gnu", ["--no-color", "--auto-approve"]),
     ] {
-        let w = Work::new(&[("main.tf", &plain)]);
+        let w = work(&[("main.tf", &plain)]);
         w.run(&["apply", flags[1]]).expect(0);
         w.run(&["apply", flags[1]]).expect(0);
         assert!(w.read("hangar.tfstate").contains(secret));
@@ -350,14 +350,7 @@ fn turning_encryption_on_seals_existing_state_at_the_next_run() {
                 "terraform {{\n  encryption {{\n    passphrase_env = \"FIRST_HOUR_PASS\"\n  }}\n}}\n{plain}"
             ),
         );
-        let run = |args: &[&str]| {
-            crate::Run::from(
-                w.cmd(args)
-                    .env("FIRST_HOUR_PASS", "open sesame")
-                    .output()
-                    .expect("run"),
-            )
-        };
+        let run = |args: &[&str]| w.run_env(args, &[("FIRST_HOUR_PASS", "open sesame")]);
         // A plan that changes nothing still seals what it opened, and says so once.
         let first = run(&["plan", flags[0]]).expect(0);
         assert!(

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use crate::Work;
+use crate::work;
 
 fn case_dir(case: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -64,7 +64,7 @@ fn by_address(j: &Json) -> Vec<(String, Json)> {
 #[test]
 fn json_configurations_plan_as_terraform_plans_them() {
     for case in ["values", "modules"] {
-        let w = Work::new(&[]);
+        let w = work(&[]);
         copy_case(&case_dir(case), w.path());
         let ours: Json = serde_json::from_str(&w.run(&["plan", "-json"]).expect(0).stdout)
             .expect("plan --json is JSON");
@@ -148,7 +148,7 @@ const JSON_BLOCKS: &str = r#"{
 #[test]
 fn nested_blocks_written_in_json_plan_as_the_same_blocks_in_hcl() {
     let plan = |file: &str, text: &str| -> Json {
-        let w = Work::new(&[(file, text)]);
+        let w = work(&[(file, text)]);
         let out = w.run(&["plan", "--json"]).expect(0).stdout;
         serde_json::from_str(&out).expect("plan --json is JSON")
     };
@@ -189,7 +189,7 @@ fn located(out: &str) -> Vec<String> {
 #[test]
 fn json_mistakes_are_reported_where_they_are_written() {
     for flag in ["-json", "--json"] {
-        let w = Work::new(&[(
+        let w = work(&[(
             "main.tf.json",
             "{\n  \"resourse\": {},\n  \"output\": {\"o\": {\"value\": \"${var.v\"}, \"p\": {\"value\": 1,}}\n}\n",
         )]);
@@ -227,7 +227,7 @@ fn json_mistakes_are_reported_where_they_are_written() {
 
 #[test]
 fn json_variables_files_are_read_literally_in_terraforms_order() {
-    let w = Work::new(&[
+    let w = work(&[
         (
             "main.tf",
             "variable \"name\" {}\nvariable \"tags\" { type = map(string) }\nvariable \"size\" { default = 1 }\noutput \"all\" { value = { name = var.name, tags = var.tags, size = var.size } }\n",
@@ -266,7 +266,7 @@ fn json_variables_files_are_read_literally_in_terraforms_order() {
 
 #[test]
 fn undeclared_variables_in_files_warn_on_every_run() {
-    let w = Work::new(&[
+    let w = work(&[
         (
             "main.tf",
             "variable \"region\" { default = \"eu-west-1\" }\noutput \"r\" { value = var.region }\n",

@@ -1,6 +1,6 @@
 //! Create → no-op re-plan → update → replace → destroy, checked through state and exit codes.
 
-use crate::Work;
+use crate::{work, Work};
 
 const CONFIG: &str = r#"
 variable "greeting" {
@@ -39,7 +39,7 @@ fn attr(w: &Work, addr: &str, name: &str) -> serde_json::Value {
 
 #[test]
 fn full_lifecycle() {
-    let w = Work::new(&[("main.tf", CONFIG)]);
+    let w = work(&[("main.tf", CONFIG)]);
     let plan = w.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
         plan.stdout
@@ -151,7 +151,7 @@ fn full_lifecycle() {
 
 #[test]
 fn removing_a_resource_from_configuration_destroys_it_after_its_dependents() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         r#"
 resource "terraform_data" "base" { input = "x" }
@@ -178,7 +178,7 @@ resource "terraform_data" "top" { input = terraform_data.base.output }
 
 #[test]
 fn sensitive_values_are_redacted_in_plan_and_output() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         r#"
 variable "secret" {
@@ -216,7 +216,7 @@ output "leak" {
 
 #[test]
 fn destroy_works_when_outputs_and_locals_use_resources_that_go_away() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         r#"
 resource "terraform_data" "a" { input = { name = "x" } }
@@ -233,7 +233,7 @@ output "name" { value = upper(local.n) }
 /// Text recorded from `terraform plan -no-color` (Terraform 1.15) for the same change.
 #[test]
 fn update_plan_aligns_and_hides_like_terraform() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  input            = \"x\"\n  triggers_replace = \"t\"\n}\n",
     )]);

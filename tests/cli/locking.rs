@@ -3,16 +3,16 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{wait_for, Work};
+use crate::work;
 
 #[test]
 fn a_second_concurrent_run_is_refused_and_names_the_holder() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"time_sleep\" \"wait\" {\n  create_duration = \"3s\"\n}\n",
     )]);
     let mut first = w.cmd(&["apply", "--auto-approve"]).spawn().expect("spawn");
-    wait_for(&w, "hangar.tfstate.lock.info", Duration::from_secs(20));
+    w.wait_for("hangar.tfstate.lock.info", Duration::from_secs(20));
     let second = w.run(&["plan"]).expect(1);
     assert!(
         second.stderr.contains("Error acquiring the state lock"),
@@ -39,7 +39,7 @@ fn a_killed_apply_leaves_state_that_the_next_apply_completes() {
             300 * (i + 1)
         ));
     }
-    let w = Work::new(&[("main.tf", &cfg)]);
+    let w = work(&[("main.tf", &cfg)]);
     let mut child = w
         .cmd(&["apply", "--auto-approve", "--parallelism", "6"])
         .spawn()
@@ -73,14 +73,14 @@ fn a_killed_apply_leaves_state_that_the_next_apply_completes() {
 
 #[test]
 fn force_unlock_needs_the_right_id() {
-    let w = Work::new(&[("main.tf", "")]);
+    let w = work(&[("main.tf", "")]);
     let out = w.run(&["force-unlock", "no-such-id"]);
     assert_ne!(out.code, 0, "{}", out.stdout);
 }
 
 #[test]
 fn lock_timeout_waits_for_a_live_run_and_lock_id_names_the_owner() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"time_sleep\" \"wait\" {\n  create_duration = \"2s\"\n}\n",
     )]);
@@ -88,7 +88,7 @@ fn lock_timeout_waits_for_a_live_run_and_lock_id_names_the_owner() {
         .cmd(&["--lock-id", "ci-job-42", "apply", "--auto-approve"])
         .spawn()
         .expect("spawn");
-    wait_for(&w, "hangar.tfstate.lock.info", Duration::from_secs(20));
+    w.wait_for("hangar.tfstate.lock.info", Duration::from_secs(20));
     let refused = w.run(&["plan"]).expect(1);
     assert!(refused.stderr.contains("ci-job-42"), "{}", refused.stderr);
     let waited = w.run(&["--lock-timeout", "30s", "plan", "--detailed-exitcode"]);
@@ -98,7 +98,7 @@ fn lock_timeout_waits_for_a_live_run_and_lock_id_names_the_owner() {
 
 #[test]
 fn an_operation_killed_mid_flight_leaves_a_visible_intent() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"time_sleep\" \"slow\" {\n  create_duration = \"30s\"\n}\n",
     )]);

@@ -1,18 +1,16 @@
 //! `HANGAR_LOG`: at `debug` every provider call is logged to standard error; unset, nothing is.
-use crate::{Run, Work};
+use crate::work;
 
 #[test]
 fn hangar_log_debug_logs_each_provider_call_and_is_silent_by_default() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n",
     )]);
     let quiet = w.run(&["plan"]).expect(0);
     assert_eq!(quiet.stderr, "", "nothing on stderr without HANGAR_LOG");
 
-    let mut cmd = w.cmd(&["plan"]);
-    cmd.env("HANGAR_LOG", "debug");
-    let loud = Run::from(cmd.output().expect("run hangar")).expect(0);
+    let loud = w.run_env(&["plan"], &[("HANGAR_LOG", "debug")]).expect(0);
     let calls: Vec<&str> = loud
         .stderr
         .lines()

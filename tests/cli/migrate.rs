@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::Work;
+use crate::{work, Work};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tfstate")
@@ -14,7 +14,7 @@ fn fixture() -> PathBuf {
 
 /// The fixture's configuration and Terraform's state in a fresh directory.
 fn setup() -> Work {
-    let w = Work::new(&[
+    let w = work(&[
         (
             "main.tf",
             &std::fs::read_to_string(fixture().join("main.tf")).expect("main.tf"),
@@ -138,7 +138,7 @@ fn migration_reads_standard_input_and_lists_what_it_cannot_adopt() {
 
 #[test]
 fn a_resource_outside_the_geography_is_refused() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "workspace \"eu-prod\" {\n  geography = \"eu\"\n  region    = \"eu-central-1\"\n}\n",
     )]);

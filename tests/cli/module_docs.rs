@@ -1,6 +1,6 @@
 //! `hangar module docs`: inputs/outputs tables printed, written into README.md, and checked.
 
-use crate::Work;
+use crate::work;
 
 const MODULE: &str = r#"variable "name" {
   description = "Bucket name."
@@ -22,7 +22,7 @@ output "arn" {
 
 #[test]
 fn prints_writes_and_checks_the_readme_section() {
-    let w = Work::new(&[
+    let w = work(&[
         ("modules/bucket/main.tf", MODULE),
         ("modules/bucket/README.md", "# Bucket\n\nStores things.\n"),
     ]);
@@ -87,7 +87,7 @@ fn prints_writes_and_checks_the_readme_section() {
 
 #[test]
 fn reports_configuration_errors_and_missing_directories() {
-    let w = Work::new(&[("m/main.tf", "variable \"a\" {\n  bogus = 1\n}\n")]);
+    let w = work(&[("m/main.tf", "variable \"a\" {\n  bogus = 1\n}\n")]);
     let bad = w.run(&["module", "docs", "m"]).expect(1);
     assert!(bad.stderr.contains("bogus"), "{}", bad.stderr);
     let missing = w.run(&["module", "docs", "nowhere"]).expect(1);

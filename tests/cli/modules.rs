@@ -1,7 +1,7 @@
 //! Module blocks: inputs and outputs, count/for_each, nested addresses, moved/removed/import
 //! blocks, and errors located inside modules.
 
-use super::Work;
+use super::{work, Work};
 
 const NET: &str = r#"
 variable "prefix" {
@@ -75,7 +75,7 @@ output "indexed" {
 "#;
 
 fn modules_work() -> Work {
-    Work::new(&[
+    work(&[
         ("main.tf", ROOT),
         ("modules/net/main.tf", NET),
         ("modules/net/inner/main.tf", INNER),
@@ -168,7 +168,7 @@ fn module_inputs_outputs_count_for_each_and_nested_addresses() {
 
 #[test]
 fn moved_blocks_rename_modules_and_resources_without_destroying() {
-    let w = Work::new(&[
+    let w = work(&[
         (
             "main.tf",
             r#"
@@ -249,7 +249,7 @@ moved {
 
 #[test]
 fn removed_block_forgets_without_destroying_and_import_block_adopts() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"keep\" {\n  input = 1\n}\n",
     )]);
@@ -435,7 +435,7 @@ fn init_installs_git_sources_at_the_locked_commit() {
     git(&["commit", "-qm", "v1"]);
     git(&["tag", "v1"]);
     let source = format!("git::file://{}//net?ref=v1", repo.path().display());
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         &format!("module \"net\" {{\n  source = \"{source}\"\n  n      = \"hi\"\n}}\noutput \"v\" {{\n  value = module.net.v\n}}\n"),
     )]);
@@ -479,7 +479,7 @@ fn init_installs_git_sources_at_the_locked_commit() {
 
 #[test]
 fn check_blocks_warn_without_failing_and_module_providers_must_be_passed() {
-    let w = Work::new(&[
+    let w = work(&[
         (
             "main.tf",
             r#"
@@ -576,7 +576,7 @@ fn state_mv_and_rm_take_module_and_whole_resource_addresses() {
 
 #[test]
 fn a_moved_block_inside_a_module_applies_in_every_instance_and_depends_on_waits() {
-    let w = Work::new(&[
+    let w = work(&[
         (
             "main.tf",
             r#"
@@ -655,7 +655,7 @@ variable "desired" {
   }
 }
 "#;
-    let w = Work::new(&[
+    let w = work(&[
         ("m/main.tf", module),
         (
             "main.tf",

@@ -1,12 +1,12 @@
 //! Saved plans: apply executes exactly them, and refuses stale ones.
 
-use crate::Work;
+use crate::work;
 
 const CONFIG: &str = "resource \"terraform_data\" \"a\" {\n  input = \"one\"\n}\n";
 
 #[test]
 fn a_saved_plan_applies_exactly_and_only_once() {
-    let w = Work::new(&[("main.tf", CONFIG)]);
+    let w = work(&[("main.tf", CONFIG)]);
     w.run(&["plan", "--out", "p.plan"]).expect(0);
     let show = w.run(&["show", "p.plan"]).expect(0);
     assert!(
@@ -29,7 +29,7 @@ fn a_saved_plan_applies_exactly_and_only_once() {
 
 #[test]
 fn a_plan_made_before_another_apply_is_refused() {
-    let w = Work::new(&[("main.tf", CONFIG)]);
+    let w = work(&[("main.tf", CONFIG)]);
     w.run(&["apply", "--auto-approve"]).expect(0);
     w.write("main.tf", &CONFIG.replace("one", "two"));
     w.run(&["plan", "--out", "p.plan"]).expect(0);
@@ -41,7 +41,7 @@ fn a_plan_made_before_another_apply_is_refused() {
 
 #[test]
 fn a_plan_for_other_configuration_is_refused() {
-    let w = Work::new(&[("main.tf", CONFIG)]);
+    let w = work(&[("main.tf", CONFIG)]);
     w.run(&["plan", "--out", "p.plan"]).expect(0);
     w.write("main.tf", &CONFIG.replace("one", "three"));
     let out = w.run(&["apply", "p.plan"]).expect(1);
@@ -55,7 +55,7 @@ fn a_plan_for_other_configuration_is_refused() {
 
 #[test]
 fn garbage_plan_files_are_rejected() {
-    let w = Work::new(&[("main.tf", CONFIG), ("p.plan", "not a plan")]);
+    let w = work(&[("main.tf", CONFIG), ("p.plan", "not a plan")]);
     let out = w.run(&["apply", "p.plan"]).expect(1);
     assert!(
         out.stderr.contains("is not a Hangar plan file"),

@@ -6,7 +6,7 @@
 
 use serde_json::Value as Json;
 
-use crate::Work;
+use crate::{work, Work};
 
 fn fixture(case: &str, file: &str) -> String {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -74,7 +74,7 @@ fn planned(module: &Json, out: &mut Vec<(String, Json)>) {
 
 /// A working directory in the case's state: modules copied, `before.tf` applied, `main.tf` in place.
 fn setup(case: &str) -> Work {
-    let w = Work::new(&[]);
+    let w = work(&[]);
     let case_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/plan_json")
         .join(case);
@@ -346,7 +346,7 @@ fn semantics_apply_and_converge() {
 
 #[test]
 fn dividing_by_zero_cannot_be_planned() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"t\" {\n  input = 1 / 0\n}\n",
     )]);
@@ -356,7 +356,7 @@ fn dividing_by_zero_cannot_be_planned() {
         "{}",
         r.stderr
     );
-    let w = Work::new(&[("main.tf", "output \"o\" {\n  value = 1 / 0\n}\n")]);
+    let w = work(&[("main.tf", "output \"o\" {\n  value = 1 / 0\n}\n")]);
     let r = w.run(&["plan"]).expect(1);
     assert!(r.stderr.contains("output.o"), "{}", r.stderr);
 }
@@ -371,7 +371,7 @@ fn prevent_destroy_refuses_like_terraform() {
             "resource \"terraform_data\" \"keep\" {{\n  triggers_replace = {n}\n  lifecycle {{\n    prevent_destroy = true\n  }}\n}}\n"
         )
     };
-    let w = Work::new(&[("main.tf", &config(1))]);
+    let w = work(&[("main.tf", &config(1))]);
     w.run(&["apply", "--auto-approve"]).expect(0);
     w.write("main.tf", &config(2));
     for args in [&["plan"][..], &["plan", "--destroy"][..]] {

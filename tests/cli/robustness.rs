@@ -1,7 +1,7 @@
 //! No panic on any input: mutated configurations (deleted, duplicated and inserted fragments
 //! of real ones) must end in diagnostics or success, never a crash.
 
-use crate::Work;
+use crate::work;
 
 /// A small deterministic generator, so failures reproduce.
 struct Lcg(u64);
@@ -78,7 +78,7 @@ fn mutated_configurations_never_crash_hangar() {
                 _ => s.insert_str(k, PIECES[rng.next(PIECES.len())]),
             }
         }
-        let w = Work::new(&[("main.tf", &s)]);
+        let w = work(&[("main.tf", &s)]);
         for args in [
             &["validate"][..],
             &[

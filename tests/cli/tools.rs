@@ -3,11 +3,11 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use crate::Work;
+use crate::work;
 
 #[test]
 fn validate_reports_schema_errors_without_state() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  id = \"x\"\n}\n",
     )]);
@@ -28,7 +28,7 @@ fn validate_reports_schema_errors_without_state() {
 
 #[test]
 fn graph_prints_dot_with_dependency_edges() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {\n  input = terraform_data.a.id\n}\n",
     )]);
@@ -44,7 +44,7 @@ fn graph_prints_dot_with_dependency_edges() {
 
 #[test]
 fn console_evaluates_against_state_and_variables() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "variable \"n\" {\n  default = 3\n}\nlocals {\n  twice = var.n * 2\n}\nresource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n",
     )]);
@@ -68,7 +68,7 @@ fn console_evaluates_against_state_and_variables() {
 
 #[test]
 fn state_mv_and_rm_edit_state() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n",
     )]);
@@ -88,7 +88,7 @@ fn state_mv_and_rm_edit_state() {
 
 #[test]
 fn output_prints_values_as_terraform_does() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "output \"s\" {\n  value = \"text\"\n}\noutput \"l\" {\n  value = [1, 2]\n}\n",
     )]);
@@ -103,7 +103,7 @@ fn output_prints_values_as_terraform_does() {
 
 #[test]
 fn fmt_check_reports_and_fmt_rewrites() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\ninput = 1\n  triggers_replace = 2\n}\n",
     )]);
@@ -129,7 +129,7 @@ fn fmt_diff_prints_a_unified_diff_like_terraform() {
     let input = "locals {\n  a = \"${\n    var.a\n  }\"\n  bb   = 2\n}\n\n\
                  resource \"null_resource\" \"x\" {\n  count = 1\n\n\n\n\n\n  \
                  triggers = {\n  k = \"v\"\n  }\n}\n";
-    let w = Work::new(&[("sub/main.tf", input)]);
+    let w = work(&[("sub/main.tf", input)]);
     let run = w
         .run(&["fmt", "--check", "--diff", "--recursive"])
         .expect(3);
@@ -168,7 +168,7 @@ fn fmt_diff_prints_a_unified_diff_like_terraform() {
 
 #[test]
 fn import_adopts_an_object_into_state_once() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n",
     )]);
@@ -198,7 +198,7 @@ fn import_adopts_an_object_into_state_once() {
 
 #[test]
 fn drift_on_a_clean_workspace_exits_zero_with_valid_reports() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n",
     )]);
@@ -226,7 +226,7 @@ fn drift_on_a_clean_workspace_exits_zero_with_valid_reports() {
 
 #[test]
 fn drift_fails_on_an_expired_allowlist_entry() {
-    let w = Work::new(&[
+    let w = work(&[
         ("main.tf", "resource \"terraform_data\" \"a\" {}\n"),
         ("ci/allow.hcl", "allow {\n  address = \"terraform_data.*\"\n  reason  = \"old\"\n  expires = \"2020-01-01\"\n}\n"),
     ]);
@@ -239,7 +239,7 @@ fn drift_fails_on_an_expired_allowlist_entry() {
 
 #[test]
 fn pending_configuration_is_not_drift() {
-    let w = Work::new(&[("main.tf", "resource \"terraform_data\" \"a\" {}\n")]);
+    let w = work(&[("main.tf", "resource \"terraform_data\" \"a\" {}\n")]);
     w.run(&["apply", "--auto-approve"]).expect(0);
     w.write(
         "main.tf",
@@ -253,7 +253,7 @@ fn pending_configuration_is_not_drift() {
 
 #[test]
 fn state_pull_and_push_round_trip_and_init_migrates_between_backends() {
-    let w = Work::new(&[(
+    let w = work(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n",
     )]);

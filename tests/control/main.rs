@@ -19,6 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hangar_testkit::kube::{KubeOptions, KubeServer};
+use hangar_testkit::work::Hangar;
 use hangar_wire::{
     AgentList, AgentRegistered, CreateWorkspace, Grant, IssueToken, Job, JobList, JobSpec,
     JobStatus, QueueJob, Role, TokenIssued, WorkspaceList,
@@ -48,19 +49,10 @@ impl Drop for Proc {
 }
 
 fn hangar() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_hangar"));
-    c.env("NO_COLOR", "1")
-        .env_remove("HANGAR_WORKSPACE")
+    Hangar::new(env!("CARGO_BIN_EXE_hangar"))
+        .offline_aws()
         .env_remove("HANGAR_DATABASE")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("HTTP_PROXY")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .stdin(Stdio::null());
-    c
+        .command()
 }
 
 /// Starts `hangar serve` on a free port; its base URL.

@@ -4,50 +4,20 @@
 //! Cloud Storage is fake-gcs-server (one instance per location, started by hangar-testkit), GKE
 //! the testkit's server; every call carries a dummy token to 127.0.0.1.
 
-use std::process::{Command, Stdio};
-
 use hangar_testkit::fake_gcs::fake_gcs;
 use hangar_testkit::gke::GkeServer;
+use hangar_testkit::work::{Hangar, Work};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-struct Work {
-    dir: tempfile::TempDir,
-}
-
-impl Work {
-    fn new(main_tf: &str) -> Work {
-        let w = Work {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
-        std::fs::write(w.dir.path().join("main.tf"), main_tf).expect("write");
-        w
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_hangar"))
-            .arg("-C")
-            .arg(self.dir.path())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env("CLOUDSDK_CONFIG", self.dir.path().join("no-gcloud"))
-            .env_remove("HANGAR_WORKSPACE")
-            .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
-            .env_remove("GOOGLE_CREDENTIALS")
-            .env_remove("GOOGLE_OAUTH_ACCESS_TOKEN")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run hangar");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
+/// A scratch directory holding `main_tf`; runs carry no Google credentials from the shell and
+/// an empty gcloud configuration directory.
+fn work(main_tf: &str) -> Work {
+    let w = Hangar::new(env!("CARGO_BIN_EXE_hangar"))
+        .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+        .env_remove("GOOGLE_CREDENTIALS")
+        .env_remove("GOOGLE_OAUTH_ACCESS_TOKEN")
+        .work();
+    let gcloud = w.path().join("no-gcloud");
+    w.env("CLOUDSDK_CONFIG", gcloud).file("main.tf", main_tf)
 }
 
 fn gke() -> &'static GkeServer {
@@ -101,7 +71,7 @@ fn bucket_exists(storage_location: &str, name: &str) -> bool {
 fn a_us_multi_region_bucket_in_an_eu_workspace_is_refused_at_plan() {
     for location in ["US", "EUR5"] {
         let bucket = unique("us");
-        let w = Work::new(&config("EUROPE-WEST3", &bucket, location));
+        let w = work(&config("EUROPE-WEST3", &bucket, location));
         for cmd in [&["plan"][..], &["apply", "--auto-approve"][..]] {
             let r = w.run(cmd);
             assert_eq!(r.code, 1, "{cmd:?} {location}: {}{}", r.stdout, r.stderr);
@@ -117,7 +87,7 @@ fn a_us_multi_region_bucket_in_an_eu_workspace_is_refused_at_plan() {
         );
     }
     // The EU multi-region lies inside the geography: planned, not refused.
-    let w = Work::new(&config("EUROPE-WEST3", &unique("eu"), "EU"));
+    let w = work(&config("EUROPE-WEST3", &unique("eu"), "EU"));
     let r = w.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
 }
@@ -140,7 +110,7 @@ fn http(storage_location: &str, method: &str, path: &str, body: &str) -> u16 {
 fn a_bucket_whose_real_location_leaves_the_geography_is_reported() {
     // Created where it belongs: europe-west3.
     let bucket = unique("moved");
-    let w = Work::new(&config("EUROPE-WEST3", &bucket, "EUROPE-WEST3"));
+    let w = work(&config("EUROPE-WEST3", &bucket, "EUROPE-WEST3"));
     let r = w.run(&["apply", "--auto-approve"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(w.run(&["residency"]).code, 0);
@@ -153,11 +123,7 @@ fn a_bucket_whose_real_location_leaves_the_geography_is_reported() {
         &format!("{{\"name\":\"{bucket}\"}}"),
     );
     assert_eq!(created, 200);
-    std::fs::write(
-        w.dir.path().join("main.tf"),
-        config("US", &bucket, "EUROPE-WEST3"),
-    )
-    .expect("write");
+    w.write("main.tf", &config("US", &bucket, "EUROPE-WEST3"));
 
     // drift refreshes and reports it; a refreshing plan refuses to go on.
     let r = w.run(&["drift", "--json"]);
@@ -194,7 +160,7 @@ fn a_bucket_whose_real_location_leaves_the_geography_is_reported() {
 fn a_bucket_created_outside_the_geography_is_reported() {
     // The emulator puts every bucket in US, whatever the configuration declares.
     let bucket = unique("outside");
-    let w = Work::new(&config("US", &bucket, "EUROPE-WEST3"));
+    let w = work(&config("US", &bucket, "EUROPE-WEST3"));
     let applied = w.run(&["apply", "--auto-approve"]);
     let all = format!("{}{}", applied.stdout, applied.stderr);
     assert!(bucket_exists("US", &bucket), "{all}");
@@ -255,7 +221,7 @@ fn a_gcs_state_backend_is_checked_where_its_bucket_really_is() {
             &format!("{{\"name\":\"{bucket}\"}}"),
         );
         assert_eq!(created, 200);
-        let w = Work::new(&with_gcs_backend(location, &bucket));
+        let w = work(&with_gcs_backend(location, &bucket));
         let r = w.run(&["apply", "--auto-approve"]);
         let out = format!("{}{}", r.stdout, r.stderr);
         if ok {
@@ -320,11 +286,11 @@ fn a_node_pool_is_judged_where_its_cluster_is() {
     let by_reference = "location = google_container_cluster.c.location";
     for line in [by_reference, ""] {
         // Inside: the reference (or, with no location, the cluster the pool names) is proven.
-        let w = Work::new(&cluster_and_pool("europe-west3", line));
+        let w = work(&cluster_and_pool("europe-west3", line));
         let r = w.run(&["plan", "--detailed-exitcode"]);
         assert_eq!(r.code, 2, "{line:?}: {}{}", r.stdout, r.stderr);
         // Outside: the pool is refused along with its cluster, before any call.
-        let w = Work::new(&cluster_and_pool("us-central1", line));
+        let w = work(&cluster_and_pool("us-central1", line));
         let r = w.run(&["plan"]);
         let out = format!("{}{}", r.stdout, r.stderr);
         assert_eq!(r.code, 1, "{line:?}: {out}");
@@ -336,7 +302,7 @@ fn a_node_pool_is_judged_where_its_cluster_is() {
         assert!(out.contains("us-central1"), "{out}");
     }
     let before = gke().requests().len();
-    let w = Work::new(&cluster_and_pool("us-central1", by_reference));
+    let w = work(&cluster_and_pool("us-central1", by_reference));
     assert_eq!(w.run(&["apply", "--auto-approve"]).code, 1);
     let calls: Vec<String> = gke().requests()[before..]
         .iter()

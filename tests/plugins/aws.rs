@@ -18,7 +18,7 @@ use hangar_provider_plugin::{PluginHost, PluginOptions};
 use libtest_mimic::Trial;
 
 use crate::moto;
-use crate::{trial, Work};
+use crate::{trial, work, PluginDirs};
 
 pub fn tests() -> Vec<Trial> {
     vec![
@@ -183,7 +183,7 @@ fn real_aws() {
     assert!(endpoints.len() > 100, "{} endpoints", endpoints.len());
     let _guard = moto::exclusive();
     let e = moto::moto().endpoint.clone();
-    let w = Work::new(&config(&e, &endpoints, false));
+    let w = work(&config(&e, &endpoints, false));
     w.add_mirror(&root);
     let r = w.run(&["init"]).expect(0);
     assert!(
@@ -269,7 +269,7 @@ fn terraform_accepts_lock() {
         println!("SKIP terraform_accepts_hangars_lock_file: no terraform on PATH");
         return;
     };
-    let w = Work::new(
+    let w = work(
         r#"
 terraform {
   required_providers {

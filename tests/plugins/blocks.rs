@@ -4,7 +4,7 @@
 
 use libtest_mimic::Trial;
 
-use crate::{trial, Work, REQUIRED};
+use crate::{trial, work, PluginDirs, REQUIRED};
 
 pub fn tests() -> Vec<Trial> {
     vec![trial(
@@ -27,7 +27,7 @@ resource "hangartest_thing" "{name}" {{
 
 fn import_and_move() {
     // An object made by another configuration sharing the plugin's object store.
-    let other = Work::new(&format!("{REQUIRED}{}", thing("made")));
+    let other = work(&format!("{REQUIRED}{}", thing("made")));
     other.run(&["init"]).expect(0);
     other.run(&["apply", "-auto-approve"]).expect(0);
     let id = other.instance("hangartest_thing.made").expect("made")["attributes"]["id"]
@@ -35,11 +35,11 @@ fn import_and_move() {
         .expect("id")
         .to_string();
 
-    let mut w = Work::new(&format!(
+    let mut w = work(&format!(
         "{REQUIRED}{}\nimport {{\n  to = hangartest_thing.a\n  id = \"{id}\"\n}}\n",
         thing("a")
     ));
-    w.env.push((
+    w.extra_env.push((
         hangar_testkit::test_plugin::STATE_ENV.into(),
         other.objects().display().to_string(),
     ));

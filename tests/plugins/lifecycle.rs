@@ -6,7 +6,7 @@ use hangar_provider_plugin::install::hash::h1_dir;
 use hangar_testkit::test_plugin::mirror;
 use libtest_mimic::Trial;
 
-use crate::{trial, Work, REQUIRED};
+use crate::{trial, work, PluginDirs, REQUIRED};
 
 pub fn tests() -> Vec<Trial> {
     vec![
@@ -60,7 +60,7 @@ output "rule_id" {{
 }
 
 fn init_locks() {
-    let w = Work::new(&config());
+    let w = work(&config());
     let r = w.run(&["init"]).expect(0);
     for line in [
         "Initializing provider plugins...",
@@ -159,7 +159,7 @@ fn init_locks() {
 }
 
 fn lifecycle() {
-    let w = Work::new(&config());
+    let w = work(&config());
     w.run(&["init"]).expect(0);
     let r = w.run(&["plan", "-detailed-exitcode"]).expect(2);
     for line in [
@@ -258,7 +258,7 @@ fn lifecycle() {
 }
 
 fn plan_without_init() {
-    let w = Work::new(&config());
+    let w = work(&config());
     let r = w.run(&["plan"]).expect(1);
     assert!(
         r.stderr.contains("registry.terraform.io/hangar/hangartest")
@@ -278,7 +278,7 @@ fn plan_without_init() {
 }
 
 fn packed() {
-    let w = Work::new(&config());
+    let w = work(&config());
     // Only a zipped package in the mirror (Terraform's packed layout).
     std::fs::remove_dir_all(
         w.mirror()
@@ -324,23 +324,23 @@ fn packed() {
 
 fn native_and_missing() {
     // `aws` with a source stays the native provider: no plugin is looked for or locked.
-    let w = Work::new(&format!(
+    let w = work(
         r#"
-terraform {{
-  required_providers {{
-    aws = {{
+terraform {
+  required_providers {
+    aws = {
       source  = "hashicorp/aws"
       version = "~> 5.0"
-    }}
-    hangartest = {{
+    }
+    hangartest = {
       source  = "hangar/hangartest"
       version = ">= 2.0"
-    }}
-  }}
-}}
-resource "terraform_data" "x" {{}}
-"#
-    ));
+    }
+  }
+}
+resource "terraform_data" "x" {}
+"#,
+    );
     let r = w.run(&["init"]).expect(1);
     assert!(
         r.stderr

@@ -4,7 +4,7 @@
 
 use libtest_mimic::Trial;
 
-use crate::{trial, Work, REQUIRED};
+use crate::{trial, work, Work, REQUIRED};
 
 pub fn tests() -> Vec<Trial> {
     vec![
@@ -35,9 +35,9 @@ resource "hangartest_thing" "boom" {{
 }
 
 fn with_mode(mode: &str) -> Work {
-    let mut w = Work::new(&config());
+    let mut w = work(&config());
     w.run(&["init"]).expect(0);
-    w.env
+    w.extra_env
         .push((hangar_testkit::test_plugin::MODE_ENV.into(), mode.into()));
     w
 }
@@ -61,7 +61,7 @@ fn crash() {
 
     // Without the fault, the next apply finishes the rest.
     let mut w = w;
-    w.env.clear();
+    w.extra_env.clear();
     let r = w.run(&["apply", "-auto-approve"]).expect(0);
     assert!(
         r.stdout
@@ -74,7 +74,8 @@ fn crash() {
 
 fn hang() {
     let mut w = with_mode("hang-on-apply");
-    w.env.push(("HANGAR_PLUGIN_TIMEOUT".into(), "2s".into()));
+    w.extra_env
+        .push(("HANGAR_PLUGIN_TIMEOUT".into(), "2s".into()));
     let start = std::time::Instant::now();
     let r = w.run(&["apply", "-auto-approve"]).expect(1);
     assert!(

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use hangar_testkit::module_registry::{Module, ModuleRegistry};
 use libtest_mimic::Trial;
 
-use crate::{trial, Work};
+use crate::{trial, work};
 
 pub fn tests() -> Vec<Trial> {
     vec![trial(
@@ -60,8 +60,8 @@ fn registry() {
             reg.host
         )
     };
-    let mut w = Work::new(&config("~> 1.0"));
-    w.env
+    let mut w = work(&config("~> 1.0"));
+    w.extra_env
         .push(("SSL_CERT_FILE".into(), reg.ca_file().display().to_string()));
     w.run(&["init"]).expect(0);
     let lock: serde_json::Value =
@@ -117,7 +117,7 @@ fn registry() {
     );
 
     // Without trusting the registry's certificate, nothing is fetched.
-    w.env.clear();
+    w.extra_env.clear();
     w.write("main.tf", &config("~> 2.0"));
     let r = w.run(&["init"]).expect(1);
     assert!(r.stderr.contains(&reg.host), "{}", r.all());

@@ -4,7 +4,7 @@
 
 use libtest_mimic::Trial;
 
-use crate::{trial, Work, REQUIRED};
+use crate::{trial, work, PluginDirs, REQUIRED};
 
 pub fn tests() -> Vec<Trial> {
     vec![trial(
@@ -34,7 +34,7 @@ resource "hangartest_thing" "a" {{
 }
 
 fn unplaceable() {
-    let w = Work::new(&config(""));
+    let w = work(&config(""));
     w.run(&["init"]).expect(0);
     for args in [&["plan"][..], &["apply", "-auto-approve"][..]] {
         let r = w.run(args).expect(1);

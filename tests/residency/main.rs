@@ -4,51 +4,18 @@
 
 use hangar_testkit::moto;
 
-use std::process::{Command, Stdio};
+use hangar_testkit::work::{Hangar, Work};
 
-struct Work {
-    dir: tempfile::TempDir,
+/// The binary, with dummy AWS credentials and no way to reach real AWS.
+fn hangar() -> Hangar {
+    Hangar::new(env!("CARGO_BIN_EXE_hangar"))
+        .offline_aws()
+        .aws_test_keys()
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Work {
-    fn new(main_tf: &str) -> Work {
-        let w = Work {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
-        w.write(main_tf);
-        w
-    }
-
-    fn write(&self, main_tf: &str) {
-        std::fs::write(self.dir.path().join("main.tf"), main_tf).expect("write");
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_hangar"))
-            .arg("-C")
-            .arg(self.dir.path())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("HANGAR_WORKSPACE")
-            .env_remove("AWS_PROFILE")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run hangar");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
+/// A scratch directory holding `main_tf`.
+fn work(main_tf: &str) -> Work {
+    hangar().work().file("main.tf", main_tf)
 }
 
 /// Asks moto (plain HTTP, path-style) whether a bucket exists.
@@ -89,7 +56,7 @@ fn unique(prefix: &str) -> String {
 /// Plan and apply both refuse, each message names `needles`, and `bucket` was never created.
 #[track_caller]
 fn refused(cfg: &str, bucket: &str, needles: &[&str]) {
-    let w = Work::new(cfg);
+    let w = work(cfg);
     for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
         let r = w.run(args);
         assert_eq!(
@@ -206,14 +173,17 @@ fn an_unknown_region_cannot_be_proven_and_is_refused() {
 fn a_bound_workspace_cannot_change_geography() {
     let b = unique("bound");
     let body = format!("resource \"aws_s3_bucket\" \"x\" {{\n  bucket = \"{b}\"\n}}\n");
-    let w = Work::new(&format!("{}\n{body}", header("eu", "eu-central-1")));
+    let w = work(&format!("{}\n{body}", header("eu", "eu-central-1")));
     let first = w.run(&["apply", "--auto-approve"]);
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert!(bucket_exists(&b));
-    w.write(&format!(
-        "{}\n{body}\nresource \"aws_s3_bucket\" \"more\" {{\n  bucket = \"{b}-more\"\n}}\n",
-        header("us", "us-east-1")
-    ));
+    w.write(
+        "main.tf",
+        &format!(
+            "{}\n{body}\nresource \"aws_s3_bucket\" \"more\" {{\n  bucket = \"{b}-more\"\n}}\n",
+            header("us", "us-east-1")
+        ),
+    );
     for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
         let r = w.run(args);
         assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
@@ -230,14 +200,17 @@ fn a_bound_workspace_cannot_change_geography() {
         assert!(r.stderr.contains("new workspace"), "{}", r.stderr);
     }
     assert!(!bucket_exists(&format!("{b}-more")));
-    w.write(&format!("{}\n{body}", header("eu", "eu-central-1")));
+    w.write(
+        "main.tf",
+        &format!("{}\n{body}", header("eu", "eu-central-1")),
+    );
     let r = w.run(&["destroy", "--auto-approve"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }
 
 #[test]
 fn a_workspace_region_outside_its_geography_is_refused() {
-    let w = Work::new(&header("eu", "us-east-1"));
+    let w = work(&header("eu", "us-east-1"));
     let r = w.run(&["plan"]);
     assert_eq!(r.code, 1);
     assert!(
@@ -253,7 +226,7 @@ fn validate_runs_the_same_checks_without_credentials() {
         "{}\nprovider \"aws\" {{\n  alias  = \"us\"\n  region = \"us-east-1\"\n}}\n",
         header("eu", "eu-central-1")
     );
-    let w = Work::new(&cfg);
+    let w = work(&cfg);
     let r = w.run(&["validate"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("Residency violation"), "{}", r.stderr);
@@ -300,7 +273,7 @@ fn a_state_bucket_declared_inside_but_really_outside_is_refused() {
         &b,
         &["state backend", "us-east-1", "geography \"eu\""],
     );
-    let w = Work::new(&cfg);
+    let w = work(&cfg);
     let r = w.run(&["validate"]);
     assert_eq!(
         r.code, 1,
@@ -327,10 +300,10 @@ fn a_backend_that_cannot_tell_where_it_is_must_be_declared() {
         )
     };
     refused(&cfg(""), &b, &["state backend", "state_location"]);
-    let w = Work::new(&cfg("  state_location = \"eu-central-1\"\n"));
+    let w = work(&cfg("  state_location = \"eu-central-1\"\n"));
     let r = w.run(&["validate"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let w = Work::new(&cfg("  state_location = \"us-east-1\"\n"));
+    let w = work(&cfg("  state_location = \"us-east-1\"\n"));
     let r = w.run(&["validate"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(

@@ -3,8 +3,9 @@
 use hangar_core::Value;
 use hangar_provider::ReadDataRequest;
 
-use crate::driver::{obj, s, shape, Driver, REGION};
+use crate::driver::{driver, REGION};
 use crate::moto;
+use hangar_testkit::lifecycle::{obj, s, shape, Driver};
 
 async fn read(d: &Driver, ty: &str, given: Value) -> Result<Value, hangar_provider::ProviderError> {
     let config = shape(&d.schema.data_sources[ty].block, &given);
@@ -20,7 +21,7 @@ async fn read(d: &Driver, ty: &str, given: Value) -> Result<Value, hangar_provid
 #[tokio::test]
 async fn region_and_caller_identity() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let r = read(&d, "aws_region", obj([])).await.expect("region");
     assert_eq!(s(&r, "name"), REGION);
     assert_eq!(s(&r, "description"), "Europe (Frankfurt)");
@@ -37,7 +38,7 @@ async fn region_and_caller_identity() {
 #[tokio::test]
 async fn bucket_and_cluster_data() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let b = d.config("aws_s3_bucket", obj([("bucket", "looked-up".into())]));
     let (_, bucket) = d.apply("aws_s3_bucket", &b, None).await;
     let r = read(&d, "aws_s3_bucket", obj([("bucket", "looked-up".into())]))
@@ -63,7 +64,10 @@ async fn bucket_and_cluster_data() {
             ("version", "1.29".into()),
             (
                 "vpc_config",
-                crate::driver::list([obj([("subnet_ids", crate::driver::strs(&["subnet-1"]))])]),
+                hangar_testkit::lifecycle::list([obj([(
+                    "subnet_ids",
+                    hangar_testkit::lifecycle::strs(&["subnet-1"]),
+                )])]),
             ),
         ]),
     );

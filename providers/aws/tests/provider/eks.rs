@@ -2,8 +2,9 @@
 
 use hangar_core::Value;
 
-use crate::driver::{lifecycle, list, obj, s, sdk, strs, tags, Action, Case, Driver, REGION};
+use crate::driver::{driver, sdk, REGION};
 use crate::moto;
+use hangar_testkit::lifecycle::{lifecycle, list, obj, s, strs, tags, Action, Case};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/eks";
 const ROLE2: &str = "arn:aws:iam::123456789012:role/eks-2";
@@ -43,7 +44,7 @@ fn cluster_logs(
 #[tokio::test]
 async fn cluster_lifecycle() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let (_, eks) = sdk().await;
     lifecycle(
         &d,
@@ -72,7 +73,7 @@ async fn cluster_lifecycle() {
 #[tokio::test]
 async fn cluster_attributes_and_plans() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let config = d.config(
         "aws_eks_cluster",
         cluster("attrs", ROLE, "1.29", true, "dev"),
@@ -175,7 +176,7 @@ fn node_group(cluster: &str, desired: i64, role: &str, env: &str) -> Value {
 #[tokio::test]
 async fn node_group_lifecycle() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let (_, eks) = sdk().await;
     let c = d.config(
         "aws_eks_cluster",
@@ -219,7 +220,7 @@ async fn node_group_lifecycle() {
 #[tokio::test]
 async fn cluster_delete_waits_for_node_groups() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let c = d.config(
         "aws_eks_cluster",
         cluster("busy", ROLE, "1.29", true, "dev"),

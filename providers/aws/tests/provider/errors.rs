@@ -4,13 +4,14 @@ use hangar_core::Value;
 use hangar_provider::{ApplyRequest, ConfigureRequest, Provider};
 use hangar_provider_aws::AwsProvider;
 
-use crate::driver::{obj, provider_block, shape, Driver};
+use crate::driver::{driver, provider_block};
 use crate::moto;
+use hangar_testkit::lifecycle::{obj, shape};
 
 #[tokio::test]
 async fn cloud_errors_carry_call_code_and_message() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let config = d.config("aws_s3_bucket", obj([("bucket", "ab".into())]));
     let (_, plan) = d.plan("aws_s3_bucket", &config, None).await;
     let err = d
@@ -113,7 +114,7 @@ async fn bad_provider_blocks_are_diagnostics() {
 #[tokio::test]
 async fn owned_objects_are_found_by_workspace_tag() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let b = d.config("aws_s3_bucket", obj([("bucket", "owned-one".into())]));
     let (_, bucket) = d.apply("aws_s3_bucket", &b, None).await;
     let c = d.config(
@@ -123,7 +124,10 @@ async fn owned_objects_are_found_by_workspace_tag() {
             ("role_arn", "arn:aws:iam::123456789012:role/eks".into()),
             (
                 "vpc_config",
-                crate::driver::list([obj([("subnet_ids", crate::driver::strs(&["subnet-1"]))])]),
+                hangar_testkit::lifecycle::list([obj([(
+                    "subnet_ids",
+                    hangar_testkit::lifecycle::strs(&["subnet-1"]),
+                )])]),
             ),
         ]),
     );

@@ -6,8 +6,9 @@ use aws_sdk_s3::types::{
 };
 use hangar_core::Value;
 
-use crate::driver::{lifecycle, list, obj, s, sdk, tags, Case, Driver, REGION};
+use crate::driver::{driver, driver_with, sdk, REGION};
 use crate::moto;
+use hangar_testkit::lifecycle::{lifecycle, list, obj, s, tags, Case};
 
 async fn make_bucket(s3: &aws_sdk_s3::Client, name: &str, versioned: bool) {
     s3.create_bucket()
@@ -45,7 +46,7 @@ async fn drop_bucket(s3: &aws_sdk_s3::Client, name: &str) {
 #[tokio::test]
 async fn bucket_lifecycle() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let (s3, _) = sdk().await;
     lifecycle(
         &d,
@@ -75,7 +76,7 @@ async fn bucket_lifecycle() {
 #[tokio::test]
 async fn bucket_attributes_tags_and_generated_names() {
     let _g = moto::exclusive();
-    let d = Driver::with(&[(
+    let d = driver_with(&[(
         "default_tags",
         obj([("tags", tags(&[("owner", "platform"), ("env", "default")]))]),
     )])
@@ -137,14 +138,14 @@ async fn bucket_attributes_tags_and_generated_names() {
         assert!(keys.iter().any(|x| x == k), "{k} missing in {xml}");
     }
     let (action, _) = d.plan("aws_s3_bucket", &config, Some(&st)).await;
-    assert_eq!(action, crate::driver::Action::NoOp);
+    assert_eq!(action, hangar_testkit::lifecycle::Action::NoOp);
     d.destroy("aws_s3_bucket", &st).await;
 }
 
 #[tokio::test]
 async fn force_destroy_empties_versioned_buckets() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let (s3, _) = sdk().await;
     let config = d.config(
         "aws_s3_bucket",
@@ -209,7 +210,7 @@ async fn force_destroy_empties_versioned_buckets() {
 #[tokio::test]
 async fn versioning_lifecycle() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let (s3, _) = sdk().await;
     make_bucket(&s3, "ver-a", false).await;
     make_bucket(&s3, "ver-b", false).await;
@@ -243,7 +244,7 @@ async fn versioning_lifecycle() {
 #[tokio::test]
 async fn encryption_lifecycle() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let (s3, _) = sdk().await;
     make_bucket(&s3, "enc-a", false).await;
     make_bucket(&s3, "enc-b", false).await;
@@ -293,7 +294,7 @@ async fn encryption_lifecycle() {
 #[tokio::test]
 async fn public_access_block_lifecycle() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let (s3, _) = sdk().await;
     make_bucket(&s3, "pab-a", false).await;
     make_bucket(&s3, "pab-b", false).await;
@@ -333,7 +334,7 @@ async fn public_access_block_lifecycle() {
 #[tokio::test]
 async fn replication_lifecycle() {
     let _g = moto::exclusive();
-    let d = Driver::new().await;
+    let d = driver().await;
     let (s3, _) = sdk().await;
     for b in ["rep-a", "rep-b", "rep-dest", "rep-dest-2"] {
         make_bucket(&s3, b, true).await;

@@ -17,11 +17,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 
-use crate::backend::{Backend, LockGuard};
-use crate::document::{InstanceRecord, OutputRecord, StateDoc};
-use crate::error::StateError;
-use crate::journal::JournalEntry;
-use crate::lock_info::LockInfo;
+use hangar_state::{
+    Backend, InstanceRecord, JournalEntry, LockGuard, LockInfo, OutputRecord, StateDoc, StateError,
+};
 
 /// One named case of the suite.
 type Case = (&'static str, fn(&dyn Backend));
