@@ -345,3 +345,74 @@ fn a_node_pool_is_judged_where_its_cluster_is() {
         .collect();
     assert!(calls.is_empty(), "no create reached GKE: {calls:?}");
 }
+
+/// A GKE cluster in `cluster_location` and the data-plane agent installed into it (the
+/// control plane's URL is never called at plan time).
+fn cluster_and_agent(cluster_location: &str) -> String {
+    format!(
+        r#"
+workspace "eu-prod" {{
+  geography = "eu"
+  region    = "europe-west3"
+}}
+
+provider "google" {{
+  project                   = "hangar-test"
+  region                    = workspace.region
+  access_token              = "test-token"
+  storage_custom_endpoint   = "{gcs}"
+  container_custom_endpoint = "{gke}"
+}}
+
+provider "hangar" {{
+  control_url = "http://127.0.0.1:1"
+}}
+
+resource "google_container_cluster" "c" {{
+  name                = "c"
+  location            = "{cluster_location}"
+  deletion_protection = false
+}}
+
+resource "hangar_agent" "a" {{
+  name            = "eu-agent"
+  workspace       = "eu-prod"
+  cluster         = google_container_cluster.c.id
+  cluster_type    = "google_container_cluster"
+  kubernetes_host = "https://${{google_container_cluster.c.endpoint}}"
+}}
+"#,
+        gcs = fake_gcs("EUROPE-WEST3").endpoint,
+        gke = gke().endpoint,
+    )
+}
+
+#[test]
+fn an_agent_is_judged_where_its_gke_cluster_is() {
+    // Inside: the agent's place is its cluster's, europe-west3 (a GCP region, judged as one).
+    let w = Work::new(&cluster_and_agent("europe-west3"));
+    let r = w.run(&["plan", "--detailed-exitcode"]);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 2, "{out}");
+    assert!(out.contains("hangar_agent.a will be created"), "{out}");
+    assert!(!out.contains("Residency violation"), "{out}");
+    // Outside: the agent is refused with its cluster, before any call.
+    let before = gke().requests().len();
+    let w = Work::new(&cluster_and_agent("us-central1"));
+    for cmd in [&["plan"][..], &["apply", "--auto-approve"][..]] {
+        let r = w.run(cmd);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        assert_eq!(r.code, 1, "{cmd:?}: {out}");
+        assert!(
+            out.contains("hangar_agent.a targets cluster us-central1"),
+            "{out}"
+        );
+        assert!(out.contains("google_container_cluster.c"), "{out}");
+    }
+    let calls: Vec<String> = gke().requests()[before..]
+        .iter()
+        .filter(|r| r.starts_with("POST"))
+        .cloned()
+        .collect();
+    assert!(calls.is_empty(), "no create reached GKE: {calls:?}");
+}

@@ -192,8 +192,10 @@ impl Provider for HangarProvider {
     }
 
     fn cloud(&self) -> Option<Cloud> {
-        // The agent lives in its cluster; the clusters Hangar provisions with it are EKS.
-        Some(Cloud::Aws)
+        // No cloud of its own: an agent lives in its cluster, which may be EKS, GKE or AKS.
+        // The residency gate judges it in its cluster's cloud, at its cluster's locations,
+        // through the `SameAs` places below.
+        None
     }
 
     fn provider_places(&self, _config: &Value) -> Vec<Place> {
