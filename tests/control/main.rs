@@ -12,6 +12,8 @@
 #[path = "../../providers/aws/tests/moto/mod.rs"]
 mod moto;
 
+mod clouds;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
