@@ -5,7 +5,8 @@
 //! (`Azure-AsyncOperation` polling, `timeouts.create`, default 90m); `kubernetes_version`,
 //! the default pool's `node_count`, `identity` and tags change in place with another PUT;
 //! name, group, location, `dns_prefix`, `private_cluster_enabled` and the default pool's
-//! name, size and subnet replace it. `kube_config` comes from `listClusterUserCredential`. A
+//! name, size and subnet replace it. `kube_config` (`host`, `cluster_ca_certificate`, the
+//! user's `username` and bearer token as `password`) comes from `listClusterUserCredential`. A
 //! node pool is an agent pool of a cluster, created and changed the same way; its region is its
 //! cluster's. Import ids: the ARM ids. A provisioning that ends `Failed` fails the apply with
 //! ARM's error code and message. Left out: network profiles, add-ons, autoscaling, Azure AD
