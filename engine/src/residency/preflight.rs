@@ -159,11 +159,12 @@ pub fn prove(
                 Target::Global { type_name } => {
                     resolved.push((place, Resolved::Global(type_name.clone()), cloud))
                 }
-                Target::ProviderDefault => match &default {
-                    Some(d) => resolved.push((place, Resolved::At(d.clone()), cloud)),
-                    // The provider's own judgement already refused its missing region.
-                    None => {}
-                },
+                // Without a default region, the provider's own judgement already refused it.
+                Target::ProviderDefault => {
+                    if let Some(d) = &default {
+                        resolved.push((place, Resolved::At(d.clone()), cloud));
+                    }
+                }
                 Target::SameAs { type_name } => {
                     match same_as(cfg, values, r, &s.module, place, type_name, &located) {
                         Ok((there, locs)) => {
