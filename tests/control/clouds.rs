@@ -17,7 +17,7 @@ use hangar_testkit::gke::GkeServer;
 use hangar_testkit::kube::{KubeOptions, KubeServer};
 use hangar_wire::{AgentHealth, AgentList, CreateWorkspace, Grant, IssueToken, Role, TokenIssued};
 
-use super::{hangar, json, ok, serve, ADMIN};
+use super::{assert_read_only, hangar, json, ok, serve, ADMIN};
 
 /// A control plane with workspace `eu-prod` of `cloud` in `region`; its URL and an operator
 /// token for the workspace.
@@ -74,21 +74,52 @@ fn example(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     (tmp, dir)
 }
 
-/// Runs `hangar -C dir ARGS` with the operator token; fails the test unless it exits `code`.
-fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], code: i32) -> String {
-    let mut c = hangar();
-    c.arg("-C").arg(dir).args(args);
-    for (k, v) in env {
-        c.env(k, v);
+/// One example directory with the variables and environment every run of it takes.
+struct Runs<'a> {
+    dir: &'a Path,
+    vars: Vec<String>,
+    env: Vec<(&'a str, &'a str)>,
+}
+
+impl Runs<'_> {
+    /// Runs `hangar -C dir CMD --var ...`; fails the test unless it exits `code`.
+    fn go(&self, cmd: &[&str], code: i32) -> String {
+        let mut c = hangar();
+        c.arg("-C").arg(self.dir).args(cmd);
+        for v in &self.vars {
+            c.arg("--var").arg(v);
+        }
+        c.envs(self.env.iter().copied());
+        let out: Output = c.output().expect("run hangar");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(code), "hangar {cmd:?}:\n{text}");
+        text
     }
-    let out: Output = c.output().expect("run hangar");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status.code(), Some(code), "hangar {args:?}:\n{text}");
-    text
+
+    /// Applies (the agent installed and registered), re-plans clean, checks that `hangar
+    /// residency` lists the agent in `cloud` at `location`, destroys (the agent removed).
+    fn cycle(&self, kube: &KubeServer, base: &str, operator: &str, cloud: &str, location: &str) {
+        let applied = self.go(&["apply", "--auto-approve"], 0);
+        assert!(
+            applied.contains("module.data_plane.hangar_agent.this[0]"),
+            "{applied}"
+        );
+        assert!(!applied.contains("Residency violation"), "{applied}");
+        assert_installed(kube, base, operator);
+        self.go(&["plan", "--detailed-exitcode"], 0);
+        assert_listed(&self.go(&["residency"], 0), cloud, location);
+        self.go(&["destroy", "--auto-approve"], 0);
+        assert!(kube
+            .object("apps/v1", "deployments", "hangar-system", "hangar-agent")
+            .is_none());
+        assert!(kube
+            .object("v1", "namespaces", "", "hangar-system")
+            .is_none());
+    }
 }
 
 /// Checks what the agent's install put into the cluster, and its registration.
@@ -116,15 +147,7 @@ fn assert_installed(kube: &KubeServer, base: &str, operator: &str) {
         .requests()
         .iter()
         .any(|r| r.path.contains("/deployments") && r.user == "kubernetes-admin"));
-    let role = kube
-        .object(
-            "rbac.authorization.k8s.io/v1",
-            "clusterroles",
-            "",
-            "hangar-agent-hangar-system-read",
-        )
-        .expect("read-only cluster role");
-    assert!(!role.to_string().contains("\"create\""), "{role}");
+    assert_read_only(kube);
     let agents: AgentList = ok(
         base,
         "GET",
@@ -151,15 +174,6 @@ fn assert_listed(report: &str, cloud: &str, location: &str) {
     assert_eq!(cols[1..3], [cloud, location], "{report}");
 }
 
-fn assert_removed(kube: &KubeServer) {
-    assert!(kube
-        .object("apps/v1", "deployments", "hangar-system", "hangar-agent")
-        .is_none());
-    assert!(kube
-        .object("v1", "namespaces", "", "hangar-system")
-        .is_none());
-}
-
 #[test]
 fn the_gcp_data_plane_installs_its_agent_into_the_gke_cluster() {
     // GKE takes Google OAuth2 access tokens: the cluster's API server accepts the one the
@@ -176,41 +190,22 @@ fn the_gcp_data_plane_installs_its_agent_into_the_gke_cluster() {
     let gcs = fake_gcs("EUROPE-WEST3");
     let (_tmp, dir) = example("gcp-data-plane");
     let name = format!("dp{}", std::process::id() % 100_000);
-    let vars = [
+    let vars = vec![
         format!("gcs_endpoint={}", gcs.endpoint),
         format!("gke_endpoint={}", gke.endpoint),
         format!("access_token={TOKEN}"),
         format!("control_url={base}"),
         format!("name={name}"),
     ];
-    let args = |cmd: &[&'static str]| -> Vec<String> {
-        let mut a: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
-        for v in &vars {
-            a.push("--var".into());
-            a.push(v.clone());
-        }
-        a
+    let runs = Runs {
+        dir: &dir,
+        vars,
+        env: vec![
+            ("HANGAR_CONTROL_TOKEN", operator.as_str()),
+            ("CLOUDSDK_CONFIG", "/nonexistent"),
+        ],
     };
-    let env = [
-        ("HANGAR_CONTROL_TOKEN", operator.as_str()),
-        ("CLOUDSDK_CONFIG", "/nonexistent"),
-    ];
-    let go = |cmd: &[&'static str], code| {
-        let a = args(cmd);
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        run(&dir, &a, &env, code)
-    };
-    let applied = go(&["apply", "--auto-approve"], 0);
-    assert!(
-        applied.contains("module.data_plane.hangar_agent.this[0]"),
-        "{applied}"
-    );
-    assert!(!applied.contains("Residency violation"), "{applied}");
-    assert_installed(&kube, &base, &operator);
-    go(&["plan", "--detailed-exitcode"], 0);
-    assert_listed(&go(&["residency"], 0), "gcp", "europe-west3");
-    go(&["destroy", "--auto-approve"], 0);
-    assert_removed(&kube);
+    runs.cycle(&kube, &base, &operator, "gcp", "europe-west3");
 }
 
 #[test]
@@ -233,37 +228,23 @@ fn the_azure_data_plane_installs_its_agent_into_the_aks_cluster() {
     });
     let c = &arm.config;
     let (_tmp, dir) = example("azure-data-plane");
-    let vars = [
+    let vars = vec![
         format!("arm_endpoint={}", arm.endpoint),
         format!("storage_endpoint={}", az.endpoint),
         format!("control_url={base}"),
     ];
-    let env = [
-        ("HANGAR_CONTROL_TOKEN", operator.as_str()),
-        ("ARM_SUBSCRIPTION_ID", c.subscription_id.as_str()),
-        ("ARM_TENANT_ID", c.tenant_id.as_str()),
-        ("ARM_CLIENT_ID", c.client_id.as_str()),
-        ("ARM_CLIENT_SECRET", c.client_secret.as_str()),
-        ("AZURE_AUTHORITY_HOST", arm.endpoint.as_str()),
-    ];
-    let go = |cmd: &[&str], code| {
-        let mut a: Vec<&str> = cmd.to_vec();
-        for v in &vars {
-            a.push("--var");
-            a.push(v);
-        }
-        run(&dir, &a, &env, code)
+    let runs = Runs {
+        dir: &dir,
+        vars,
+        env: vec![
+            ("HANGAR_CONTROL_TOKEN", operator.as_str()),
+            ("ARM_SUBSCRIPTION_ID", c.subscription_id.as_str()),
+            ("ARM_TENANT_ID", c.tenant_id.as_str()),
+            ("ARM_CLIENT_ID", c.client_id.as_str()),
+            ("ARM_CLIENT_SECRET", c.client_secret.as_str()),
+            ("AZURE_AUTHORITY_HOST", arm.endpoint.as_str()),
+        ],
     };
-    let applied = go(&["apply", "--auto-approve"], 0);
-    assert!(
-        applied.contains("module.data_plane.hangar_agent.this[0]"),
-        "{applied}"
-    );
-    assert!(!applied.contains("Residency violation"), "{applied}");
-    assert_installed(&kube, &base, &operator);
-    go(&["plan", "--detailed-exitcode"], 0);
-    assert_listed(&go(&["residency"], 0), "azure", "germanywestcentral");
-    go(&["destroy", "--auto-approve"], 0);
-    assert_removed(&kube);
+    runs.cycle(&kube, &base, &operator, "azure", "germanywestcentral");
     assert!(arm.resource_ids().is_empty(), "{:?}", arm.resource_ids());
 }

@@ -292,6 +292,19 @@ fn wait_job(base: &str, token: &str, id: i64) -> Job {
     }
 }
 
+/// The agent's cluster-wide role, installed by `hangar_agent`, grants reads only.
+fn assert_read_only(kube: &KubeServer) {
+    let role = kube
+        .object(
+            "rbac.authorization.k8s.io/v1",
+            "clusterroles",
+            "",
+            "hangar-agent-hangar-system-read",
+        )
+        .expect("read-only cluster role");
+    assert!(!role.to_string().contains("\"create\""), "{role}");
+}
+
 fn assert_no_secret(what: &str, text: &str) {
     for s in SECRETS {
         assert!(
@@ -544,16 +557,7 @@ fn two_agents_apply_their_own_regions_and_only_metadata_leaves_them() {
             .kube
             .object("apps/v1", "deployments", "hangar-system", "hangar-agent")
             .is_some());
-        let role = a
-            .kube
-            .object(
-                "rbac.authorization.k8s.io/v1",
-                "clusterroles",
-                "",
-                "hangar-agent-hangar-system-read",
-            )
-            .expect("read-only cluster role");
-        assert!(!role.to_string().contains("\"create\""), "{role}");
+        assert_read_only(&a.kube);
     }
     let (_, jobs_eu) = call(&base, "GET", "/api/v1/workspaces/eu-prod/jobs", ADMIN, None);
     let (_, jobs_us) = call(&base, "GET", "/api/v1/workspaces/us-prod/jobs", ADMIN, None);

@@ -63,8 +63,9 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos:x}", std::process::id())
 }
 
-/// An `eu` workspace in europe-west3 whose storage is the emulator for `storage_location`.
-fn config(storage_location: &str, bucket: &str, bucket_location: &str) -> String {
+/// An `eu` workspace in europe-west3 whose storage is the emulator for `storage_location`
+/// and whose GKE is the test server.
+fn header(storage_location: &str) -> String {
     format!(
         r#"
 workspace "eu-prod" {{
@@ -79,16 +80,24 @@ provider "google" {{
   storage_custom_endpoint   = "{gcs}"
   container_custom_endpoint = "{gke}"
 }}
+"#,
+        gcs = fake_gcs(storage_location).endpoint,
+        gke = gke().endpoint,
+    )
+}
 
+/// [`header`] and a bucket in `bucket_location`.
+fn config(storage_location: &str, bucket: &str, bucket_location: &str) -> String {
+    header(storage_location)
+        + &format!(
+            r#"
 resource "google_storage_bucket" "data" {{
   name          = "{bucket}"
   location      = "{bucket_location}"
   force_destroy = true
 }}
-"#,
-        gcs = fake_gcs(storage_location).endpoint,
-        gke = gke().endpoint,
-    )
+"#
+        )
 }
 
 fn bucket_exists(storage_location: &str, name: &str) -> bool {
@@ -283,21 +292,9 @@ fn a_gcs_state_backend_is_checked_where_its_bucket_really_is() {
 
 /// A cluster in `cluster_location` and a node pool placed `pool_location_line`.
 fn cluster_and_pool(cluster_location: &str, pool_location_line: &str) -> String {
-    format!(
-        r#"
-workspace "eu-prod" {{
-  geography = "eu"
-  region    = "europe-west3"
-}}
-
-provider "google" {{
-  project                   = "hangar-test"
-  region                    = workspace.region
-  access_token              = "test-token"
-  storage_custom_endpoint   = "{gcs}"
-  container_custom_endpoint = "{gke}"
-}}
-
+    header("EUROPE-WEST3")
+        + &format!(
+            r#"
 resource "google_container_cluster" "c" {{
   name                = "c"
   location            = "{cluster_location}"
@@ -309,10 +306,8 @@ resource "google_container_node_pool" "p" {{
   cluster = google_container_cluster.c.id
   {pool_location_line}
 }}
-"#,
-        gcs = fake_gcs("EUROPE-WEST3").endpoint,
-        gke = gke().endpoint,
-    )
+"#
+        )
 }
 
 #[test]
@@ -349,21 +344,9 @@ fn a_node_pool_is_judged_where_its_cluster_is() {
 /// A GKE cluster in `cluster_location` and the data-plane agent installed into it (the
 /// control plane's URL is never called at plan time).
 fn cluster_and_agent(cluster_location: &str) -> String {
-    format!(
-        r#"
-workspace "eu-prod" {{
-  geography = "eu"
-  region    = "europe-west3"
-}}
-
-provider "google" {{
-  project                   = "hangar-test"
-  region                    = workspace.region
-  access_token              = "test-token"
-  storage_custom_endpoint   = "{gcs}"
-  container_custom_endpoint = "{gke}"
-}}
-
+    header("EUROPE-WEST3")
+        + &format!(
+            r#"
 provider "hangar" {{
   control_url = "http://127.0.0.1:1"
 }}
@@ -381,10 +364,8 @@ resource "hangar_agent" "a" {{
   cluster_type    = "google_container_cluster"
   kubernetes_host = "https://${{google_container_cluster.c.endpoint}}"
 }}
-"#,
-        gcs = fake_gcs("EUROPE-WEST3").endpoint,
-        gke = gke().endpoint,
-    )
+"#
+        )
 }
 
 #[test]
