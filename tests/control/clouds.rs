@@ -15,27 +15,15 @@ use hangar_testkit::azurite::azurite;
 use hangar_testkit::fake_gcs::fake_gcs;
 use hangar_testkit::gke::GkeServer;
 use hangar_testkit::kube::{KubeOptions, KubeServer};
-use hangar_wire::{AgentHealth, AgentList, CreateWorkspace, Grant, IssueToken, Role, TokenIssued};
+use hangar_wire::{AgentHealth, AgentList, Grant, IssueToken, Role, TokenIssued};
 
-use super::{assert_read_only, hangar, json, ok, serve, ADMIN};
+use super::{assert_read_only, create_workspace, hangar, json, ok, serve, ADMIN};
 
 /// A control plane with workspace `eu-prod` of `cloud` in `region`; its URL and an operator
 /// token for the workspace.
 fn control(db: &Path, cloud: &str, region: &str) -> (super::Proc, String, String) {
     let (proc, base) = serve(db);
-    let _: hangar_wire::Workspace = ok(
-        &base,
-        "POST",
-        "/api/v1/workspaces",
-        ADMIN,
-        json(&CreateWorkspace {
-            name: "eu-prod".into(),
-            cloud: cloud.into(),
-            geography: "eu".into(),
-            region: region.into(),
-            buckets: Vec::new(),
-        }),
-    );
+    create_workspace(&base, "eu-prod", cloud, "eu", region);
     let operator: TokenIssued = ok(
         &base,
         "POST",

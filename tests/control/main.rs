@@ -149,6 +149,23 @@ fn ok<T: serde::de::DeserializeOwned>(
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
 }
 
+/// As admin: workspace `name` of `cloud`, bound to `geography` with primary `region`.
+fn create_workspace(base: &str, name: &str, cloud: &str, geography: &str, region: &str) {
+    let _: hangar_wire::Workspace = ok(
+        base,
+        "POST",
+        "/api/v1/workspaces",
+        ADMIN,
+        json(&CreateWorkspace {
+            name: name.into(),
+            cloud: cloud.into(),
+            geography: geography.into(),
+            region: region.into(),
+            buckets: Vec::new(),
+        }),
+    );
+}
+
 fn json<T: serde::Serialize>(v: &T) -> Option<String> {
     Some(serde_json::to_string(v).expect("encode"))
 }
@@ -327,19 +344,7 @@ fn two_agents_apply_their_own_regions_and_only_metadata_leaves_them() {
         ("us-prod", "us", "us-east-1"),
     ];
     for (name, geography, region) in places {
-        let _: hangar_wire::Workspace = ok(
-            &base,
-            "POST",
-            "/api/v1/workspaces",
-            ADMIN,
-            json(&CreateWorkspace {
-                name: name.into(),
-                cloud: "aws".into(),
-                geography: geography.into(),
-                region: region.into(),
-                buckets: Vec::new(),
-            }),
-        );
+        create_workspace(&base, name, "aws", geography, region);
     }
     let grants = |ws: &[&str], role| {
         ws.iter()
@@ -614,19 +619,7 @@ fn hangar_serve_serves_the_openapi_document_and_refuses_a_bad_database() {
 fn an_agent_killed_mid_job_leaves_the_job_failed_with_the_reason() {
     let db_dir = tempfile::tempdir().expect("tempdir");
     let (_serve, base) = serve_with(&db_dir.path().join("control.db"), &["--lease", "2s"]);
-    let _: hangar_wire::Workspace = ok(
-        &base,
-        "POST",
-        "/api/v1/workspaces",
-        ADMIN,
-        json(&CreateWorkspace {
-            name: "eu-prod".into(),
-            cloud: "aws".into(),
-            geography: "eu".into(),
-            region: "eu-central-1".into(),
-            buckets: Vec::new(),
-        }),
-    );
+    create_workspace(&base, "eu-prod", "aws", "eu", "eu-central-1");
     let agent: AgentRegistered = ok(
         &base,
         "POST",

@@ -290,6 +290,17 @@ fn a_gcs_state_backend_is_checked_where_its_bucket_really_is() {
     }
 }
 
+/// Checks that no create (`POST`) reached the GKE test server after its first `before`
+/// requests.
+fn assert_no_create_since(before: usize) {
+    let calls: Vec<String> = gke().requests()[before..]
+        .iter()
+        .filter(|r| r.starts_with("POST"))
+        .cloned()
+        .collect();
+    assert!(calls.is_empty(), "no create reached GKE: {calls:?}");
+}
+
 /// A cluster in `cluster_location` and a node pool placed `pool_location_line`.
 fn cluster_and_pool(cluster_location: &str, pool_location_line: &str) -> String {
     header("EUROPE-WEST3")
@@ -333,12 +344,7 @@ fn a_node_pool_is_judged_where_its_cluster_is() {
     let before = gke().requests().len();
     let w = Work::new(&cluster_and_pool("us-central1", by_reference));
     assert_eq!(w.run(&["apply", "--auto-approve"]).code, 1);
-    let calls: Vec<String> = gke().requests()[before..]
-        .iter()
-        .filter(|r| r.starts_with("POST"))
-        .cloned()
-        .collect();
-    assert!(calls.is_empty(), "no create reached GKE: {calls:?}");
+    assert_no_create_since(before);
 }
 
 /// A GKE cluster in `cluster_location` and the data-plane agent installed into it (the
@@ -390,10 +396,5 @@ fn an_agent_is_judged_where_its_gke_cluster_is() {
         );
         assert!(out.contains("google_container_cluster.c"), "{out}");
     }
-    let calls: Vec<String> = gke().requests()[before..]
-        .iter()
-        .filter(|r| r.starts_with("POST"))
-        .cloned()
-        .collect();
-    assert!(calls.is_empty(), "no create reached GKE: {calls:?}");
+    assert_no_create_since(before);
 }
