@@ -6,8 +6,8 @@
 # var.gke_endpoint with a dummy access token; leave them null to use Google Cloud with your
 # usual credentials (gcloud auth application-default login, or GOOGLE_APPLICATION_CREDENTIALS).
 # With var.control_url set, the same apply also installs Hangar's data-plane agent into the
-# cluster (through its endpoint and CA, with var.kube_token or else var.access_token) and
-# registers it with that control plane (operator token in HANGAR_CONTROL_TOKEN).
+# cluster (through its endpoint and CA, with the google provider's access token) and registers
+# it with that control plane (operator token in HANGAR_CONTROL_TOKEN).
 
 workspace "eu-prod" {
   geography = "eu"
@@ -55,13 +55,6 @@ variable "control_url" {
   description = "The control plane to register the data-plane agent with; null installs no agent."
 }
 
-variable "kube_token" {
-  type        = string
-  default     = null
-  sensitive   = true
-  description = "Google OAuth2 access token to install the agent with; var.access_token when null."
-}
-
 provider "hangar" {
   control_url = var.control_url
 }
@@ -85,7 +78,6 @@ module "data_plane" {
 
   agent_enabled          = var.control_url != null
   agent_workspace        = workspace.name
-  agent_kubernetes_token = var.kube_token != null ? var.kube_token : var.access_token
   agent_write_namespaces = ["ml"]
 }
 

@@ -169,7 +169,7 @@ variable "agent_kubernetes_token" {
   type        = string
   default     = null
   sensitive   = true
-  description = "Bearer token to install the agent with: a Google OAuth2 access token of an identity allowed to create namespaces, RBAC objects, secrets and deployments in the cluster (for example the google provider's access_token). Required when agent_enabled: GKE accepts no anonymous installs."
+  description = "Bearer token to install the agent with; the google provider's own access token (data google_client_config) when null. Its identity must be allowed to create namespaces, RBAC objects, secrets and deployments in the cluster."
 }
 
 variable "agent_kubernetes_ca_certificate" {

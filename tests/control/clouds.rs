@@ -4,7 +4,8 @@
 //!
 //! The clusters are the GKE and ARM test servers', which report the Kubernetes API test server
 //! (HTTPS, its test CA) as their endpoint and CA: host, CA and (on AKS) token reach the install
-//! through the cluster's own attributes, as they would on Google Cloud and Azure. Storage is
+//! through the cluster's own attributes, and on GKE the token through `google_client_config`
+//! (the google provider's access token), as they would on Google Cloud and Azure. Storage is
 //! fake-gcs-server and Azurite; everything is on 127.0.0.1.
 
 use std::path::Path;

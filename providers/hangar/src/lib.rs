@@ -27,8 +27,9 @@
 //!
 //! How the data-plane modules reach the cluster: EKS through its `endpoint` (CA and token
 //! passed in); GKE through `https://ENDPOINT` and `master_auth[0].cluster_ca_certificate`
-//! (base64), with a Google OAuth2 access token passed in; AKS through `kube_config[0]`'s
-//! `host`, `cluster_ca_certificate` (base64) and `password` (the cluster user's token).
+//! (base64), with the google provider's access token (`google_client_config`); AKS through
+//! `kube_config[0]`'s `host`, `cluster_ca_certificate` (base64) and `password` (the cluster
+//! user's token).
 //!
 //! Read (refresh, drift) reports the object gone when the Deployment or the Secret is missing.
 //! Delete removes what was installed (the namespace last) — the agent can no longer run; its
