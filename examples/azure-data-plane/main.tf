@@ -5,7 +5,9 @@
 # Credentials come from Terraform's ARM_* variables (ARM_SUBSCRIPTION_ID, ARM_TENANT_ID,
 # ARM_CLIENT_ID, ARM_CLIENT_SECRET) or the Azure CLI's login. The demo (bash .ci/demo) points
 # the provider at a local ARM test server and Azurite through var.arm_endpoint and
-# var.storage_endpoint; leave them null to use Azure.
+# var.storage_endpoint; leave them null to use Azure. With var.control_url set, the same apply
+# also installs Hangar's data-plane agent into the cluster (with the cluster user's credentials)
+# and registers it with that control plane (operator token in HANGAR_CONTROL_TOKEN).
 
 workspace "eu-prod" {
   geography = "eu"
@@ -34,6 +36,16 @@ variable "name" {
   }
 }
 
+variable "control_url" {
+  type        = string
+  default     = null
+  description = "The control plane to register the data-plane agent with; null installs no agent."
+}
+
+provider "hangar" {
+  control_url = var.control_url
+}
+
 provider "azurerm" {
   features {}
 
@@ -51,6 +63,10 @@ module "data_plane" {
     "managed-by" = "hangar"
     "workspace"  = workspace.name
   }
+
+  agent_enabled          = var.control_url != null
+  agent_workspace        = workspace.name
+  agent_write_namespaces = ["ml"]
 }
 
 output "resource_group" {
@@ -71,4 +87,8 @@ output "storage_account_location" {
 
 output "container" {
   value = module.data_plane.container_name
+}
+
+output "agent_id" {
+  value = module.data_plane.agent_id
 }

@@ -5,6 +5,9 @@
 # The demo (bash .ci/demo) points the provider at local emulators through var.gcs_endpoint and
 # var.gke_endpoint with a dummy access token; leave them null to use Google Cloud with your
 # usual credentials (gcloud auth application-default login, or GOOGLE_APPLICATION_CREDENTIALS).
+# With var.control_url set, the same apply also installs Hangar's data-plane agent into the
+# cluster (through its endpoint and CA, with the google provider's access token) and registers
+# it with that control plane (operator token in HANGAR_CONTROL_TOKEN).
 
 workspace "eu-prod" {
   geography = "eu"
@@ -46,6 +49,16 @@ variable "name" {
   }
 }
 
+variable "control_url" {
+  type        = string
+  default     = null
+  description = "The control plane to register the data-plane agent with; null installs no agent."
+}
+
+provider "hangar" {
+  control_url = var.control_url
+}
+
 provider "google" {
   project                   = var.project
   region                    = workspace.region
@@ -62,6 +75,10 @@ module "data_plane" {
   labels              = { "managed-by" = "hangar", "workspace" = workspace.name }
   deletion_protection = false
   force_destroy       = true
+
+  agent_enabled          = var.control_url != null
+  agent_workspace        = workspace.name
+  agent_write_namespaces = ["ml"]
 }
 
 output "cluster_id" {
@@ -78,4 +95,8 @@ output "bucket" {
 
 output "bucket_location" {
   value = module.data_plane.bucket_location
+}
+
+output "agent_id" {
+  value = module.data_plane.agent_id
 }

@@ -57,3 +57,22 @@ resource "azurerm_storage_container" "artifacts" {
   storage_account_name  = azurerm_storage_account.artifacts.name
   container_access_type = "private"
 }
+
+# The data-plane agent, installed into the cluster and registered with the control plane (off
+# unless agent_enabled: the caller then passes a configured `hangar` provider). It lives where
+# the cluster lives, so the workspace's residency gate places it at the cluster's location.
+# Host, CA and token come from the cluster user's credentials (kube_config).
+resource "hangar_agent" "this" {
+  count = var.agent_enabled ? 1 : 0
+
+  name                      = var.agent_name
+  workspace                 = var.agent_workspace
+  cluster                   = azurerm_kubernetes_cluster.main.id
+  cluster_type              = "azurerm_kubernetes_cluster"
+  kubernetes_host           = coalesce(var.agent_kubernetes_host, azurerm_kubernetes_cluster.main.kube_config[0].host)
+  kubernetes_token          = coalesce(var.agent_kubernetes_token, azurerm_kubernetes_cluster.main.kube_config[0].password)
+  kubernetes_ca_certificate = coalesce(var.agent_kubernetes_ca_certificate, base64decode(azurerm_kubernetes_cluster.main.kube_config[0].cluster_ca_certificate))
+  write_namespaces          = var.agent_write_namespaces
+  artifact_bucket           = azurerm_storage_account.artifacts.name
+  artifact_bucket_region    = azurerm_storage_account.artifacts.location
+}

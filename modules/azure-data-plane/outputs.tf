@@ -53,3 +53,8 @@ output "blob_endpoint" {
   value       = azurerm_storage_account.artifacts.primary_blob_endpoint
   description = "Blob endpoint of the storage account."
 }
+
+output "agent_id" {
+  value       = var.agent_enabled ? hangar_agent.this[0].agent_id : null
+  description = "The control plane's id of the data-plane agent (null when agent_enabled is false)."
+}

@@ -95,3 +95,46 @@ variable "tags" {
   default     = {}
   description = "Tags for every resource that takes tags."
 }
+
+variable "agent_enabled" {
+  type        = bool
+  default     = false
+  description = "Install Hangar's data-plane agent into the cluster and register it with the control plane (needs a configured `hangar` provider)."
+}
+
+variable "agent_name" {
+  type        = string
+  default     = "agent"
+  description = "Name the agent is registered under in its control-plane workspace."
+}
+
+variable "agent_workspace" {
+  type        = string
+  default     = null
+  description = "Control-plane workspace the agent serves (required when agent_enabled)."
+}
+
+variable "agent_kubernetes_host" {
+  type        = string
+  default     = null
+  description = "Kubernetes API URL to install the agent through; the cluster's own (kube_config host) when null."
+}
+
+variable "agent_kubernetes_token" {
+  type        = string
+  default     = null
+  sensitive   = true
+  description = "Bearer token to install the agent with; the cluster user's token from the cluster's kube_config when null (clusters with local accounts; with Entra ID integration, pass one)."
+}
+
+variable "agent_kubernetes_ca_certificate" {
+  type        = string
+  default     = null
+  description = "The cluster's CA certificate (PEM) for the install; the cluster's own (kube_config) when null."
+}
+
+variable "agent_write_namespaces" {
+  type        = list(string)
+  default     = []
+  description = "Namespaces where the agent may run workloads; it is read-only everywhere else."
+}

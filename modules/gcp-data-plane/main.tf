@@ -59,3 +59,27 @@ resource "google_storage_bucket" "artifacts" {
     enabled = true
   }
 }
+
+# The data-plane agent, installed into the cluster and registered with the control plane (off
+# unless agent_enabled: the caller then passes a configured `hangar` provider). It lives where
+# the cluster lives, so the workspace's residency gate places it at the cluster's location.
+# GKE's API server is reached at https://ENDPOINT and trusts the cluster's CA; it takes Google
+# OAuth2 access tokens: the google provider's own, unless agent_kubernetes_token is given.
+data "google_client_config" "current" {
+  count = var.agent_enabled ? 1 : 0
+}
+
+resource "hangar_agent" "this" {
+  count = var.agent_enabled ? 1 : 0
+
+  name                      = var.agent_name
+  workspace                 = var.agent_workspace
+  cluster                   = google_container_cluster.main.id
+  cluster_type              = "google_container_cluster"
+  kubernetes_host           = coalesce(var.agent_kubernetes_host, "https://${google_container_cluster.main.endpoint}")
+  kubernetes_token          = coalesce(var.agent_kubernetes_token, data.google_client_config.current[0].access_token)
+  kubernetes_ca_certificate = coalesce(var.agent_kubernetes_ca_certificate, base64decode(google_container_cluster.main.master_auth[0].cluster_ca_certificate))
+  write_namespaces          = var.agent_write_namespaces
+  artifact_bucket           = google_storage_bucket.artifacts.name
+  artifact_bucket_region    = lower(google_storage_bucket.artifacts.location)
+}

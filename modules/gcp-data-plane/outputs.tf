@@ -42,3 +42,8 @@ output "bucket_location" {
   value       = google_storage_bucket.artifacts.location
   description = "Location of the artifacts bucket, as Cloud Storage reports it (upper case)."
 }
+
+output "agent_id" {
+  value       = var.agent_enabled ? hangar_agent.this[0].agent_id : null
+  description = "The control plane's id of the data-plane agent (null when agent_enabled is false)."
+}

@@ -140,3 +140,46 @@ variable "force_destroy" {
   default     = false
   description = "Delete every object version in the artifacts bucket when destroying it."
 }
+
+variable "agent_enabled" {
+  type        = bool
+  default     = false
+  description = "Install Hangar's data-plane agent into the cluster and register it with the control plane (needs a configured `hangar` provider)."
+}
+
+variable "agent_name" {
+  type        = string
+  default     = "agent"
+  description = "Name the agent is registered under in its control-plane workspace."
+}
+
+variable "agent_workspace" {
+  type        = string
+  default     = null
+  description = "Control-plane workspace the agent serves (required when agent_enabled)."
+}
+
+variable "agent_kubernetes_host" {
+  type        = string
+  default     = null
+  description = "Kubernetes API URL to install the agent through; https://ENDPOINT of the cluster when null."
+}
+
+variable "agent_kubernetes_token" {
+  type        = string
+  default     = null
+  sensitive   = true
+  description = "Bearer token to install the agent with; the google provider's own access token (data google_client_config) when null. Its identity must be allowed to create namespaces, RBAC objects, secrets and deployments in the cluster."
+}
+
+variable "agent_kubernetes_ca_certificate" {
+  type        = string
+  default     = null
+  description = "The cluster's CA certificate (PEM) for the install; the cluster's own (master_auth) when null."
+}
+
+variable "agent_write_namespaces" {
+  type        = list(string)
+  default     = []
+  description = "Namespaces where the agent may run workloads; it is read-only everywhere else."
+}

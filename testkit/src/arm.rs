@@ -69,6 +69,10 @@ pub struct ArmConfig {
     pub account_key: String,
     /// How many polls a long-running operation stays in progress.
     pub polls: u32,
+    /// The Kubernetes API test server (`https://127.0.0.1:PORT`, serving the test CA) that AKS
+    /// clusters' credentials name, with that CA; `None` for `https://{fqdn}:443` and a
+    /// placeholder CA.
+    pub kube_api: Option<String>,
 }
 
 impl Default for ArmConfig {
@@ -81,6 +85,7 @@ impl Default for ArmConfig {
             blob_endpoint: None,
             account_key: crate::azurite::DEV_KEY.into(),
             polls: 2,
+            kube_api: None,
         }
     }
 }
@@ -984,10 +989,13 @@ impl Server {
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 let name = last_name(&t.id);
-                let ca =
-                    base64::engine::general_purpose::STANDARD.encode(format!("test-ca-of-{name}"));
+                let (server, ca) = match &self.cfg.kube_api {
+                    Some(api) => (api.clone(), crate::kube::TEST_CA_PEM.to_string()),
+                    None => (format!("https://{fqdn}:443"), format!("test-ca-of-{name}")),
+                };
+                let ca = base64::engine::general_purpose::STANDARD.encode(ca);
                 let kubeconfig = format!(
-                    "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n    server: https://{fqdn}:443\n  name: {name}\ncontexts:\n- context:\n    cluster: {name}\n    user: clusterUser_{name}\n  name: {name}\ncurrent-context: {name}\nkind: Config\nusers:\n- name: clusterUser_{name}\n  user:\n    token: test-token-of-{name}\n"
+                    "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n    server: {server}\n  name: {name}\ncontexts:\n- context:\n    cluster: {name}\n    user: clusterUser_{name}\n  name: {name}\ncurrent-context: {name}\nkind: Config\nusers:\n- name: clusterUser_{name}\n  user:\n    token: test-token-of-{name}\n"
                 );
                 json(
                     StatusCode::OK,

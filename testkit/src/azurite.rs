@@ -15,8 +15,14 @@ pub const DEV_KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 /// Extra accounts every Azurite started here knows (with [`DEV_KEY`]), for storage accounts
-/// that tests create through the ARM test server.
-pub const ACCOUNTS: &[&str] = &["hangarsa1", "hangarsa2", "hangarsa3", "hangarstate"];
+/// that tests create through the ARM test server (`dpeusa` is examples/azure-data-plane's).
+pub const ACCOUNTS: &[&str] = &[
+    "hangarsa1",
+    "hangarsa2",
+    "hangarsa3",
+    "hangarstate",
+    "dpeusa",
+];
 
 /// A running Azurite blob service.
 #[derive(Debug, Clone)]

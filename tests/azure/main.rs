@@ -217,3 +217,65 @@ fn a_geo_redundant_copy_whose_pair_leaves_the_geography_is_refused_at_plan_time(
     let w = Case::new("eu", "polandcentral", &account("polandcentral", "GRS"));
     w.refused(&["azurerm_storage_account.sa", "geo-redundant copy"]);
 }
+
+/// An AKS cluster in a resource group at `location` and the data-plane agent installed into it
+/// (the control plane's URL is never called at plan time).
+fn cluster_and_agent(location: &str) -> String {
+    format!(
+        r#"
+provider "hangar" {{
+  control_url = "http://127.0.0.1:1"
+}}
+
+resource "azurerm_resource_group" "rg" {{
+  name     = "rg-agent"
+  location = "{location}"
+}}
+
+resource "azurerm_kubernetes_cluster" "k" {{
+  name                = "k"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  dns_prefix          = "k"
+
+  default_node_pool {{
+    name       = "system"
+    node_count = 1
+    vm_size    = "Standard_D2s_v3"
+  }}
+
+  identity {{
+    type = "SystemAssigned"
+  }}
+}}
+
+resource "hangar_agent" "a" {{
+  name            = "eu-agent"
+  workspace       = "ws"
+  cluster         = azurerm_kubernetes_cluster.k.id
+  cluster_type    = "azurerm_kubernetes_cluster"
+  kubernetes_host = azurerm_kubernetes_cluster.k.kube_config[0].host
+}}
+"#
+    )
+}
+
+#[test]
+fn an_agent_is_judged_where_its_aks_cluster_is() {
+    // Inside: the agent's place is its cluster's, germanywestcentral (an Azure region).
+    let w = Work::new(
+        "eu",
+        "germanywestcentral",
+        &cluster_and_agent("germanywestcentral"),
+    );
+    let r = w.run(&["plan"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("3 to add"), "{}", r.stdout);
+    assert!(!r.stderr.contains("Residency violation"), "{}", r.stderr);
+    // Outside: refused with its cluster, and nothing reached ARM.
+    let w = Work::new("eu", "germanywestcentral", &cluster_and_agent("eastus"));
+    w.refused(&[
+        "hangar_agent.a targets cluster eastus",
+        "azurerm_kubernetes_cluster.k",
+    ]);
+}

@@ -12,6 +12,8 @@
 #[path = "../../providers/aws/tests/moto/mod.rs"]
 mod moto;
 
+mod clouds;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -137,6 +139,23 @@ fn ok<T: serde::de::DeserializeOwned>(
         "{method} {path}: {status} {text}"
     );
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
+}
+
+/// As admin: workspace `name` of `cloud`, bound to `geography` with primary `region`.
+fn create_workspace(base: &str, name: &str, cloud: &str, geography: &str, region: &str) {
+    let _: hangar_wire::Workspace = ok(
+        base,
+        "POST",
+        "/api/v1/workspaces",
+        ADMIN,
+        json(&CreateWorkspace {
+            name: name.into(),
+            cloud: cloud.into(),
+            geography: geography.into(),
+            region: region.into(),
+            buckets: Vec::new(),
+        }),
+    );
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Option<String> {
@@ -282,6 +301,19 @@ fn wait_job(base: &str, token: &str, id: i64) -> Job {
     }
 }
 
+/// The agent's cluster-wide role, installed by `hangar_agent`, grants reads only.
+fn assert_read_only(kube: &KubeServer) {
+    let role = kube
+        .object(
+            "rbac.authorization.k8s.io/v1",
+            "clusterroles",
+            "",
+            "hangar-agent-hangar-system-read",
+        )
+        .expect("read-only cluster role");
+    assert!(!role.to_string().contains("\"create\""), "{role}");
+}
+
 fn assert_no_secret(what: &str, text: &str) {
     for s in SECRETS {
         assert!(
@@ -304,19 +336,7 @@ fn two_agents_apply_their_own_regions_and_only_metadata_leaves_them() {
         ("us-prod", "us", "us-east-1"),
     ];
     for (name, geography, region) in places {
-        let _: hangar_wire::Workspace = ok(
-            &base,
-            "POST",
-            "/api/v1/workspaces",
-            ADMIN,
-            json(&CreateWorkspace {
-                name: name.into(),
-                cloud: "aws".into(),
-                geography: geography.into(),
-                region: region.into(),
-                buckets: Vec::new(),
-            }),
-        );
+        create_workspace(&base, name, "aws", geography, region);
     }
     let grants = |ws: &[&str], role| {
         ws.iter()
@@ -534,16 +554,7 @@ fn two_agents_apply_their_own_regions_and_only_metadata_leaves_them() {
             .kube
             .object("apps/v1", "deployments", "hangar-system", "hangar-agent")
             .is_some());
-        let role = a
-            .kube
-            .object(
-                "rbac.authorization.k8s.io/v1",
-                "clusterroles",
-                "",
-                "hangar-agent-hangar-system-read",
-            )
-            .expect("read-only cluster role");
-        assert!(!role.to_string().contains("\"create\""), "{role}");
+        assert_read_only(&a.kube);
     }
     let (_, jobs_eu) = call(&base, "GET", "/api/v1/workspaces/eu-prod/jobs", ADMIN, None);
     let (_, jobs_us) = call(&base, "GET", "/api/v1/workspaces/us-prod/jobs", ADMIN, None);
@@ -600,19 +611,7 @@ fn hangar_serve_serves_the_openapi_document_and_refuses_a_bad_database() {
 fn an_agent_killed_mid_job_leaves_the_job_failed_with_the_reason() {
     let db_dir = tempfile::tempdir().expect("tempdir");
     let (_serve, base) = serve_with(&db_dir.path().join("control.db"), &["--lease", "2s"]);
-    let _: hangar_wire::Workspace = ok(
-        &base,
-        "POST",
-        "/api/v1/workspaces",
-        ADMIN,
-        json(&CreateWorkspace {
-            name: "eu-prod".into(),
-            cloud: "aws".into(),
-            geography: "eu".into(),
-            region: "eu-central-1".into(),
-            buckets: Vec::new(),
-        }),
-    );
+    create_workspace(&base, "eu-prod", "aws", "eu", "eu-central-1");
     let agent: AgentRegistered = ok(
         &base,
         "POST",

@@ -33,8 +33,9 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos:x}", std::process::id())
 }
 
-/// An `eu` workspace in europe-west3 whose storage is the emulator for `storage_location`.
-fn config(storage_location: &str, bucket: &str, bucket_location: &str) -> String {
+/// An `eu` workspace in europe-west3 whose storage is the emulator for `storage_location`
+/// and whose GKE is the test server.
+fn header(storage_location: &str) -> String {
     format!(
         r#"
 workspace "eu-prod" {{
@@ -49,16 +50,24 @@ provider "google" {{
   storage_custom_endpoint   = "{gcs}"
   container_custom_endpoint = "{gke}"
 }}
+"#,
+        gcs = fake_gcs(storage_location).endpoint,
+        gke = gke().endpoint,
+    )
+}
 
+/// [`header`] and a bucket in `bucket_location`.
+fn config(storage_location: &str, bucket: &str, bucket_location: &str) -> String {
+    header(storage_location)
+        + &format!(
+            r#"
 resource "google_storage_bucket" "data" {{
   name          = "{bucket}"
   location      = "{bucket_location}"
   force_destroy = true
 }}
-"#,
-        gcs = fake_gcs(storage_location).endpoint,
-        gke = gke().endpoint,
-    )
+"#
+        )
 }
 
 fn bucket_exists(storage_location: &str, name: &str) -> bool {
@@ -247,23 +256,22 @@ fn a_gcs_state_backend_is_checked_where_its_bucket_really_is() {
     }
 }
 
+/// Checks that no create (`POST`) reached the GKE test server after its first `before`
+/// requests.
+fn assert_no_create_since(before: usize) {
+    let calls: Vec<String> = gke().requests()[before..]
+        .iter()
+        .filter(|r| r.starts_with("POST"))
+        .cloned()
+        .collect();
+    assert!(calls.is_empty(), "no create reached GKE: {calls:?}");
+}
+
 /// A cluster in `cluster_location` and a node pool placed `pool_location_line`.
 fn cluster_and_pool(cluster_location: &str, pool_location_line: &str) -> String {
-    format!(
-        r#"
-workspace "eu-prod" {{
-  geography = "eu"
-  region    = "europe-west3"
-}}
-
-provider "google" {{
-  project                   = "hangar-test"
-  region                    = workspace.region
-  access_token              = "test-token"
-  storage_custom_endpoint   = "{gcs}"
-  container_custom_endpoint = "{gke}"
-}}
-
+    header("EUROPE-WEST3")
+        + &format!(
+            r#"
 resource "google_container_cluster" "c" {{
   name                = "c"
   location            = "{cluster_location}"
@@ -275,10 +283,8 @@ resource "google_container_node_pool" "p" {{
   cluster = google_container_cluster.c.id
   {pool_location_line}
 }}
-"#,
-        gcs = fake_gcs("EUROPE-WEST3").endpoint,
-        gke = gke().endpoint,
-    )
+"#
+        )
 }
 
 #[test]
@@ -304,10 +310,57 @@ fn a_node_pool_is_judged_where_its_cluster_is() {
     let before = gke().requests().len();
     let w = work(&cluster_and_pool("us-central1", by_reference));
     assert_eq!(w.run(&["apply", "--auto-approve"]).code, 1);
-    let calls: Vec<String> = gke().requests()[before..]
-        .iter()
-        .filter(|r| r.starts_with("POST"))
-        .cloned()
-        .collect();
-    assert!(calls.is_empty(), "no create reached GKE: {calls:?}");
+    assert_no_create_since(before);
+}
+
+/// A GKE cluster in `cluster_location` and the data-plane agent installed into it (the
+/// control plane's URL is never called at plan time).
+fn cluster_and_agent(cluster_location: &str) -> String {
+    header("EUROPE-WEST3")
+        + &format!(
+            r#"
+provider "hangar" {{
+  control_url = "http://127.0.0.1:1"
+}}
+
+resource "google_container_cluster" "c" {{
+  name                = "c"
+  location            = "{cluster_location}"
+  deletion_protection = false
+}}
+
+resource "hangar_agent" "a" {{
+  name            = "eu-agent"
+  workspace       = "eu-prod"
+  cluster         = google_container_cluster.c.id
+  cluster_type    = "google_container_cluster"
+  kubernetes_host = "https://${{google_container_cluster.c.endpoint}}"
+}}
+"#
+        )
+}
+
+#[test]
+fn an_agent_is_judged_where_its_gke_cluster_is() {
+    // Inside: the agent's place is its cluster's, europe-west3 (a GCP region, judged as one).
+    let w = Work::new(&cluster_and_agent("europe-west3"));
+    let r = w.run(&["plan", "--detailed-exitcode"]);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 2, "{out}");
+    assert!(out.contains("hangar_agent.a will be created"), "{out}");
+    assert!(!out.contains("Residency violation"), "{out}");
+    // Outside: the agent is refused with its cluster, before any call.
+    let before = gke().requests().len();
+    let w = Work::new(&cluster_and_agent("us-central1"));
+    for cmd in [&["plan"][..], &["apply", "--auto-approve"][..]] {
+        let r = w.run(cmd);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        assert_eq!(r.code, 1, "{cmd:?}: {out}");
+        assert!(
+            out.contains("hangar_agent.a targets cluster us-central1"),
+            "{out}"
+        );
+        assert!(out.contains("google_container_cluster.c"), "{out}");
+    }
+    assert_no_create_since(before);
 }

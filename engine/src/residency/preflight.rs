@@ -32,6 +32,9 @@ use crate::walk::{offline, Rule, Source};
 pub struct Proven {
     /// Instance address → the locations its configuration places it at.
     pub declared: HashMap<String, Vec<String>>,
+    /// Instance address → the cloud those locations are in (for a provider without a cloud
+    /// of its own, the cloud of the object it names).
+    pub clouds: HashMap<String, Cloud>,
     /// Warnings (unprovable endpoints).
     pub warnings: Diagnostics,
     /// Refusals.
@@ -93,10 +96,12 @@ pub fn prove(
             let places = provider.places(&inst.resource.addr.type_, data, &inst.config);
             // Providers with no location (terraform, time) have nothing to judge, unless they
             // say their objects cannot be placed (a plugin of an unknown cloud).
-            let global = places
+            // A provider without a cloud of its own (`hangar`) is judged through the objects
+            // its places name (`SameAs`).
+            let judged = places
                 .iter()
-                .any(|p| matches!(p.target, Target::Global { .. }));
-            if provider.cloud().is_none() && !global {
+                .any(|p| matches!(p.target, Target::Global { .. } | Target::SameAs { .. }));
+            if provider.cloud().is_none() && !judged {
                 return;
             }
             seen.push(Seen {
@@ -136,44 +141,59 @@ pub fn prove(
     let mut located: HashMap<String, (Cloud, Vec<String>)> = HashMap::new();
     for s in &seen {
         let r = s.resource;
-        // Only `Global` places reach here without a cloud, and they need none.
-        let cloud = registry
-            .get(&r.provider.name)
-            .and_then(|p| p.cloud())
-            .unwrap_or(Cloud::Aws);
+        // Without a cloud of its own, an instance lives in the cloud of the object it names
+        // (or, with only `Global` places, needs none).
+        let own = registry.get(&r.provider.name).and_then(|p| p.cloud());
+        let mut cloud = own.unwrap_or(Cloud::Aws);
         let default = provider_regions.get(&r.provider).cloned().flatten();
-        let mut resolved: Vec<(&Place, Resolved)> = Vec::new();
+        // Each resolved place with the cloud its location is named in: a `SameAs` place's is
+        // the named object's.
+        let mut resolved: Vec<(&Place, Resolved, Cloud)> = Vec::new();
         for place in &s.places {
             match &place.target {
-                Target::Location(l) => resolved.push((place, Resolved::At(l.clone()))),
-                Target::Unknown => resolved.push((place, Resolved::Unknown)),
-                Target::Unprovable(u) => resolved.push((place, Resolved::Unprovable(u.clone()))),
-                Target::Global { type_name } => {
-                    resolved.push((place, Resolved::Global(type_name.clone())))
+                Target::Location(l) => resolved.push((place, Resolved::At(l.clone()), cloud)),
+                Target::Unknown => resolved.push((place, Resolved::Unknown, cloud)),
+                Target::Unprovable(u) => {
+                    resolved.push((place, Resolved::Unprovable(u.clone()), cloud))
                 }
-                Target::ProviderDefault => match &default {
-                    Some(d) => resolved.push((place, Resolved::At(d.clone()))),
-                    // The provider's own judgement already refused its missing region.
-                    None => {}
-                },
+                Target::Global { type_name } => {
+                    resolved.push((place, Resolved::Global(type_name.clone()), cloud))
+                }
+                // Without a default region, the provider's own judgement already refused it.
+                Target::ProviderDefault => {
+                    if let Some(d) = &default {
+                        resolved.push((place, Resolved::At(d.clone()), cloud));
+                    }
+                }
                 Target::SameAs { type_name } => {
                     match same_as(cfg, values, r, &s.module, place, type_name, &located) {
-                        Ok(locs) => {
-                            resolved.extend(locs.into_iter().map(|l| (place, Resolved::At(l))))
+                        Ok((there, locs)) => {
+                            if own.is_none() {
+                                cloud = there;
+                            }
+                            resolved
+                                .extend(locs.into_iter().map(|l| (place, Resolved::At(l), there)))
                         }
-                        Err(shown) => resolved.push((place, Resolved::Unmanaged(shown))),
+                        Err(shown) => resolved.push((place, Resolved::Unmanaged(shown), cloud)),
                     }
                 }
             }
         }
         let mut locations = Vec::new();
-        for one in &resolved {
-            let at = place_range(r, one.0).or_else(|| Some(r.decl.clone()));
-            let j = gate.places(&s.addr, cloud, std::slice::from_ref(one), s.data, at);
+        // What it names, admitted or not: an object placed by reference to a refused one is
+        // refused at the same location (not as unknown).
+        let mut named = Vec::new();
+        for (place, one, in_cloud) in resolved {
+            if let Resolved::At(l) = &one {
+                named.push(l.clone());
+            }
+            let at = place_range(r, place).or_else(|| Some(r.decl.clone()));
+            let j = gate.places(&s.addr, in_cloud, &[(place, one)], s.data, at);
             split(j.diags, &mut diags, &mut proven.warnings);
             locations.extend(j.locations);
         }
-        located.insert(s.addr.clone(), (cloud, locations.clone()));
+        located.insert(s.addr.clone(), (cloud, named));
+        proven.clouds.insert(s.addr.clone(), cloud);
         proven.declared.insert(s.addr.clone(), locations);
     }
     proven.errors = diags;
@@ -235,9 +255,9 @@ pub(crate) fn provider_config(
     }
 }
 
-/// The locations of the object a `SameAs` place names, found by following the attribute's
-/// references to resources of `type_name` in the same module instance; `Err` with the
-/// expression's text when it names nothing managed here.
+/// The cloud and locations of the object a `SameAs` place names, found by following the
+/// attribute's references to resources of `type_name` in the same module instance; `Err` with
+/// the expression's text when it names nothing managed here.
 fn same_as(
     cfg: &Config,
     values: &Values,
@@ -246,7 +266,7 @@ fn same_as(
     place: &Place,
     type_name: &str,
     located: &HashMap<String, (Cloud, Vec<String>)>,
-) -> Result<Vec<String>, String> {
+) -> Result<(Cloud, Vec<String>), String> {
     let expr = place
         .path
         .as_deref()
@@ -268,17 +288,19 @@ fn same_as(
             ..target.clone()
         };
         let prefix = here.to_string();
-        for (addr, (_, locs)) in located {
+        let mut there = None;
+        for (addr, (cloud, locs)) in located {
             let same = addr == &prefix
                 || addr
                     .strip_prefix(&prefix)
                     .is_some_and(|rest| rest.starts_with('['));
             if same {
                 out.extend(locs.iter().cloned());
+                there = Some(*cloud);
             }
         }
-        if !out.is_empty() {
-            return Ok(out);
+        if let (Some(cloud), false) = (there, out.is_empty()) {
+            return Ok((cloud, out));
         }
     }
     let _ = values;

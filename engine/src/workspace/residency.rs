@@ -130,10 +130,13 @@ impl Workspace {
         let mut resources = Vec::new();
         for rec in doc.resources.values() {
             let provider = parse_provider_addr(&rec.provider).0;
-            let Some(cloud) = self.registry.get(&provider).and_then(|p| p.cloud()) else {
+            let address = rec.addr.to_string();
+            // A provider without a cloud of its own (`hangar`) is listed in the cloud of the
+            // object it lives beside, as the pre-flight judged it.
+            let cloud = self.registry.get(&provider).and_then(|p| p.cloud());
+            let Some(cloud) = cloud.or_else(|| proven.clouds.get(&address).copied()) else {
                 continue;
             };
-            let address = rec.addr.to_string();
             let declared = proven
                 .declared
                 .get(&address)

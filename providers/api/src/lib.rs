@@ -235,7 +235,9 @@ pub trait Provider: Send + Sync {
     /// Resource types, data sources and the provider block's schema.
     fn schema(&self) -> Schema;
     /// The cloud this provider's objects live in; `None` for providers with no location
-    /// (`terraform`, `time`), which the residency gate leaves alone.
+    /// (`terraform`, `time`), which the residency gate leaves alone, and for providers whose
+    /// objects live beside another provider's (`hangar`), which it judges only through their
+    /// [`Target::SameAs`](place::Target::SameAs) places, in the named object's cloud.
     fn cloud(&self) -> Option<Cloud> {
         None
     }

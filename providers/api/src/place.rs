@@ -44,7 +44,7 @@ pub enum Target {
     Unknown,
     /// Wherever the object this attribute names lives (a bucket ARN, a storage account id):
     /// the engine follows the attribute's references to a resource of `type_name` in this
-    /// configuration and judges that resource's places instead.
+    /// configuration and judges that resource's places instead, in that resource's cloud.
     SameAs {
         /// The resource type the attribute names an object of.
         type_name: String,

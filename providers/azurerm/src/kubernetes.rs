@@ -5,7 +5,8 @@
 //! (`Azure-AsyncOperation` polling, `timeouts.create`, default 90m); `kubernetes_version`,
 //! the default pool's `node_count`, `identity` and tags change in place with another PUT;
 //! name, group, location, `dns_prefix`, `private_cluster_enabled` and the default pool's
-//! name, size and subnet replace it. `kube_config` comes from `listClusterUserCredential`. A
+//! name, size and subnet replace it. `kube_config` (`host`, `cluster_ca_certificate`, the
+//! user's `username` and bearer token as `password`) comes from `listClusterUserCredential`. A
 //! node pool is an agent pool of a cluster, created and changed the same way; its region is its
 //! cluster's. Import ids: the ARM ids. A provisioning that ends `Failed` fails the apply with
 //! ARM's error code and message. Left out: network profiles, add-ons, autoscaling, Azure AD
@@ -195,15 +196,40 @@ fn cluster_body(planned: &Value, ctx: &OperationContext) -> Cluster {
     }
 }
 
-/// `server` and `certificate-authority-data` of a kubeconfig.
-fn kube_fields(kubeconfig: &str) -> (String, String) {
+/// What `kube_config` reports of a kubeconfig: its cluster's `server` and
+/// `certificate-authority-data`, its user's name and bearer `token` (Terraform's `username` and
+/// `password`; empty when the user authenticates otherwise, as with Entra ID).
+struct KubeFields {
+    host: String,
+    ca: String,
+    username: String,
+    password: String,
+}
+
+fn kube_fields(kubeconfig: &str) -> KubeFields {
     let field = |key: &str| {
         kubeconfig
             .lines()
             .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
             .unwrap_or_default()
     };
-    (field("server:"), field("certificate-authority-data:"))
+    // The user's name is the `- name:` entry of the `users:` list.
+    let username = kubeconfig
+        .split_once("\nusers:")
+        .and_then(|(_, users)| {
+            users.lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix("- name:")
+                    .map(|v| v.trim().to_string())
+            })
+        })
+        .unwrap_or_default();
+    KubeFields {
+        host: field("server:"),
+        ca: field("certificate-authority-data:"),
+        username,
+        password: field("token:"),
+    }
 }
 
 impl KubernetesCluster {
@@ -247,7 +273,7 @@ impl KubernetesCluster {
             })
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        let (host, ca) = kube_fields(&raw);
+        let kube = kube_fields(&raw);
         let p = &c.properties;
         let wanted_pool =
             attrs::block(shape, "default_node_pool").and_then(|b| attrs::string(b, "name"));
@@ -316,8 +342,10 @@ impl KubernetesCluster {
         m.insert(
             "kube_config".into(),
             Value::List(vec![attrs::object([
-                ("host", Value::string(host)),
-                ("cluster_ca_certificate", Value::string(ca)),
+                ("host", Value::string(kube.host)),
+                ("cluster_ca_certificate", Value::string(kube.ca)),
+                ("username", Value::string(kube.username)),
+                ("password", Value::string(kube.password)),
             ])])
             .sensitive(),
         );
@@ -414,6 +442,8 @@ impl Resource for KubernetesCluster {
             AttributeSchema::computed(Type::List(Box::new(Type::object([
                 ("host".to_string(), Type::String),
                 ("cluster_ca_certificate".to_string(), Type::String),
+                ("username".to_string(), Type::String),
+                ("password".to_string(), Type::String),
             ]))))
             .sensitive(),
         );
@@ -831,10 +861,15 @@ mod tests {
 
     #[test]
     fn kubeconfig_fields_are_read() {
-        let (host, ca) = kube_fields(
-            "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: Q0E=\n    server: https://x.hcp.westeurope.azmk8s.io:443\n",
+        let k = kube_fields(
+            "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: Q0E=\n    server: https://x.hcp.westeurope.azmk8s.io:443\n  name: x\ncontexts:\n- context:\n    cluster: x\n    user: clusterUser_rg_x\n  name: x\nusers:\n- name: clusterUser_rg_x\n  user:\n    token: abc123\n",
         );
-        assert_eq!(host, "https://x.hcp.westeurope.azmk8s.io:443");
-        assert_eq!(ca, "Q0E=");
+        assert_eq!(k.host, "https://x.hcp.westeurope.azmk8s.io:443");
+        assert_eq!(k.ca, "Q0E=");
+        assert_eq!(k.username, "clusterUser_rg_x");
+        assert_eq!(k.password, "abc123");
+        // A user without a token (Entra ID's exec plugin): no password.
+        let k = kube_fields("users:\n- name: u\n  user:\n    exec:\n      command: kubelogin\n");
+        assert_eq!(k.password, "");
     }
 }

@@ -139,6 +139,8 @@ pub struct Clients {
     pub storage: Storage,
     /// GKE.
     pub container: Container,
+    /// The credentials' access tokens (what `google_client_config` reports).
+    pub tokens: Arc<TokenSource>,
 }
 
 impl Clients {
@@ -166,7 +168,8 @@ impl Clients {
         };
         let project = s.project.clone().or_else(|| creds.project_id());
         let http = Http::new();
-        let session = Session::new(http.clone(), Arc::new(TokenSource::new(creds, http)));
+        let tokens = Arc::new(TokenSource::new(creds, http.clone()));
+        let session = Session::new(http, tokens.clone());
         Ok(Clients {
             project,
             region: s.region.clone(),
@@ -183,6 +186,7 @@ impl Clients {
                     .as_deref()
                     .unwrap_or(container::DEFAULT_ENDPOINT),
             ),
+            tokens,
         })
     }
 

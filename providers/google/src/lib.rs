@@ -11,7 +11,8 @@
 //! against a server in `hangar-testkit` that follows the documented shapes.
 //!
 //! Types and attributes carry Terraform's names (`google_storage_bucket`,
-//! `google_container_cluster`, `google_container_node_pool`). Every API error becomes a
+//! `google_container_cluster`, `google_container_node_pool`; data sources
+//! `google_storage_bucket` and `google_client_config`). Every API error becomes a
 //! [`ProviderError`] with the API method, Google's code and Google's message (the engine
 //! adds the resource address). Every created object carries Hangar's ownership labels (see
 //! [`labels`]), kept out of the user's labels so that re-plans are no-ops. Long-running GKE
@@ -24,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub use hangar_provider::attrs;
+mod client_config;
 pub mod config;
 mod container;
 pub mod error;
@@ -57,7 +59,7 @@ fn resources() -> Vec<&'static dyn Resource> {
 }
 
 fn data_sources() -> Vec<&'static dyn DataSource> {
-    vec![&storage::data::BucketData]
+    vec![&storage::data::BucketData, &client_config::ClientConfig]
 }
 
 fn resource(type_name: &str) -> Result<&'static dyn Resource, ProviderError> {

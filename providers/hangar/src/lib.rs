@@ -18,17 +18,30 @@
 //!
 //! Residency: the agent and everything it installs live in the cluster, so the resource's
 //! place is the cluster's (`Target::SameAs` the `cluster_type` resource that `cluster`
-//! references); a literal `kubernetes_host` that names no region (a loopback test server) is
-//! `Unprovable`, one computed from the cluster is `SameAs` the cluster. The control plane's URL
+//! references: an EKS cluster's region, a GKE cluster's location, an AKS cluster's location);
+//! a literal `kubernetes_host` that names no region (a loopback test server) is `Unprovable`,
+//! one computed from the cluster is `SameAs` the cluster. The provider has no cloud of its own
+//! ([`Provider::cloud`] is `None`): the residency gate judges an agent in the cloud of the
+//! cluster its places name, so one agent type serves all three clouds. The control plane's URL
 //! is not a place of data: registration sends the agent's name and workspace only.
+//!
+//! How the data-plane modules reach the cluster: EKS through its `endpoint` (CA and token
+//! passed in); GKE through `https://ENDPOINT` and `master_auth[0].cluster_ca_certificate`
+//! (base64), with the google provider's access token (`google_client_config`); AKS through
+//! `kube_config[0]`'s `host`, `cluster_ca_certificate` (base64) and `password` (the cluster
+//! user's token).
 //!
 //! Read (refresh, drift) reports the object gone when the Deployment or the Secret is missing.
 //! Delete removes what was installed (the namespace last) — the agent can no longer run; its
 //! token stays registered until an admin revokes it (the control plane offers operators no
 //! agent deletion).
 //!
-//! Left out: GKE/AKS credentials plumbing (pass host, token and CA from the cluster resource),
-//! image pull secrets, resource requests on the agent's pod.
+//! Left out: credentials that need a plugin to obtain (EKS's `aws eks get-token`, AKS with
+//! Entra ID's `kubelogin`, client certificates): pass a bearer token. Refresh and destroy use
+//! the token recorded by the last apply (they see no configuration), so a token that expires
+//! (a Google access token lives an hour) must be renewed by an apply with `--refresh=false`
+//! first, or be one that outlives the data plane (a service-account token). Image pull
+//! secrets, resource requests on the agent's pod.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -192,8 +205,10 @@ impl Provider for HangarProvider {
     }
 
     fn cloud(&self) -> Option<Cloud> {
-        // The agent lives in its cluster; the clusters Hangar provisions with it are EKS.
-        Some(Cloud::Aws)
+        // No cloud of its own: an agent lives in its cluster, which may be EKS, GKE or AKS.
+        // The residency gate judges it in its cluster's cloud, at its cluster's locations,
+        // through the `SameAs` places below.
+        None
     }
 
     fn provider_places(&self, _config: &Value) -> Vec<Place> {

@@ -333,4 +333,6 @@ fn the_agent_lives_where_its_cluster_lives() {
         == Target::SameAs {
             type_name: "google_container_cluster".into()
         }));
+    // No cloud of its own: the gate judges it in the cloud of the cluster it names.
+    assert_eq!(HangarProvider.cloud(), None);
 }

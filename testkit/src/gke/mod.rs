@@ -11,6 +11,10 @@
 //! [`GkeServer::fail_next_operation`] makes the next operation end in error (DONE with
 //! `error`, the object in status ERROR), as a failed GKE operation does.
 //!
+//! [`GkeServer::start_with_kubernetes_api`] makes clusters report a Kubernetes API test server
+//! (`crate::kube`) as their `endpoint`, with its test CA as `masterAuth.clusterCaCertificate`,
+//! so that what is installed through a cluster's own attributes reaches that server.
+//!
 //! `POST /token` stands in for Google's OAuth2 token endpoint for service-account tests: it
 //! takes a JWT-bearer grant and hands out an access token, recording the assertion.
 //!
@@ -95,6 +99,8 @@ struct State {
     fail_next: Vec<(String, RpcStatus)>,
     requests: Vec<String>,
     assertions: Vec<String>,
+    /// `HOST:PORT` of the Kubernetes API clusters report, if not the placeholder.
+    kube_api: Option<String>,
 }
 
 /// A running GKE test server.
@@ -175,10 +181,23 @@ impl GkeServer {
     /// Starts a server on a free 127.0.0.1 port, on its own thread and runtime, for the rest
     /// of the process; panics when it cannot bind.
     pub fn start() -> GkeServer {
+        Self::start_state(State::default())
+    }
+
+    /// Like [`GkeServer::start`], with every cluster reporting the Kubernetes API test server
+    /// at `kube` (`https://127.0.0.1:PORT`, serving the test CA) as its endpoint and CA.
+    pub fn start_with_kubernetes_api(kube: &str) -> GkeServer {
+        Self::start_state(State {
+            kube_api: Some(kube.trim_start_matches("https://").to_string()),
+            ..State::default()
+        })
+    }
+
+    fn start_state(state: State) -> GkeServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("address");
-        let state = Arc::new(Mutex::new(State::default()));
+        let state = Arc::new(Mutex::new(state));
         let server = GkeServer {
             endpoint: format!("http://{addr}/v1/"),
             token_uri: format!("http://{addr}/token"),
@@ -500,19 +519,27 @@ impl GkeServer {
         let n = st.clusters.len() as u8 + 10;
         c.location = Some(l.into());
         c.status = Some("PROVISIONING".into());
-        c.endpoint = Some(format!("203.0.113.{n}"));
+        c.endpoint = Some(
+            st.kube_api
+                .clone()
+                .unwrap_or_else(|| format!("203.0.113.{n}")),
+        );
         c.self_link = Some(format!("{}{id}", self.endpoint));
         c.current_master_version = Some(
             c.initial_cluster_version
                 .clone()
                 .unwrap_or_else(|| DEFAULT_VERSION.into()),
         );
+        let ca = match &st.kube_api {
+            Some(_) => crate::kube::TEST_CA_PEM.to_string(),
+            None => {
+                format!("-----BEGIN CERTIFICATE-----\ntest CA of {id}\n-----END CERTIFICATE-----\n")
+            }
+        };
         c.master_auth = Some(MasterAuth {
             cluster_ca_certificate: Some(base64::Engine::encode(
                 &base64::engine::general_purpose::STANDARD,
-                format!(
-                    "-----BEGIN CERTIFICATE-----\ntest CA of {id}\n-----END CERTIFICATE-----\n"
-                ),
+                ca,
             )),
         });
         c.network.get_or_insert_with(|| "default".into());
