@@ -263,7 +263,7 @@ resource "hangar_agent" "a" {{
 #[test]
 fn an_agent_is_judged_where_its_aks_cluster_is() {
     // Inside: the agent's place is its cluster's, germanywestcentral (an Azure region).
-    let w = Work::new(
+    let w = Case::new(
         "eu",
         "germanywestcentral",
         &cluster_and_agent("germanywestcentral"),
@@ -273,7 +273,7 @@ fn an_agent_is_judged_where_its_aks_cluster_is() {
     assert!(r.stdout.contains("3 to add"), "{}", r.stdout);
     assert!(!r.stderr.contains("Residency violation"), "{}", r.stderr);
     // Outside: refused with its cluster, and nothing reached ARM.
-    let w = Work::new("eu", "germanywestcentral", &cluster_and_agent("eastus"));
+    let w = Case::new("eu", "germanywestcentral", &cluster_and_agent("eastus"));
     w.refused(&[
         "hangar_agent.a targets cluster eastus",
         "azurerm_kubernetes_cluster.k",

@@ -343,7 +343,7 @@ resource "hangar_agent" "a" {{
 #[test]
 fn an_agent_is_judged_where_its_gke_cluster_is() {
     // Inside: the agent's place is its cluster's, europe-west3 (a GCP region, judged as one).
-    let w = Work::new(&cluster_and_agent("europe-west3"));
+    let w = work(&cluster_and_agent("europe-west3"));
     let r = w.run(&["plan", "--detailed-exitcode"]);
     let out = format!("{}{}", r.stdout, r.stderr);
     assert_eq!(r.code, 2, "{out}");
@@ -351,7 +351,7 @@ fn an_agent_is_judged_where_its_gke_cluster_is() {
     assert!(!out.contains("Residency violation"), "{out}");
     // Outside: the agent is refused with its cluster, before any call.
     let before = gke().requests().len();
-    let w = Work::new(&cluster_and_agent("us-central1"));
+    let w = work(&cluster_and_agent("us-central1"));
     for cmd in [&["plan"][..], &["apply", "--auto-approve"][..]] {
         let r = w.run(cmd);
         let out = format!("{}{}", r.stdout, r.stderr);
