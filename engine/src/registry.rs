@@ -3,7 +3,7 @@
 //! Cloud providers are separate crates behind cargo features and are registered here and only
 //! here; the engine never names a cloud SDK type.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use hangar_provider::{Provider, ResourceSchema, Schema};
@@ -11,6 +11,8 @@ use hangar_provider::{Provider, ResourceSchema, Schema};
 /// Providers by local name, with their schemas computed once.
 pub struct Registry {
     providers: BTreeMap<&'static str, (Arc<dyn Provider>, Schema)>,
+    /// Names of the started plugins (every other provider is built in).
+    plugins: BTreeSet<&'static str>,
 }
 
 impl Registry {
@@ -35,16 +37,21 @@ impl Registry {
             .into_iter()
             .map(|p| (p.name(), (p.clone(), p.schema())))
             .collect();
-        Registry { providers }
+        Registry {
+            providers,
+            plugins: BTreeSet::new(),
+        }
     }
 
     /// Every built-in provider plus started plugins (a plugin never replaces a built-in name).
     pub fn with_plugins(plugins: Vec<Arc<dyn Provider>>) -> Registry {
         let mut r = Registry::builtin();
         for p in plugins {
-            r.providers
-                .entry(p.name())
-                .or_insert_with(|| (p.clone(), p.schema()));
+            if r.providers.contains_key(p.name()) {
+                continue;
+            }
+            r.plugins.insert(p.name());
+            r.providers.insert(p.name(), (p.clone(), p.schema()));
         }
         r
     }
@@ -67,6 +74,11 @@ impl Registry {
         } else {
             s.resources.get(type_)
         }
+    }
+
+    /// Whether provider `name` is a started plugin rather than a built-in provider.
+    pub fn is_plugin(&self, name: &str) -> bool {
+        self.plugins.contains(name)
     }
 
     /// Names of all providers.
