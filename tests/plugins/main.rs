@@ -16,6 +16,7 @@ mod aws;
 mod blocks;
 mod lifecycle;
 mod misbehave;
+mod mixed;
 mod registry_modules;
 mod residency;
 
@@ -34,6 +35,7 @@ fn main() {
     tests.extend(blocks::tests());
     tests.extend(registry_modules::tests());
     tests.extend(misbehave::tests());
+    tests.extend(mixed::tests());
     tests.extend(aws::tests());
     libtest_mimic::run(&args, tests).exit();
 }
