@@ -31,7 +31,7 @@ pub fn tests() -> Vec<Trial> {
 }
 
 /// The mirror holding hashicorp/aws 5.x, and the package's executable.
-fn aws_mirror() -> Option<(PathBuf, PathBuf)> {
+pub fn aws_mirror() -> Option<(PathBuf, PathBuf)> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut roots: Vec<PathBuf> = Mirror::implied(&cwd).into_iter().map(|m| m.root).collect();
     roots.push(PathBuf::from("/opt/tf-plugins"));
@@ -44,7 +44,7 @@ fn aws_mirror() -> Option<(PathBuf, PathBuf)> {
 }
 
 /// Every attribute name of the plugin's `endpoints` block, from its schema.
-fn endpoint_names(exe: &PathBuf) -> Vec<String> {
+pub fn endpoint_names(exe: &PathBuf) -> Vec<String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -315,7 +315,7 @@ terraform {
 
 /// moto's answer to EC2 `DescribeVpcs` in `region` (moto reads service and region from the
 /// credential scope and checks no signature).
-fn vpcs(region: &str) -> String {
+pub fn vpcs(region: &str) -> String {
     let auth = format!(
         "AWS4-HMAC-SHA256 Credential=test/20250101/{region}/ec2/aws4_request, SignedHeaders=host, Signature=0"
     );

@@ -13,6 +13,7 @@
 use hangar_testkit::moto;
 
 mod aws;
+mod aws_data_plane;
 mod blocks;
 mod lifecycle;
 mod misbehave;
@@ -37,6 +38,7 @@ fn main() {
     tests.extend(misbehave::tests());
     tests.extend(mixed::tests());
     tests.extend(aws::tests());
+    tests.extend(aws_data_plane::tests());
     libtest_mimic::run(&args, tests).exit();
 }
 
