@@ -83,15 +83,16 @@ pub fn endpoint_names(exe: &PathBuf) -> Vec<String> {
     })
 }
 
-/// The configuration; `us_vpc` adds an `aws_vpc` through a plugin alias in `us-east-1`.
-fn config(endpoint: &str, endpoints: &[String], us_vpc: bool) -> String {
+/// A `provider "awsplugin"` block in `region` (`alias` is a line such as `alias = "us"`, or
+/// empty) with every attribute of `endpoints` pointing at moto's `endpoint`, dummy credentials,
+/// and every check that would call AWS itself turned off.
+pub fn plugin_provider(alias: &str, region: &str, endpoint: &str, endpoints: &[String]) -> String {
     let lines: String = endpoints
         .iter()
         .map(|n| format!("    {n} = \"{endpoint}\"\n"))
         .collect();
-    let plugin_provider = |alias: &str, region: &str| {
-        format!(
-            r#"
+    format!(
+        r#"
 provider "awsplugin" {{
   {alias}
   region                      = "{region}"
@@ -106,8 +107,13 @@ provider "awsplugin" {{
 {lines}  }}
 }}
 "#
-        )
-    };
+    )
+}
+
+/// The configuration; `us_vpc` adds an `aws_vpc` through a plugin alias in `us-east-1`.
+fn config(endpoint: &str, endpoints: &[String], us_vpc: bool) -> String {
+    let plugin_provider =
+        |alias: &str, region: &str| plugin_provider(alias, region, endpoint, endpoints);
     let us = if us_vpc {
         plugin_provider("alias = \"us\"", "us-east-1")
             + r#"
@@ -313,11 +319,12 @@ terraform {
     );
 }
 
-/// moto's answer to EC2 `DescribeVpcs` in `region` (moto reads service and region from the
-/// credential scope and checks no signature).
-pub fn vpcs(region: &str) -> String {
+/// moto's answer to an AWS query-protocol call (`Action=...&Version=...` in `body`) of
+/// `service` in `region`, asserting it answered `expect` (moto reads service and region from
+/// the credential scope and checks no signature).
+pub fn query(service: &str, region: &str, body: &str, expect: &str) -> String {
     let auth = format!(
-        "AWS4-HMAC-SHA256 Credential=test/20250101/{region}/ec2/aws4_request, SignedHeaders=host, Signature=0"
+        "AWS4-HMAC-SHA256 Credential=test/20250101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
     );
     let (_, out) = moto::http_with(
         "POST",
@@ -326,8 +333,18 @@ pub fn vpcs(region: &str) -> String {
             ("content-type", "application/x-www-form-urlencoded"),
             ("authorization", &auth),
         ],
-        "Action=DescribeVpcs&Version=2016-11-15",
+        body,
     );
-    assert!(out.contains("DescribeVpcsResponse"), "{out}");
+    assert!(out.contains(expect), "{out}");
     out
+}
+
+/// moto's answer to EC2 `DescribeVpcs` in `region`.
+pub fn vpcs(region: &str) -> String {
+    query(
+        "ec2",
+        region,
+        "Action=DescribeVpcs&Version=2016-11-15",
+        "DescribeVpcsResponse",
+    )
 }

@@ -11,7 +11,7 @@
 
 use libtest_mimic::Trial;
 
-use crate::aws::{aws_mirror, endpoint_names, vpcs};
+use crate::aws::{aws_mirror, endpoint_names, plugin_provider, query, vpcs};
 use crate::mixed::{items, retag_bucket};
 use crate::moto;
 use crate::{trial, Work};
@@ -26,29 +26,8 @@ pub fn tests() -> Vec<Trial> {
 const NAME: &str = "dp-plugin";
 
 fn config(endpoint: &str, endpoints: &[String], us_vpc: bool) -> String {
-    let lines: String = endpoints
-        .iter()
-        .map(|n| format!("    {n} = \"{endpoint}\"\n"))
-        .collect();
-    let plugin_provider = |alias: &str, region: &str| {
-        format!(
-            r#"
-provider "awsplugin" {{
-  {alias}
-  region                      = "{region}"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-  s3_use_path_style           = true
-  endpoints {{
-{lines}  }}
-}}
-"#
-        )
-    };
+    let plugin_provider =
+        |alias: &str, region: &str| plugin_provider(alias, region, endpoint, endpoints);
     let us = if us_vpc {
         plugin_provider("alias = \"us\"", "us-east-1")
             + r#"
@@ -129,34 +108,24 @@ fn copy_modules(w: &Work) {
 
 /// Tags the VPC `id` through moto's EC2 API, as someone outside Hangar would.
 fn tag_vpc(id: &str) {
-    let auth = "AWS4-HMAC-SHA256 Credential=test/20250101/eu-central-1/ec2/aws4_request, SignedHeaders=host, Signature=0";
-    let (status, out) = moto::http_with(
-        "POST",
-        "/",
-        &[
-            ("content-type", "application/x-www-form-urlencoded"),
-            ("authorization", auth),
-        ],
+    query(
+        "ec2",
+        "eu-central-1",
         &format!(
             "Action=CreateTags&Version=2016-11-15&ResourceId.1={id}&Tag.1.Key=owner&Tag.1.Value=mallory"
         ),
+        "CreateTagsResponse",
     );
-    assert!(status < 300 && out.contains("CreateTagsResponse"), "{out}");
 }
 
 /// moto's IAM role names.
 fn roles() -> Vec<String> {
-    let auth = "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
-    let (_, out) = moto::http_with(
-        "POST",
-        "/",
-        &[
-            ("content-type", "application/x-www-form-urlencoded"),
-            ("authorization", auth),
-        ],
+    let out = query(
+        "iam",
+        "us-east-1",
         "Action=ListRoles&Version=2010-05-08",
+        "ListRolesResponse",
     );
-    assert!(out.contains("ListRolesResponse"), "{out}");
     moto::xml_values(&out, "RoleName")
 }
 
@@ -229,17 +198,7 @@ fn data_plane() {
     assert!(r.stdout.contains("No changes."), "{}", r.all());
 
     let r = w.run(&["residency"]).expect(0);
-    let verdict = |addr: &str| {
-        let line = r
-            .stdout
-            .lines()
-            .find(|l| l.starts_with(&format!("{addr} ")))
-            .unwrap_or_else(|| panic!("no row for {addr} in\n{}", r.stdout));
-        line.split_whitespace()
-            .skip(1)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let verdict = |addr: &str| r.residency_row(addr);
     for addr in [
         "module.foundation.aws_vpc.this",
         "module.foundation.aws_subnet.private[1]",

@@ -121,16 +121,7 @@ fn mixed() {
 
     // Residency: a row for each, the native one placed, the plugin one global by name.
     let r = w.run(&["residency"]).expect(0);
-    let row = |addr: &str| {
-        r.stdout
-            .lines()
-            .find(|l| l.starts_with(&format!("{addr} ")))
-            .unwrap_or_else(|| panic!("no row for {addr} in\n{}", r.stdout))
-            .split_whitespace()
-            .skip(1)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let row = |addr: &str| r.residency_row(addr);
     assert_eq!(
         row("aws_s3_bucket.logs"),
         "aws eu-central-1 eu-central-1 ok"

@@ -77,16 +77,9 @@ fn rows_of_unknown_cloud() {
     w.run(&["apply", "-auto-approve"]).expect(0);
 
     let r = w.run(&["residency"]).expect(0);
-    let row = r
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("hangartest_thing.a "))
-        .unwrap_or_else(|| panic!("no row for the plugin resource in\n{}", r.stdout));
-    let cols: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(
-        cols[1..],
-        ["-", "-", "test-1", "global", "(global_types)"],
-        "{row}"
+        r.residency_row("hangartest_thing.a"),
+        "- - test-1 global (global_types)"
     );
     // The built-in terraform_data lives nowhere but in state: no row.
     assert!(!r.stdout.contains("terraform_data.seed"), "{}", r.stdout);
@@ -114,11 +107,7 @@ fn rows_of_unknown_cloud() {
     // Once the workspace block stops naming the type, its row is a violation.
     w.write("main.tf", &config(""));
     let r = w.run(&["residency"]).expect(1);
-    let row = r
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("hangartest_thing.a "))
-        .unwrap_or_else(|| panic!("no row in\n{}", r.stdout));
+    let row = r.residency_row("hangartest_thing.a");
     assert!(
         row.contains("VIOLATION: objects of type hangartest_thing have no region"),
         "{row}"
