@@ -86,3 +86,42 @@ impl Registry {
         self.providers.keys().copied()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A provider that is only a name, standing in for a started plugin.
+    struct Named(&'static str);
+
+    #[async_trait::async_trait]
+    impl Provider for Named {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+
+        fn schema(&self) -> Schema {
+            Schema::default()
+        }
+
+        async fn configure(
+            &self,
+            _req: hangar_provider::ConfigureRequest,
+        ) -> Result<Box<dyn hangar_provider::ConfiguredProvider>, hangar_core::Diagnostics>
+        {
+            Err(hangar_core::Diagnostics::new())
+        }
+    }
+
+    #[test]
+    fn plugins_are_known_as_plugins_and_never_replace_built_in_names() {
+        let r = Registry::with_plugins(vec![Arc::new(Named("awsplugin")), Arc::new(Named("time"))]);
+        assert!(r.is_plugin("awsplugin"));
+        assert!(r.get("awsplugin").is_some());
+        // `time` stays the built-in provider, which is not a plugin.
+        assert!(!r.is_plugin("time"));
+        assert!(!r.get("time").expect("time").schema().resources.is_empty());
+        assert!(!r.is_plugin("terraform"));
+        assert!(!Registry::builtin().is_plugin("awsplugin"));
+    }
+}
