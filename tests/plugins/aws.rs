@@ -110,31 +110,41 @@ provider "awsplugin" {{
     )
 }
 
+/// `required_providers` choosing `hashicorp/aws` 5.x as `awsplugin`.
+pub const REQUIRED_AWSPLUGIN: &str = r#"
+terraform {
+  required_providers {
+    awsplugin = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }
+  }
+}
+"#;
+
+/// A plugin alias `awsplugin.us` in `us-east-1` and an `aws_vpc.us` with `cidr` through it:
+/// what an `eu` workspace must refuse before the alias is configured.
+pub fn us_vpc_config(endpoint: &str, endpoints: &[String], cidr: &str) -> String {
+    plugin_provider("alias = \"us\"", "us-east-1", endpoint, endpoints)
+        + &format!(
+            r#"
+resource "aws_vpc" "us" {{
+  provider   = awsplugin.us
+  cidr_block = "{cidr}"
+}}
+"#
+        )
+}
+
 /// The configuration; `us_vpc` adds an `aws_vpc` through a plugin alias in `us-east-1`.
 fn config(endpoint: &str, endpoints: &[String], us_vpc: bool) -> String {
-    let plugin_provider =
-        |alias: &str, region: &str| plugin_provider(alias, region, endpoint, endpoints);
     let us = if us_vpc {
-        plugin_provider("alias = \"us\"", "us-east-1")
-            + r#"
-resource "aws_vpc" "us" {
-  provider   = awsplugin.us
-  cidr_block = "10.41.0.0/16"
-}
-"#
+        us_vpc_config(endpoint, endpoints, "10.41.0.0/16")
     } else {
         String::new()
     };
     format!(
-        r#"
-terraform {{
-  required_providers {{
-    awsplugin = {{
-      source  = "hashicorp/aws"
-      version = "~> 5.0"
-    }}
-  }}
-}}
+        r#"{REQUIRED_AWSPLUGIN}
 
 workspace "eu" {{
   geography = "eu"
@@ -176,7 +186,7 @@ resource "aws_s3_bucket" "logs" {{
 }}
 {us}
 "#,
-        plugin_provider("", "eu-central-1"),
+        plugin_provider("", "eu-central-1", endpoint, endpoints),
     )
 }
 

@@ -11,7 +11,9 @@
 
 use libtest_mimic::Trial;
 
-use crate::aws::{aws_mirror, endpoint_names, plugin_provider, query, vpcs};
+use crate::aws::{
+    aws_mirror, endpoint_names, plugin_provider, query, us_vpc_config, vpcs, REQUIRED_AWSPLUGIN,
+};
 use crate::mixed::{items, retag_bucket};
 use crate::moto;
 use crate::{trial, Work};
@@ -26,30 +28,13 @@ pub fn tests() -> Vec<Trial> {
 const NAME: &str = "dp-plugin";
 
 fn config(endpoint: &str, endpoints: &[String], us_vpc: bool) -> String {
-    let plugin_provider =
-        |alias: &str, region: &str| plugin_provider(alias, region, endpoint, endpoints);
     let us = if us_vpc {
-        plugin_provider("alias = \"us\"", "us-east-1")
-            + r#"
-resource "aws_vpc" "us" {
-  provider   = awsplugin.us
-  cidr_block = "10.61.0.0/16"
-}
-"#
+        us_vpc_config(endpoint, endpoints, "10.61.0.0/16")
     } else {
         String::new()
     };
     format!(
-        r#"
-terraform {{
-  required_providers {{
-    awsplugin = {{
-      source  = "hashicorp/aws"
-      version = "~> 5.0"
-    }}
-  }}
-}}
-
+        r#"{REQUIRED_AWSPLUGIN}
 workspace "eu" {{
   geography    = "eu"
   region       = "eu-central-1"
@@ -85,7 +70,7 @@ module "data_plane" {{
 }}
 {us}
 "#,
-        plugin_provider("", "eu-central-1"),
+        plugin_provider("", "eu-central-1", endpoint, endpoints),
     )
 }
 
@@ -142,20 +127,7 @@ fn data_plane() {
     w.add_mirror(&root);
     w.run(&["init"]).expect(0);
 
-    let r = w.run(&["plan", "-detailed-exitcode"]).expect(2);
-    assert!(
-        r.stdout
-            .contains("Plan: 15 to add, 0 to change, 0 to destroy."),
-        "{}",
-        r.all()
-    );
-    let r = w.run(&["apply", "-auto-approve"]).expect(0);
-    assert!(
-        r.stdout
-            .contains("Apply complete! Resources: 15 added, 0 changed, 0 destroyed."),
-        "{}",
-        r.all()
-    );
+    w.create_all(15);
     let vpc = w
         .instance("module.foundation.aws_vpc.this")
         .expect("vpc in state");

@@ -214,6 +214,17 @@ impl Work {
         }
     }
 
+    /// A plan that would create `n` resources (and nothing else), then the apply that does.
+    #[track_caller]
+    pub fn create_all(&self, n: usize) {
+        let r = self.run(&["plan", "-detailed-exitcode"]).expect(2);
+        let want = format!("Plan: {n} to add, 0 to change, 0 to destroy.");
+        assert!(r.stdout.contains(&want), "missing {want:?} in\n{}", r.all());
+        let r = self.run(&["apply", "-auto-approve"]).expect(0);
+        let want = format!("Apply complete! Resources: {n} added, 0 changed, 0 destroyed.");
+        assert!(r.stdout.contains(&want), "missing {want:?} in\n{}", r.all());
+    }
+
     /// The recorded state as JSON (`hangar.tfstate`, or a named workspace's).
     pub fn state(&self) -> serde_json::Value {
         let p = self.path().join("hangar.tfstate");
