@@ -62,6 +62,14 @@ pub fn drift(
                 a.reason
             );
         }
+        for u in &report.unsearched {
+            crate::outln!(
+                "SKIPPED orphan search for {} ({}): {}.",
+                u.types.join(", "),
+                u.provider,
+                u.reason
+            );
+        }
         if !report.pending.is_empty() {
             crate::outln!("\nConfiguration not yet applied (not drift): {} change(s); run hangar plan to see them.", report.pending.len());
         }
@@ -78,7 +86,8 @@ pub fn drift(
 }
 
 /// One JUnit test case per recorded resource and per object found only by the check (an
-/// orphan is its own test case, never pinned on a recorded resource).
+/// orphan is its own test case, never pinned on a recorded resource), and a skipped one per
+/// provider whose types could not be searched for untracked objects.
 fn write_junit(path: &Path, report: &DriftReport, recorded: &[String]) -> Result<(), CliError> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut names: Vec<String> = recorded.to_vec();
@@ -122,6 +131,17 @@ fn write_junit(path: &Path, report: &DriftReport, recorded: &[String]) -> Result
         if !allowed.is_empty() {
             case.set_system_out(allowed.join("\n"));
         }
+        suite.add_test_case(case);
+    }
+    for u in &report.unsearched {
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(format!(
+            "orphan search not available for {}: {}",
+            u.types.join(", "),
+            u.reason
+        ));
+        let mut case = TestCase::new(format!("orphan search: {}", u.provider), status);
+        case.set_classname(format!("hangar.drift.{}", report.workspace));
         suite.add_test_case(case);
     }
     let mut junit = Report::new("hangar drift");

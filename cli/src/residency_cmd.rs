@@ -71,7 +71,7 @@ pub fn residency(env: &mut Env, flags: &crate::RunFlags, as_json: bool) -> Resul
             s,
             "{:w$}  {:5}  {:16}  {:16}  {}",
             r.address,
-            r.cloud.name(),
+            r.cloud.map(|c| c.name()).unwrap_or("-"),
             r.declared_region.as_deref().unwrap_or("-"),
             r.observed_region.as_deref().unwrap_or("-"),
             r.verdict
@@ -82,6 +82,15 @@ pub fn residency(env: &mut Env, flags: &crate::RunFlags, as_json: bool) -> Resul
         for c in &report.configuration {
             let _ = writeln!(s, "  VIOLATION: {c}");
         }
+    }
+    for u in &report.unsearched {
+        let _ = writeln!(
+            s,
+            "\nNot searched for untracked objects: {} ({}): {}.",
+            u.types.join(", "),
+            u.provider,
+            u.reason
+        );
     }
     let _ = writeln!(
         s,

@@ -308,6 +308,9 @@ pub struct Plan {
     /// What refresh found changed outside Hangar.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub observations: Vec<crate::drift::Observation>,
+    /// Resource types whose untracked objects could not be searched for (plugin types).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsearched: Vec<crate::drift::Unsearched>,
     /// Provider API calls made while refreshing.
     #[serde(default)]
     pub api_calls: u64,

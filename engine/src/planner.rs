@@ -203,6 +203,7 @@ pub async fn make_plan(
         failed: HashSet::new(),
         seen: HashSet::new(),
         observations: Vec::new(),
+        unsearched: Vec::new(),
         api_calls: 0,
         adopted: HashSet::new(),
         settled: Vec::new(),
@@ -291,6 +292,7 @@ pub async fn make_plan(
         },
         warnings: p.diags.0,
         observations: p.observations,
+        unsearched: p.unsearched,
         api_calls: p.api_calls,
         refresh_only: false,
         settled_intents: p.settled,
@@ -321,6 +323,7 @@ struct Planner<'a> {
     failed: HashSet<NodeIndex>,
     seen: HashSet<String>,
     observations: Vec<crate::drift::Observation>,
+    unsearched: Vec<crate::drift::Unsearched>,
     api_calls: u64,
     adopted: HashSet<String>,
     settled: Vec<String>,
@@ -377,6 +380,7 @@ impl Planner<'_> {
                     self.adopted.extend(r.adopted);
                     self.settled.extend(r.settled);
                     self.observations.extend(r.observations);
+                    self.unsearched.extend(r.unsearched);
                     self.diags.extend(r.warnings);
                     self.api_calls += r.api_calls;
                 }

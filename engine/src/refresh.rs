@@ -3,7 +3,9 @@
 //! Each object's read-back value replaces the recorded one for planning. Differences become
 //! drift [`Observation`]s; an object read back outside the workspace's geography is an error
 //! for plan and apply, and a `residency` observation for drift detection. With `find_orphans`
-//! the provider is also asked for objects carrying this workspace's tags that state lacks.
+//! the provider is also asked for objects carrying this workspace's tags that state lacks; a
+//! provider plugin cannot be asked (Terraform's protocol has no such call), so its types are
+//! reported as [`Unsearched`] instead, with a warning.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use hangar_provider::ReadRequest;
 use hangar_state::StateDoc;
 
 use crate::config::ProviderRef;
-use crate::drift::{diff_attrs, Kind, Observation};
+use crate::drift::{diff_attrs, Kind, Observation, Unsearched, PLUGIN_CANNOT_LIST};
 use crate::events::{Event, Events};
 use crate::plan::EncodedValue;
 use crate::planner::{record_value, PlanOptions};
@@ -36,6 +38,8 @@ pub struct Refreshed {
     pub settled: Vec<String>,
     /// Types or regions the orphan search could not list, as warnings.
     pub warnings: Vec<Diagnostic>,
+    /// Types whose untracked objects could not be searched for at all (plugin types).
+    pub unsearched: Vec<Unsearched>,
 }
 
 /// The request for objects owned by the workspace, of the types the configuration or state
@@ -209,7 +213,11 @@ pub async fn refresh_provider(
     }
     let request = owned_request(prior, cfg_types, p, cloud, opts);
     adopt_interrupted(prior, registry, p, prov, &request, &mut out, &mut diags).await;
-    if opts.find_orphans && cloud.is_some() {
+    let plugin = registry.is_plugin(&p.name);
+    if opts.find_orphans && plugin {
+        plugin_unsearched(registry, p, &request, &mut out);
+    }
+    if opts.find_orphans && cloud.is_some() && !plugin {
         out.api_calls += 1;
         match prov.list_owned(request).await {
             Ok(found) => {
@@ -275,6 +283,37 @@ pub async fn refresh_provider(
     } else {
         Ok(out)
     }
+}
+
+/// Records that the managed types of plugin configuration `p` in `request` were not searched
+/// for untracked objects, as an [`Unsearched`] entry and a warning naming them.
+fn plugin_unsearched(
+    registry: &Registry,
+    p: &ProviderRef,
+    request: &hangar_provider::ListOwnedRequest,
+    out: &mut Refreshed,
+) {
+    let types: Vec<String> = request
+        .types
+        .iter()
+        .filter(|t| registry.resource_schema(&p.name, t, false).is_some())
+        .cloned()
+        .collect();
+    if types.is_empty() {
+        return;
+    }
+    out.warnings.push(Diagnostic::warning(
+        format!(
+            "Orphan search not available for plugin types {}",
+            types.join(", ")
+        ),
+        format!("provider {p} is a provider plugin: {PLUGIN_CANNOT_LIST}."),
+    ));
+    out.unsearched.push(Unsearched {
+        provider: format!("provider {p}"),
+        types,
+        reason: PLUGIN_CANNOT_LIST.to_string(),
+    });
 }
 
 /// Resolves intents of creates that a killed run left pending: an object carrying the intent's

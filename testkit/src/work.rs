@@ -328,6 +328,21 @@ impl Run {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+
+    /// The columns after the address in `hangar residency`'s row for `addr` (cloud, declared,
+    /// observed, verdict), joined by single spaces; fails the test when there is no such row.
+    #[track_caller]
+    pub fn residency_row(&self, addr: &str) -> String {
+        let line = self
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{addr} ")))
+            .unwrap_or_else(|| panic!("no row for {addr} in\n{}", self.stdout));
+        line.split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub fn tests() -> Vec<Trial> {
 }
 
 /// The mirror holding hashicorp/aws 5.x, and the package's executable.
-fn aws_mirror() -> Option<(PathBuf, PathBuf)> {
+pub fn aws_mirror() -> Option<(PathBuf, PathBuf)> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut roots: Vec<PathBuf> = Mirror::implied(&cwd).into_iter().map(|m| m.root).collect();
     roots.push(PathBuf::from("/opt/tf-plugins"));
@@ -44,7 +44,7 @@ fn aws_mirror() -> Option<(PathBuf, PathBuf)> {
 }
 
 /// Every attribute name of the plugin's `endpoints` block, from its schema.
-fn endpoint_names(exe: &PathBuf) -> Vec<String> {
+pub fn endpoint_names(exe: &PathBuf) -> Vec<String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -83,15 +83,16 @@ fn endpoint_names(exe: &PathBuf) -> Vec<String> {
     })
 }
 
-/// The configuration; `us_vpc` adds an `aws_vpc` through a plugin alias in `us-east-1`.
-fn config(endpoint: &str, endpoints: &[String], us_vpc: bool) -> String {
+/// A `provider "awsplugin"` block in `region` (`alias` is a line such as `alias = "us"`, or
+/// empty) with every attribute of `endpoints` pointing at moto's `endpoint`, dummy credentials,
+/// and every check that would call AWS itself turned off.
+pub fn plugin_provider(alias: &str, region: &str, endpoint: &str, endpoints: &[String]) -> String {
     let lines: String = endpoints
         .iter()
         .map(|n| format!("    {n} = \"{endpoint}\"\n"))
         .collect();
-    let plugin_provider = |alias: &str, region: &str| {
-        format!(
-            r#"
+    format!(
+        r#"
 provider "awsplugin" {{
   {alias}
   region                      = "{region}"
@@ -106,29 +107,44 @@ provider "awsplugin" {{
 {lines}  }}
 }}
 "#
-        )
-    };
-    let us = if us_vpc {
-        plugin_provider("alias = \"us\"", "us-east-1")
-            + r#"
-resource "aws_vpc" "us" {
-  provider   = awsplugin.us
-  cidr_block = "10.41.0.0/16"
+    )
 }
+
+/// `required_providers` choosing `hashicorp/aws` 5.x as `awsplugin`.
+pub const REQUIRED_AWSPLUGIN: &str = r#"
+terraform {
+  required_providers {
+    awsplugin = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }
+  }
+}
+"#;
+
+/// A plugin alias `awsplugin.us` in `us-east-1` and an `aws_vpc.us` with `cidr` through it:
+/// what an `eu` workspace must refuse before the alias is configured.
+pub fn us_vpc_config(endpoint: &str, endpoints: &[String], cidr: &str) -> String {
+    plugin_provider("alias = \"us\"", "us-east-1", endpoint, endpoints)
+        + &format!(
+            r#"
+resource "aws_vpc" "us" {{
+  provider   = awsplugin.us
+  cidr_block = "{cidr}"
+}}
 "#
+        )
+}
+
+/// The configuration; `us_vpc` adds an `aws_vpc` through a plugin alias in `us-east-1`.
+fn config(endpoint: &str, endpoints: &[String], us_vpc: bool) -> String {
+    let us = if us_vpc {
+        us_vpc_config(endpoint, endpoints, "10.41.0.0/16")
     } else {
         String::new()
     };
     format!(
-        r#"
-terraform {{
-  required_providers {{
-    awsplugin = {{
-      source  = "hashicorp/aws"
-      version = "~> 5.0"
-    }}
-  }}
-}}
+        r#"{REQUIRED_AWSPLUGIN}
 
 workspace "eu" {{
   geography = "eu"
@@ -170,7 +186,7 @@ resource "aws_s3_bucket" "logs" {{
 }}
 {us}
 "#,
-        plugin_provider("", "eu-central-1"),
+        plugin_provider("", "eu-central-1", endpoint, endpoints),
     )
 }
 
@@ -313,11 +329,12 @@ terraform {
     );
 }
 
-/// moto's answer to EC2 `DescribeVpcs` in `region` (moto reads service and region from the
-/// credential scope and checks no signature).
-fn vpcs(region: &str) -> String {
+/// moto's answer to an AWS query-protocol call (`Action=...&Version=...` in `body`) of
+/// `service` in `region`, asserting it answered `expect` (moto reads service and region from
+/// the credential scope and checks no signature).
+pub fn query(service: &str, region: &str, body: &str, expect: &str) -> String {
     let auth = format!(
-        "AWS4-HMAC-SHA256 Credential=test/20250101/{region}/ec2/aws4_request, SignedHeaders=host, Signature=0"
+        "AWS4-HMAC-SHA256 Credential=test/20250101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
     );
     let (_, out) = moto::http_with(
         "POST",
@@ -326,8 +343,18 @@ fn vpcs(region: &str) -> String {
             ("content-type", "application/x-www-form-urlencoded"),
             ("authorization", &auth),
         ],
-        "Action=DescribeVpcs&Version=2016-11-15",
+        body,
     );
-    assert!(out.contains("DescribeVpcsResponse"), "{out}");
+    assert!(out.contains(expect), "{out}");
     out
+}
+
+/// moto's answer to EC2 `DescribeVpcs` in `region`.
+pub fn vpcs(region: &str) -> String {
+    query(
+        "ec2",
+        region,
+        "Action=DescribeVpcs&Version=2016-11-15",
+        "DescribeVpcsResponse",
+    )
 }

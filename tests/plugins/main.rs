@@ -13,9 +13,11 @@
 use hangar_testkit::moto;
 
 mod aws;
+mod aws_data_plane;
 mod blocks;
 mod lifecycle;
 mod misbehave;
+mod mixed;
 mod registry_modules;
 mod residency;
 
@@ -33,7 +35,9 @@ fn main() {
     tests.extend(blocks::tests());
     tests.extend(registry_modules::tests());
     tests.extend(misbehave::tests());
+    tests.extend(mixed::tests());
     tests.extend(aws::tests());
+    tests.extend(aws_data_plane::tests());
     libtest_mimic::run(&args, tests).exit();
 }
 
@@ -83,6 +87,8 @@ pub trait PluginDirs {
     fn objects_of(&self, t: &str) -> Vec<PathBuf>;
     /// Makes the CLI configuration use `extra` too, after the test plugin's mirror.
     fn add_mirror(&self, extra: &Path);
+    /// A plan that would create `n` resources (and nothing else), then the apply that does.
+    fn create_all(&self, n: usize);
 }
 
 impl PluginDirs for Work {
@@ -118,6 +124,15 @@ impl PluginDirs for Work {
     fn add_mirror(&self, extra: &Path) {
         mirror::cli_config(&self.root().join("terraformrc"), &[&self.mirror(), extra])
             .expect("cli config");
+    }
+
+    fn create_all(&self, n: usize) {
+        let r = self.run(&["plan", "-detailed-exitcode"]).expect(2);
+        let want = format!("Plan: {n} to add, 0 to change, 0 to destroy.");
+        assert!(r.stdout.contains(&want), "missing {want:?} in\n{}", r.all());
+        let r = self.run(&["apply", "-auto-approve"]).expect(0);
+        let want = format!("Apply complete! Resources: {n} added, 0 changed, 0 destroyed.");
+        assert!(r.stdout.contains(&want), "missing {want:?} in\n{}", r.all());
     }
 }
 

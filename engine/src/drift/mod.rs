@@ -5,6 +5,10 @@
 //! (`residency`), or a cloud object tagged as this workspace's that state does not know
 //! (`orphan`). Plans carry them (so `plan --refresh-only` can show and `apply --refresh-only`
 //! can accept them); `hangar drift` reports them. Sensitive values never appear in clear.
+//!
+//! An [`Unsearched`] records resource types whose untracked objects could not be looked for at
+//! all: every type of a provider plugin, since Terraform's plugin protocol has no call that
+//! lists a cloud's objects. It is neither drift nor an error.
 
 pub mod allow;
 pub mod report;
@@ -74,6 +78,20 @@ pub struct Observation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refreshed: Option<EncodedValue>,
 }
+
+/// Resource types of one provider configuration whose untracked objects were not searched for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unsearched {
+    /// Provider configuration (`provider awsplugin`, `provider awsplugin.us`).
+    pub provider: String,
+    /// Managed resource types the configuration or state uses through it, sorted.
+    pub types: Vec<String>,
+    /// Why they were not searched, for people.
+    pub reason: String,
+}
+
+/// Why plugin types are not searched for untracked objects.
+pub const PLUGIN_CANNOT_LIST: &str = "Terraform's plugin protocol has no call that lists a cloud's objects, so objects of these types that carry no record in state are not reported";
 
 fn shown(v: &Value) -> Json {
     if v.contains_sensitive() {

@@ -3,13 +3,16 @@
 //! `{format_version, workspace, binding, checked_at, api_calls, summary: {drift, allowed,
 //! pending, expired_allowances}, items: [{address, kind, attributes: [{name, recorded,
 //! actual}], region, detail, allowed, allowed_by}], pending: [{address, actions}],
-//! expired_allowances: [...], warnings: [...]}` where kind is one of `changed`, `deleted`,
-//! `residency`, `orphan`. Configuration not yet applied is `pending`, never drift.
+//! expired_allowances: [...], unsearched: [{provider, types, reason}], warnings: [...]}` where
+//! kind is one of `changed`, `deleted`, `residency`, `orphan`. Configuration not yet applied is
+//! `pending`, never drift. `unsearched` (present only when not empty) names the resource types
+//! whose untracked objects could not be looked for (every type of a provider plugin): not drift,
+//! and not a failure, but the report says so per provider instead of finding nothing.
 
 use serde::Serialize;
 
 use super::allow::{allowed_by, Allowance};
-use super::{AttrDiff, Kind};
+use super::{AttrDiff, Kind, Unsearched};
 use crate::plan::{Action, Plan};
 use crate::residency::binding::Binding;
 
@@ -37,6 +40,9 @@ pub struct DriftReport {
     pub pending: Vec<Pending>,
     /// Allowlist entries past their date (they fail the run).
     pub expired_allowances: Vec<Allowance>,
+    /// Resource types whose untracked objects could not be searched for, per provider.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unsearched: Vec<Unsearched>,
     /// Problems that did not stop the check (types that could not be searched).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<hangar_core::Diagnostic>,
@@ -143,6 +149,7 @@ impl DriftReport {
             items,
             pending,
             expired_allowances: expired,
+            unsearched: plan.unsearched.clone(),
             warnings: plan.warnings.clone(),
         }
     }

@@ -145,6 +145,9 @@ pub fn prove(
         // (or, with only `Global` places, needs none).
         let own = registry.get(&r.provider.name).and_then(|p| p.cloud());
         let mut cloud = own.unwrap_or(Cloud::Aws);
+        // The cloud it is listed in: its provider's, or the named object's; none for a plugin of
+        // unknown cloud (judged in AWS's catalogue above only so its places can be read).
+        let mut known = own;
         let default = provider_regions.get(&r.provider).cloned().flatten();
         // Each resolved place with the cloud its location is named in: a `SameAs` place's is
         // the named object's.
@@ -170,6 +173,7 @@ pub fn prove(
                         Ok((there, locs)) => {
                             if own.is_none() {
                                 cloud = there;
+                                known = Some(there);
                             }
                             resolved
                                 .extend(locs.into_iter().map(|l| (place, Resolved::At(l), there)))
@@ -193,7 +197,9 @@ pub fn prove(
             locations.extend(j.locations);
         }
         located.insert(s.addr.clone(), (cloud, named));
-        proven.clouds.insert(s.addr.clone(), cloud);
+        if let Some(c) = known {
+            proven.clouds.insert(s.addr.clone(), c);
+        }
         proven.declared.insert(s.addr.clone(), locations);
     }
     proven.errors = diags;
@@ -217,7 +223,7 @@ fn used_providers(cfg: &Config) -> Vec<ProviderRef> {
         name: name.clone(),
         alias: alias.clone(),
     }));
-    out.sort_by(|a, b| a.config_addr().cmp(&b.config_addr()));
+    out.sort_by_key(ProviderRef::config_addr);
     out.dedup();
     out
 }

@@ -7,8 +7,17 @@
 //! searched for objects carrying the workspace's tags that state lacks: one outside the
 //! geography is a violation of its own row. Refusals of the configuration itself are listed
 //! too. Format 1.0 of `hangar residency --json`.
+//!
+//! Every resource of a provider plugin has a row, like a native one's, including those the
+//! location catalogue cannot place: a type it knows as global, or any type of a plugin whose
+//! cloud Hangar does not know (`cloud` is then `null`). Their verdict says whether the workspace
+//! block's `global_types` names them (`global (global_types)`) or not (a violation). Resources
+//! of built-in providers without a cloud (`terraform_data`, `time_sleep`) have no row: nothing
+//! of theirs lives anywhere but in state. Types whose untracked objects could not be searched
+//! for (every plugin type) are listed in `unsearched`.
 
 use hangar_core::Cloud;
+use hangar_provider::Target;
 use serde::Serialize;
 
 use super::{Error, Workspace};
@@ -38,6 +47,9 @@ pub struct ResidencyReport {
     pub resources: Vec<ResourceRow>,
     /// What the configuration would place outside the workspace (refused at plan time).
     pub configuration: Vec<String>,
+    /// Resource types whose untracked objects could not be searched for (plugin types).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unsearched: Vec<crate::drift::Unsearched>,
 }
 
 /// Where the workspace's state lives.
@@ -58,14 +70,28 @@ pub struct StateRow {
 pub struct ResourceRow {
     /// Instance address.
     pub address: String,
-    /// Cloud.
-    pub cloud: Cloud,
+    /// Cloud (`None`: a plugin whose cloud Hangar does not know).
+    pub cloud: Option<Cloud>,
     /// The location configuration declares, if the instance is still configured.
     pub declared_region: Option<String>,
     /// The region the provider read back.
     pub observed_region: Option<String>,
-    /// `ok`, `ok (differs from declared)`, `VIOLATION: ...` or `unverified`.
+    /// `ok`, `ok (differs from declared)`, `global (global_types)`, `VIOLATION: ...` or
+    /// `unverified`.
     pub verdict: String,
+}
+
+/// The verdict on an object of a type the catalogue cannot place (global or unknown): whether
+/// the workspace block's `global_types` names it.
+fn global_verdict(policy: &crate::residency::Policy, type_name: &str) -> Result<String, String> {
+    if policy.allows_global(type_name) {
+        Ok("global (global_types)".to_string())
+    } else {
+        Err(format!(
+            "VIOLATION: objects of type {type_name} have no region Hangar can check, and the workspace block's \
+             global_types does not name it"
+        ))
+    }
 }
 
 impl Workspace {
@@ -130,24 +156,43 @@ impl Workspace {
         let mut resources = Vec::new();
         for rec in doc.resources.values() {
             let provider = parse_provider_addr(&rec.provider).0;
+            let Some(prov) = self.registry.get(&provider) else {
+                continue;
+            };
+            let plugin = self.registry.is_plugin(&provider);
             let address = rec.addr.to_string();
             // A provider without a cloud of its own (`hangar`) is listed in the cloud of the
             // object it lives beside, as the pre-flight judged it.
-            let cloud = self.registry.get(&provider).and_then(|p| p.cloud());
-            let Some(cloud) = cloud.or_else(|| proven.clouds.get(&address).copied()) else {
+            let cloud = prov
+                .cloud()
+                .or_else(|| proven.clouds.get(&address).copied());
+            if cloud.is_none() && !plugin {
                 continue;
-            };
+            }
             let declared = proven
                 .declared
                 .get(&address)
                 .and_then(|l| l.first().cloned());
             let reading = rec.addr.resource.mode == hangar_core::ResourceMode::Data;
-            let verdict = match &rec.region {
-                None => "unverified".to_string(),
-                Some(r) if reading && self.gate.allowed_read_only(cloud, r) => {
+            let type_name = &rec.addr.resource.type_;
+            let unplaceable = plugin
+                && prov
+                    .places(
+                        type_name,
+                        reading,
+                        &hangar_core::Value::Object(Default::default()),
+                    )
+                    .iter()
+                    .any(|p| matches!(p.target, Target::Global { .. }));
+            let verdict = match (&rec.region, cloud) {
+                _ if unplaceable => global_verdict(&policy, type_name).unwrap_or_else(|v| {
+                    violations += 1;
+                    v
+                }),
+                (Some(r), Some(cloud)) if reading && self.gate.allowed_read_only(cloud, r) => {
                     "allowed read (allowed_reads)".to_string()
                 }
-                Some(r) => match self.gate.observed(&address, cloud, r) {
+                (Some(r), Some(cloud)) => match self.gate.observed(&address, cloud, r) {
                     Ok(()) if declared.as_ref().is_none_or(|d| d == r) => "ok".to_string(),
                     Ok(()) => "ok (differs from declared)".to_string(),
                     Err(d) => {
@@ -155,6 +200,7 @@ impl Workspace {
                         format!("VIOLATION: {}", d.detail)
                     }
                 },
+                _ => "unverified".to_string(),
             };
             resources.push(ResourceRow {
                 address,
@@ -172,8 +218,9 @@ impl Workspace {
             .map(|d| d.detail.clone())
             .collect();
         violations += configuration.len();
+        let mut unsearched = Vec::new();
         if configuration.is_empty() && self.opts.refresh {
-            violations += self.read_back(&doc, &mut resources)?;
+            violations += self.read_back(&doc, &mut resources, &mut unsearched)?;
         }
         Ok(ResidencyReport {
             format_version: "1.0",
@@ -186,15 +233,17 @@ impl Workspace {
             state,
             resources,
             configuration,
+            unsearched,
         })
     }
 
     /// Reads every recorded object back and searches for tagged objects state lacks, updating
-    /// `rows`; returns how many new violations it found.
+    /// `rows` and `unsearched`; returns how many new violations it found.
     fn read_back(
         &self,
         doc: &hangar_state::StateDoc,
         rows: &mut Vec<ResourceRow>,
+        unsearched: &mut Vec<crate::drift::Unsearched>,
     ) -> Result<usize, Error> {
         use crate::drift::Kind;
         let session = super::Session {
@@ -204,6 +253,7 @@ impl Workspace {
             sealed: false,
         };
         let plan = session.plan(super::Mode::Drift, &crate::events::NoEvents)?;
+        unsearched.extend(plan.unsearched.iter().cloned());
         let mut found = 0;
         for o in &plan.observations {
             // Untracked objects are named `TYPE[id=ID]`; their type tells the cloud.
@@ -227,7 +277,7 @@ impl Workspace {
                     found += 1;
                     rows.push(ResourceRow {
                         address: o.address.clone(),
-                        cloud,
+                        cloud: Some(cloud),
                         declared_region: None,
                         observed_region: o.region.clone(),
                         verdict: format!("VIOLATION: {}", o.detail),
@@ -235,7 +285,7 @@ impl Workspace {
                 }
                 (Kind::Orphan, None) if cloud.is_some() => rows.push(ResourceRow {
                     address: o.address.clone(),
-                    cloud: cloud.unwrap_or(Cloud::Aws),
+                    cloud,
                     declared_region: None,
                     observed_region: o.region.clone(),
                     verdict: "untracked: carries the workspace's tags, not in state".into(),
