@@ -103,6 +103,36 @@ pub fn expand_call(
     }
 }
 
+/// Like [`expand_call`], but a call whose `count`/`for_each` is not known yet (validate has no
+/// variable values; it may depend on resources) is no error: its module is then walked as one
+/// instance of unknown key, as Terraform's validate does.
+pub fn expand_call_if_known(
+    cfg: &Config,
+    values: &mut Values,
+    child: &ModulePath,
+) -> Result<(), Diagnostics> {
+    let Some((parent, call)) = call_of(cfg, child) else {
+        return Ok(());
+    };
+    for pi in values.instances_of(&parent) {
+        let names = InstanceNames::default();
+        let s = scope(cfg, values, &names, &pi);
+        for e in [call.count.as_ref(), call.for_each.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            let known = eval_expr(e, &s, &cfg.dir)
+                .map_err(|d| locate_in(cfg, &pi, d))?
+                .is_wholly_known();
+            if !known {
+                values.instances.entry(child.clone()).or_default().clear();
+                return Ok(());
+            }
+        }
+    }
+    expand_call(cfg, values, child)
+}
+
 /// The `count.index`/`each` names of module instance `mi` as its caller sees them.
 fn call_names(values: &Values, mi: &ModulePath) -> InstanceNames {
     let Some((pi, name, key)) = mi.split_last() else {

@@ -63,7 +63,8 @@ pub fn eval_values(
                 calls::unknown_local(values, m, name);
             }
         }),
-        Node::Call(child) => calls::expand_call(cfg, values, child),
+        Node::Call(child) if rule == Rule::Strict => calls::expand_call(cfg, values, child),
+        Node::Call(child) => calls::expand_call_if_known(cfg, values, child),
         Node::Output(m, name) if !m.is_root() => calls::eval_output(cfg, values, m, name),
         Node::Check(m, name) => {
             if rule == Rule::Strict {

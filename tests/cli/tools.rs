@@ -27,6 +27,24 @@ fn validate_reports_schema_errors_without_state() {
 }
 
 #[test]
+fn validate_accepts_module_counts_that_depend_on_variables() {
+    // Terraform's validate has no variable values: a module called `count = var.on ? 1 : 0`
+    // is validated once, not refused as an unpredictable count; its body is still checked.
+    let main = "variable \"on\" {\n  type = bool\n}\nmodule \"m\" {\n  source = \"./m\"\n  count  = var.on ? 1 : 0\n  name   = \"x\"\n}\n";
+    let child =
+        "variable \"name\" {}\nresource \"terraform_data\" \"a\" {\n  input = var.name\n}\n";
+    let w = work(&[("main.tf", main), ("m/main.tf", child)]);
+    let ok = w.run(&["validate"]).expect(0);
+    assert!(ok.stdout.contains("Success"), "{}", ok.all());
+    w.write(
+        "m/main.tf",
+        "variable \"name\" {}\nresource \"terraform_data\" \"a\" {\n  id = var.name\n}\n",
+    );
+    let bad = w.run(&["validate"]).expect(1);
+    assert!(bad.stderr.contains("m/main.tf"), "{}", bad.all());
+}
+
+#[test]
 fn graph_prints_dot_with_dependency_edges() {
     let w = work(&[(
         "main.tf",
