@@ -364,3 +364,19 @@ fn an_agent_is_judged_where_its_gke_cluster_is() {
     }
     assert_no_create_since(before);
 }
+
+#[test]
+fn an_agent_left_at_the_eks_cluster_type_says_which_type_it_names() {
+    let config = cluster_and_agent("europe-west3")
+        .replace("  cluster_type    = \"google_container_cluster\"\n", "");
+    let before = gke().requests().len();
+    let r = work(&config).run(&["plan"]);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 1, "{out}");
+    assert!(
+        out.contains("names an object of type google_container_cluster")
+            && out.contains("cluster_type = \"google_container_cluster\""),
+        "{out}"
+    );
+    assert_no_create_since(before);
+}

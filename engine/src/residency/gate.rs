@@ -33,8 +33,10 @@ pub enum Resolved {
     Unknown,
     /// An endpoint whose name proves nothing.
     Unprovable(String),
-    /// Lives where an object that this configuration does not manage lives.
-    Unmanaged(String),
+    /// Lives where an object that this configuration does not manage lives: the expression as
+    /// written, and when it names a managed object of another type, that type and the one
+    /// expected.
+    Unmanaged(String, Option<(String, String)>),
     /// Has no region, or its type's placement is unknown.
     Global(String),
 }
@@ -235,17 +237,27 @@ impl Gate {
                         }
                     }
                 }
-                Resolved::Unmanaged(shown) => {
+                Resolved::Unmanaged(shown, wrong_type) => {
                     if let Some(policy) = &self.policy {
+                        let why = match wrong_type {
+                            Some((found, expected)) => format!(
+                                "{who}: the {role} \"{shown}\" names an object of type {found}, but it is \
+                                 judged as a {expected}, so its region cannot be proven inside workspace \
+                                 \"{}\" (geography \"{}\"). Name a {expected}, or say which type it is \
+                                 (hangar_agent: cluster_type = \"{found}\").",
+                                policy.workspace, policy.geography
+                            ),
+                            None => format!(
+                                "{who}: the {role} \"{shown}\" is not an object managed by this configuration, so \
+                                 its region cannot be proven inside workspace \"{}\" (geography \"{}\") without \
+                                 calling the cloud. Use an object declared here.",
+                                policy.workspace, policy.geography
+                            ),
+                        };
                         out.diags.push(
                             Diagnostic::error(
                                 format!("Residency violation: {who} {role} is outside this configuration"),
-                                format!(
-                                    "{who}: the {role} \"{shown}\" is not an object managed by this configuration, so \
-                                     its region cannot be proven inside workspace \"{}\" (geography \"{}\") without \
-                                     calling the cloud. Use an object declared here.",
-                                    policy.workspace, policy.geography
-                                ),
+                                why,
                             )
                             .at(at.clone()),
                         );

@@ -178,7 +178,9 @@ pub fn prove(
                             resolved
                                 .extend(locs.into_iter().map(|l| (place, Resolved::At(l), there)))
                         }
-                        Err(shown) => resolved.push((place, Resolved::Unmanaged(shown), cloud)),
+                        Err((shown, wrong)) => {
+                            resolved.push((place, Resolved::Unmanaged(shown, wrong), cloud))
+                        }
                     }
                 }
             }
@@ -272,21 +274,27 @@ fn same_as(
     place: &Place,
     type_name: &str,
     located: &HashMap<String, (Cloud, Vec<String>)>,
-) -> Result<(Cloud, Vec<String>), String> {
+) -> Result<(Cloud, Vec<String>), (String, Option<(String, String)>)> {
     let expr = place
         .path
         .as_deref()
         .and_then(|p| expr_at_path(&r.body.body, p));
     let Some(expr) = expr else {
-        return Err(place.path.clone().unwrap_or_default());
+        return Err((place.path.clone().unwrap_or_default(), None));
     };
     let mut out = Vec::new();
+    // A managed object of another type than the place is judged by (a GKE cluster given to an
+    // agent whose cluster_type is left at EKS's).
+    let mut wrong = None;
     for reference in hangar_lang::references(expr) {
         let Some(Node::Resource(target)) = referenced_node(cfg, &r.addr.module, &reference.chain)
         else {
             continue;
         };
         if target.type_ != type_name {
+            if cfg.resources.contains_key(&target) {
+                wrong = Some((target.type_.clone(), type_name.to_string()));
+            }
             continue;
         }
         let here = ResourceAddr {
@@ -310,7 +318,7 @@ fn same_as(
         }
     }
     let _ = values;
-    Err(expr.to_string().trim().to_string())
+    Err((expr.to_string().trim().to_string(), wrong))
 }
 
 /// The expression at an attribute path like `rule[0].destination[0].bucket` in a body
