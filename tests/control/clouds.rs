@@ -153,14 +153,17 @@ fn assert_installed(kube: &KubeServer, base: &str, operator: &str) {
     );
 }
 
-/// `hangar residency` lists the agent in its cluster's cloud, at its cluster's location.
+/// `hangar residency` lists the agent in its cluster's cloud, at its cluster's location, and
+/// observed where its cluster was read back (the agent itself reports no region).
 fn assert_listed(report: &str, cloud: &str, location: &str) {
     let row = report
         .lines()
         .find(|l| l.starts_with("module.data_plane.hangar_agent.this[0]"))
         .unwrap_or_else(|| panic!("no agent row in:\n{report}"));
     let cols: Vec<&str> = row.split_whitespace().collect();
-    assert_eq!(cols[1..3], [cloud, location], "{report}");
+    assert_eq!(cols[1..4], [cloud, location, location], "{report}");
+    assert_eq!(cols[4..6], ["ok", "(where"], "{report}");
+    assert!(row.contains("module.data_plane."), "{report}");
 }
 
 #[test]

@@ -35,6 +35,9 @@ pub struct Proven {
     /// Instance address → the cloud those locations are in (for a provider without a cloud
     /// of its own, the cloud of the object it names).
     pub clouds: HashMap<String, Cloud>,
+    /// Instance address → the instances it lives beside (`SameAs` places: an agent and its
+    /// cluster), whose observed region is its own.
+    pub beside: HashMap<String, Vec<String>>,
     /// Warnings (unprovable endpoints).
     pub warnings: Diagnostics,
     /// Refusals.
@@ -170,7 +173,12 @@ pub fn prove(
                 }
                 Target::SameAs { type_name } => {
                     match same_as(cfg, values, r, &s.module, place, type_name, &located) {
-                        Ok((there, locs)) => {
+                        Ok((there, locs, with)) => {
+                            proven
+                                .beside
+                                .entry(s.addr.clone())
+                                .or_default()
+                                .extend(with);
                             if own.is_none() {
                                 cloud = there;
                                 known = Some(there);
@@ -274,7 +282,7 @@ fn same_as(
     place: &Place,
     type_name: &str,
     located: &HashMap<String, (Cloud, Vec<String>)>,
-) -> Result<(Cloud, Vec<String>), (String, Option<(String, String)>)> {
+) -> Result<(Cloud, Vec<String>, Vec<String>), (String, Option<(String, String)>)> {
     let expr = place
         .path
         .as_deref()
@@ -303,6 +311,7 @@ fn same_as(
         };
         let prefix = here.to_string();
         let mut there = None;
+        let mut with = Vec::new();
         for (addr, (cloud, locs)) in located {
             let same = addr == &prefix
                 || addr
@@ -311,10 +320,12 @@ fn same_as(
             if same {
                 out.extend(locs.iter().cloned());
                 there = Some(*cloud);
+                with.push(addr.clone());
             }
         }
         if let (Some(cloud), false) = (there, out.is_empty()) {
-            return Ok((cloud, out));
+            with.sort();
+            return Ok((cloud, out, with));
         }
     }
     let _ = values;

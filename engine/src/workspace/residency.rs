@@ -222,6 +222,7 @@ impl Workspace {
         if configuration.is_empty() && self.opts.refresh {
             violations += self.read_back(&doc, &mut resources, &mut unsearched)?;
         }
+        violations += self.observed_beside(&proven.beside, &mut resources);
         Ok(ResidencyReport {
             format_version: "1.0",
             workspace: policy.workspace.clone(),
@@ -235,6 +236,48 @@ impl Workspace {
             configuration,
             unsearched,
         })
+    }
+
+    /// Rows that read back no region of their own but live beside other objects (an agent in
+    /// its cluster) are observed where those objects were observed: the verdict is judged on
+    /// that region, said with the object. Returns the violations found.
+    fn observed_beside(
+        &self,
+        beside: &std::collections::HashMap<String, Vec<String>>,
+        rows: &mut [ResourceRow],
+    ) -> usize {
+        let observed: std::collections::HashMap<String, Option<String>> = rows
+            .iter()
+            .map(|r| (r.address.clone(), r.observed_region.clone()))
+            .collect();
+        let mut violations = 0;
+        for row in rows.iter_mut() {
+            let (None, Some(cloud), Some(with)) =
+                (&row.observed_region, row.cloud, beside.get(&row.address))
+            else {
+                continue;
+            };
+            let regions: Vec<&String> = with
+                .iter()
+                .filter_map(|a| observed.get(a).and_then(Option::as_ref))
+                .collect();
+            let Some(region) = regions.first().copied() else {
+                continue;
+            };
+            if regions.len() != with.len() || regions.iter().any(|r| *r != region) {
+                continue;
+            }
+            let with = with.join(", ");
+            row.verdict = match self.gate.observed(&row.address, cloud, region) {
+                Ok(()) => format!("ok (where {with} is)"),
+                Err(d) => {
+                    violations += 1;
+                    format!("VIOLATION: {} (where {with} is)", d.detail)
+                }
+            };
+            row.observed_region = Some(region.clone());
+        }
+        violations
     }
 
     /// Reads every recorded object back and searches for tagged objects state lacks, updating
