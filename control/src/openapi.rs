@@ -508,6 +508,15 @@ fn schemas() -> BTreeMap<&'static str, Schema> {
         ]),
     );
     s.insert(
+        "AgentDeregistered",
+        obj(vec![
+            ("id", int(), true),
+            ("workspace", name(), true),
+            ("name", name(), true),
+            ("revoked", boolean(), true),
+        ]),
+    );
+    s.insert(
         "IssueToken",
         obj(vec![
             ("name", name(), true),

@@ -90,7 +90,8 @@ impl Runs<'_> {
     }
 
     /// Applies (the agent installed and registered), re-plans clean, checks that `hangar
-    /// residency` lists the agent in `cloud` at `location`, destroys (the agent removed).
+    /// residency` lists the agent in `cloud` at `location`, destroys (the agent removed and
+    /// deregistered).
     fn cycle(&self, kube: &KubeServer, base: &str, operator: &str, cloud: &str, location: &str) {
         let applied = self.go(&["apply", "--auto-approve"], 0);
         assert!(
@@ -108,6 +109,21 @@ impl Runs<'_> {
         assert!(kube
             .object("v1", "namespaces", "", "hangar-system")
             .is_none());
+        // Deregistered: its token revoked, listed as such.
+        let agents: AgentList = ok(
+            base,
+            "GET",
+            "/api/v1/workspaces/eu-prod/agents",
+            operator,
+            None,
+        );
+        assert!(
+            agents
+                .agents
+                .iter()
+                .any(|a| a.name == "agent" && a.health == AgentHealth::Revoked),
+            "{agents:?}"
+        );
     }
 }
 

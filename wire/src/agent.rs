@@ -72,6 +72,28 @@ impl Message for AgentRegistered {
     }
 }
 
+/// Reply to a deregistration (`DELETE /api/v1/workspaces/{workspace}/agents/{agent}`): the
+/// agent's token is revoked; the agent stays listed, as revoked, for the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentDeregistered {
+    /// Agent id.
+    pub id: i64,
+    /// Workspace it served.
+    pub workspace: String,
+    /// Agent name.
+    pub name: String,
+    /// Whether this call revoked its token (false: it already was).
+    pub revoked: bool,
+}
+
+impl Message for AgentDeregistered {
+    fn check(&self) -> Result<(), WireError> {
+        name("workspace", &self.workspace)?;
+        name("name", &self.name)
+    }
+}
+
 /// An agent's periodic report (`POST /api/v1/agent/heartbeat`); also renews the leases of the
 /// jobs it is running.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,9 +12,9 @@ use axum::response::Response;
 use axum::routing::{delete, get, post, MethodRouter};
 use hangar_core::geo::{self, Cloud};
 use hangar_wire::{
-    AgentList, AgentRegistered, AuditPage, CreateWorkspace, IssueToken, JobBrief, JobList,
-    Overview, QueueJob, RegisterAgent, TokenIssued, TokenKind, TokenList, TokenRevoked, WhoAmI,
-    Workspace, WorkspaceList, WorkspaceOverview,
+    AgentDeregistered, AgentList, AgentRegistered, AuditPage, CreateWorkspace, IssueToken,
+    JobBrief, JobList, Overview, QueueJob, RegisterAgent, TokenIssued, TokenKind, TokenList,
+    TokenRevoked, WhoAmI, Workspace, WorkspaceList, WorkspaceOverview,
 };
 
 use super::{audited, decode_body, App, Call, Reply};
@@ -36,6 +36,7 @@ pub(crate) fn routes() -> Vec<(Op, MethodRouter<App>)> {
         (Op::new("POST", "/api/v1/workspaces/{workspace}/jobs", "queueJob", "Queue a plan, apply, drift or workload job for the workspace's agent; a workload naming a registry or bucket outside the geography is refused", Auth::Operator, Some("QueueJob"), "Job", 201), post(queue_job)),
         (Op::new("GET", "/api/v1/workspaces/{workspace}/agents", "listAgents", "A workspace's agents with health and cluster metadata", Auth::Viewer, None, "AgentList", 200), get(list_agents)),
         (Op::new("POST", "/api/v1/workspaces/{workspace}/agents", "registerAgent", "Register an agent; its token is returned once (registering a name again rotates the token)", Auth::Operator, Some("RegisterAgent"), "AgentRegistered", 201), post(register_agent)),
+        (Op::new("DELETE", "/api/v1/workspaces/{workspace}/agents/{agent}", "deregisterAgent", "Deregister an agent: its token is revoked (effective on its next request); it stays listed as revoked", Auth::Operator, None, "AgentDeregistered", 200), delete(deregister_agent)),
         (Op::new("GET", "/api/v1/jobs/{id}", "getJob", "One job", Auth::Viewer, None, "Job", 200), get(get_job)),
         (Op::new("GET", "/api/v1/tokens", "listTokens", "Every token, without secrets", Auth::Admin, None, "TokenList", 200), get(list_tokens)),
         (Op::new("POST", "/api/v1/tokens", "issueToken", "Issue a token for a person or CI with roles per workspace; returned once", Auth::Admin, Some("IssueToken"), "TokenIssued", 201), post(issue_token)),
@@ -334,6 +335,52 @@ async fn register_agent(call: Call, Path(name): Path<String>, body: Body) -> Res
                 .await?;
             Ok(Reply::json(StatusCode::CREATED, &reply).audited())
         })
+        .await
+}
+
+async fn deregister_agent(
+    call: Call,
+    Path((workspace, agent)): Path<(String, String)>,
+) -> Response {
+    call.clone()
+        .run(
+            "agent.deregister",
+            Some(&workspace.clone()),
+            |call, who, audit| async move {
+                who.require_operate(&workspace)?;
+                let reply = call
+                    .app
+                    .store
+                    .write(move |c| {
+                        audited(
+                            c,
+                            &audit,
+                            StatusCode::OK,
+                            |r: &AgentDeregistered| Some(format!("agent:{}", r.id)),
+                            |c| {
+                                let ws = visible_workspace(c, &who, &workspace)?;
+                                let Some((id, token)) =
+                                    records::agent_by_name(c, &ws.name, &agent)?
+                                else {
+                                    return Err(ApiError::not_found(format!(
+                                        "no agent {agent:?} in workspace {:?}",
+                                        ws.name
+                                    )));
+                                };
+                                let revoked = records::revoke_token(c, token, now_ms())?;
+                                Ok(AgentDeregistered {
+                                    id,
+                                    workspace: ws.name,
+                                    name: agent,
+                                    revoked,
+                                })
+                            },
+                        )
+                    })
+                    .await?;
+                Ok(Reply::json(StatusCode::OK, &reply).audited())
+            },
+        )
         .await
 }
 

@@ -214,6 +214,33 @@ async fn revocation(backend: Backend) {
         .json();
     assert_eq!(agents.agents[0].health, hangar_wire::AgentHealth::Revoked);
 
+    // An operator deregisters an agent (what destroying a hangar_agent does): its token is
+    // revoked, it stays listed as revoked; a viewer cannot, and an unknown agent is 404.
+    let third = Agent::register(c, &s.admin, "eu-prod", "eu-agent").await;
+    assert_eq!(third.heartbeat().await.status, 200);
+    let (_, viewer) = user_token(c, &s.admin, "vic", &[("eu-prod", Role::Viewer)]).await;
+    let (_, operator) = user_token(c, &s.admin, "olga", &[("eu-prod", Role::Operator)]).await;
+    let path = "/api/v1/workspaces/eu-prod/agents/eu-agent";
+    assert_eq!(c.delete(path, &viewer).await.status, 403);
+    assert_eq!(third.heartbeat().await.status, 200, "still registered");
+    let r = c.delete(path, &operator).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let gone: hangar_wire::AgentDeregistered = r.json();
+    assert!(gone.revoked && gone.id == third.id && gone.name == "eu-agent");
+    assert_eq!(third.heartbeat().await.status, 401);
+    assert!(
+        !c.delete(path, &operator)
+            .await
+            .json::<hangar_wire::AgentDeregistered>()
+            .revoked
+    );
+    assert_eq!(
+        c.delete("/api/v1/workspaces/eu-prod/agents/nobody", &operator)
+            .await
+            .status,
+        404
+    );
+
     // Tokens are stored hashed only.
     let stored = db.sql("SELECT hash FROM tokens").expect("tokens");
     assert!(stored

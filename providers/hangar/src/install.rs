@@ -13,7 +13,7 @@ use hangar_remote::kube::objects::{
     RoleRef, Secret, SecurityContext, ServiceAccount, Subject,
 };
 use hangar_remote::kube::{kinds, Kube, KubeConfig, KubeError};
-use hangar_wire::{AgentRegistered, BucketRef, RegisterAgent};
+use hangar_wire::{AgentDeregistered, AgentRegistered, BucketRef, RegisterAgent};
 
 use crate::string;
 
@@ -124,6 +124,21 @@ pub async fn register(control: &Control, spec: &Spec) -> Result<AgentRegistered,
             code: e.status().map(|s| s.to_string()),
             message: e.to_string(),
         })
+}
+
+/// Deregisters the agent with the control plane (its token is revoked); an agent the control
+/// plane no longer knows counts as deregistered.
+pub async fn deregister(control: &Control, spec: &Spec) -> Result<(), ProviderError> {
+    let path = format!("/api/v1/workspaces/{}/agents/{}", spec.workspace, spec.name);
+    match control.delete::<AgentDeregistered>(&path).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.status() == Some(404) => Ok(()),
+        Err(e) => Err(ProviderError {
+            call: format!("DeregisterAgent {}", spec.name),
+            code: e.status().map(|s| s.to_string()),
+            message: e.to_string(),
+        }),
+    }
 }
 
 fn labels() -> BTreeMap<String, String> {

@@ -32,9 +32,8 @@
 //! user's token).
 //!
 //! Read (refresh, drift) reports the object gone when the Deployment or the Secret is missing.
-//! Delete removes what was installed (the namespace last) — the agent can no longer run; its
-//! token stays registered until an admin revokes it (the control plane offers operators no
-//! agent deletion).
+//! Delete removes what was installed (the namespace last), then deregisters the agent with the
+//! control plane, which revokes its token (the agent stays listed there as revoked).
 //!
 //! Left out: credentials that need a plugin to obtain (EKS's `aws eks get-token`, AKS with
 //! Entra ID's `kubelogin`, client certificates): pass a bearer token. Refresh and destroy use
@@ -370,7 +369,13 @@ impl ConfiguredProvider for Configured {
             .as_ref()
             .ok_or_else(|| ProviderError::new("Delete", "delete without a prior object"))?;
         let spec = Spec::from_value(prior, &self.url)?;
-        install::uninstall(&spec).await
+        install::uninstall(&spec).await?;
+        // Only once nothing runs with it: its token is revoked.
+        let control = self
+            .control
+            .as_ref()
+            .map_err(|m| ProviderError::new("DeregisterAgent", m.clone()))?;
+        install::deregister(control, &spec).await
     }
 
     async fn read(&self, req: ReadRequest) -> Result<Option<RemoteObject>, ProviderError> {
