@@ -22,10 +22,12 @@ pub mod azurite;
 pub mod fake_gcs;
 pub mod gke;
 pub mod http;
+pub mod https_server;
 pub mod kube;
 pub mod lifecycle;
 pub mod module_registry;
 pub mod moto;
+pub mod provider_registry;
 pub mod test_plugin;
 
 use std::path::PathBuf;
