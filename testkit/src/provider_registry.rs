@@ -130,11 +130,7 @@ fn hex(b: &[u8]) -> String {
 ///
 /// Panics when the zip cannot be hashed (test support).
 pub fn h1(zip: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!(
-        "hangar-h1-{}-{}",
-        std::process::id(),
-        hex(zip)
-    ));
+    let dir = std::env::temp_dir().join(format!("hangar-h1-{}-{}", std::process::id(), hex(zip)));
     std::fs::write(&dir, zip).expect("write the zip");
     let h = hangar_provider_plugin::install::hash::h1_zip(&dir).expect("h1 of the zip");
     let _ = std::fs::remove_file(&dir);
@@ -148,7 +144,10 @@ pub fn zh(zip: &[u8]) -> String {
 
 /// The `zh:` hash `SHA256SUMS` lists for [`OTHER_PLATFORM`].
 pub fn other_platform_zh(p: &Package) -> String {
-    format!("zh:{}", hex(format!("{}{}", p.provider, p.version).as_bytes()))
+    format!(
+        "zh:{}",
+        hex(format!("{}{}", p.provider, p.version).as_bytes())
+    )
 }
 
 impl ProviderServer {
@@ -201,7 +200,10 @@ impl ProviderServer {
 
 fn file_name(p: &Package, platform: &str) -> String {
     let type_name = p.provider.split('/').nth(1).unwrap_or_default();
-    format!("terraform-provider-{type_name}_{}_{platform}.zip", p.version)
+    format!(
+        "terraform-provider-{type_name}_{}_{platform}.zip",
+        p.version
+    )
 }
 
 fn shasums_name(p: &Package) -> String {

@@ -14,6 +14,7 @@ use hangar_testkit::moto;
 
 mod aws;
 mod blocks;
+mod install_remote;
 mod lifecycle;
 mod misbehave;
 mod registry_modules;
@@ -33,6 +34,7 @@ fn main() {
     tests.extend(residency::tests());
     tests.extend(blocks::tests());
     tests.extend(registry_modules::tests());
+    tests.extend(install_remote::tests());
     tests.extend(misbehave::tests());
     tests.extend(aws::tests());
     libtest_mimic::run(&args, tests).exit();
@@ -112,6 +114,11 @@ impl Work {
             &[&self.mirror(), extra],
         )
         .expect("cli config");
+    }
+
+    /// Replaces the CLI configuration (`TF_CLI_CONFIG_FILE`) with `text`.
+    pub fn set_cli_config(&self, text: &str) {
+        std::fs::write(self.root.path().join("terraformrc"), text).expect("cli config");
     }
 
     /// The filesystem mirror.

@@ -139,6 +139,20 @@ impl ProviderRegistry {
         })
     }
 
+    /// The registry of `host` whose `providers.v1` base address is already known.
+    pub fn at(https: &Https, host: &str, base: &str) -> ProviderRegistry {
+        ProviderRegistry {
+            https: https.clone(),
+            host: host.to_string(),
+            base: base.to_string(),
+        }
+    }
+
+    /// The `providers.v1` base address.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     fn provider_url(&self, source: &ProviderSource) -> String {
         format!("{}{}/{}", self.base, source.namespace, source.type_name)
     }

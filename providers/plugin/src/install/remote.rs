@@ -161,6 +161,8 @@ pub enum RemoteError {
 pub struct Remote {
     https: Https,
     hosts: HostServices,
+    /// `providers.v1` base addresses discovered so far, by host.
+    discovered: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 impl Remote {
@@ -170,6 +172,7 @@ impl Remote {
         Ok(Remote {
             https: Https::new("https://")?,
             hosts,
+            discovered: Default::default(),
         })
     }
 
@@ -186,10 +189,23 @@ impl Remote {
         }
     }
 
+    /// The registry of `source`'s host, discovered once per client.
     async fn registry(&self, source: &ProviderSource) -> Result<ProviderRegistry, RemoteError> {
-        ProviderRegistry::discover(&self.https, &source.host, &self.hosts)
+        let known = self
+            .discovered
+            .lock()
+            .ok()
+            .and_then(|d| d.get(&source.host).cloned());
+        if let Some(base) = known {
+            return Ok(ProviderRegistry::at(&self.https, &source.host, &base));
+        }
+        let reg = ProviderRegistry::discover(&self.https, &source.host, &self.hosts)
             .await
-            .map_err(|e| self.unreachable(&Origin::Registry, source, e))
+            .map_err(|e| self.unreachable(&Origin::Registry, source, e))?;
+        if let Ok(mut d) = self.discovered.lock() {
+            d.insert(source.host.clone(), reg.base().to_string());
+        }
+        Ok(reg)
     }
 
     /// The versions of `source` that `origin` offers for `platform`.
