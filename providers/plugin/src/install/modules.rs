@@ -104,8 +104,17 @@ impl Registry {
     /// Discovers the module registry of `host`; fails when the host does not answer or offers
     /// none.
     pub async fn discover(host: &str) -> Result<Registry, RegistryError> {
+        Self::discover_with(host, &HostServices::new()).await
+    }
+
+    /// As [`Registry::discover`], with the CLI configuration's `host` overrides: a host they
+    /// name is not asked for its discovery document.
+    pub async fn discover_with(
+        host: &str,
+        overrides: &HostServices,
+    ) -> Result<Registry, RegistryError> {
         let https = Https::new(&format!("https://{host}/"))?;
-        let base = discover(&https, host, "modules.v1", &HostServices::new())
+        let base = discover(&https, host, "modules.v1", overrides)
             .await?
             .ok_or_else(|| RegistryError::NoService {
                 host: host.to_string(),
