@@ -218,6 +218,23 @@ fn registry() {
     server.tamper(false);
     w.run(&["init"]).expect(0);
     assert!(installed(&w, &server.host, "1.1.0").is_file());
+
+    // A provider the registry does not know: a clear error naming it and where it looked.
+    w.write(
+        "main.tf",
+        &config(&format!("{}/hangar/nosuch", server.host)),
+    );
+    let r = w.run(&["init"]).expect(1);
+    assert!(
+        r.stderr.contains(&format!(
+            "Could not find a version of {}/hangar/nosuch matching its constraint",
+            server.host
+        )) && r
+            .stderr
+            .contains(&format!("nor in the provider registry at {}", server.host)),
+        "{}",
+        r.all()
+    );
 }
 
 fn host_override() {

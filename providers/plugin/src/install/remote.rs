@@ -208,7 +208,8 @@ impl Remote {
         Ok(reg)
     }
 
-    /// The versions of `source` that `origin` offers for `platform`.
+    /// The versions of `source` that `origin` offers for `platform` (none when it does not
+    /// know the provider).
     ///
     /// Fails when the origin cannot be asked.
     pub async fn versions(
@@ -224,10 +225,13 @@ impl Remote {
                 .map_err(|e| self.unreachable(origin, source, e)),
             Origin::Registry => {
                 let reg = self.registry(source).await?;
-                let offered = reg
-                    .versions(source, platform)
-                    .await
-                    .map_err(|e| self.unreachable(origin, source, e))?;
+                let offered = match reg.versions(source, platform).await {
+                    // The registry does not know the provider: it offers no version.
+                    Err(ProviderRegistryError::Http(HttpError::Status { status: 404, .. })) => {
+                        Vec::new()
+                    }
+                    other => other.map_err(|e| self.unreachable(origin, source, e))?,
+                };
                 Ok(offered
                     .into_iter()
                     .filter(|o| o.usable)
