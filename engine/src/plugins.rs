@@ -301,8 +301,7 @@ fn choose(
         if let Some(f) = local {
             return Ok(Chosen::Local(f));
         }
-        let v = hangar_provider_plugin::install::Version::parse(&l.version);
-        if let Some(v) = v.clone() {
+        if let Some(v) = hangar_provider_plugin::install::Version::parse(&l.version) {
             let inst = installed_dir(dir, &spec.source, &v);
             let h1s: Vec<&String> = l.hashes.iter().filter(|h| h.starts_with("h1:")).collect();
             if inst.is_dir()
@@ -343,7 +342,7 @@ fn choose(
         "in any filesystem mirror".to_string()
     } else {
         let names: Vec<String> = origins.iter().map(|o| o.describe(&spec.source)).collect();
-        format!("in any filesystem mirror nor in {}", names.join(" or "))
+        format!("in any filesystem mirror or in {}", names.join(" or "))
     };
     Err(Diagnostic::error(
         "Failed to query available provider packages",

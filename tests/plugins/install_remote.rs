@@ -231,7 +231,7 @@ fn registry() {
             server.host
         )) && r
             .stderr
-            .contains(&format!("nor in the provider registry at {}", server.host)),
+            .contains(&format!("or in the provider registry at {}", server.host)),
         "{}",
         r.all()
     );
