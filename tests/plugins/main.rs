@@ -1,5 +1,6 @@
 //! Provider plugins through the `hangar` binary: `init` finds the test plugin in a filesystem
-//! mirror and locks it, then `plan`, `apply`, re-plan, drift and `destroy` drive it beside a
+//! mirror (or downloads it from the test support code's HTTPS registry and network mirror on
+//! 127.0.0.1) and locks it, then `plan`, `apply`, re-plan, drift and `destroy` drive it beside a
 //! native resource; residency for plugin resources; a misbehaving plugin; and, where a mirror
 //! holds it, the real `hashicorp/aws` plugin against moto.
 //!
