@@ -577,13 +577,17 @@ pub fn fetch_registry(
         .filter(|_| !upgrade)
         .and_then(|(v, d, c)| Some((Version::parse(v)?, d.to_string(), c.to_string())))
         .filter(|(v, _, _)| constraint.allows(v));
+    // The CLI configuration's `host` blocks override service discovery, as in Terraform.
+    let hosts = hangar_provider_plugin::install::CliConfig::load()
+        .map_err(|e| fail(e.to_string()))?
+        .hosts;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| fail(e.to_string()))?;
     let (chosen, download) = runtime
         .block_on(async {
-            let reg = Registry::discover(&addr.host).await?;
+            let reg = Registry::discover_with(&addr.host, &hosts).await?;
             let chosen = match &locked {
                 Some((v, _, _)) => v.clone(),
                 None => reg.newest(addr, &constraint).await?,

@@ -22,11 +22,15 @@
 //!
 //! A zipped package in a mirror (Terraform's packed layout, what `terraform providers mirror`
 //! writes) is unpacked by `init` where Terraform puts it, `.terraform/providers/HOST/NAMESPACE/
-//! TYPE/VERSION/OS_ARCH`, and started from there.
+//! TYPE/VERSION/OS_ARCH`, and started from there. A plugin in no filesystem mirror is
+//! downloaded there too, verified, from a `network_mirror` or its registry (see [`network`]),
+//! unless an earlier init already installed its locked version.
 //!
-//! Not here: registry downloads, `network_mirror`, plugin cache directories.
+//! Not here: plugin cache directories (`plugin_cache_dir`).
 
-use std::collections::BTreeMap;
+mod network;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -131,15 +135,24 @@ fn candidates(dir: &Path, spec: &Spec) -> Result<Vec<FoundProvider>, Diagnostic>
     Ok(all)
 }
 
-/// Where Terraform (and Hangar) unpack a zipped mirror package:
+/// Where Terraform (and Hangar) unpack a zipped mirror package or a downloaded one:
 /// `.terraform/providers/HOST/NAMESPACE/TYPE/VERSION/OS_ARCH`.
-fn unpacked_dir(dir: &Path, f: &FoundProvider) -> PathBuf {
+fn installed_dir(
+    dir: &Path,
+    source: &ProviderSource,
+    version: &hangar_provider_plugin::install::Version,
+) -> PathBuf {
     dir.join(".terraform/providers")
-        .join(&f.source.host)
-        .join(&f.source.namespace)
-        .join(&f.source.type_name)
-        .join(f.version.to_string())
+        .join(&source.host)
+        .join(&source.namespace)
+        .join(&source.type_name)
+        .join(version.to_string())
         .join(hangar_provider_plugin::install::mirror::current_platform())
+}
+
+/// Where a zipped mirror package is unpacked.
+fn unpacked_dir(dir: &Path, f: &FoundProvider) -> PathBuf {
+    installed_dir(dir, &f.source, &f.version)
 }
 
 /// The unpacked package directory of `f`: the mirror's own for an unpacked package, the one
@@ -254,6 +267,97 @@ fn memo_h1(
     Ok(h1)
 }
 
+/// Where a plugin's package comes from in this `init`.
+enum Chosen {
+    /// A filesystem mirror.
+    Local(FoundProvider),
+    /// Already installed under `.terraform/providers` at its locked version, hashes matching.
+    Installed(hangar_provider_plugin::install::Version),
+    /// Downloaded at this version from the first of these origins that has it.
+    Remote(
+        hangar_provider_plugin::install::Version,
+        Vec<hangar_provider_plugin::install::Origin>,
+    ),
+}
+
+/// Chooses where `spec` comes from: at its locked version, a filesystem mirror, else what an
+/// earlier init installed (when its hash is still locked), else the network; unlocked, the
+/// newest allowed version across the mirrors and the network origins (a mirror wins a tie).
+///
+/// Fails when no origin has an allowed version, or a network origin cannot be asked.
+fn choose(
+    dir: &Path,
+    spec: &Spec,
+    local: Option<FoundProvider>,
+    locked: Option<&LockedProvider>,
+    net: &mut network::Network,
+) -> Result<Chosen, Diagnostic> {
+    let platform = hangar_provider_plugin::install::mirror::current_platform();
+    let held_locally = mirrors(dir, &spec.source)?
+        .iter()
+        .any(|m| !m.versions(&spec.source, &platform).is_empty());
+    let origins = net.origins(spec, held_locally);
+    if let Some(l) = locked {
+        if let Some(f) = local {
+            return Ok(Chosen::Local(f));
+        }
+        if let Some(v) = hangar_provider_plugin::install::Version::parse(&l.version) {
+            let inst = installed_dir(dir, &spec.source, &v);
+            let h1s: Vec<&String> = l.hashes.iter().filter(|h| h.starts_with("h1:")).collect();
+            if inst.is_dir()
+                && (h1s.is_empty() || memo_h1(dir, &inst).is_ok_and(|h| h1s.contains(&&h)))
+            {
+                return Ok(Chosen::Installed(v));
+            }
+            if !origins.is_empty() {
+                return Ok(Chosen::Remote(v, origins));
+            }
+        }
+    } else {
+        let remote = if origins.is_empty() {
+            Vec::new()
+        } else {
+            net.versions(spec, &origins)?
+        };
+        let newest_remote = remote.iter().map(|(v, _)| v).max().cloned();
+        match (local, newest_remote) {
+            (Some(f), Some(r)) if f.version >= r => return Ok(Chosen::Local(f)),
+            (Some(f), None) => return Ok(Chosen::Local(f)),
+            (_, Some(r)) => {
+                let from = remote
+                    .iter()
+                    .filter(|(v, _)| *v == r)
+                    .map(|(_, o)| o.clone())
+                    .collect();
+                return Ok(Chosen::Remote(r, from));
+            }
+            (None, None) => {}
+        }
+    }
+    let what = match locked {
+        Some(l) => format!("the locked version {} of {}", l.version, spec.source),
+        None => format!("a version of {} matching its constraint", spec.source),
+    };
+    let searched = if origins.is_empty() {
+        "in any filesystem mirror".to_string()
+    } else {
+        let names: Vec<String> = origins.iter().map(|o| o.describe(&spec.source)).collect();
+        format!("in any filesystem mirror or in {}", names.join(" or "))
+    };
+    Err(Diagnostic::error(
+        "Failed to query available provider packages",
+        format!(
+            "Could not find {what} for provider \"{}\" {searched}. Put it in a mirror \
+             Terraform's way (HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/) under a provider_installation \
+             filesystem_mirror of your CLI configuration (TF_CLI_CONFIG_FILE) or an implied mirror \
+             directory (terraform.d/plugins, ~/.terraform.d/plugins), or name a network_mirror or \
+             registry that has it.",
+            spec.local
+        ),
+    )
+    .at(Some(spec.decl.clone())))
+}
+
 /// What `init` chose for one plugin.
 #[derive(Debug, Clone)]
 pub struct Installed {
@@ -291,6 +395,9 @@ pub fn install(dir: &Path, specs: &[Spec], upgrade: bool) -> Result<InstallRepor
     let mut lock = LockFile::read(&path)
         .map_err(|e| Diagnostic::error("Invalid dependency lock file", e.to_string()))?;
     let before = lock.clone();
+    let cli = CliConfig::load()
+        .map_err(|e| Diagnostic::error("Invalid CLI configuration", e.to_string()))?;
+    let mut net = network::Network::new(cli);
     let mut out = Vec::new();
     let mut diags = Diagnostics::new();
     for spec in specs {
@@ -327,72 +434,73 @@ pub fn install(dir: &Path, specs: &[Spec], upgrade: bool) -> Result<InstallRepor
                 continue;
             }
         }
-        let chosen = match &locked {
+        let local = match &locked {
             Some(l) => found
                 .into_iter()
                 .find(|f| f.version.to_string() == l.version),
             None => found.into_iter().next(),
         };
-        let Some(chosen) = chosen else {
-            let what = match &locked {
-                Some(l) => format!("the locked version {} of {}", l.version, spec.source),
-                None => format!("a version of {} matching its constraint", spec.source),
-            };
-            diags.push(
-                Diagnostic::error(
-                    "Failed to query available provider packages",
-                    format!(
-                        "Could not find {what} for provider \"{}\" in any filesystem mirror. Put it in a mirror \
-                         Terraform's way (HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/) under a provider_installation \
-                         filesystem_mirror of your CLI configuration (TF_CLI_CONFIG_FILE) or an implied mirror \
-                         directory (terraform.d/plugins, ~/.terraform.d/plugins).",
-                        spec.local
-                    ),
-                )
-                .at(Some(spec.decl.clone())),
-            );
-            continue;
-        };
-        let hash = match install_package(dir, &chosen) {
-            Ok(h) => h,
+        let locked_hashes = locked
+            .as_ref()
+            .map(|l| l.hashes.clone())
+            .unwrap_or_default();
+        let (version, hashes) = match choose(dir, spec, local, locked.as_ref(), &mut net) {
+            Ok(Chosen::Local(chosen)) => {
+                let hash = match install_package(dir, &chosen) {
+                    Ok(h) => h,
+                    Err(d) => {
+                        diags.push(d.at(Some(spec.decl.clone())));
+                        continue;
+                    }
+                };
+                if !locked_hashes.is_empty() && !locked_hashes.contains(&hash) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Provider package does not match the lock file",
+                            format!(
+                                "The package of {} {} found in {} has hash {hash}, which .terraform.lock.hcl does not list. \
+                                 If the package changed on purpose, run hangar init --upgrade.",
+                                spec.source,
+                                chosen.version,
+                                chosen.mirror.display()
+                            ),
+                        )
+                        .at(Some(spec.decl.clone())),
+                    );
+                    continue;
+                }
+                (chosen.version, [hash].into())
+            }
+            Ok(Chosen::Installed(v)) => (v, BTreeSet::new()),
+            Ok(Chosen::Remote(v, origins)) => {
+                match net.fetch(dir, spec, &v, &origins, &locked_hashes) {
+                    Ok(f) => (v, f.lock_hashes),
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                }
+            }
             Err(d) => {
-                diags.push(d.at(Some(spec.decl.clone())));
+                diags.push(d);
                 continue;
             }
         };
-        if let Some(l) = &locked {
-            if !l.hashes.is_empty() && !l.hashes.contains(&hash) {
-                diags.push(
-                    Diagnostic::error(
-                        "Provider package does not match the lock file",
-                        format!(
-                            "The package of {} {} found in {} has hash {hash}, which .terraform.lock.hcl does not list. \
-                             If the package changed on purpose, run hangar init --upgrade.",
-                            spec.source,
-                            l.version,
-                            chosen.mirror.display()
-                        ),
-                    )
-                    .at(Some(spec.decl.clone())),
-                );
-                continue;
-            }
-        }
         let entry = lock
             .providers
             .entry(spec.source.clone())
             .or_insert_with(LockedProvider::default);
-        if entry.version != chosen.version.to_string() {
+        if entry.version != version.to_string() {
             // A new selection: the old version's hashes no longer apply.
             entry.hashes.clear();
         }
-        entry.version = chosen.version.to_string();
+        entry.version = version.to_string();
         entry.constraints = spec.constrained.then(|| spec.constraint.to_string());
-        entry.hashes.insert(hash);
+        entry.hashes.extend(hashes);
         out.push(Installed {
             local: spec.local.clone(),
             source: spec.source.for_display(),
-            version: chosen.version.to_string(),
+            version: version.to_string(),
             constraint: entry.constraints.clone(),
             reused: locked.is_some(),
         });
@@ -473,7 +581,15 @@ pub async fn start(
             .iter()
             .filter(|h| h.starts_with("h1:"))
             .collect();
-        let pkg = found.as_ref().and_then(|f| package_dir(dir, f));
+        // Not in a mirror: what init downloaded into .terraform/providers.
+        let pkg = found
+            .as_ref()
+            .and_then(|f| package_dir(dir, f))
+            .or_else(|| {
+                hangar_provider_plugin::install::Version::parse(&locked.version)
+                    .map(|v| installed_dir(dir, &spec.source, &v))
+                    .filter(|d| d.is_dir())
+            });
         if let (Some(pkg), false) = (&pkg, h1s.is_empty()) {
             let hash = memo_h1(dir, pkg)
                 .map_err(|e| Diagnostic::error("Cannot hash provider package", e.to_string()))?;
@@ -500,7 +616,7 @@ pub async fn start(
             return Err(Diagnostic::error(
                 "Required plugin is not installed",
                 format!(
-                    "Provider {} {} (\"{}\") recorded in .terraform.lock.hcl is in no filesystem mirror. Run hangar init.",
+                    "Provider {} {} (\"{}\") recorded in .terraform.lock.hcl is in no filesystem mirror and not installed in .terraform/providers. Run hangar init.",
                     spec.source, locked.version, spec.local
                 ),
             )

@@ -8,16 +8,15 @@
 //! out search, listing and authentication.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper::{Response, StatusCode};
 use serde::Serialize;
+
+use crate::https_server::{json, status, HttpsServer, Reply};
 
 /// One module the registry serves: its versions, each with the address of its code.
 #[derive(Debug, Clone, Default)]
@@ -47,29 +46,11 @@ struct VersionEntry {
     version: String,
 }
 
-struct Shared {
-    modules: BTreeMap<String, Module>,
-    log: Mutex<Vec<String>>,
-}
-
 /// A running registry; stopped when dropped.
 pub struct ModuleRegistry {
     /// `localhost:PORT`: the host part of module sources.
     pub host: String,
-    ca: tempfile_path::Holder,
-    shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-mod tempfile_path {
-    /// A file removed when dropped.
-    pub struct Holder(pub std::path::PathBuf);
-    impl Drop for Holder {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
+    server: HttpsServer,
 }
 
 impl ModuleRegistry {
@@ -77,139 +58,28 @@ impl ModuleRegistry {
     ///
     /// Panics when the port, certificate or thread cannot be had (test support).
     pub fn start(modules: BTreeMap<String, Module>) -> ModuleRegistry {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
-        let params =
-            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-                .expect("params");
-        let cert = params.self_signed(&key).expect("certificate");
-        let ca = std::env::temp_dir().join(format!(
-            "hangar-module-registry-{}-{:x}.pem",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default()
-        ));
-        std::fs::write(&ca, cert.pem()).expect("write the certificate");
-        let tls = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(
-            tokio_rustls::rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("protocols")
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.der().clone()],
-            tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-        )
-        .expect("server config");
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().expect("address").port();
-        let shared = Arc::new(Shared {
-            modules,
-            log: Mutex::new(Vec::new()),
-        });
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let kept = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("module-registry".into())
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
-                rt.block_on(serve(kept, listener, acceptor, rx));
-            })
-            .expect("spawn the module registry");
+        let server = HttpsServer::start(
+            "module-registry",
+            Arc::new(move |path: &str| handle(&modules, path)),
+        );
         ModuleRegistry {
-            host: format!("localhost:{port}"),
-            ca: tempfile_path::Holder(ca),
-            shared,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            host: server.host.clone(),
+            server,
         }
     }
 
     /// The PEM file of the registry's certificate, for `SSL_CERT_FILE`.
     pub fn ca_file(&self) -> PathBuf {
-        self.ca.0.clone()
+        self.server.ca_file()
     }
 
     /// Every request path served so far, in order.
     pub fn requests(&self) -> Vec<String> {
-        self.shared
-            .log
-            .lock()
-            .map(|l| l.clone())
-            .unwrap_or_default()
+        self.server.requests()
     }
 }
 
-impl Drop for ModuleRegistry {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-async fn serve(
-    shared: Arc<Shared>,
-    listener: std::net::TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
-    mut stop: tokio::sync::oneshot::Receiver<()>,
-) {
-    let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-    loop {
-        tokio::select! {
-            _ = &mut stop => return,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let (shared, acceptor) = (Arc::clone(&shared), acceptor.clone());
-                tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(stream).await else { return };
-                    let svc = service_fn(move |req| {
-                        let shared = Arc::clone(&shared);
-                        async move { Ok::<_, Infallible>(handle(&shared, req)) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), svc)
-                        .await;
-                });
-            }
-        }
-    }
-}
-
-type Reply = Response<Full<Bytes>>;
-
-fn json<T: Serialize>(body: &T) -> Reply {
-    Response::builder()
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(
-            serde_json::to_vec(body).unwrap_or_default(),
-        )))
-        .unwrap_or_default()
-}
-
-fn status(code: StatusCode) -> Reply {
-    Response::builder()
-        .status(code)
-        .body(Full::new(Bytes::from_static(
-            b"{\"errors\":[\"not found\"]}",
-        )))
-        .unwrap_or_default()
-}
-
-fn handle(shared: &Shared, req: Request<hyper::body::Incoming>) -> Reply {
-    let path = req.uri().path().to_string();
-    if let Ok(mut l) = shared.log.lock() {
-        l.push(path.clone());
-    }
+fn handle(modules: &BTreeMap<String, Module>, path: &str) -> Reply {
     if path == "/.well-known/terraform.json" {
         return json(&Discovery {
             modules_v1: "/v1/modules/".into(),
@@ -220,7 +90,7 @@ fn handle(shared: &Shared, req: Request<hyper::body::Incoming>) -> Reply {
     };
     let parts: Vec<&str> = rest.split('/').collect();
     match parts.as_slice() {
-        [n, m, p, "versions"] => match shared.modules.get(&format!("{n}/{m}/{p}")) {
+        [n, m, p, "versions"] => match modules.get(&format!("{n}/{m}/{p}")) {
             Some(module) => json(&VersionsDoc {
                 modules: vec![ModuleVersions {
                     versions: module
@@ -233,8 +103,7 @@ fn handle(shared: &Shared, req: Request<hyper::body::Incoming>) -> Reply {
             None => status(StatusCode::NOT_FOUND),
         },
         [n, m, p, v, "download"] => {
-            match shared
-                .modules
+            match modules
                 .get(&format!("{n}/{m}/{p}"))
                 .and_then(|module| module.versions.get(*v))
             {

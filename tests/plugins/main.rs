@@ -1,5 +1,6 @@
 //! Provider plugins through the `hangar` binary: `init` finds the test plugin in a filesystem
-//! mirror and locks it, then `plan`, `apply`, re-plan, drift and `destroy` drive it beside a
+//! mirror (or downloads it from the test support code's HTTPS registry and network mirror on
+//! 127.0.0.1) and locks it, then `plan`, `apply`, re-plan, drift and `destroy` drive it beside a
 //! native resource; residency for plugin resources; a misbehaving plugin; and, where a mirror
 //! holds it, the real `hashicorp/aws` plugin against moto.
 //!
@@ -15,6 +16,7 @@ use hangar_testkit::moto;
 mod aws;
 mod aws_data_plane;
 mod blocks;
+mod install_remote;
 mod lifecycle;
 mod misbehave;
 mod mixed;
@@ -34,6 +36,7 @@ fn main() {
     tests.extend(residency::tests());
     tests.extend(blocks::tests());
     tests.extend(registry_modules::tests());
+    tests.extend(install_remote::tests());
     tests.extend(misbehave::tests());
     tests.extend(mixed::tests());
     tests.extend(aws::tests());
@@ -89,6 +92,8 @@ pub trait PluginDirs {
     fn add_mirror(&self, extra: &Path);
     /// A plan that would create `n` resources (and nothing else), then the apply that does.
     fn create_all(&self, n: usize);
+    /// Replaces the CLI configuration (`TF_CLI_CONFIG_FILE`) with `text`.
+    fn set_cli_config(&self, text: &str);
 }
 
 impl PluginDirs for Work {
@@ -124,6 +129,10 @@ impl PluginDirs for Work {
     fn add_mirror(&self, extra: &Path) {
         mirror::cli_config(&self.root().join("terraformrc"), &[&self.mirror(), extra])
             .expect("cli config");
+    }
+
+    fn set_cli_config(&self, text: &str) {
+        std::fs::write(self.root().join("terraformrc"), text).expect("cli config");
     }
 
     fn create_all(&self, n: usize) {

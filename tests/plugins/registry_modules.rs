@@ -9,13 +9,67 @@ use std::collections::BTreeMap;
 use hangar_testkit::module_registry::{Module, ModuleRegistry};
 use libtest_mimic::Trial;
 
-use crate::{trial, work};
+use crate::{trial, work, PluginDirs};
 
 pub fn tests() -> Vec<Trial> {
-    vec![trial(
-        "registry_module_sources_are_resolved_and_pinned",
-        registry,
+    vec![
+        trial("registry_module_sources_are_resolved_and_pinned", registry),
+        trial(
+            "module_registry_host_overridden_in_cli_config",
+            host_override,
+        ),
+    ]
+}
+
+/// A `host` block of the CLI configuration names the module registry of a host that does not
+/// exist: nothing asks that host, not even for its discovery document.
+fn host_override() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        repo.path().join("main.tf"),
+        "output \"v\" {\n  value = \"from-registry\"\n}\n",
+    )
+    .expect("write");
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo.path())
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .status()
+            .expect("git runs")
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "v1"]);
+    git(&["tag", "v1.0.0"]);
+    let versions = [(
+        "1.0.0".to_string(),
+        format!("git::file://{}?ref=v1.0.0", repo.path().display()),
     )]
+    .into();
+    let reg = ModuleRegistry::start([("acme/net/aws".to_string(), Module { versions })].into());
+    let w = work(
+        "module \"net\" {\n  source  = \"registry.example.invalid/acme/net/aws\"\n  version = \"~> 1.0\"\n}\noutput \"v\" {\n  value = module.net.v\n}\n",
+    );
+    w.set_cli_config(&format!(
+        "host \"registry.example.invalid\" {{\n  services = {{\n    \"modules.v1\" = \"https://{}/v1/modules/\"\n  }}\n}}\n",
+        reg.host
+    ));
+    let w = w.env("SSL_CERT_FILE", reg.ca_file());
+    w.run(&["init"]).expect(0);
+    assert_eq!(
+        reg.requests(),
+        [
+            "/v1/modules/acme/net/aws/versions".to_string(),
+            "/v1/modules/acme/net/aws/1.0.0/download".to_string(),
+        ]
+    );
+    w.run(&["apply", "-auto-approve"]).expect(0);
+    let r = w.run(&["output", "-raw", "v"]).expect(0);
+    assert_eq!(r.stdout, "from-registry");
 }
 
 fn registry() {

@@ -271,6 +271,12 @@ pub(crate) fn provider_config(
     }
 }
 
+/// Where a `SameAs` place resolved: the cloud, the locations, the instances it lives beside.
+type Beside = (Cloud, Vec<String>, Vec<String>);
+/// A `SameAs` place that names nothing managed here: the expression as written, and the
+/// (found, expected) types when it names a managed object of another type.
+type NotBeside = (String, Option<(String, String)>);
+
 /// The cloud and locations of the object a `SameAs` place names, found by following the
 /// attribute's references to resources of `type_name` in the same module instance; `Err` with
 /// the expression's text when it names nothing managed here.
@@ -282,7 +288,7 @@ fn same_as(
     place: &Place,
     type_name: &str,
     located: &HashMap<String, (Cloud, Vec<String>)>,
-) -> Result<(Cloud, Vec<String>, Vec<String>), (String, Option<(String, String)>)> {
+) -> Result<Beside, NotBeside> {
     let expr = place
         .path
         .as_deref()

@@ -40,20 +40,32 @@ pub fn write(root: &Path, exe: &Path, version: &str) -> std::io::Result<PathBuf>
 ///
 /// Fails when the file cannot be written.
 pub fn write_packed(root: &Path, exe: &Path, version: &str) -> std::io::Result<PathBuf> {
-    use std::io::Write;
     let platform = hangar_provider_plugin::install::mirror::current_platform();
     let dir = root.join("registry.terraform.io/hangar/hangartest");
     std::fs::create_dir_all(&dir)?;
     let zip_path = dir.join(format!(
         "terraform-provider-hangartest_{version}_{platform}.zip"
     ));
-    let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path)?);
+    std::fs::write(&zip_path, package_zip(exe, version, "")?)?;
+    Ok(zip_path)
+}
+
+/// The zip of version `version` of the test plugin as a registry or network mirror serves it
+/// (`terraform-provider-hangartest_vVERSION` inside), its executable running `exe` as in
+/// [`write`]; `comment` is added to the script as a shell comment, to make a different package.
+///
+/// Fails when the archive cannot be written.
+pub fn package_zip(exe: &Path, version: &str, comment: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
     z.start_file(format!("terraform-provider-hangartest_v{version}"), opts)
         .map_err(std::io::Error::other)?;
     z.write_all(script(exe).as_bytes())?;
-    z.finish().map_err(std::io::Error::other)?;
-    Ok(zip_path)
+    if !comment.is_empty() {
+        z.write_all(format!("# {comment}\n").as_bytes())?;
+    }
+    Ok(z.finish().map_err(std::io::Error::other)?.into_inner())
 }
 
 /// The package's executable: runs `exe` as the plugin.

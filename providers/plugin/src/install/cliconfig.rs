@@ -1,17 +1,20 @@
 //! Terraform's CLI configuration file, as far as provider installation goes.
 //!
-//! The file is `TF_CLI_CONFIG_FILE` when set, else `~/.terraformrc`. Read: `plugin_cache_dir`
-//! and `provider_installation { filesystem_mirror { path, include, exclude } ... direct {
-//! include, exclude } }`. `network_mirror` blocks and `dev_overrides` are reported as
-//! unsupported, never silently ignored. Without a `provider_installation` block Terraform uses
-//! its implied mirrors and then the registry; [`CliConfig::mirrors_for`] says which mirrors
-//! apply to a provider either way.
+//! The file is `TF_CLI_CONFIG_FILE` when set, else `~/.terraformrc`. Read: `plugin_cache_dir`,
+//! `provider_installation { filesystem_mirror { path, include, exclude } network_mirror { url,
+//! include, exclude } direct { include, exclude } }` and `host "NAME" { services = { ... } }`
+//! (service discovery overrides). `dev_overrides` is reported as unsupported, never silently
+//! ignored. Without a `provider_installation` block Terraform uses its implied mirrors and then
+//! the registry; [`CliConfig::mirrors_for`], [`CliConfig::network_mirrors_for`] and
+//! [`CliConfig::direct_allowed`] say which methods apply to a provider either way.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 
+use crate::install::discovery::HostServices;
 use crate::install::mirror::{Mirror, ProviderSource};
 
 /// One installation method with its include/exclude patterns.
@@ -52,8 +55,12 @@ pub struct CliConfig {
     pub explicit: bool,
     /// `filesystem_mirror` blocks, in order.
     pub filesystem_mirrors: Vec<(PathBuf, MethodRule)>,
+    /// `network_mirror` blocks (base address, ending in `/`), in order.
+    pub network_mirrors: Vec<(String, MethodRule)>,
     /// The `direct` block (registry downloads), if present.
     pub direct: Option<MethodRule>,
+    /// `host` blocks: service discovery overrides by host (lowercase).
+    pub hosts: HostServices,
 }
 
 /// Why the CLI configuration could not be used.
@@ -156,15 +163,50 @@ impl CliConfig {
                                     .ok_or_else(|| bad("filesystem_mirror needs a path".into()))?;
                                 out.filesystem_mirrors.push((PathBuf::from(p), rule));
                             }
+                            "network_mirror" => {
+                                let mut url = m
+                                    .body
+                                    .get_attribute("url")
+                                    .and_then(|a| string(&a.value))
+                                    .ok_or_else(|| bad("network_mirror needs a url".into()))?;
+                                if !url.starts_with("https://") {
+                                    return Err(bad(format!(
+                                        "network_mirror url {url:?} must be an https:// address"
+                                    )));
+                                }
+                                if !url.ends_with('/') {
+                                    url.push('/');
+                                }
+                                out.network_mirrors.push((url, rule));
+                            }
                             "direct" => out.direct = Some(rule),
                             other => {
                                 return Err(bad(format!(
                                     "provider_installation method {other:?} is not supported by Hangar \
-                                     (supported: filesystem_mirror, direct)"
+                                     (supported: filesystem_mirror, network_mirror, direct)"
                                 )))
                             }
                         }
                     }
+                }
+                Structure::Block(b) if b.ident.as_str() == "host" => {
+                    let host = b
+                        .labels
+                        .first()
+                        .map(|l| l.as_str().to_ascii_lowercase())
+                        .ok_or_else(|| {
+                            bad("a host block needs the host name as its label".into())
+                        })?;
+                    let services = b
+                        .body
+                        .get_attribute("services")
+                        .and_then(|a| services(&a.value))
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "host {host:?}: services must be an object of service names and addresses"
+                            ))
+                        })?;
+                    out.hosts.insert(host, services);
                 }
                 _ => {}
             }
@@ -185,10 +227,37 @@ impl CliConfig {
             .collect()
     }
 
-    /// Whether `source` may be downloaded from its registry.
+    /// The network mirrors (base addresses) to ask for `source`, in order; none without a
+    /// `provider_installation` block.
+    pub fn network_mirrors_for(&self, source: &ProviderSource) -> Vec<String> {
+        self.network_mirrors
+            .iter()
+            .filter(|(_, r)| r.covers(source))
+            .map(|(u, _)| u.clone())
+            .collect()
+    }
+
+    /// Whether `source` may be downloaded from its registry. Without a
+    /// `provider_installation` block Terraform allows it for every provider the implied
+    /// mirrors do not hold (the caller knows whether they do).
     pub fn direct_allowed(&self, source: &ProviderSource) -> bool {
         !self.explicit || self.direct.as_ref().is_some_and(|r| r.covers(source))
     }
+}
+
+fn services(e: &Expression) -> Option<BTreeMap<String, String>> {
+    let Expression::Object(o) = e else {
+        return None;
+    };
+    o.iter()
+        .map(|(k, v)| {
+            let key = match k {
+                hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                hcl_edit::expr::ObjectKey::Expression(x) => string(x)?,
+            };
+            Some((key, string(v.expr())?))
+        })
+        .collect()
 }
 
 fn rule(b: &Block) -> Result<MethodRule, String> {
@@ -218,8 +287,17 @@ provider_installation {
     path    = "/opt/tf-plugins"
     include = ["registry.terraform.io/hashicorp/*"]
   }
+  network_mirror {
+    url     = "https://mirror.example/tf"
+    include = ["hashicorp/aws"]
+  }
   direct {
     exclude = ["registry.terraform.io/hashicorp/*"]
+  }
+}
+host "Registry.Terraform.io" {
+  services = {
+    "providers.v1" = "https://127.0.0.1:8443/v1/providers/"
   }
 }
 "#,
@@ -235,16 +313,25 @@ provider_installation {
         );
         assert!(c.mirrors_for(&other, dir.path()).is_empty());
         assert!(!c.direct_allowed(&aws) && c.direct_allowed(&other));
+        assert_eq!(c.network_mirrors_for(&aws), ["https://mirror.example/tf/"]);
+        assert!(c.network_mirrors_for(&other).is_empty());
+        assert_eq!(
+            c.hosts["registry.terraform.io"]["providers.v1"],
+            "https://127.0.0.1:8443/v1/providers/"
+        );
         assert_eq!(
             CliConfig::read(&dir.path().join("missing")).expect("empty"),
             CliConfig::default()
         );
+        std::fs::write(&f, "provider_installation {\n dev_overrides {\n }\n}\n").expect("write");
+        let e = CliConfig::read(&f).expect_err("unsupported").to_string();
+        assert!(e.contains("\"dev_overrides\" is not supported"), "{e}");
         std::fs::write(
             &f,
-            "provider_installation {\n network_mirror { url = \"https://x/\" }\n}\n",
+            "provider_installation {\n network_mirror {\n url = \"http://x/\"\n }\n}\n",
         )
         .expect("write");
-        let e = CliConfig::read(&f).expect_err("unsupported").to_string();
-        assert!(e.contains("\"network_mirror\" is not supported"), "{e}");
+        let e = CliConfig::read(&f).expect_err("plain http").to_string();
+        assert!(e.contains("must be an https:// address"), "{e}");
     }
 }

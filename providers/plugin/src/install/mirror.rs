@@ -42,7 +42,19 @@ impl ProviderSource {
                 && p.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
         };
-        if !parts.iter().all(|p| ok(p)) {
+        // A host may carry a port (`localhost:8443`), as Terraform's hostnames may.
+        let host_ok = |p: &str| match p.split_once(':') {
+            Some((h, port)) => {
+                ok(h) && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+            }
+            None => ok(p),
+        };
+        let n = parts.len();
+        if !parts
+            .iter()
+            .enumerate()
+            .all(|(i, p)| if n == 3 && i == 0 { host_ok(p) } else { ok(p) })
+        {
             return Err(SourceError(s.to_string()));
         }
         let (host, namespace, type_name) = match parts.as_slice() {
@@ -258,6 +270,10 @@ mod tests {
         let s = ProviderSource::parse("example.com/acme/thing").expect("ok");
         assert_eq!(s.host, "example.com");
         assert!(ProviderSource::parse("a/b/c/d").is_err());
+        let s = ProviderSource::parse("localhost:8443/acme/thing").expect("port");
+        assert_eq!(s.host, "localhost:8443");
+        assert!(ProviderSource::parse("localhost:x/acme/thing").is_err());
+        assert!(ProviderSource::parse("acme:1/thing").is_err());
         assert!(ProviderSource::parse("bad name/x").is_err());
     }
 

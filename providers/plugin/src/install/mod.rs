@@ -1,19 +1,26 @@
 //! Installing providers as Terraform users expect: version constraints, filesystem mirrors
-//! found where Terraform looks, the CLI configuration's `provider_installation`, the provider
-//! and module registry protocols, and `.terraform.lock.hcl`.
+//! found where Terraform looks, the CLI configuration's `provider_installation` (filesystem
+//! and network mirrors, direct registry downloads) and `host` overrides, the provider registry,
+//! network mirror and module registry protocols, and `.terraform.lock.hcl`.
 //!
 //! These are library functions: `hangar init` (in the engine) decides when to call them.
 
 pub mod cliconfig;
+pub mod discovery;
 pub mod hash;
+pub mod http;
 pub mod lockfile;
 pub mod mirror;
 pub mod modules;
+pub mod network_mirror;
+pub mod provider_registry;
+pub mod remote;
 pub mod version;
 
 pub use cliconfig::CliConfig;
 pub use lockfile::{LockFile, LockedProvider};
 pub use mirror::{find_in, FoundProvider, Mirror, Package, ProviderSource};
+pub use remote::{Fetched, Origin, Remote, RemoteError};
 pub use version::{Constraint, Version};
 
 #[cfg(test)]
