@@ -238,13 +238,28 @@ pub async fn make_plan(
             ));
             continue;
         }
+        // A plugin's objects carry no Hangar token and plugins cannot list: only the user can
+        // tell whether the object exists.
+        let by_plugin = intent
+            .addr
+            .parse::<hangar_core::ResourceInstanceAddr>()
+            .ok()
+            .and_then(|a| cfg.resources.get(&a.resource))
+            .is_some_and(|r| registry.is_plugin(&r.provider.name));
+        let find = if by_plugin {
+            "Its provider is a plugin, which cannot search for it (Terraform's plugin protocol lists \
+             nothing, and the object carries no Hangar token): look for it in the cloud and `hangar \
+             import` it if it exists, or apply to create it."
+        } else {
+            "`hangar drift` lists objects carrying this workspace's tags that state lacks (kind \
+             orphan), and `hangar import` adopts one."
+        };
         p.diags.push(Diagnostic::warning(
             format!("Interrupted operation on {}", intent.addr),
             format!(
                 "A previous run started to {} {} (operation token {token}) and stopped before recording \
-                 the result. The object may exist in the cloud without being in state: `hangar drift` lists \
-                 objects carrying this workspace's tags that state lacks (kind orphan), and `hangar import` \
-                 adopts one. Recording {} again settles this.",
+                 the result. The object may exist in the cloud without being in state. {find} Recording \
+                 {} again settles this.",
                 intent.action, intent.addr, intent.addr
             ),
         ));

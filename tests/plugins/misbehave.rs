@@ -4,7 +4,7 @@
 
 use libtest_mimic::Trial;
 
-use crate::{trial, work, Work, REQUIRED};
+use crate::{trial, work, PluginDirs, Work, REQUIRED};
 
 pub fn tests() -> Vec<Trial> {
     vec![
@@ -12,7 +12,66 @@ pub fn tests() -> Vec<Trial> {
         trial("hung_plugin_call_times_out", hang),
         trial("bad_handshake_names_the_provider", bad_handshake),
         trial("value_not_matching_schema_is_refused", bad_value),
+        trial(
+            "killed_create_of_a_plugin_resource_is_reported_and_importable",
+            killed_create,
+        ),
     ]
+}
+
+/// Hangar killed while a plugin creates an object: the plugin stops with it, and the journal
+/// keeps the create's intent. The next plan warns, saying a plugin cannot search for the object
+/// and what to do; applying again creates it once and settles the intent.
+fn killed_create() {
+    let w = work(&format!(
+        "{REQUIRED}\nresource \"hangartest_slow\" \"s\" {{\n  name     = \"slow\"\n  delay_ms = 1500\n}}\n"
+    ));
+    w.run(&["init"]).expect(0);
+    let mut child = w
+        .cmd(&["apply", "-auto-approve"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(w.path().join("hangar.tfstate.journal"))
+        .unwrap_or_default()
+        .contains("Intent")
+    {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "no intent journaled"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    assert!(
+        w.objects_of("hangartest_slow").is_empty(),
+        "the plugin stops with hangar, before its create finishes"
+    );
+    let plan = w.run(&["plan"]).expect(0);
+    assert!(
+        plan.stderr
+            .contains("Interrupted operation on hangartest_slow.s")
+            && plan.stderr.contains("Its provider is a plugin")
+            && plan.stderr.contains("hangar import"),
+        "{}",
+        plan.all()
+    );
+    w.run(&["apply", "-auto-approve"]).expect(0);
+    let again = w.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert!(
+        !again.stderr.contains("Interrupted operation"),
+        "settled: {}",
+        again.all()
+    );
+    assert_eq!(
+        w.objects_of("hangartest_slow").len(),
+        1,
+        "not created twice"
+    );
 }
 
 fn config() -> String {
