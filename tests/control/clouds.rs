@@ -179,7 +179,11 @@ fn assert_listed(report: &str, cloud: &str, location: &str) {
     let cols: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(cols[1..4], [cloud, location, location], "{report}");
     assert_eq!(cols[4..6], ["ok", "(where"], "{report}");
-    assert!(row.contains("module.data_plane."), "{report}");
+    assert_eq!(
+        row.matches("module.data_plane.").count(),
+        2,
+        "the agent, then its cluster once: {report}"
+    );
 }
 
 #[test]

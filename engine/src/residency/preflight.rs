@@ -174,11 +174,10 @@ pub fn prove(
                 Target::SameAs { type_name } => {
                     match same_as(cfg, values, r, &s.module, place, type_name, &located) {
                         Ok((there, locs, with)) => {
-                            proven
-                                .beside
-                                .entry(s.addr.clone())
-                                .or_default()
-                                .extend(with);
+                            let beside = proven.beside.entry(s.addr.clone()).or_default();
+                            beside.extend(with);
+                            beside.sort();
+                            beside.dedup();
                             if own.is_none() {
                                 cloud = there;
                                 known = Some(there);
