@@ -33,6 +33,7 @@ use crate::scope::{EvalScope, InstanceNames, Values};
 
 mod data;
 mod imports;
+mod interrupted;
 mod lifecycle;
 mod outputs;
 mod removals;
@@ -219,51 +220,7 @@ pub async fn make_plan(
             p.failed.insert(i);
         }
     }
-    for (token, intent) in &prior.pending {
-        if p.settled.contains(token) {
-            p.diags.push(Diagnostic::warning(
-                format!("Interrupted {} of {} left nothing behind", intent.action, intent.addr),
-                format!(
-                    "A previous run started to {} {} (operation token {token}) and stopped before recording it; \
-                     no object carrying that token exists, so the intent is dropped and the plan proceeds normally.",
-                    intent.action, intent.addr
-                ),
-            ));
-            continue;
-        }
-        if p.adopted.contains(&intent.addr) {
-            p.diags.push(Diagnostic::warning(
-                format!("Adopted {} left by an interrupted run", intent.addr),
-                format!("A previous run created {} (operation token {token}) but stopped before recording it; the object was found by its token and is planned as if recorded, so it will not be created twice.", intent.addr),
-            ));
-            continue;
-        }
-        // A plugin's objects carry no Hangar token and plugins cannot list: only the user can
-        // tell whether the object exists.
-        let by_plugin = intent
-            .addr
-            .parse::<hangar_core::ResourceInstanceAddr>()
-            .ok()
-            .and_then(|a| cfg.resources.get(&a.resource))
-            .is_some_and(|r| registry.is_plugin(&r.provider.name));
-        let find = if by_plugin {
-            "Its provider is a plugin, which cannot search for it (Terraform's plugin protocol lists \
-             nothing, and the object carries no Hangar token): look for it in the cloud and `hangar \
-             import` it if it exists, or apply to create it."
-        } else {
-            "`hangar drift` lists objects carrying this workspace's tags that state lacks (kind \
-             orphan), and `hangar import` adopts one."
-        };
-        p.diags.push(Diagnostic::warning(
-            format!("Interrupted operation on {}", intent.addr),
-            format!(
-                "A previous run started to {} {} (operation token {token}) and stopped before recording \
-                 the result. The object may exist in the cloud without being in state. {find} Recording \
-                 {} again settles this.",
-                intent.action, intent.addr, intent.addr
-            ),
-        ));
-    }
+    p.report_interrupted();
     p.plan_orphans();
     p.plan_removed_outputs();
     if p.diags.has_errors() {
