@@ -27,6 +27,7 @@
 pub use hangar_provider::attrs;
 pub mod config;
 mod kubernetes;
+mod node_pool;
 mod owned;
 pub mod place;
 pub mod resource;
@@ -61,7 +62,7 @@ fn resources() -> Vec<&'static dyn Resource> {
     vec![
         &resource_group::ResourceGroup,
         &kubernetes::KubernetesCluster,
-        &kubernetes::NodePool,
+        &node_pool::NodePool,
         &storage_account::StorageAccount,
         &storage_container::StorageContainer,
     ]
