@@ -110,21 +110,26 @@ impl Runs<'_> {
             .object("v1", "namespaces", "", "hangar-system")
             .is_none());
         // Deregistered: its token revoked, listed as such.
-        let agents: AgentList = ok(
-            base,
-            "GET",
-            "/api/v1/workspaces/eu-prod/agents",
-            operator,
-            None,
-        );
-        assert!(
-            agents
-                .agents
-                .iter()
-                .any(|a| a.name == "agent" && a.health == AgentHealth::Revoked),
-            "{agents:?}"
-        );
+        assert_agent(base, operator, AgentHealth::Revoked);
     }
+}
+
+/// The control plane lists the workspace's agent `agent` with `health`.
+fn assert_agent(base: &str, operator: &str, health: AgentHealth) {
+    let agents: AgentList = ok(
+        base,
+        "GET",
+        "/api/v1/workspaces/eu-prod/agents",
+        operator,
+        None,
+    );
+    assert!(
+        agents
+            .agents
+            .iter()
+            .any(|a| a.name == "agent" && a.health == health),
+        "{agents:?}"
+    );
 }
 
 /// Checks what the agent's install put into the cluster, and its registration.
@@ -153,20 +158,7 @@ fn assert_installed(kube: &KubeServer, base: &str, operator: &str) {
         .iter()
         .any(|r| r.path.contains("/deployments") && r.user == "kubernetes-admin"));
     assert_read_only(kube);
-    let agents: AgentList = ok(
-        base,
-        "GET",
-        "/api/v1/workspaces/eu-prod/agents",
-        operator,
-        None,
-    );
-    assert!(
-        agents
-            .agents
-            .iter()
-            .any(|a| a.name == "agent" && a.health == AgentHealth::NeverSeen),
-        "{agents:?}"
-    );
+    assert_agent(base, operator, AgentHealth::NeverSeen);
 }
 
 /// `hangar residency` lists the agent in its cluster's cloud, at its cluster's location, and
