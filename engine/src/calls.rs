@@ -13,7 +13,7 @@ use hangar_lang::EmptyScope;
 
 use crate::body::eval_expr;
 use crate::config::{Config, ModuleCall};
-use crate::expand::expand_meta;
+use crate::expand::{expand_meta, meta_known};
 use crate::scope::{EvalScope, InstanceNames, Values};
 
 /// The `module` block that calls module `path` (without keys), with its caller's path.
@@ -117,17 +117,11 @@ pub fn expand_call_if_known(
     for pi in values.instances_of(&parent) {
         let names = InstanceNames::default();
         let s = scope(cfg, values, &names, &pi);
-        for e in [call.count.as_ref(), call.for_each.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            let known = eval_expr(e, &s, &cfg.dir)
-                .map_err(|d| locate_in(cfg, &pi, d))?
-                .is_wholly_known();
-            if !known {
-                values.instances.entry(child.clone()).or_default().clear();
-                return Ok(());
-            }
+        let known = meta_known(call.count.as_ref(), call.for_each.as_ref(), &s, &cfg.dir)
+            .map_err(|d| locate_in(cfg, &pi, d))?;
+        if !known {
+            values.instances.entry(child.clone()).or_default().clear();
+            return Ok(());
         }
     }
     expand_call(cfg, values, child)

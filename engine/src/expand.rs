@@ -38,15 +38,25 @@ pub fn expand_if_known(
     scope: &dyn Scope,
     base: &Path,
 ) -> Result<Option<Expansion>, Diagnostics> {
-    for e in [r.count.as_ref(), r.for_each.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        if !eval_expr(e, scope, base)?.is_wholly_known() {
-            return Ok(None);
-        }
+    if !meta_known(r.count.as_deref(), r.for_each.as_deref(), scope, base)? {
+        return Ok(None);
     }
     expand(r, scope, base).map(Some)
+}
+
+/// Whether `count` and `for_each` (of a resource or a module call) evaluate to known values.
+pub fn meta_known(
+    count: Option<&Expr>,
+    for_each: Option<&Expr>,
+    scope: &dyn Scope,
+    base: &Path,
+) -> Result<bool, Diagnostics> {
+    for e in [count, for_each].into_iter().flatten() {
+        if !eval_expr(e, scope, base)?.is_wholly_known() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Evaluates the `count`/`for_each` arguments of any block (resource or module call).

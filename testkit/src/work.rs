@@ -269,6 +269,22 @@ impl Work {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+
+    /// Waits until `file` in the configuration directory contains `text` (a run has journaled
+    /// that far).
+    ///
+    /// # Panics
+    /// When it does not after `timeout`.
+    pub fn wait_for_text(&self, file: &str, text: &str, timeout: Duration) {
+        let start = Instant::now();
+        while !std::fs::read_to_string(self.dir.join(file))
+            .unwrap_or_default()
+            .contains(text)
+        {
+            assert!(start.elapsed() < timeout, "{file} never held {text:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 fn first_workspace_state(dir: &Path) -> Option<PathBuf> {

@@ -1,7 +1,7 @@
 //! Concurrency and crashes: a second run is refused naming the holder; a killed apply leaves
 //! loadable state that the next apply completes without duplicates.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::work;
 
@@ -103,19 +103,7 @@ fn an_operation_killed_mid_flight_leaves_a_visible_intent() {
         "resource \"time_sleep\" \"slow\" {\n  create_duration = \"30s\"\n}\n",
     )]);
     let mut child = w.cmd(&["apply", "--auto-approve"]).spawn().expect("spawn");
-    let start = Instant::now();
-    loop {
-        let journal =
-            std::fs::read_to_string(w.path().join("hangar.tfstate.journal")).unwrap_or_default();
-        if journal.contains("Intent") {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no intent journaled"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    w.wait_for_text("hangar.tfstate.journal", "Intent", Duration::from_secs(20));
     child.kill().expect("SIGKILL");
     let _ = child.wait();
     let plan = w.run(&["plan"]).expect(0);

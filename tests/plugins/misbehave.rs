@@ -33,17 +33,11 @@ fn killed_create() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    let start = std::time::Instant::now();
-    while !std::fs::read_to_string(w.path().join("hangar.tfstate.journal"))
-        .unwrap_or_default()
-        .contains("Intent")
-    {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(30),
-            "no intent journaled"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    w.wait_for_text(
+        "hangar.tfstate.journal",
+        "Intent",
+        std::time::Duration::from_secs(30),
+    );
     child.kill().expect("SIGKILL");
     let _ = child.wait();
     std::thread::sleep(std::time::Duration::from_millis(2000));

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use hangar_core::Value;
 use hangar_provider::ProviderError;
-use hangar_remote::control::Control;
+use hangar_remote::control::{Control, ControlError};
 use hangar_remote::kube::objects::{
     Capabilities, Container, Deployment, DeploymentSpec, EnvVar, EnvVarSource, KeyRef,
     LabelSelector, Namespace, ObjectMeta, PodSpec, PodTemplateSpec, PolicyRule, Role, RoleBinding,
@@ -119,11 +119,17 @@ pub async fn register(control: &Control, spec: &Spec) -> Result<AgentRegistered,
             },
         )
         .await
-        .map_err(|e| ProviderError {
-            call: format!("RegisterAgent {}", spec.name),
-            code: e.status().map(|s| s.to_string()),
-            message: e.to_string(),
-        })
+        .map_err(|e| control_error(format!("RegisterAgent {}", spec.name), &e))
+}
+
+/// A failed control-plane call as the provider reports it: the call, the HTTP status, the
+/// control plane's message.
+fn control_error(call: String, e: &ControlError) -> ProviderError {
+    ProviderError {
+        call,
+        code: e.status().map(|s| s.to_string()),
+        message: e.to_string(),
+    }
 }
 
 /// Deregisters the agent with the control plane (its token is revoked); an agent the control
@@ -133,11 +139,7 @@ pub async fn deregister(control: &Control, spec: &Spec) -> Result<(), ProviderEr
     match control.delete::<AgentDeregistered>(&path).await {
         Ok(_) => Ok(()),
         Err(e) if e.status() == Some(404) => Ok(()),
-        Err(e) => Err(ProviderError {
-            call: format!("DeregisterAgent {}", spec.name),
-            code: e.status().map(|s| s.to_string()),
-            message: e.to_string(),
-        }),
+        Err(e) => Err(control_error(format!("DeregisterAgent {}", spec.name), &e)),
     }
 }
 
