@@ -560,7 +560,7 @@ mod tests {
         ot.optional.insert("c".into());
         ot.defaults
             .insert("c".into(), crate::types::OrdValue(Value::string("dflt")));
-        let ty = Type::Object(ot);
+        let ty = Type::Object(Box::new(ot));
         let v = Value::Object(
             [
                 ("a".to_string(), Value::int(1)),

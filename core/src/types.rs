@@ -28,8 +28,9 @@ pub enum Type {
     Map(Box<Type>),
     /// `tuple([...])`.
     Tuple(Vec<Type>),
-    /// `object({...})`, with the set of attributes declared `optional(...)`.
-    Object(ObjectType),
+    /// `object({...})`, with the set of attributes declared `optional(...)` (boxed: it is three
+    /// maps, and every null and unknown [`Value`] carries a `Type`).
+    Object(Box<ObjectType>),
 }
 
 /// The attributes of an object type, and which of them are optional.
@@ -86,10 +87,10 @@ impl Type {
 
     /// An object type from attribute pairs, none optional.
     pub fn object<I: IntoIterator<Item = (String, Type)>>(attrs: I) -> Type {
-        Type::Object(ObjectType {
+        Type::Object(Box::new(ObjectType {
             attrs: attrs.into_iter().collect(),
             ..Default::default()
-        })
+        }))
     }
 
     /// Whether the type still contains `any` somewhere, so must be decided from a value.

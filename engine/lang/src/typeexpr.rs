@@ -137,7 +137,7 @@ impl TypeReader<'_> {
                     };
                     self.attribute(&mut ot, name, value.expr(), here)?;
                 }
-                Ok(Type::Object(ot))
+                Ok(Type::Object(Box::new(ot)))
             }
             "optional" => Err(self.optional_misplaced(here)),
             other => Err(self.err(

@@ -61,14 +61,14 @@ fn type_constraints_parse_with_optionals_and_defaults() {
     let body = parse_body(text).expect("parses");
     let file = SourceFile::new("v.tf", text);
     let attr = body.get_attribute("t").expect("attribute");
-    let Type::Object(ObjectType {
+    let Type::Object(object) = parse_type(&attr.value, &file).expect("type") else {
+        panic!("expected an object type");
+    };
+    let ObjectType {
         attrs,
         optional,
         defaults,
-    }) = parse_type(&attr.value, &file).expect("type")
-    else {
-        panic!("expected an object type");
-    };
+    } = *object;
     assert_eq!(attrs["a"], Type::String);
     assert_eq!(
         attrs["c"],

@@ -84,7 +84,7 @@ pub fn type_from_json(j: &Json) -> Result<Type, TypeError> {
                             o.optional.insert(n.to_string());
                         }
                     }
-                    Ok(Type::Object(o))
+                    Ok(Type::Object(Box::new(o)))
                 }
                 _ => Err(bad(j, "unknown type kind")),
             }

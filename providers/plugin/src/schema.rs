@@ -369,7 +369,7 @@ impl WireObject {
 
     /// The type the engine converts configuration to: optional attributes marked `optional`.
     fn config_type(&self) -> Type {
-        let obj = Type::Object(ObjectType {
+        let obj = Type::Object(Box::new(ObjectType {
             attrs: self
                 .attributes
                 .iter()
@@ -382,7 +382,7 @@ impl WireObject {
                 .map(|(k, _)| k.clone())
                 .collect(),
             ..Default::default()
-        });
+        }));
         self.collect(obj)
     }
 }
