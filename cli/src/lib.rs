@@ -612,7 +612,9 @@ pub fn main() -> ExitCode {
         lock_timeout: cli.lock_timeout,
         lock_id: cli.lock_id.clone(),
     };
+    let started = std::time::Instant::now();
     let result = dispatch(cli.command, &mut env);
+    hangar_engine::timing::phase("command", started);
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -47,6 +47,7 @@ pub fn plan(
         session.describe(&mut plan);
     }
     warn(env, &plan);
+    let started = std::time::Instant::now();
     if json {
         crate::out::stream(|w| {
             hangar_engine::plan_json::write_plan_json(&plan, w).map_err(std::io::Error::from)
@@ -54,6 +55,7 @@ pub fn plan(
     } else {
         crate::out!("{}", render_plan(&plan, env.style));
     }
+    hangar_engine::timing::phase("render", started);
     if let Some(path) = out {
         plan.save(path, ws.encryption_keys()?.as_ref())?;
         if !json {

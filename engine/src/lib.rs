@@ -40,6 +40,7 @@ pub mod registry;
 pub mod residency;
 pub mod scope;
 pub mod tfstate;
+pub mod timing;
 pub mod vars;
 pub mod walk;
 pub mod workspace;

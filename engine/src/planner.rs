@@ -198,7 +198,9 @@ pub async fn make_plan(
         ),
         providers: HashMap::new(),
         refreshed: HashMap::new(),
-        changes: Vec::new(),
+        // One change per resource block at least: grown by doubling, the vector's last
+        // reallocation held both copies at once.
+        changes: Vec::with_capacity(cfg.resources.len()),
         outputs: Vec::new(),
         diags: Diagnostics::new(),
         failed: HashSet::new(),

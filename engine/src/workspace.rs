@@ -186,8 +186,12 @@ impl Workspace {
     /// Fails with diagnostics on configuration errors, an undeclared workspace, an invalid
     /// workspace block, a dependency cycle or an invalid backend block.
     pub fn open(mut opts: Options) -> Result<Workspace, Error> {
+        let started = std::time::Instant::now();
         let cfg = config::load_dir(&opts.dir)?;
+        crate::timing::phase("load", started);
+        let started = std::time::Instant::now();
         let (name, graph, gate) = prepare(&cfg, &opts.workspace)?;
+        crate::timing::phase("graph", started);
         let backend = match opts.backend.take() {
             Some(b) => b,
             None => configured_backend(&cfg, &name, &opts.environment)?,

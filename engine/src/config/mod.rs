@@ -59,8 +59,9 @@ pub struct Config {
     pub modules: BTreeMap<ModulePath, Module>,
     /// `provider` blocks by (name, alias); only the root module declares them.
     pub providers: BTreeMap<(String, Option<String>), ProviderBlock>,
-    /// `resource` and `data` blocks of every module, by address without instance keys.
-    pub resources: BTreeMap<ResourceAddr, Resource>,
+    /// `resource` and `data` blocks of every module, by address without instance keys (boxed:
+    /// a map node moves its values on every insert, and a configuration holds 100k of them).
+    pub resources: BTreeMap<ResourceAddr, Box<Resource>>,
     /// A hash of every file's text: a saved plan applies only to the configuration it was made from.
     pub fingerprint: String,
     /// `workspace` blocks by name.
@@ -108,9 +109,9 @@ impl Config {
     /// The block an address (of any instance, in any module instance) belongs to.
     pub fn resource(&self, addr: &ResourceAddr) -> Option<&Resource> {
         if addr.module.is_static() {
-            self.resources.get(addr)
+            self.resources.get(addr).map(|r| &**r)
         } else {
-            self.resources.get(&addr.static_form())
+            self.resources.get(&addr.static_form()).map(|r| &**r)
         }
     }
 }

@@ -146,6 +146,7 @@ impl Session<'_> {
             targets,
             replace: ws.opts.replace.clone(),
         };
+        let started = std::time::Instant::now();
         let mut plan = ws
             .block_on(make_plan(
                 &ws.cfg,
@@ -157,6 +158,7 @@ impl Session<'_> {
                 events,
             ))?
             .map_err(|d| warned(d.into()))?;
+        crate::timing::phase("plan", started);
         if mode == Mode::RefreshOnly {
             plan.refresh_only = true;
             plan.resource_changes.clear();
@@ -173,7 +175,9 @@ impl Session<'_> {
     /// judged for drift does not need it, and at 10k resources it was a fifth of the plan's
     /// peak memory.
     pub fn describe(&self, plan: &mut Plan) {
+        let started = std::time::Instant::now();
         crate::plan_json::describe(plan, &self.ws.cfg, &self.ws.registry);
+        crate::timing::phase("describe", started);
     }
 
     /// Carries out `plan`, recording every finished operation, and returns what it did.

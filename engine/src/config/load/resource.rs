@@ -87,7 +87,7 @@ impl Loader<'_> {
             );
             return;
         }
-        self.cfg.resources.insert(addr, r);
+        self.cfg.resources.insert(addr, Box::new(r));
     }
 
     pub(super) fn provider_ref(&mut self, e: &Expression) -> Option<ProviderRef> {
