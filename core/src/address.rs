@@ -37,6 +37,7 @@ pub struct ModulePath(pub Vec<(String, InstanceKey)>);
 /// Shallower paths first, then step by step, as Terraform orders module instances (so a plan
 /// lists a module's own resources before those of the modules it calls).
 impl Ord for ModulePath {
+    #[inline]
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0
             .len()

@@ -123,7 +123,7 @@ pub struct PlanValue {
     pub value: Value,
     /// The `*_sensitive` mirror a plan file recorded: it depends on the types of unknowns,
     /// which decoding loses. Computed from `value` when absent.
-    recorded_mirror: Option<Json>,
+    recorded_mirror: Option<Box<Json>>,
 }
 
 impl PlanValue {
@@ -138,7 +138,7 @@ impl PlanValue {
     /// Terraform's `*_sensitive` mirror of the value.
     pub fn sensitive_mirror(&self) -> Json {
         match &self.recorded_mirror {
-            Some(m) => m.clone(),
+            Some(m) => (**m).clone(),
             None => sensitive_mirror(&self.value),
         }
     }
@@ -148,7 +148,7 @@ impl Serialize for PlanValue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut e = EncodedValue::encode(&self.value);
         if let Some(m) = &self.recorded_mirror {
-            e.sensitive_mirror = m.clone();
+            e.sensitive_mirror = (**m).clone();
         }
         e.serialize(s)
     }
@@ -159,7 +159,7 @@ impl<'de> Deserialize<'de> for PlanValue {
         let e = EncodedValue::deserialize(d)?;
         Ok(PlanValue {
             value: e.decode(),
-            recorded_mirror: Some(e.sensitive_mirror),
+            recorded_mirror: Some(Box::new(e.sensitive_mirror)),
         })
     }
 }
@@ -248,10 +248,10 @@ pub struct ResourceChange {
     pub create_before_destroy: bool,
     /// Where state recorded the object before a `moved` block renamed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous_address: Option<ResourceInstanceAddr>,
+    pub previous_address: Option<Box<ResourceInstanceAddr>>,
     /// The cloud id an `import` block adopts the object from; apply records it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub importing: Option<Import>,
+    pub importing: Option<Box<Import>>,
     /// Attributes that are nested blocks in the schema (rendered as blocks, not values).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<String>,

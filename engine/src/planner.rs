@@ -232,8 +232,14 @@ pub async fn make_plan(
     if p.diags.has_errors() {
         return Err(p.diags);
     }
-    for c in &mut p.changes {
-        c.previous_address = refactoring.previous.get(&c.addr.to_string()).cloned();
+    if !refactoring.previous.is_empty() {
+        for c in &mut p.changes {
+            c.previous_address = refactoring
+                .previous
+                .get(&c.addr.to_string())
+                .cloned()
+                .map(Box::new);
+        }
     }
     if !opts.targets.is_empty() {
         restrict_to_targets(&mut p.changes, &opts.targets);
@@ -306,7 +312,7 @@ struct Planner<'a> {
     create_first: HashSet<NodeIndex>,
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     fn scope<'s>(&'s self, names: &'s InstanceNames, module: &'s ModulePath) -> EvalScope<'s> {
         EvalScope {
             cfg: self.cfg,
@@ -401,14 +407,16 @@ impl Planner<'_> {
     }
 
     /// The refreshed (or recorded) prior value of an instance, `None` if it does not exist.
-    fn prior_value(&self, key: &str, ty: &hangar_core::Type) -> Option<Value> {
+    /// The refreshed or recorded value of `key`; `ty` (the block's object type, built only when
+    /// there is a record to decode) types what the record leaves untyped.
+    fn prior_value(&self, key: &str, ty: impl FnOnce() -> hangar_core::Type) -> Option<Value> {
         match self.refreshed.get(key) {
             Some(v) => v.clone(),
             None => self
                 .prior
                 .resources
                 .get(key)
-                .map(|rec| record_value(rec, Some(ty))),
+                .map(|rec| record_value(rec, Some(&ty()))),
         }
     }
 
@@ -431,15 +439,16 @@ impl Planner<'_> {
     }
 
     /// The schema of `r`'s type (a data source's when `data`), or the unsupported-type error.
+    /// Borrowed from the registry, not from the planner, so planning may go on mutably.
     fn schema_of(
         &self,
         r: &Resource,
         data: bool,
-    ) -> Result<hangar_provider::ResourceSchema, Diagnostics> {
-        self.registry
+    ) -> Result<&'a hangar_provider::ResourceSchema, Diagnostics> {
+        let registry: &'a Registry = self.registry;
+        registry
             .resource_schema(&r.provider.name, &r.addr.type_, data)
-            .cloned()
-            .ok_or_else(|| unsupported_type(r, self.registry))
+            .ok_or_else(|| unsupported_type(r, registry))
     }
 
     async fn plan_resource(
@@ -449,7 +458,6 @@ impl Planner<'_> {
         module: &ModulePath,
     ) -> Result<(), Diagnostics> {
         let schema = self.schema_of(r, false)?;
-        let ty = schema.block.object_type();
         let base = self.cfg.dir.clone();
         let addr = r.addr.in_module(module);
         let expansion = {
@@ -469,7 +477,7 @@ impl Planner<'_> {
             let inst = addr.instance(key.clone());
             let key_text = inst.to_string();
             self.seen.insert(key_text.clone());
-            let mut prior = self.prior_value(&key_text, &ty);
+            let mut prior = self.prior_value(&key_text, || schema.block.object_type());
             let importing = match self.imports.remove(&key_text) {
                 Some(block) if !self.opts.destroy => match self.import(r, &inst, block).await {
                     Ok((import, v)) => {
@@ -658,7 +666,7 @@ impl Planner<'_> {
                 region: None,
                 private: planned_private,
                 previous_address: None,
-                importing,
+                importing: importing.map(Box::new),
             });
         }
         self.values

@@ -19,6 +19,14 @@ use super::Planner;
 /// `create_before_destroy`, and everything they depend on, transitively.
 pub(super) fn create_first(cfg: &Config, graph: &OrderedGraph) -> HashSet<NodeIndex> {
     let mut out = HashSet::new();
+    // Most configurations set it nowhere: no need to look every resource node up.
+    if !cfg
+        .resources
+        .values()
+        .any(|r| r.lifecycle.create_before_destroy)
+    {
+        return out;
+    }
     for (i, node) in graph.order() {
         let Node::Resource(a) = node else { continue };
         if !cfg

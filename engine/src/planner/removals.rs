@@ -86,7 +86,7 @@ impl Planner<'_> {
                 (Some(_), InstanceKey::Str(_)) => "delete_because_each_key",
                 (Some(_), InstanceKey::None) => "delete_because_no_resource_config",
             };
-            let prior = self.prior_value(&key, &hangar_core::Type::Dynamic);
+            let prior = self.prior_value(&key, || hangar_core::Type::Dynamic);
             let Some(prior) = prior else { continue };
             let r = in_config.cloned().unwrap_or_else(|| orphan_resource(&rec));
             let action = if self.forget.contains(&key) {
