@@ -201,6 +201,7 @@ pub async fn make_plan(
         // One change per resource block at least: grown by doubling, the vector's last
         // reallocation held both copies at once.
         changes: Vec::with_capacity(cfg.resources.len()),
+        deferred: Vec::new(),
         outputs: Vec::new(),
         diags: Diagnostics::new(),
         failed: HashSet::new(),
@@ -232,6 +233,7 @@ pub async fn make_plan(
     if p.diags.has_errors() {
         return Err(p.diags);
     }
+    p.fill_deferred();
     if !refactoring.previous.is_empty() {
         for c in &mut p.changes {
             c.previous_address = refactoring
@@ -298,6 +300,8 @@ struct Planner<'a> {
     providers: HashMap<ProviderRef, Arc<GatedProvider>>,
     refreshed: HashMap<String, Option<Value>>,
     changes: Vec<ResourceChange>,
+    /// Changes whose planned value still sits in `values` (see `fill_deferred`).
+    deferred: Vec<usize>,
     outputs: Vec<OutputChange>,
     diags: Diagnostics,
     failed: HashSet<NodeIndex>,
@@ -631,9 +635,14 @@ impl<'a> Planner<'a> {
                 diags.push(prevent_destroy_error(r, &key_text));
                 continue;
             }
-            let value = match (&prior, action) {
-                (Some(p), Action::NoOp) => p.clone(),
-                _ => planned.clone(),
+            // The planned value goes to the block's value for references; the change takes it
+            // back when planning ends (see `fill_deferred`): one copy of every object, not two.
+            let (value, after) = match (&prior, action) {
+                (Some(p), Action::NoOp) => (p.clone(), Some(PlanValue::new(planned))),
+                _ => {
+                    self.deferred.push(self.changes.len());
+                    (planned, None)
+                }
             };
             instance_values.push((key, value));
             let replace = if action.is_replace() {
@@ -655,7 +664,7 @@ impl<'a> Planner<'a> {
                 provider: r.provider.config_addr(),
                 action,
                 before: prior.map(PlanValue::new),
-                after: Some(PlanValue::new(planned)),
+                after,
                 replace_paths: replace,
                 replace_shown,
                 reason: forced.map(str::to_string),
@@ -676,6 +685,26 @@ impl<'a> Planner<'a> {
             Err(diags)
         } else {
             Ok(())
+        }
+    }
+
+    /// Moves each deferred change's planned value out of the walk's values, which are done
+    /// with once planning ends.
+    fn fill_deferred(&mut self) {
+        for i in std::mem::take(&mut self.deferred) {
+            let c = &mut self.changes[i];
+            c.after = self.values.take_instance(&c.addr).map(PlanValue::new);
+            debug_assert!(c.after.is_some(), "no planned value for {}", c.addr);
+        }
+    }
+
+    /// The value change `i` plans, also while it is still deferred.
+    pub(super) fn planned_value(&self, i: usize) -> Option<&Value> {
+        let c = &self.changes[i];
+        match &c.after {
+            Some(v) => Some(&v.value),
+            None if self.deferred.binary_search(&i).is_ok() => self.values.instance(&c.addr),
+            None => None,
         }
     }
 

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use hangar_core::{InstanceKey, ModulePath, ResourceAddr, ResourceMode, Value};
+use hangar_core::{InstanceKey, ModulePath, ResourceAddr, ResourceInstanceAddr, ResourceMode, Value};
 use hangar_lang::{Scope, ScopeError};
 
 use crate::config::{Config, Module};
@@ -99,6 +99,32 @@ impl Values {
     /// The root module's values.
     pub fn root(&self) -> Option<&ModuleValues> {
         self.modules.get(&ModulePath::root())
+    }
+
+    /// One instance's value inside its block's value (the block's value itself without
+    /// `count` or `for_each`, an element by index or key otherwise).
+    pub fn instance(&self, addr: &ResourceInstanceAddr) -> Option<&Value> {
+        let block = self.resources.get(&addr.resource)?;
+        match (&addr.key, block) {
+            (InstanceKey::None, v) => Some(v),
+            (InstanceKey::Int(i), Value::Tuple(items)) => items.get(usize::try_from(*i).ok()?),
+            (InstanceKey::Str(k), Value::Object(m)) => m.get(k.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Takes one instance's value out (see [`instance`](Self::instance)), leaving null.
+    pub fn take_instance(&mut self, addr: &ResourceInstanceAddr) -> Option<Value> {
+        let block = self.resources.get_mut(&addr.resource)?;
+        let slot = match (&addr.key, block) {
+            (InstanceKey::None, v) => v,
+            (InstanceKey::Int(i), Value::Tuple(items)) => {
+                items.get_mut(usize::try_from(*i).ok()?)?
+            }
+            (InstanceKey::Str(k), Value::Object(m)) => m.get_mut(k.as_str())?,
+            _ => return None,
+        };
+        Some(std::mem::replace(slot, Value::NULL))
     }
 }
 

@@ -11,7 +11,7 @@ use petgraph::graph::NodeIndex;
 
 use crate::config::{Config, IgnoreChanges, Resource};
 use crate::graph::{Node, OrderedGraph};
-use crate::plan::{Action, PlanValue};
+use crate::plan::Action;
 
 use super::Planner;
 
@@ -66,7 +66,7 @@ impl Planner<'_> {
                 };
                 let (whole, subject) = (prefix(resource), prefix(&reference.subject));
                 let keyed = reference.unkeyed.is_some();
-                self.changes.iter().any(|c| {
+                self.changes.iter().enumerate().any(|(i, c)| {
                     let hit = if keyed {
                         c.addr.to_string() == subject
                     } else {
@@ -78,9 +78,9 @@ impl Planner<'_> {
                     let Some(Step::Attr(attr)) = reference.remaining.first() else {
                         return true;
                     };
-                    let get =
-                        |v: Option<&PlanValue>| v.and_then(|v| v.value.get_attr(attr)).cloned();
-                    match (get(c.before.as_ref()), get(c.after.as_ref())) {
+                    let get = |v: Option<&Value>| v.and_then(|v| v.get_attr(attr)).cloned();
+                    let before = c.before.as_ref().map(|v| &v.value);
+                    match (get(before), get(self.planned_value(i))) {
                         (Some(b), Some(a)) => differs(&b, &a),
                         (b, a) => b.is_some() != a.is_some(),
                     }
