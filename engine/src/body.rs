@@ -21,15 +21,25 @@ use crate::config::{BodyRef, Expr};
 
 /// Evaluates one expression in `scope`, resolving relative paths against `base_dir`.
 pub fn eval_expr(e: &Expr, scope: &dyn Scope, base_dir: &Path) -> Result<Value, Diagnostics> {
+    eval_in(&e.expr, &e.file, scope, base_dir)
+}
+
+/// [`eval_expr`] of an expression read in place in `file`.
+fn eval_in(
+    e: &Expression,
+    file: &hangar_lang::SourceFile,
+    scope: &dyn Scope,
+    base_dir: &Path,
+) -> Result<Value, Diagnostics> {
     let ctx = EvalContext {
         scope,
-        file: &e.file,
+        file,
         funcs: hangar_funcs::FuncContext {
             base_dir,
             render_template: None,
         },
     };
-    hangar_lang::eval(&e.expr, &ctx)
+    hangar_lang::eval(e, &ctx)
 }
 
 /// Evaluates `body` against `schema`; see the module documentation.
@@ -99,11 +109,7 @@ impl BodyEval<'_> {
     }
 
     fn eval(&mut self, e: &Expression) -> Option<Value> {
-        let expr = Expr {
-            expr: e.clone(),
-            file: self.file.file.clone(),
-        };
-        match eval_expr(&expr, self.scope, self.base_dir) {
+        match eval_in(e, &self.file.file, self.scope, self.base_dir) {
             Ok(v) => Some(v),
             Err(d) => {
                 self.diags.extend(d);

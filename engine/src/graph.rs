@@ -108,17 +108,26 @@ pub struct OrderedGraph {
 
 /// The node a reference chain, written in module `module`, points at, if it names a block.
 pub fn referenced_node(cfg: &Config, module: &ModulePath, chain: &[String]) -> Option<Node> {
+    match reference_target(cfg, module, chain)? {
+        Node::Resource(addr) => cfg
+            .resources
+            .contains_key(&addr)
+            .then_some(Node::Resource(addr)),
+        n => Some(n),
+    }
+}
+
+/// [`referenced_node`] without checking that a named resource is declared: the graph's own
+/// index answers that in one hash lookup rather than a search of the configuration's map.
+fn reference_target(cfg: &Config, module: &ModulePath, chain: &[String]) -> Option<Node> {
     let s = |i: usize| chain.get(i).map(String::as_str);
     let resource = |mode, t: &str, n: &str| {
-        let addr = ResourceAddr {
+        Some(Node::Resource(ResourceAddr {
             module: module.clone(),
             mode,
             type_: t.to_string(),
             name: n.to_string(),
-        };
-        cfg.resources
-            .contains_key(&addr)
-            .then_some(Node::Resource(addr))
+        }))
     };
     match (s(0)?, s(1), s(2)) {
         ("var", Some(n), _) => Some(Node::Variable(module.clone(), n.into())),
@@ -247,7 +256,7 @@ impl Graph {
     ) {
         for e in exprs {
             for r in hangar_lang::references(e) {
-                let Some(n) = referenced_node(cfg, module, &r.chain) else {
+                let Some(n) = reference_target(cfg, module, &r.chain) else {
                     continue;
                 };
                 let mut froms = Vec::new();

@@ -517,7 +517,10 @@ impl<'a> Planner<'a> {
                 continue;
             };
             let config = ignore_changes(config, prior.as_ref(), &r.lifecycle.ignore_changes);
-            let config_for_replace = config.clone();
+            // Kept only where `replace_triggered_by` may plan the object again as new.
+            let config_for_replace = (prior.is_some()
+                && !r.lifecycle.replace_triggered_by.is_empty())
+            .then(|| config.clone());
             let forced = match &prior {
                 Some(_)
                     if self
@@ -561,7 +564,10 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let mut replace = resp.requires_replace;
-            if prior.is_some() && self.triggered_replace(r, module) {
+            if let Some(config_for_replace) = config_for_replace
+                .as_ref()
+                .filter(|_| self.triggered_replace(r, module))
+            {
                 replace.push("replace_triggered_by".into());
                 // The replacement is planned as a new object: what the provider computes is
                 // unknown again, as Terraform shows it.

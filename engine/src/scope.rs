@@ -279,13 +279,19 @@ impl Scope for EvalScope<'_> {
                     1,
                 )),
             },
-            ["data", ty, name, ..] => {
-                self.resource(self.addr(ResourceMode::Data, ty, name), 3, "data resource")
-            }
+            ["data", ty, name, rest @ ..] => self.resource(
+                self.addr(ResourceMode::Data, ty, name),
+                3,
+                rest.first().copied(),
+                "data resource",
+            ),
             ["module", name, ..] => self.module_call(name),
-            [ty, name, ..] => {
-                self.resource(self.addr(ResourceMode::Managed, ty, name), 2, "managed resource")
-            }
+            [ty, name, rest @ ..] => self.resource(
+                self.addr(ResourceMode::Managed, ty, name),
+                2,
+                rest.first().copied(),
+                "managed resource",
+            ),
             [single] => Err(ScopeError::new(
                 "Invalid reference",
                 format!("A reference to a resource type must be followed by at least one attribute access, specifying the resource name (found \"{single}\")."),
@@ -437,14 +443,26 @@ impl EvalScope<'_> {
         }
     }
 
+    /// A resource's value; with `attr` (the next name of the chain) an object's attribute
+    /// alone when it has one, rather than a copy of the whole object.
     fn resource(
         &self,
         addr: ResourceAddr,
         used: usize,
+        attr: Option<&str>,
         what: &str,
     ) -> Result<(Value, usize), ScopeError> {
         match self.values.resources.get(&addr) {
-            Some(x) => Ok((x.clone(), used)),
+            Some(x) => {
+                let attr_value = match (x, attr) {
+                    (Value::Object(m), Some(a)) => m.get(a),
+                    _ => None,
+                };
+                match attr_value {
+                    Some(v) => Ok((v.clone(), used + 1)),
+                    None => Ok((x.clone(), used)),
+                }
+            }
             None if self.cfg.resource(&addr).is_some() => Ok((Value::unknown(), used)),
             None => Err(ScopeError::new(
                 "Reference to undeclared resource",

@@ -74,20 +74,24 @@ impl Loader<'_> {
             body,
             file: self.file.clone(),
         };
-        if self.cfg.resources.contains_key(&addr) {
-            let what = if mode == ResourceMode::Data {
-                "data"
-            } else {
-                "resource"
-            };
-            self.err(
-                &format!("Duplicate {what} \"{ty}\" configuration"),
-                format!("A {ty} {what} named \"{name}\" was already declared."),
-                ident_span,
-            );
-            return;
+        // One search of the map, not two: at 100k blocks each costs a few thousand instructions.
+        match self.cfg.resources.entry(addr) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(Box::new(r));
+            }
+            std::collections::btree_map::Entry::Occupied(_) => {
+                let what = if mode == ResourceMode::Data {
+                    "data"
+                } else {
+                    "resource"
+                };
+                self.err(
+                    &format!("Duplicate {what} \"{ty}\" configuration"),
+                    format!("A {ty} {what} named \"{name}\" was already declared."),
+                    ident_span,
+                );
+            }
         }
-        self.cfg.resources.insert(addr, Box::new(r));
     }
 
     pub(super) fn provider_ref(&mut self, e: &Expression) -> Option<ProviderRef> {
