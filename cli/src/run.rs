@@ -43,15 +43,15 @@ pub fn plan(
     env.note_takeover(&session);
     let events: &dyn Events = if json { &NoEvents } else { &Lines };
     let mut plan = session.plan(mode, events)?;
-    if json || out.is_some() {
+    if out.is_some() {
         session.describe(&mut plan);
+    } else if json {
+        session.describe_checks(&mut plan);
     }
     warn(env, &plan);
     let started = std::time::Instant::now();
     if json {
-        crate::out::stream(|w| {
-            hangar_engine::plan_json::write_plan_json(&plan, w).map_err(std::io::Error::from)
-        });
+        crate::out::stream(|w| session.write_plan_json(&plan, w).map_err(std::io::Error::from));
     } else {
         crate::out!("{}", render_plan(&plan, env.style));
     }

@@ -27,14 +27,19 @@ use crate::registry::Registry;
 
 use super::provider_source;
 
-/// The whole `configuration` object.
+/// The whole `configuration` object; `R` holds each module's resources (a list, or
+/// [`LiveResources`] that builds each entry as it is written).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Configuration {
+#[serde(bound(
+    serialize = "R: Serialize + Resources",
+    deserialize = "R: Deserialize<'de> + Default"
+))]
+pub struct Configuration<R = Vec<ConfigResource>> {
     /// Provider configurations by key (`aws`, `aws.eu`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub provider_config: BTreeMap<String, ProviderConfig>,
     /// The root module.
-    pub root_module: ConfigModule,
+    pub root_module: ConfigModule<R>,
 }
 
 /// One provider configuration.
@@ -91,16 +96,20 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Json>, D::Error> {
 
 /// One module's configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-pub struct ConfigModule {
+#[serde(bound(
+    serialize = "R: Serialize + Resources",
+    deserialize = "R: Deserialize<'de> + Default"
+))]
+pub struct ConfigModule<R = Vec<ConfigResource>> {
     /// `output` blocks by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub outputs: BTreeMap<String, ConfigOutput>,
     /// `resource` and `data` blocks.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub resources: Vec<ConfigResource>,
+    #[serde(default, skip_serializing_if = "Resources::is_empty")]
+    pub resources: R,
     /// `module` blocks by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub module_calls: BTreeMap<String, ModuleCall>,
+    pub module_calls: BTreeMap<String, ModuleCall<R>>,
     /// `variable` blocks by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, ConfigVariable>,
@@ -172,7 +181,11 @@ pub struct ConfigResource {
 
 /// A `module` block.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ModuleCall {
+#[serde(bound(
+    serialize = "R: Serialize + Resources",
+    deserialize = "R: Deserialize<'de> + Default"
+))]
+pub struct ModuleCall<R = Vec<ConfigResource>> {
     /// `source`, as written.
     pub source: String,
     /// Input variable values.
@@ -185,7 +198,7 @@ pub struct ModuleCall {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub for_each_expression: Option<Expression_>,
     /// The called module.
-    pub module: ConfigModule,
+    pub module: ConfigModule<R>,
     /// `depends_on`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
@@ -193,6 +206,86 @@ pub struct ModuleCall {
 
 /// The `configuration` of `cfg`, schemas (for block nesting) from `registry`.
 pub fn configuration(cfg: &Config, registry: &Registry) -> Configuration {
+    configuration_with(cfg, registry, &|path| {
+        cfg.resources
+            .values()
+            .filter(|r| r.addr.module == *path)
+            .map(|r| config_resource(cfg, registry, r))
+            .collect()
+    })
+}
+
+/// The `configuration` of `cfg` with each module's resources written as they are built, for a
+/// plan streamed as JSON rather than kept (100k resources described at once cost 200 MB).
+pub fn live_configuration<'a>(
+    cfg: &'a Config,
+    registry: &'a Registry,
+) -> Configuration<LiveResources<'a>> {
+    configuration_with(cfg, registry, &|path| LiveResources {
+        cfg,
+        registry,
+        path: path.clone(),
+    })
+}
+
+/// What a module's `resources` can be: [`Resources::is_empty`] leaves an empty one out.
+pub trait Resources {
+    /// Whether there is no resource to write.
+    fn is_empty(&self) -> bool;
+}
+
+impl Resources for Vec<ConfigResource> {
+    fn is_empty(&self) -> bool {
+        <[ConfigResource]>::is_empty(self)
+    }
+}
+
+/// One module's resources, each described as it is serialized.
+#[derive(Clone)]
+pub struct LiveResources<'a> {
+    cfg: &'a Config,
+    registry: &'a Registry,
+    path: ModulePath,
+}
+
+impl std::fmt::Debug for LiveResources<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LiveResources({})", self.path)
+    }
+}
+
+impl LiveResources<'_> {
+    fn blocks(&self) -> impl Iterator<Item = &crate::config::Resource> {
+        self.cfg
+            .resources
+            .values()
+            .filter(move |r| r.addr.module == self.path)
+            .map(|r| &**r)
+    }
+}
+
+impl Resources for LiveResources<'_> {
+    fn is_empty(&self) -> bool {
+        self.blocks().next().is_none()
+    }
+}
+
+impl Serialize for LiveResources<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        for r in self.blocks() {
+            seq.serialize_element(&config_resource(self.cfg, self.registry, r))?;
+        }
+        seq.end()
+    }
+}
+
+fn configuration_with<R>(
+    cfg: &Config,
+    registry: &Registry,
+    resources: &dyn Fn(&ModulePath) -> R,
+) -> Configuration<R> {
     let mut provider_config = BTreeMap::new();
     for ((name, alias), block) in &cfg.providers {
         let schema = registry.schema(name).map(|s| s.provider.clone());
@@ -221,7 +314,7 @@ pub fn configuration(cfg: &Config, registry: &Registry) -> Configuration {
     }
     Configuration {
         provider_config,
-        root_module: module(cfg, registry, &ModulePath::root()),
+        root_module: module(cfg, registry, &ModulePath::root(), resources),
     }
 }
 
@@ -258,36 +351,46 @@ fn provider_key(name: &str, alias: Option<&str>) -> String {
     }
 }
 
-fn module(cfg: &Config, registry: &Registry, path: &ModulePath) -> ConfigModule {
+fn config_resource(
+    cfg: &Config,
+    registry: &Registry,
+    r: &crate::config::Resource,
+) -> ConfigResource {
+    let data = r.addr.mode == ResourceMode::Data;
+    let schema = registry
+        .resource_schema(&r.provider.name, &r.addr.type_, data)
+        .map(|s| &s.block);
+    ConfigResource {
+        address: r.addr.local(),
+        mode: super::values::mode_name(r.addr.mode).into(),
+        type_: r.addr.type_.clone(),
+        name: r.addr.name.clone(),
+        provider_config_key: resource_provider_key(cfg, r).0,
+        expressions: body_expressions(&r.body.body, schema),
+        schema_version: 0,
+        count_expression: r.count.as_deref().map(expression),
+        for_each_expression: r.for_each.as_deref().map(expression),
+        depends_on: r.depends_on.iter().map(source_text).collect(),
+    }
+}
+
+fn module<R>(
+    cfg: &Config,
+    registry: &Registry,
+    path: &ModulePath,
+    resources: &dyn Fn(&ModulePath) -> R,
+) -> ConfigModule<R> {
     let Some(m) = cfg.modules.get(path) else {
-        return ConfigModule::default();
+        return ConfigModule {
+            outputs: BTreeMap::new(),
+            resources: resources(path),
+            module_calls: BTreeMap::new(),
+            variables: BTreeMap::new(),
+        };
     };
-    let resources = cfg
-        .resources
-        .values()
-        .filter(|r| r.addr.module == *path)
-        .map(|r| {
-            let data = r.addr.mode == ResourceMode::Data;
-            let schema = registry
-                .resource_schema(&r.provider.name, &r.addr.type_, data)
-                .map(|s| &s.block);
-            ConfigResource {
-                address: r.addr.local(),
-                mode: super::values::mode_name(r.addr.mode).into(),
-                type_: r.addr.type_.clone(),
-                name: r.addr.name.clone(),
-                provider_config_key: resource_provider_key(cfg, r).0,
-                expressions: body_expressions(&r.body.body, schema),
-                schema_version: 0,
-                count_expression: r.count.as_deref().map(expression),
-                for_each_expression: r.for_each.as_deref().map(expression),
-                depends_on: r.depends_on.iter().map(source_text).collect(),
-            }
-        })
-        .collect();
     ConfigModule {
         outputs: outputs(m),
-        resources,
+        resources: resources(path),
         module_calls: m
             .calls
             .iter()
@@ -303,7 +406,7 @@ fn module(cfg: &Config, registry: &Registry, path: &ModulePath) -> ConfigModule 
                         .collect(),
                     count_expression: call.count.as_ref().map(expression),
                     for_each_expression: call.for_each.as_ref().map(expression),
-                    module: module(cfg, registry, &child),
+                    module: module(cfg, registry, &child, resources),
                     depends_on: call.depends_on.iter().map(source_text).collect(),
                 };
                 (name.clone(), c)

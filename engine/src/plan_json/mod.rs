@@ -68,7 +68,7 @@ pub struct JsonPlan<'a> {
     pub prior_state: PriorState<'a>,
     /// The configuration as written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub configuration: Option<&'a Configuration>,
+    pub configuration: Option<PlanConfiguration<'a>>,
     /// Resource attributes the configuration reads.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub relevant_attributes: &'a [RelevantAttribute],
@@ -366,7 +366,7 @@ pub fn json_plan(plan: &Plan) -> JsonPlan<'_> {
                 root_module: module_tree(prior, address),
             },
         },
-        configuration: plan.configuration.as_ref(),
+        configuration: plan.configuration.as_ref().map(PlanConfiguration::Kept),
         relevant_attributes: &plan.relevant_attributes,
         checks: &plan.checks,
         timestamp: &plan.timestamp,
@@ -382,6 +382,42 @@ pub fn write_plan_json<W: std::io::Write>(plan: &Plan, w: W) -> serde_json::Resu
     serde_json::to_writer(w, &json_plan(plan))
 }
 
+/// [`write_plan_json`] of a plan [`describe_checks`] filled in: the `configuration` section is
+/// described from `cfg` resource by resource as it is written, never kept whole.
+pub fn write_plan_json_live<W: std::io::Write>(
+    plan: &Plan,
+    cfg: &crate::config::Config,
+    registry: &crate::registry::Registry,
+    w: W,
+) -> serde_json::Result<()> {
+    let mut doc = json_plan(plan);
+    if doc.configuration.is_none() {
+        doc.configuration = Some(PlanConfiguration::Live(
+            configuration::live_configuration(cfg, registry),
+        ));
+    }
+    serde_json::to_writer(w, &doc)
+}
+
+/// The `configuration` a JSON plan shows: the one a plan keeps (a saved plan), or one described
+/// from the configuration while it is written out.
+#[derive(Debug)]
+pub enum PlanConfiguration<'a> {
+    /// Kept in the plan.
+    Kept(&'a Configuration),
+    /// Described as written.
+    Live(Configuration<configuration::LiveResources<'a>>),
+}
+
+impl Serialize for PlanConfiguration<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PlanConfiguration::Kept(c) => c.serialize(s),
+            PlanConfiguration::Live(c) => c.serialize(s),
+        }
+    }
+}
+
 /// The plan in Terraform's JSON plan format.
 pub fn plan_to_json(plan: &Plan) -> Json {
     serde_json::to_value(json_plan(plan)).unwrap_or(Json::Null)
@@ -395,6 +431,12 @@ pub fn describe(
     registry: &crate::registry::Registry,
 ) {
     plan.configuration = Some(configuration::configuration(cfg, registry));
+    describe_checks(plan, cfg);
+}
+
+/// [`describe`] but for the `configuration` section, which [`write_plan_json_live`] writes
+/// straight from the configuration.
+pub fn describe_checks(plan: &mut Plan, cfg: &crate::config::Config) {
     plan.relevant_attributes = checks::relevant_attributes(cfg, plan);
     plan.checks = checks::checks(cfg, plan);
     plan.timestamp = hangar_core::timestamp::rfc3339_utc(std::time::SystemTime::now());

@@ -180,6 +180,25 @@ impl Session<'_> {
         crate::timing::phase("describe", started);
     }
 
+    /// [`describe`](Self::describe) for a plan only written as JSON by
+    /// [`write_plan_json`](Self::write_plan_json), which describes the configuration itself
+    /// while writing (a plan to save needs `describe`).
+    pub fn describe_checks(&self, plan: &mut Plan) {
+        let started = std::time::Instant::now();
+        crate::plan_json::describe_checks(plan, &self.ws.cfg);
+        crate::timing::phase("describe", started);
+    }
+
+    /// Writes `plan` as Terraform's JSON plan; without a kept `configuration` section it is
+    /// written from this workspace's configuration, resource by resource.
+    pub fn write_plan_json<W: std::io::Write>(
+        &self,
+        plan: &Plan,
+        w: W,
+    ) -> serde_json::Result<()> {
+        crate::plan_json::write_plan_json_live(plan, &self.ws.cfg, &self.ws.registry, w)
+    }
+
     /// Carries out `plan`, recording every finished operation, and returns what it did.
     ///
     /// Fails before changing anything when the plan is stale (state or configuration moved
