@@ -31,6 +31,38 @@ pub fn to_json(v: &Value) -> Json {
     }
 }
 
+/// [`to_json`] written straight to a serializer, without building the JSON tree first (a plan
+/// streamed as JSON writes 100k objects).
+#[derive(Debug, Clone, Copy)]
+pub struct KnownJson<'a>(pub &'a Value);
+
+impl serde::Serialize for KnownJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0.peel() {
+            Value::Null(_) | Value::Unknown(_) => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Number(n) => number_to_json(n).serialize(s),
+            Value::String(t) => s.serialize_str(t),
+            Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => {
+                let mut seq = s.serialize_seq(Some(xs.len()))?;
+                for x in xs {
+                    seq.serialize_element(&KnownJson(x))?;
+                }
+                seq.end()
+            }
+            Value::Map(m) | Value::Object(m) => {
+                let mut map = s.serialize_map(None)?;
+                for (k, v) in m.iter().filter(|(_, v)| !v.is_unknown()) {
+                    map.serialize_entry(k, &KnownJson(v))?;
+                }
+                map.end()
+            }
+            Value::Sensitive(_) => unreachable!("peel removes marks"),
+        }
+    }
+}
+
 /// A JSON number carrying every digit of `n`.
 pub fn number_to_json(n: &Number) -> Json {
     let text = n.to_string();
@@ -184,6 +216,26 @@ mod tests {
             json!({"id": true, "list": [false, true]})
         );
         assert_eq!(sensitive_mirror(&v), json!({"list": [false, false]}));
+    }
+
+    #[test]
+    fn known_json_writes_what_to_json_builds() {
+        let v = Value::Object(
+            [
+                ("id".to_string(), Value::unknown()),
+                ("n".to_string(), Value::Number(Number::parse("0.1").expect("number"))),
+                ("s".to_string(), Value::string("x\"y").sensitive()),
+                (
+                    "l".to_string(),
+                    Value::List(vec![Value::Bool(true), Value::unknown(), Value::NULL]),
+                ),
+                ("m".to_string(), Value::Map([("k".to_string(), Value::int(3))].into())),
+            ]
+            .into(),
+        );
+        let written = serde_json::to_string(&KnownJson(&v)).expect("serializes");
+        assert_eq!(written, to_json(&v).to_string());
+        assert_eq!(written, r#"{"l":[true,null,null],"m":{"k":3},"n":0.1,"s":"x\"y"}"#);
     }
 
     #[test]

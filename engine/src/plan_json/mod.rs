@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use hangar_core::json::{to_json, unknown_mirror};
+use hangar_core::json::{to_json, unknown_mirror, KnownJson};
 use hangar_core::Value;
 
 use crate::plan::{Action, Plan, PlanValue, ResourceChange};
@@ -63,7 +63,7 @@ pub struct JsonPlan<'a> {
     pub resource_changes: ResourceChanges<'a>,
     /// One entry per root output.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub output_changes: BTreeMap<String, JsonChange>,
+    pub output_changes: BTreeMap<String, JsonChange<'a>>,
     /// The refreshed state the plan was made from.
     pub prior_state: PriorState<'a>,
     /// The configuration as written.
@@ -94,7 +94,7 @@ pub struct VariableValue {
 
 /// One resource instance's change.
 #[derive(Debug, Serialize)]
-pub struct JsonResourceChange {
+pub struct JsonResourceChange<'a> {
     /// Instance address.
     pub address: String,
     /// Where state recorded it before a move.
@@ -116,22 +116,22 @@ pub struct JsonResourceChange {
     /// Provider source address.
     pub provider_name: String,
     /// The change.
-    pub change: JsonChange,
+    pub change: JsonChange<'a>,
     /// Why this action (`replace_because_cannot_update`, `delete_because_no_resource_config`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action_reason: Option<String>,
 }
 
-/// A change of a resource instance or an output.
+/// A change of a resource instance or an output, its values written from the plan in place.
 #[derive(Debug, Serialize)]
-pub struct JsonChange {
+pub struct JsonChange<'a> {
     /// `["create"]`, `["delete","create"]`, ...
     pub actions: &'static [&'static str],
     /// The value before (`null` when creating).
-    pub before: Json,
+    pub before: KnownJson<'a>,
     /// The value after, unknowns omitted; absent when wholly unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<Json>,
+    pub after: Option<KnownJson<'a>>,
     /// Mirror of the unknown parts of `after`.
     pub after_unknown: Json,
     /// Mirror of the sensitive parts of `before`.
@@ -157,15 +157,18 @@ fn mirror_or_false(v: Option<&PlanValue>) -> Json {
     v.map_or(Json::Bool(false), PlanValue::sensitive_mirror)
 }
 
-fn after_json(after: Option<&Value>) -> Option<Json> {
+/// What `before` and `after` show for no value.
+static NO_VALUE: Value = Value::NULL;
+
+fn after_json(after: Option<&Value>) -> Option<KnownJson<'_>> {
     match after {
         Some(a) if a.is_unknown() => None,
-        Some(a) => Some(to_json(a)),
-        None => Some(Json::Null),
+        Some(a) => Some(KnownJson(a)),
+        None => Some(KnownJson(&NO_VALUE)),
     }
 }
 
-fn resource_change(c: &ResourceChange) -> JsonResourceChange {
+fn resource_change(c: &ResourceChange) -> JsonResourceChange<'_> {
     let a = &c.addr;
     let before = c.before.as_ref().map(|b| &b.value);
     let after = c.after.as_ref().map(|a| &a.value);
@@ -191,7 +194,7 @@ fn resource_change(c: &ResourceChange) -> JsonResourceChange {
         provider_name: provider_source(&c.provider),
         change: JsonChange {
             actions: c.action.json_actions(),
-            before: before.map_or(Json::Null, to_json),
+            before: KnownJson(before.unwrap_or(&NO_VALUE)),
             after: after_json(after),
             after_unknown: after.map_or_else(|| Json::Object(Default::default()), unknown_mirror),
             before_sensitive: mirror_or_false(c.before.as_ref()),
@@ -210,7 +213,7 @@ fn resource_change(c: &ResourceChange) -> JsonResourceChange {
 
 /// An output's change: `after_unknown` mirrors the unknown parts (`true` when wholly unknown,
 /// `false` when known); the sensitivity mirrors are the output's `sensitive` flag.
-fn output_change(o: &crate::plan::OutputChange) -> JsonChange {
+fn output_change(o: &crate::plan::OutputChange) -> JsonChange<'_> {
     let before = o.before.as_ref().map(|b| &b.value);
     let after = o.after.as_ref().map(|a| &a.value);
     let after_unknown = match after {
@@ -220,7 +223,7 @@ fn output_change(o: &crate::plan::OutputChange) -> JsonChange {
     let sensitive = |v: Option<&Value>| Json::Bool(v.is_some() && o.sensitive);
     JsonChange {
         actions: o.action.json_actions(),
-        before: before.map_or(Json::Null, to_json),
+        before: KnownJson(before.unwrap_or(&NO_VALUE)),
         after: after_json(after),
         after_unknown,
         // Terraform keeps one sensitivity flag per output change, for before and after alike.
@@ -260,12 +263,13 @@ pub struct PlanResource<'a> {
 }
 
 impl PlanResource<'_> {
-    fn values(&self) -> ResourceValues {
+    fn values(&self) -> ResourceValues<KnownJson<'_>> {
         let c = self.change;
-        let mut r = ResourceValues::new(&c.addr, &c.provider, self.value.map(|v| &v.value));
-        if let Some(v) = self.value {
-            r.sensitive_values = v.sensitive_mirror();
-        }
+        let mirror = self
+            .value
+            .map_or(Json::Bool(false), PlanValue::sensitive_mirror);
+        let known = self.value.map(|v| KnownJson(&v.value));
+        let mut r = ResourceValues::of(&c.addr, &c.provider, known, mirror);
         if self.prior {
             r.depends_on = c.dependencies.clone();
         }

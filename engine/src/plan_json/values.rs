@@ -78,9 +78,10 @@ pub struct ModuleValues<R = ResourceValues> {
     pub child_modules: Vec<ModuleValues<R>>,
 }
 
-/// One resource instance's values.
+/// One resource instance's values; `V` is the JSON of the values (built, or
+/// [`KnownJson`](hangar_core::json::KnownJson) written from the value in place).
 #[derive(Debug, Serialize)]
-pub struct ResourceValues {
+pub struct ResourceValues<V = Json> {
     /// Instance address.
     pub address: String,
     /// `managed` or `data`.
@@ -99,7 +100,7 @@ pub struct ResourceValues {
     pub schema_version: u64,
     /// Known attribute values (unknowns omitted).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Json>,
+    pub values: Option<V>,
     /// Mirror of the sensitive marks.
     pub sensitive_values: Json,
     /// Resources this one depends on (state only).
@@ -130,6 +131,18 @@ pub fn index_json(k: &InstanceKey) -> Option<Json> {
 impl ResourceValues {
     /// The representation of one instance's value.
     pub fn new(addr: &ResourceInstanceAddr, provider: &str, value: Option<&Value>) -> Self {
+        ResourceValues::of(
+            addr,
+            provider,
+            value.map(to_json),
+            value.map_or(Json::Bool(false), sensitive_mirror),
+        )
+    }
+}
+
+impl<V> ResourceValues<V> {
+    /// One instance's entry with its values and their sensitive mirror as given.
+    pub fn of(addr: &ResourceInstanceAddr, provider: &str, values: Option<V>, mirror: Json) -> Self {
         ResourceValues {
             address: addr.to_string(),
             mode: mode_name(addr.resource.mode),
@@ -138,8 +151,8 @@ impl ResourceValues {
             index: index_json(&addr.key),
             provider_name: provider_source(provider),
             schema_version: 0,
-            values: value.map(to_json),
-            sensitive_values: value.map_or(Json::Bool(false), sensitive_mirror),
+            values,
+            sensitive_values: mirror,
             depends_on: Vec::new(),
             tainted: false,
         }
