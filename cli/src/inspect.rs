@@ -122,7 +122,7 @@ pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliErr
                 hangar_engine::plan_json::write_plan_json(&plan, w).map_err(std::io::Error::from)
             });
         } else {
-            crate::out!("{}", render_plan(&plan, env.style));
+            crate::out::print(&render_plan(&plan, env.style));
         }
         return Ok(0);
     }

@@ -53,7 +53,7 @@ pub fn plan(
     if json {
         crate::out::stream(|w| session.write_plan_json(&plan, w).map_err(std::io::Error::from));
     } else {
-        crate::out!("{}", render_plan(&plan, env.style));
+        crate::out::print(&render_plan(&plan, env.style));
     }
     hangar_engine::timing::phase("render", started);
     if let Some(path) = out {
@@ -98,7 +98,7 @@ pub fn apply(
         None => {
             let plan = session.plan(mode, &Lines)?;
             warn(env, &plan);
-            crate::out!("{}", render_plan(&plan, env.style));
+            crate::out::print(&render_plan(&plan, env.style));
             if !plan.has_changes() {
                 return Ok(0);
             }

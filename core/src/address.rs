@@ -203,11 +203,19 @@ impl ResourceAddr {
 }
 
 impl fmt::Display for ResourceAddr {
+    // Piece by piece, without `local`'s intermediate string: a plan formats every address
+    // several times.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.module.is_root() {
-            write!(f, "{}.", self.module)?;
+            fmt::Display::fmt(&self.module, f)?;
+            f.write_str(".")?;
         }
-        f.write_str(&self.local())
+        if self.mode == ResourceMode::Data {
+            f.write_str("data.")?;
+        }
+        f.write_str(&self.type_)?;
+        f.write_str(".")?;
+        f.write_str(&self.name)
     }
 }
 
@@ -222,7 +230,8 @@ pub struct ResourceInstanceAddr {
 
 impl fmt::Display for ResourceInstanceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.resource, self.key)
+        fmt::Display::fmt(&self.resource, f)?;
+        fmt::Display::fmt(&self.key, f)
     }
 }
 

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use hangar_core::Diagnostic;
 use hangar_lang::SourceFile;
+use hcl_edit::expr::Traversal;
 use hcl_edit::structure::Body;
+use hcl_edit::visit_mut::{visit_traversal_mut, VisitMut};
 
 use super::split;
 
@@ -96,7 +98,21 @@ pub(super) fn parse_files(
 
 /// Parses one file's body, turning a syntax error into a located diagnostic.
 pub fn parse_file(file: &SourceFile) -> Result<Body, Diagnostic> {
-    hcl_edit::parser::parse_body(file.code()).map_err(|e| syntax_error(file, &e))
+    let mut body = hcl_edit::parser::parse_body(file.code()).map_err(|e| syntax_error(file, &e))?;
+    Compact.visit_body_mut(&mut body);
+    Ok(body)
+}
+
+/// Gives back what the parser over-allocates and a configuration keeps for its whole run: a
+/// traversal's operators (200 bytes each) are collected four at a time, and most traversals
+/// (`aws_vpc.main.id`) have two — 36 MB of a 100k-block plan.
+struct Compact;
+
+impl VisitMut for Compact {
+    fn visit_traversal_mut(&mut self, node: &mut Traversal) {
+        node.operators.shrink_to_fit();
+        visit_traversal_mut(self, node);
+    }
 }
 
 /// A diagnostic for an `hcl-edit` syntax error, located at the error's line and column.
