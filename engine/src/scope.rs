@@ -20,8 +20,9 @@ use crate::expand::Expansion;
 pub struct Values {
     /// Variables, locals, outputs and call expansions of each module instance; the root is `[]`.
     pub modules: HashMap<ModulePath, ModuleValues>,
-    /// Resource and data source values, whole blocks, by address in their module instance.
-    pub resources: HashMap<ResourceAddr, Value>,
+    /// Resource and data source values, whole blocks, by address in their module instance
+    /// (foldhash: looked up for every reference and written for every block).
+    pub resources: HashMap<ResourceAddr, Value, foldhash::fast::RandomState>,
     /// The instances of each module block (keyed without instance keys), once expanded.
     pub instances: HashMap<ModulePath, Vec<ModulePath>>,
     /// `path.cwd`.
