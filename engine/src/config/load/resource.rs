@@ -23,7 +23,7 @@ impl Loader<'_> {
         };
         let default_provider = ty.split('_').next().unwrap_or(ty).to_string();
         let mut r = Resource {
-            addr: addr.clone(),
+            addr,
             provider: ProviderRef {
                 name: default_provider,
                 alias: None,
@@ -74,24 +74,10 @@ impl Loader<'_> {
             body,
             file: self.file.clone(),
         };
-        // One search of the map, not two: at 100k blocks each costs a few thousand instructions.
-        match self.cfg.resources.entry(addr) {
-            std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert(Box::new(r));
-            }
-            std::collections::btree_map::Entry::Occupied(_) => {
-                let what = if mode == ResourceMode::Data {
-                    "data"
-                } else {
-                    "resource"
-                };
-                self.err(
-                    &format!("Duplicate {what} \"{ty}\" configuration"),
-                    format!("A {ty} {what} named \"{name}\" was already declared."),
-                    ident_span,
-                );
-            }
-        }
+        // Gathered, then added to the configuration's map in one sorted batch
+        // ([`add_blocks`](super::add_blocks)): searching the map block by block cost a tenth of
+        // loading 100k blocks.
+        self.blocks.push(Box::new(r));
     }
 
     pub(super) fn provider_ref(&mut self, e: &Expression) -> Option<ProviderRef> {

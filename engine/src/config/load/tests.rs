@@ -39,6 +39,34 @@ output "o" { value = terraform_data.a[0].id }
 }
 
 #[test]
+fn a_block_declared_twice_is_reported_where_it_is_declared_again() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(
+        d.path(),
+        "a.tf",
+        "resource \"terraform_data\" \"x\" {\n  input = 1\n}\n",
+    );
+    write(
+        d.path(),
+        "b.tf",
+        "data \"terraform_remote_state\" \"x\" {}\n\nresource \"terraform_data\" \"x\" {\n  input = 2\n}\n",
+    );
+    let diags = load_dir(d.path()).expect_err("duplicate");
+    let errors: Vec<_> = diags.0.iter().filter(|x| x.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        errors[0].summary,
+        "Duplicate resource \"terraform_data\" configuration"
+    );
+    assert_eq!(
+        errors[0].detail,
+        "A terraform_data resource named \"x\" was already declared."
+    );
+    let at = errors[0].subject.as_ref().expect("located");
+    assert_eq!((at.filename.as_str(), at.start.line), ("b.tf", 3));
+}
+
+#[test]
 fn reports_every_error_with_a_location() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "a.tf", "resource \"x\" {}\nbogus {}\n");
