@@ -206,11 +206,11 @@ pub async fn make_plan(
         // One change per resource block at least: grown by doubling, the vector's last
         // reallocation held both copies at once.
         changes: Vec::with_capacity(cfg.resources.len()),
-        deferred: Vec::new(),
+        deferred: Vec::with_capacity(cfg.resources.len()),
         outputs: Vec::new(),
         diags: Diagnostics::new(),
         failed: FastSet::default(),
-        seen: FastSet::default(),
+        seen: FastSet::with_capacity_and_hasher(cfg.resources.len(), Default::default()),
         observations: Vec::new(),
         unsearched: Vec::new(),
         api_calls: 0,
@@ -219,6 +219,8 @@ pub async fn make_plan(
         create_first: create_first(cfg, graph),
         blocks: cfg.resources.iter().map(|(k, v)| (k, &**v)).collect(),
     };
+    // Sized once: rehashing a table of 100k block values held the old and the new at once.
+    p.values.resources.reserve(cfg.resources.len());
     for (i, node) in graph.order() {
         if graph.dependencies(i).any(|d| p.failed.contains(&d)) {
             p.failed.insert(i);
