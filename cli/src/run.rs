@@ -51,7 +51,11 @@ pub fn plan(
     warn(env, &plan);
     let started = std::time::Instant::now();
     if json {
-        crate::out::stream(|w| session.write_plan_json(&plan, w).map_err(std::io::Error::from));
+        crate::out::stream(|w| {
+            session
+                .write_plan_json(&plan, w)
+                .map_err(std::io::Error::from)
+        });
     } else {
         crate::out::print(&render_plan(&plan, env.style));
     }

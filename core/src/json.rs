@@ -223,19 +223,28 @@ mod tests {
         let v = Value::Object(
             [
                 ("id".to_string(), Value::unknown()),
-                ("n".to_string(), Value::Number(Number::parse("0.1").expect("number"))),
+                (
+                    "n".to_string(),
+                    Value::Number(Number::parse("0.1").expect("number")),
+                ),
                 ("s".to_string(), Value::string("x\"y").sensitive()),
                 (
                     "l".to_string(),
                     Value::List(vec![Value::Bool(true), Value::unknown(), Value::NULL]),
                 ),
-                ("m".to_string(), Value::Map([("k".to_string(), Value::int(3))].into())),
+                (
+                    "m".to_string(),
+                    Value::Map([("k".to_string(), Value::int(3))].into()),
+                ),
             ]
             .into(),
         );
         let written = serde_json::to_string(&KnownJson(&v)).expect("serializes");
         assert_eq!(written, to_json(&v).to_string());
-        assert_eq!(written, r#"{"l":[true,null,null],"m":{"k":3},"n":0.1,"s":"x\"y"}"#);
+        assert_eq!(
+            written,
+            r#"{"l":[true,null,null],"m":{"k":3},"n":0.1,"s":"x\"y"}"#
+        );
     }
 
     #[test]

@@ -241,7 +241,7 @@ pub async fn make_plan(
     if p.diags.has_errors() {
         return Err(p.diags);
     }
-    p.fill_deferred();
+    p.fill_deferred()?;
     if !refactoring.previous.is_empty() {
         for c in &mut p.changes {
             c.previous_address = refactoring
@@ -549,7 +549,7 @@ impl<'a> Planner<'a> {
             let resp = match provider
                 .plan(
                     &key_text,
-                    &schema,
+                    schema,
                     PlanRequest {
                         type_name: r.addr.type_.clone(),
                         prior: prior.clone(),
@@ -585,7 +585,7 @@ impl<'a> Planner<'a> {
                 let fresh = provider
                     .plan(
                         &key_text,
-                        &schema,
+                        schema,
                         PlanRequest {
                             type_name: r.addr.type_.clone(),
                             prior: None,
@@ -610,7 +610,7 @@ impl<'a> Planner<'a> {
                 if let Ok(fresh) = provider
                     .plan(
                         &key_text,
-                        &schema,
+                        schema,
                         PlanRequest {
                             type_name: r.addr.type_.clone(),
                             prior: None,
@@ -707,12 +707,25 @@ impl<'a> Planner<'a> {
 
     /// Moves each deferred change's planned value out of the walk's values, which are done
     /// with once planning ends.
-    fn fill_deferred(&mut self) {
+    /// A change whose value cannot be found fails the plan rather than planning nothing.
+    fn fill_deferred(&mut self) -> Result<(), Diagnostics> {
         for i in std::mem::take(&mut self.deferred) {
             let c = &mut self.changes[i];
-            c.after = self.values.take_instance(&c.addr).map(PlanValue::new);
-            debug_assert!(c.after.is_some(), "no planned value for {}", c.addr);
+            match self.values.take_instance(&c.addr) {
+                Some(v) => c.after = Some(PlanValue::new(v)),
+                None => {
+                    return Err(Diagnostic::error(
+                        "Planned value lost",
+                        format!(
+                            "Hangar planned {} but could not find its planned value when the                              plan was complete. This is a bug in Hangar; nothing was changed.",
+                            c.addr
+                        ),
+                    )
+                    .into())
+                }
+            }
         }
+        Ok(())
     }
 
     /// The value change `i` plans, also while it is still deferred.

@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
-use hangar_core::{InstanceKey, ModulePath, ResourceAddr, ResourceInstanceAddr, ResourceMode, Value};
+use hangar_core::{
+    InstanceKey, ModulePath, ResourceAddr, ResourceInstanceAddr, ResourceMode, Value,
+};
 use hangar_lang::{Scope, ScopeError};
 
 use crate::config::{Config, Module};
@@ -476,5 +478,60 @@ impl EvalScope<'_> {
                 ),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(input: &str) -> Value {
+        Value::Object([("input".to_string(), Value::string(input))].into())
+    }
+
+    /// The planner leaves each planned value in the block's value and takes it back per
+    /// instance: by position for `count`, by key for `for_each`, whole without either.
+    #[test]
+    fn instances_are_found_and_taken_by_key() {
+        let mut values = Values::default();
+        let single = ResourceAddr::managed("terraform_data", "one");
+        let counted = ResourceAddr::managed("terraform_data", "many");
+        let keyed = ResourceAddr::managed("terraform_data", "each");
+        values.resources.insert(single.clone(), object("s"));
+        values.resources.insert(
+            counted.clone(),
+            Value::Tuple(vec![object("0"), object("1")]),
+        );
+        values.resources.insert(
+            keyed.clone(),
+            Value::Object([("k".to_string(), object("k"))].into()),
+        );
+        let at = |r: &ResourceAddr, key| r.instance(key);
+        assert_eq!(
+            values.instance(&at(&counted, InstanceKey::Int(1))),
+            Some(&object("1"))
+        );
+        assert_eq!(values.instance(&at(&counted, InstanceKey::Int(2))), None);
+        assert_eq!(
+            values.take_instance(&at(&keyed, InstanceKey::Str("k".into()))),
+            Some(object("k"))
+        );
+        assert_eq!(
+            values.take_instance(&at(&single, InstanceKey::None)),
+            Some(object("s"))
+        );
+        // Taken values leave null behind, and the others stay where they were.
+        assert_eq!(
+            values.instance(&at(&single, InstanceKey::None)),
+            Some(&Value::NULL)
+        );
+        assert_eq!(
+            values.instance(&at(&counted, InstanceKey::Int(0))),
+            Some(&object("0"))
+        );
+        assert_eq!(
+            values.take_instance(&at(&keyed, InstanceKey::Str("x".into()))),
+            None
+        );
     }
 }

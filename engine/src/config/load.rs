@@ -169,13 +169,13 @@ fn load_module(
 
 /// Adds one module's `resource` and `data` blocks to the configuration in one sorted batch,
 /// reporting every block declared again after the first of its address.
+#[allow(clippy::vec_box)] // the boxes become the map's values: sorting moves pointers only
 fn add_blocks(cfg: &mut Config, mut blocks: Vec<Box<Resource>>, diags: &mut Diagnostics) {
     // Stable: of two blocks with one address, the first declared stays first.
     blocks.sort_by(|a, b| a.addr.cmp(&b.addr));
     let mut fresh: Vec<(ResourceAddr, Box<Resource>)> = Vec::with_capacity(blocks.len());
     for r in blocks {
-        if fresh.last().is_some_and(|(a, _)| *a == r.addr) || cfg.resources.contains_key(&r.addr)
-        {
+        if fresh.last().is_some_and(|(a, _)| *a == r.addr) || cfg.resources.contains_key(&r.addr) {
             let (ty, name) = (&r.addr.type_, &r.addr.name);
             let what = match r.addr.mode {
                 ResourceMode::Data => "data",
@@ -208,7 +208,9 @@ struct Loader<'a> {
     module: &'a mut Module,
     file: &'a Arc<SourceFile>,
     diags: &'a mut Diagnostics,
-    /// The module's `resource` and `data` blocks so far, for [`add_blocks`].
+    /// The module's `resource` and `data` blocks so far, for [`add_blocks`] (boxed as the map
+    /// keeps them).
+    #[allow(clippy::vec_box)]
     blocks: &'a mut Vec<Box<Resource>>,
 }
 

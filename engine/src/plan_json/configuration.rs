@@ -314,7 +314,7 @@ fn configuration_with<R>(
     }
     Configuration {
         provider_config,
-        root_module: module(cfg, registry, &ModulePath::root(), resources),
+        root_module: module(cfg, &ModulePath::root(), resources),
     }
 }
 
@@ -376,7 +376,6 @@ fn config_resource(
 
 fn module<R>(
     cfg: &Config,
-    registry: &Registry,
     path: &ModulePath,
     resources: &dyn Fn(&ModulePath) -> R,
 ) -> ConfigModule<R> {
@@ -406,7 +405,7 @@ fn module<R>(
                         .collect(),
                     count_expression: call.count.as_ref().map(expression),
                     for_each_expression: call.for_each.as_ref().map(expression),
-                    module: module(cfg, registry, &child, resources),
+                    module: module(cfg, &child, resources),
                     depends_on: call.depends_on.iter().map(source_text).collect(),
                 };
                 (name.clone(), c)

@@ -396,9 +396,9 @@ pub fn write_plan_json_live<W: std::io::Write>(
 ) -> serde_json::Result<()> {
     let mut doc = json_plan(plan);
     if doc.configuration.is_none() {
-        doc.configuration = Some(PlanConfiguration::Live(
-            configuration::live_configuration(cfg, registry),
-        ));
+        doc.configuration = Some(PlanConfiguration::Live(configuration::live_configuration(
+            cfg, registry,
+        )));
     }
     serde_json::to_writer(w, &doc)
 }

@@ -142,7 +142,12 @@ impl ResourceValues {
 
 impl<V> ResourceValues<V> {
     /// One instance's entry with its values and their sensitive mirror as given.
-    pub fn of(addr: &ResourceInstanceAddr, provider: &str, values: Option<V>, mirror: Json) -> Self {
+    pub fn of(
+        addr: &ResourceInstanceAddr,
+        provider: &str,
+        values: Option<V>,
+        mirror: Json,
+    ) -> Self {
         ResourceValues {
             address: addr.to_string(),
             mode: mode_name(addr.resource.mode),

@@ -191,11 +191,7 @@ impl Session<'_> {
 
     /// Writes `plan` as Terraform's JSON plan; without a kept `configuration` section it is
     /// written from this workspace's configuration, resource by resource.
-    pub fn write_plan_json<W: std::io::Write>(
-        &self,
-        plan: &Plan,
-        w: W,
-    ) -> serde_json::Result<()> {
+    pub fn write_plan_json<W: std::io::Write>(&self, plan: &Plan, w: W) -> serde_json::Result<()> {
         crate::plan_json::write_plan_json_live(plan, &self.ws.cfg, &self.ws.registry, w)
     }
 
