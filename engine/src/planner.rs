@@ -8,11 +8,6 @@
 //! error, while independent mistakes are all reported.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-/// Maps looked up once or more per resource instance: foldhash, not SipHash (hashing the
-/// keys of a 100k-instance plan was 2 % of it).
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,7 +31,13 @@ use crate::plan::{Action, OutputChange, Plan, PlanValue, ResourceChange, PLAN_FO
 use crate::registry::Registry;
 use crate::scope::{EvalScope, InstanceNames, Values};
 
+/// Maps looked up once or more per resource instance: foldhash, not SipHash (hashing the
+/// keys of a 100k-instance plan was 2 % of it).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
 mod data;
+mod deferred;
 mod imports;
 mod interrupted;
 mod lifecycle;
@@ -702,39 +703,6 @@ impl<'a> Planner<'a> {
             Err(diags)
         } else {
             Ok(())
-        }
-    }
-
-    /// Moves each deferred change's planned value out of the walk's values, which are done
-    /// with once planning ends.
-    /// A change whose value cannot be found fails the plan rather than planning nothing.
-    fn fill_deferred(&mut self) -> Result<(), Diagnostics> {
-        for i in std::mem::take(&mut self.deferred) {
-            let c = &mut self.changes[i];
-            match self.values.take_instance(&c.addr) {
-                Some(v) => c.after = Some(PlanValue::new(v)),
-                None => {
-                    return Err(Diagnostic::error(
-                        "Planned value lost",
-                        format!(
-                            "Hangar planned {} but could not find its planned value when the                              plan was complete. This is a bug in Hangar; nothing was changed.",
-                            c.addr
-                        ),
-                    )
-                    .into())
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The value change `i` plans, also while it is still deferred.
-    pub(super) fn planned_value(&self, i: usize) -> Option<&Value> {
-        let c = &self.changes[i];
-        match &c.after {
-            Some(v) => Some(&v.value),
-            None if self.deferred.binary_search(&i).is_ok() => self.values.instance(&c.addr),
-            None => None,
         }
     }
 

@@ -163,37 +163,8 @@ fn load_module(
             Err(d) => diags.push(d),
         }
     }
-    add_blocks(cfg, blocks, diags);
+    resource::add_blocks(cfg, blocks, diags);
     Some(module)
-}
-
-/// Adds one module's `resource` and `data` blocks to the configuration in one sorted batch,
-/// reporting every block declared again after the first of its address.
-#[allow(clippy::vec_box)] // the boxes become the map's values: sorting moves pointers only
-fn add_blocks(cfg: &mut Config, mut blocks: Vec<Box<Resource>>, diags: &mut Diagnostics) {
-    // Stable: of two blocks with one address, the first declared stays first.
-    blocks.sort_by(|a, b| a.addr.cmp(&b.addr));
-    let mut fresh: Vec<(ResourceAddr, Box<Resource>)> = Vec::with_capacity(blocks.len());
-    for r in blocks {
-        if fresh.last().is_some_and(|(a, _)| *a == r.addr) || cfg.resources.contains_key(&r.addr) {
-            let (ty, name) = (&r.addr.type_, &r.addr.name);
-            let what = match r.addr.mode {
-                ResourceMode::Data => "data",
-                ResourceMode::Managed => "resource",
-            };
-            diags.push(
-                Diagnostic::error(
-                    format!("Duplicate {what} \"{ty}\" configuration"),
-                    format!("A {ty} {what} named \"{name}\" was already declared."),
-                )
-                .at(Some(r.decl.clone())),
-            );
-            continue;
-        }
-        fresh.push((r.addr.clone(), r));
-    }
-    let mut added: BTreeMap<ResourceAddr, Box<Resource>> = fresh.into_iter().collect();
-    cfg.resources.append(&mut added);
 }
 
 fn is_config_file(p: &Path) -> bool {
@@ -208,8 +179,8 @@ struct Loader<'a> {
     module: &'a mut Module,
     file: &'a Arc<SourceFile>,
     diags: &'a mut Diagnostics,
-    /// The module's `resource` and `data` blocks so far, for [`add_blocks`] (boxed as the map
-    /// keeps them).
+    /// The module's `resource` and `data` blocks so far, for [`resource::add_blocks`] (boxed
+    /// as the map keeps them).
     #[allow(clippy::vec_box)]
     blocks: &'a mut Vec<Box<Resource>>,
 }

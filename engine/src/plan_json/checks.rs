@@ -18,7 +18,7 @@ use hangar_core::{InstanceKey, ModulePath};
 use crate::config::Config;
 use crate::plan::{Action, Plan};
 
-use super::configuration::{expression_references, Step};
+use super::references::{expression_references, Step};
 use super::values::{index_json, mode_name};
 
 /// One attribute the configuration reads.

@@ -20,6 +20,7 @@ use crate::plan::{Action, Plan, PlanValue, ResourceChange};
 
 pub mod checks;
 pub mod configuration;
+pub mod references;
 pub mod values;
 
 pub use checks::{CheckResult, RelevantAttribute};

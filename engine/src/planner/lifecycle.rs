@@ -51,7 +51,7 @@ impl Planner<'_> {
     /// Whether a `replace_triggered_by` entry fires: a whole resource or an instance that
     /// plans any action, or an attribute of one whose planned value differs from its prior.
     pub(super) fn triggered_replace(&self, r: &Resource, module: &ModulePath) -> bool {
-        use crate::plan_json::configuration::{expression_references, Step};
+        use crate::plan_json::references::{expression_references, Step};
         r.lifecycle.replace_triggered_by.iter().any(|e| {
             expression_references(&e.expr).iter().any(|reference| {
                 let Some(resource) = &reference.resource else {
