@@ -13,8 +13,6 @@ use std::sync::Arc;
 
 use hangar_core::json::{from_json, mark_paths};
 use hangar_core::{Diagnostic, Diagnostics, ModulePath, ResourceMode, Value};
-use hangar_provider::plan::differs;
-use hangar_provider::PlanRequest;
 
 use crate::residency::gate::Gate;
 use crate::residency::gated::{self, GatedProvider};
@@ -23,11 +21,10 @@ use petgraph::graph::NodeIndex;
 
 use crate::body::eval_body;
 use crate::calls;
-use crate::config::{Config, IgnoreChanges, ProviderRef, Resource};
+use crate::config::{Config, ProviderRef, Resource};
 use crate::events::Events;
-use crate::expand::expand;
 use crate::graph::{Node, OrderedGraph};
-use crate::plan::{Action, OutputChange, Plan, PlanValue, ResourceChange, PLAN_FORMAT};
+use crate::plan::{OutputChange, Plan, PlanValue, ResourceChange, PLAN_FORMAT};
 use crate::registry::Registry;
 use crate::scope::{EvalScope, InstanceNames, Values};
 
@@ -43,6 +40,8 @@ mod interrupted;
 mod lifecycle;
 mod outputs;
 mod removals;
+mod resource;
+mod schedule;
 
 pub use imports::import_error;
 use imports::pending_imports;
@@ -211,7 +210,7 @@ pub async fn make_plan(
         outputs: Vec::new(),
         diags: Diagnostics::new(),
         failed: FastSet::default(),
-        seen: FastSet::with_capacity_and_hasher(cfg.resources.len(), Default::default()),
+        seen: FastSet::with_capacity_and_hasher(prior.resources.len(), Default::default()),
         observations: Vec::new(),
         unsearched: Vec::new(),
         api_calls: 0,
@@ -222,16 +221,7 @@ pub async fn make_plan(
     };
     // Sized once: rehashing a table of 100k block values held the old and the new at once.
     p.values.resources.reserve(cfg.resources.len());
-    for (i, node) in graph.order() {
-        if graph.dependencies(i).any(|d| p.failed.contains(&d)) {
-            p.failed.insert(i);
-            continue;
-        }
-        if let Err(d) = p.visit(i, node.clone()).await {
-            p.diags.extend(d);
-            p.failed.insert(i);
-        }
-    }
+    p.diags.0 = p.walk().await;
     p.report_interrupted();
     p.plan_orphans();
     p.plan_removed_outputs();
@@ -314,6 +304,7 @@ struct Planner<'a> {
     outputs: Vec<OutputChange>,
     diags: Diagnostics,
     failed: FastSet<NodeIndex>,
+    /// Recorded instances configuration still declares: the rest of state is orphaned.
     seen: FastSet<String>,
     observations: Vec<crate::drift::Observation>,
     unsearched: Vec<crate::drift::Unsearched>,
@@ -383,16 +374,11 @@ impl<'a> Planner<'a> {
                 self.providers.insert(p, configured);
                 Ok(())
             }
-            Node::Resource(addr) => {
+            Node::Resource(addr) if addr.mode == ResourceMode::Data => {
                 let r = self.blocks[&addr];
                 let mut diags = Diagnostics::new();
                 for mi in self.values.instances_of(&addr.module) {
-                    let planned = if r.addr.mode == ResourceMode::Data {
-                        self.plan_data(r, &mi).await
-                    } else {
-                        self.plan_resource(idx, r, &mi).await
-                    };
-                    if let Err(d) = planned {
+                    if let Err(d) = self.plan_data(r, &mi).await {
                         diags.extend(calls::locate_in(self.cfg, &mi, d));
                     }
                 }
@@ -401,6 +387,10 @@ impl<'a> Planner<'a> {
                 } else {
                     Ok(())
                 }
+            }
+            Node::Resource(addr) => {
+                let plans = self.plan_node(idx, self.blocks[&addr]).await;
+                self.commit_node(plans)
             }
             Node::Output(m, name) if m.is_root() => self.plan_output(&name, &base),
             Node::Output(m, name) => calls::eval_output(self.cfg, &mut self.values, &m, &name),
@@ -465,257 +455,6 @@ impl<'a> Planner<'a> {
         registry
             .resource_schema(&r.provider.name, &r.addr.type_, data)
             .ok_or_else(|| unsupported_type(r, registry))
-    }
-
-    async fn plan_resource(
-        &mut self,
-        idx: NodeIndex,
-        r: &Resource,
-        module: &ModulePath,
-    ) -> Result<(), Diagnostics> {
-        let schema = self.schema_of(r, false)?;
-        let base = self.cfg.dir.clone();
-        let addr = r.addr.in_module(module);
-        let expansion = {
-            let names = InstanceNames::default();
-            expand(r, &self.scope(&names, module), &base)?
-        };
-        let provider = self.providers.get(&r.provider).cloned();
-        let mut instance_values = Vec::new();
-        let mut diags = Diagnostics::new();
-        let deps: Vec<String> = self
-            .graph
-            .resource_dependencies(idx)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        for (key, names) in expansion.instances() {
-            let inst = addr.instance(key.clone());
-            let key_text = inst.to_string();
-            self.seen.insert(key_text.clone());
-            let mut prior = self.prior_value(&key_text, || schema.block.object_type());
-            let importing = match self.imports.remove(&key_text) {
-                Some(block) if !self.opts.destroy => match self.import(r, &inst, block).await {
-                    Ok((import, v)) => {
-                        prior = Some(v);
-                        Some(import)
-                    }
-                    Err(d) => {
-                        diags.extend(d);
-                        continue;
-                    }
-                },
-                _ => None,
-            };
-            if self.opts.destroy {
-                if let Some(prior) = prior {
-                    instance_values.push((key, prior.clone()));
-                    self.push_delete(r, inst, prior, None);
-                }
-                continue;
-            }
-            let config = match self.instance_config(r, &schema.block, &names, module, &base) {
-                Ok(c) => c,
-                Err(d) => {
-                    diags.extend(d);
-                    continue;
-                }
-            };
-            if let Err(d) = self.check_conditions(r, &names, module, &base) {
-                diags.extend(d);
-                continue;
-            }
-            let Some(provider) = provider.as_ref() else {
-                continue;
-            };
-            let config = ignore_changes(config, prior.as_ref(), &r.lifecycle.ignore_changes);
-            // Kept only where `replace_triggered_by` may plan the object again as new.
-            let config_for_replace = (prior.is_some()
-                && !r.lifecycle.replace_triggered_by.is_empty())
-            .then(|| config.clone());
-            let forced = match &prior {
-                Some(_)
-                    if self
-                        .prior
-                        .resources
-                        .get(&key_text)
-                        .is_some_and(|x| x.tainted) =>
-                {
-                    Some("replace_because_tainted")
-                }
-                Some(_) if self.opts.replace.contains(&key_text) => Some("replace_by_request"),
-                _ => None,
-            };
-            let fresh_config = forced.map(|_| config.clone());
-            let resp = match provider
-                .plan(
-                    &key_text,
-                    schema,
-                    PlanRequest {
-                        type_name: r.addr.type_.clone(),
-                        prior: prior.clone(),
-                        config,
-                        private: self.prior_private(&key_text),
-                    },
-                )
-                .await
-            {
-                Ok(resp) => resp,
-                Err(e) => {
-                    diags.push(
-                        Diagnostic::error(format!("Error planning {key_text}"), e.to_string())
-                            .at(Some(r.decl.clone())),
-                    );
-                    continue;
-                }
-            };
-            let mut planned = resp.planned;
-            let planned_private = resp.private;
-            if has_infinity(&planned) {
-                diags.push(infinity_error(&key_text, r.decl.clone()));
-                continue;
-            }
-            let mut replace = resp.requires_replace;
-            if let Some(config_for_replace) = config_for_replace
-                .as_ref()
-                .filter(|_| self.triggered_replace(r, module))
-            {
-                replace.push("replace_triggered_by".into());
-                // The replacement is planned as a new object: what the provider computes is
-                // unknown again, as Terraform shows it.
-                let fresh = provider
-                    .plan(
-                        &key_text,
-                        schema,
-                        PlanRequest {
-                            type_name: r.addr.type_.clone(),
-                            prior: None,
-                            config: config_for_replace.clone(),
-                            private: Vec::new(),
-                        },
-                    )
-                    .await;
-                match fresh {
-                    Ok(f) => planned = f.planned,
-                    Err(e) => {
-                        diags.push(
-                            Diagnostic::error(format!("Error planning {key_text}"), e.to_string())
-                                .at(Some(r.decl.clone())),
-                        );
-                        continue;
-                    }
-                }
-            }
-            if let (Some(config), true) = (fresh_config, replace.is_empty()) {
-                // Planned as new: what the provider computes is unknown again.
-                if let Ok(fresh) = provider
-                    .plan(
-                        &key_text,
-                        schema,
-                        PlanRequest {
-                            type_name: r.addr.type_.clone(),
-                            prior: None,
-                            config,
-                            private: Vec::new(),
-                        },
-                    )
-                    .await
-                {
-                    planned = fresh.planned;
-                }
-            }
-            let action = match &prior {
-                None => Action::Create,
-                Some(_)
-                    if forced.is_none()
-                        && matches!(r.lifecycle.ignore_changes, IgnoreChanges::All) =>
-                {
-                    Action::NoOp
-                }
-                Some(_) if !replace.is_empty() || forced.is_some() => {
-                    if self.create_first.contains(&idx) {
-                        Action::CreateThenDelete
-                    } else {
-                        Action::DeleteThenCreate
-                    }
-                }
-                // A change that only marks or unmarks a value sensitive is an update too.
-                Some(p)
-                    if differs(p, &planned)
-                        || hangar_core::json::sensitive_paths(p)
-                            != hangar_core::json::sensitive_paths(&planned) =>
-                {
-                    Action::Update
-                }
-                Some(_) => Action::NoOp,
-            };
-            if action.is_replace() && r.lifecycle.prevent_destroy {
-                diags.push(prevent_destroy_error(r, &key_text));
-                continue;
-            }
-            // The planned value goes to the block's value for references; the change takes it
-            // back when planning ends (see `fill_deferred`): one copy of every object, not two.
-            let (value, after) = match (&prior, action) {
-                (Some(p), Action::NoOp) => (p.clone(), Some(PlanValue::new(planned))),
-                _ => {
-                    self.deferred.push(self.changes.len());
-                    (planned, None)
-                }
-            };
-            instance_values.push((key, value));
-            let replace = if action.is_replace() {
-                replace
-            } else {
-                Vec::new()
-            };
-            // Terraform renders dynamically typed attributes like outputs: never "forces replacement".
-            let replace_shown = replace
-                .iter()
-                .filter(|p| {
-                    let attr = schema.block.attributes.get(p.as_str());
-                    attr.is_some_and(|a| a.ty != hangar_core::Type::Dynamic)
-                })
-                .cloned()
-                .collect();
-            self.changes.push(ResourceChange {
-                addr: inst,
-                provider: r.provider.config_addr(),
-                action,
-                before: prior.map(PlanValue::new),
-                after,
-                replace_paths: replace,
-                replace_shown,
-                reason: forced.map(str::to_string),
-                dependencies: deps.clone(),
-                create_before_destroy: self.create_first.contains(&idx),
-                blocks: block_paths(&schema.block),
-                adopted: self.adopted.contains(&key_text),
-                region: None,
-                private: planned_private,
-                previous_address: None,
-                importing: importing.map(Box::new),
-            });
-        }
-        self.values
-            .resources
-            .insert(addr, expansion.assemble(instance_values));
-        if diags.has_errors() {
-            Err(diags)
-        } else {
-            Ok(())
-        }
-    }
-
-    fn check_conditions(
-        &self,
-        r: &Resource,
-        names: &InstanceNames,
-        module: &ModulePath,
-        base: &Path,
-    ) -> Result<(), Diagnostics> {
-        let scope = self.scope(names, module);
-        let summary = "Resource precondition failed";
-        calls::conditions(&r.lifecycle.preconditions, &scope, base, summary)
     }
 }
 

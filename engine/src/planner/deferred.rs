@@ -15,15 +15,17 @@ impl Planner<'_> {
             let c = &mut self.changes[i];
             match self.values.take_instance(&c.addr) {
                 Some(v) => c.after = Some(PlanValue::new(v)),
-                None => return Err(Diagnostic::error(
-                    "Planned value lost",
-                    format!(
+                None => {
+                    return Err(Diagnostic::error(
+                        "Planned value lost",
+                        format!(
                         "Hangar planned {} but could not find its planned value when the plan was \
                              complete. This is a bug in Hangar; nothing was changed.",
                         c.addr
                     ),
-                )
-                .into()),
+                    )
+                    .into())
+                }
             }
         }
         Ok(())

@@ -12,12 +12,14 @@ use crate::config::{Config, Resource};
 use crate::scope::InstanceNames;
 
 impl Planner<'_> {
-    /// Reads the object an `import` block names; returns its id and attributes.
+    /// Reads the object an `import` block names; returns its id and attributes. Counts the
+    /// provider call in `api_calls`.
     pub(super) async fn import(
-        &mut self,
+        &self,
         r: &Resource,
         inst: &hangar_core::ResourceInstanceAddr,
         block: &crate::config::ImportBlock,
+        api_calls: &mut u64,
     ) -> Result<(crate::plan::Import, Value), Diagnostics> {
         let names = InstanceNames::default();
         let root = ModulePath::root();
@@ -38,7 +40,7 @@ impl Planner<'_> {
             operation: crate::events::Operation::Import,
             id: Some(id.clone()),
         });
-        self.api_calls += 1;
+        *api_calls += 1;
         let req = hangar_provider::ImportRequest {
             type_name: inst.resource.type_.clone(),
             id: id.clone(),

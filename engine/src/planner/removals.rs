@@ -11,16 +11,6 @@ use crate::config::{ProviderRef, Resource};
 use crate::plan::{Action, PlanValue, ResourceChange};
 
 impl Planner<'_> {
-    pub(super) fn push_delete(
-        &mut self,
-        r: &Resource,
-        inst: hangar_core::ResourceInstanceAddr,
-        prior: Value,
-        reason: Option<&str>,
-    ) {
-        self.push_removal(r, inst, prior, reason, Action::Delete);
-    }
-
     /// Plans an object's deletion, or its forgetting (which `prevent_destroy` allows).
     pub(super) fn push_removal(
         &mut self,
@@ -30,16 +20,30 @@ impl Planner<'_> {
         reason: Option<&str>,
         action: Action,
     ) {
+        match self.removal(r, inst, prior, reason, action) {
+            Ok(change) => self.changes.push(change),
+            Err(d) => self.diags.push(d),
+        }
+    }
+
+    /// The change deleting or forgetting an object, or the `prevent_destroy` error.
+    pub(super) fn removal(
+        &self,
+        r: &Resource,
+        inst: hangar_core::ResourceInstanceAddr,
+        prior: Value,
+        reason: Option<&str>,
+        action: Action,
+    ) -> Result<ResourceChange, Diagnostic> {
         if action == Action::Delete && r.lifecycle.prevent_destroy {
-            self.diags.push(prevent_destroy_error(r, &inst.to_string()));
-            return;
+            return Err(prevent_destroy_error(r, &inst.to_string()));
         }
         let inst_text = inst.to_string();
-        self.changes.push(ResourceChange {
+        Ok(ResourceChange {
             addr: inst,
             provider: r.provider.config_addr(),
             action,
-            before: Some(PlanValue::new(prior.clone())),
+            before: Some(PlanValue::new(prior)),
             after: None,
             replace_paths: Vec::new(),
             replace_shown: Vec::new(),
@@ -57,7 +61,7 @@ impl Planner<'_> {
             private: Vec::new(),
             previous_address: None,
             importing: None,
-        });
+        })
     }
 
     pub(super) fn plan_orphans(&mut self) {
