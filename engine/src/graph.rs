@@ -21,7 +21,10 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
-use crate::config::{Config, Expr, ProviderRef};
+use crate::config::{Config, Expr, ProviderRef, Resource};
+
+/// Fewer resource blocks than this per thread are linked on this thread alone.
+const MIN_RESOURCES_PER_THREAD: usize = 2048;
 
 /// One vertex of the graph: a block (or locals entry) of the configuration, in its module.
 ///
@@ -96,7 +99,6 @@ impl Node {
 pub struct Graph {
     g: DiGraph<Node, ()>,
     index: HashMap<Node, NodeIndex>,
-    decl: HashMap<NodeIndex, SourceRange>,
     edges: HashSet<(NodeIndex, NodeIndex)>,
 }
 
@@ -104,6 +106,28 @@ pub struct Graph {
 pub struct OrderedGraph {
     g: DiGraph<Node, ()>,
     order: Vec<NodeIndex>,
+}
+
+/// Where the block node `n` stands for is declared (`None` for a provider no block declares).
+fn declared_at(cfg: &Config, n: &Node) -> Option<SourceRange> {
+    let module = |m: &ModulePath| cfg.modules.get(m);
+    match n {
+        Node::Variable(m, name) => Some(module(m)?.variables.get(name)?.decl.clone()),
+        Node::Local(m, name) => Some(module(m)?.locals.get(name)?.decl.clone()),
+        Node::Output(m, name) => Some(module(m)?.outputs.get(name)?.decl.clone()),
+        Node::Check(m, name) => Some(module(m)?.checks.get(name)?.decl.clone()),
+        Node::Call(child) => {
+            let (parent, name, _) = child.split_last()?;
+            Some(module(&parent)?.calls.get(name)?.decl.clone())
+        }
+        Node::Provider(p) => Some(
+            cfg.providers
+                .get(&(p.name.clone(), p.alias.clone()))?
+                .decl
+                .clone(),
+        ),
+        Node::Resource(addr) => Some(cfg.resources.get(addr)?.decl.clone()),
+    }
 }
 
 /// The node a reference chain, written in module `module`, points at, if it names a block.
@@ -153,7 +177,6 @@ impl Graph {
         let mut g = Graph {
             g: DiGraph::with_capacity(n, 2 * n),
             index: HashMap::with_capacity_and_hasher(n, Default::default()),
-            decl: HashMap::with_capacity_and_hasher(n, Default::default()),
             edges: HashSet::with_capacity_and_hasher(2 * n, Default::default()),
         };
         g.add_nodes(cfg);
@@ -171,46 +194,31 @@ impl Graph {
         }
     }
 
-    fn add(&mut self, n: Node, decl: Option<SourceRange>) -> NodeIndex {
+    fn add(&mut self, n: Node) -> NodeIndex {
         if let Some(i) = self.index.get(&n) {
             return *i;
         }
         let i = self.g.add_node(n.clone());
         self.index.insert(n, i);
-        if let Some(d) = decl {
-            self.decl.insert(i, d);
-        }
         i
     }
 
     fn add_nodes(&mut self, cfg: &Config) {
         for (path, m) in &cfg.modules {
             if !path.is_root() {
-                self.add(Node::Call(path.clone()), self.call_decl(cfg, path));
+                self.add(Node::Call(path.clone()));
             }
             for v in m.variables.values() {
-                self.add(
-                    Node::Variable(path.clone(), v.name.clone()),
-                    Some(v.decl.clone()),
-                );
+                self.add(Node::Variable(path.clone(), v.name.clone()));
             }
             for l in m.locals.values() {
-                self.add(
-                    Node::Local(path.clone(), l.name.clone()),
-                    Some(l.decl.clone()),
-                );
+                self.add(Node::Local(path.clone(), l.name.clone()));
             }
             for o in m.outputs.values() {
-                self.add(
-                    Node::Output(path.clone(), o.name.clone()),
-                    Some(o.decl.clone()),
-                );
+                self.add(Node::Output(path.clone(), o.name.clone()));
             }
             for c in m.checks.values() {
-                self.add(
-                    Node::Check(path.clone(), c.name.clone()),
-                    Some(c.decl.clone()),
-                );
+                self.add(Node::Check(path.clone(), c.name.clone()));
             }
         }
         for p in cfg.providers.values() {
@@ -218,17 +226,16 @@ impl Graph {
                 name: p.name.clone(),
                 alias: p.alias.clone(),
             };
-            self.add(Node::Provider(r), Some(p.decl.clone()));
+            self.add(Node::Provider(r));
         }
+        // Resources name few provider configurations: each is added once, not once per block.
+        let mut providers: HashSet<&ProviderRef> = HashSet::default();
         for r in cfg.resources.values() {
-            self.add(Node::Provider(r.provider.clone()), None);
-            self.add(Node::Resource(r.addr.clone()), Some(r.decl.clone()));
+            if providers.insert(&r.provider) {
+                self.add(Node::Provider(r.provider.clone()));
+            }
+            self.add(Node::Resource(r.addr.clone()));
         }
-    }
-
-    fn call_decl(&self, cfg: &Config, child: &ModulePath) -> Option<SourceRange> {
-        let (parent, name, _) = child.split_last()?;
-        Some(cfg.modules.get(&parent)?.calls.get(name)?.decl.clone())
     }
 
     /// Edges from what `exprs` (written in `module`) reference to `to`. With `whole`, a
@@ -254,31 +261,110 @@ impl Graph {
         exprs: impl Iterator<Item = &'a hcl_edit::expr::Expression>,
         whole: bool,
     ) {
+        let mut froms = Vec::new();
+        self.referenced(cfg, module, exprs, whole, &mut froms);
+        for from in froms {
+            self.edge(from, to);
+        }
+    }
+
+    /// The nodes `exprs` (written in `module`) reference, in order, onto `out`. With `whole`,
+    /// a reference to a module means every resource in it, as `depends_on` does.
+    fn referenced<'a>(
+        &self,
+        cfg: &Config,
+        module: &ModulePath,
+        exprs: impl Iterator<Item = &'a hcl_edit::expr::Expression>,
+        whole: bool,
+        out: &mut Vec<NodeIndex>,
+    ) {
+        let mut push = |n: &Node| out.extend(self.index.get(n).copied());
         for e in exprs {
             for r in hangar_lang::references(e) {
                 let Some(n) = reference_target(cfg, module, &r.chain) else {
                     continue;
                 };
-                let mut froms = Vec::new();
                 if let Node::Call(child) = &n {
                     let outputs = cfg
                         .modules
                         .get(child)
                         .into_iter()
                         .flat_map(|m| m.outputs.keys());
-                    froms.extend(outputs.map(|o| Node::Output(child.clone(), o.clone())));
+                    for o in outputs {
+                        push(&Node::Output(child.clone(), o.clone()));
+                    }
                     if whole {
                         let inside = cfg.resources.keys().filter(|a| a.module.starts_with(child));
-                        froms.extend(inside.map(|a| Node::Resource(a.clone())));
+                        for a in inside {
+                            push(&Node::Resource(a.clone()));
+                        }
                     }
                 } else {
-                    froms.push(n);
+                    push(&n);
                 }
-                for f in froms {
-                    if let Some(&from) = self.index.get(&f) {
-                        self.edge(from, to);
-                    }
+            }
+        }
+    }
+
+    /// What resource block `r` waits for, in the order its edges are added: its provider,
+    /// its module's expansion, what its expressions and `depends_on` reference.
+    fn resource_sources(&self, cfg: &Config, r: &Resource) -> Vec<NodeIndex> {
+        let mut out = Vec::new();
+        out.extend(self.index.get(&Node::Provider(r.provider.clone())).copied());
+        if !r.addr.module.is_root() {
+            out.extend(self.index.get(&Node::Call(r.addr.module.clone())).copied());
+        }
+        let mut exprs = Vec::new();
+        body_expressions(&r.body.body, &mut exprs);
+        let meta = r.count.as_deref().into_iter().chain(r.for_each.as_deref());
+        let lifecycle = &r.lifecycle;
+        let checks = lifecycle
+            .preconditions
+            .iter()
+            .chain(&lifecycle.postconditions)
+            .flat_map(|c| [&c.condition, &c.error_message]);
+        let all = exprs.into_iter().chain(
+            meta.chain(&lifecycle.replace_triggered_by)
+                .chain(checks)
+                .map(|e| &e.expr),
+        );
+        let module = &r.addr.module;
+        self.referenced(cfg, module, all, false, &mut out);
+        let depends_on = r.depends_on.iter().map(|e| &e.expr);
+        self.referenced(cfg, module, depends_on, true, &mut out);
+        out
+    }
+
+    /// The edges of every resource block: found on every core for a large configuration
+    /// (finding them reads only the graph's nodes), added here in the configuration's order.
+    fn add_resource_edges(&mut self, cfg: &Config) {
+        let resources: Vec<&Resource> = cfg.resources.values().map(|r| &**r).collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(resources.len() / MIN_RESOURCES_PER_THREAD)
+            .max(1);
+        let chunk = resources.len().div_ceil(threads).max(1);
+        let this = &*self;
+        let sources: Vec<Vec<NodeIndex>> = std::thread::scope(|s| {
+            let mut chunks = resources.chunks(chunk);
+            let first = chunks.next().unwrap_or_default();
+            let find = move |rs: &[&Resource]| -> Vec<Vec<NodeIndex>> {
+                rs.iter().map(|r| this.resource_sources(cfg, r)).collect()
+            };
+            let others: Vec<_> = chunks.map(|c| s.spawn(move || find(c))).collect();
+            let mut all = find(first);
+            for t in others {
+                match t.join() {
+                    Ok(found) => all.extend(found),
+                    Err(panic) => std::panic::resume_unwind(panic),
                 }
+            }
+            all
+        });
+        for (r, froms) in resources.iter().zip(sources) {
+            let i = self.index[&Node::Resource(r.addr.clone())];
+            for from in froms {
+                self.edge(from, i);
             }
         }
     }
@@ -353,32 +439,12 @@ impl Graph {
             let exprs = body_exprs(&p.body);
             self.depend_on_refs(cfg, &ModulePath::root(), i, exprs.iter(), false);
         }
-        for r in cfg.resources.values() {
-            let i = self.index[&Node::Resource(r.addr.clone())];
-            let p = self.index[&Node::Provider(r.provider.clone())];
-            self.edge(p, i);
-            self.inside(&r.addr.module, i);
-            let mut exprs = Vec::new();
-            body_expressions(&r.body.body, &mut exprs);
-            let meta = r.count.as_deref().into_iter().chain(r.for_each.as_deref());
-            let lifecycle = &r.lifecycle;
-            let checks = lifecycle
-                .preconditions
-                .iter()
-                .chain(&lifecycle.postconditions)
-                .flat_map(|c| [&c.condition, &c.error_message]);
-            let all = exprs.into_iter().chain(
-                meta.chain(&lifecycle.replace_triggered_by)
-                    .chain(checks)
-                    .map(|e| &e.expr),
-            );
-            self.depend_on_expressions(cfg, &r.addr.module, i, all, false);
-            self.depend_on_refs(cfg, &r.addr.module, i, r.depends_on.iter(), true);
-        }
+        self.add_resource_edges(cfg);
     }
 
-    /// Proves the graph acyclic, or reports each cycle with every address on it.
-    pub fn check(self) -> Result<OrderedGraph, Diagnostics> {
+    /// Proves the graph acyclic, or reports each cycle with every address on it (and where
+    /// `cfg`, the configuration it was built from, declares each).
+    pub fn check(self, cfg: &Config) -> Result<OrderedGraph, Diagnostics> {
         let mut diags = Diagnostics::new();
         for scc in tarjan_scc(&self.g) {
             let self_loop = scc.len() == 1 && self.g.contains_edge(scc[0], scc[0]);
@@ -389,14 +455,12 @@ impl Graph {
             members.sort_by_key(|i| self.g[**i].to_string());
             let mut detail = String::from("The following objects depend on each other:\n");
             for i in &members {
-                let at = self
-                    .decl
-                    .get(i)
+                let at = declared_at(cfg, &self.g[**i])
                     .map(|d| format!(" ({d})"))
                     .unwrap_or_default();
                 let _ = writeln!(detail, "  - {}{at}", self.g[**i]);
             }
-            let first = members.first().and_then(|i| self.decl.get(i)).cloned();
+            let first = members.first().and_then(|i| declared_at(cfg, &self.g[**i]));
             diags.push(Diagnostic::error("Cycle in configuration", detail.trim_end()).at(first));
         }
         if diags.has_errors() {

@@ -563,6 +563,6 @@ pub fn configured_backend(
 fn prepare(cfg: &Config, requested: &str) -> Result<(String, OrderedGraph, Gate), Error> {
     let name = crate::residency::selected_workspace(cfg, requested)?;
     let policy = Policy::select(cfg, &name)?;
-    let graph = Graph::build(cfg).check()?;
+    let graph = Graph::build(cfg).check(cfg)?;
     Ok((name, graph, Gate::new(policy)))
 }

@@ -104,6 +104,37 @@ resource "terraform_data" "c" {
 }
 
 #[test]
+fn cycles_through_locals_and_modules_name_where_each_is_declared() {
+    let w = work(&[
+        (
+            "main.tf",
+            r#"locals {
+  a = local.b
+  b = module.m.out
+}
+module "m" {
+  source = "./m"
+  in     = local.a
+}
+"#,
+        ),
+        (
+            "m/main.tf",
+            "variable \"in\" {}\noutput \"out\" {\n  value = var.in\n}\n",
+        ),
+    ]);
+    let out = w.run(&["plan"]).expect(1);
+    for at in [
+        "local.a (main.tf:2:3)",
+        "local.b (main.tf:3:3)",
+        "module.m.var.in (m/main.tf:1:1)",
+        "module.m.output.out (m/main.tf:2:1)",
+    ] {
+        assert!(out.stderr.contains(at), "{at} in {}", out.stderr);
+    }
+}
+
+#[test]
 fn invalid_count_is_refused() {
     let w = work(&[(
         "main.tf",

@@ -130,7 +130,7 @@ pub fn init(
             .map(|r| r.values)
             .unwrap_or_default();
         let mut values = crate::scope::Values::new(vars, dir.display().to_string(), name, None);
-        if let Ok(graph) = crate::graph::Graph::build(&cfg).check() {
+        if let Ok(graph) = crate::graph::Graph::build(&cfg).check(&cfg) {
             let _ = crate::walk::offline(
                 &cfg,
                 &graph,
