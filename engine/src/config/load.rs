@@ -150,16 +150,18 @@ fn load_module(
         files.push(file);
     }
     let mut blocks = Vec::new();
-    for (file, parsed) in parse_files(&files) {
+    let path = module.path.clone();
+    let prepare = |file: &Arc<SourceFile>, body: Body| resource::prepare(&path, file, body);
+    for (file, parsed) in parse_files(&files, &prepare) {
         match parsed {
-            Ok(body) => Loader {
+            Ok(tops) => Loader {
                 cfg: &mut *cfg,
                 module: &mut module,
                 file: &file,
                 diags: &mut *diags,
                 blocks: &mut blocks,
             }
-            .body(body),
+            .tops(tops),
             Err(d) => diags.push(d),
         }
     }
@@ -245,11 +247,18 @@ impl Loader<'_> {
             .push(Diagnostic::error(summary, detail).at(Some(r)));
     }
 
-    fn body(&mut self, body: Body) {
-        for s in body {
-            match s {
-                Structure::Attribute(a) => self.unsupported_argument(&a.key, &[]),
-                Structure::Block(b) => self.block(b),
+    /// A file's top-level structures, in order.
+    fn tops(&mut self, tops: Vec<resource::Top>) {
+        for t in tops {
+            match t {
+                resource::Top::Resource(r, d) => {
+                    self.diags.extend(d);
+                    self.blocks.extend(r);
+                }
+                resource::Top::Other(Structure::Attribute(a)) => {
+                    self.unsupported_argument(&a.key, &[])
+                }
+                resource::Top::Other(Structure::Block(b)) => self.block(b),
             }
         }
     }

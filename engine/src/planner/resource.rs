@@ -106,7 +106,8 @@ impl Planner<'_> {
             let names = InstanceNames::default();
             expand(r, &self.scope(&names, module), &base)?
         };
-        let provider = self.providers.get(&r.provider).cloned();
+        // Borrowed: threads planning at once would contend for the count of a shared `Arc`.
+        let provider = self.providers.get(&r.provider);
         let mut instance_values: Vec<(InstanceKey, Value)> = Vec::new();
         let mut out = BlockPlan {
             addr: addr.clone(),
@@ -174,7 +175,7 @@ impl Planner<'_> {
                 diags.extend(d);
                 continue;
             }
-            let Some(provider) = provider.as_ref() else {
+            let Some(provider) = provider else {
                 continue;
             };
             let config = super::ignore_changes(config, prior.as_ref(), &r.lifecycle.ignore_changes);

@@ -17,12 +17,15 @@ const SPLIT_BYTES: usize = 256 * 1024;
 
 /// Parses every file, in parallel where there is more than one core: large files are cut at
 /// top-level block boundaries ([`split::split_points`]) and each piece parses on its own, with
-/// a [`SourceFile::part`] that keeps the whole file's positions. Returns the pieces in file
-/// order; a file any of whose pieces fails to parse is parsed again whole, so its syntax error
-/// is exactly the one a whole-file parse reports.
-pub(super) fn parse_files(
+/// a [`SourceFile::part`] that keeps the whole file's positions. Each body is handed to
+/// `prepare` where it was parsed. Returns the pieces in file order; a file any of whose pieces
+/// fails to parse is parsed again whole, so its syntax error is exactly the one a whole-file
+/// parse reports.
+pub(super) fn parse_files<T: Send>(
     files: &[Arc<SourceFile>],
-) -> Vec<(Arc<SourceFile>, Result<Body, Diagnostic>)> {
+    prepare: &(dyn Fn(&Arc<SourceFile>, Body) -> T + Sync),
+) -> Vec<(Arc<SourceFile>, Result<T, Diagnostic>)> {
+    let parse = |f: &Arc<SourceFile>| parse_file(f).map(|body| prepare(f, body));
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     // (index of the file, the piece)
     let mut pieces: Vec<(usize, Arc<SourceFile>)> = Vec::new();
@@ -42,10 +45,10 @@ pub(super) fn parse_files(
             start = end;
         }
     }
-    let mut parsed: Vec<Option<Result<Body, Diagnostic>>> = Vec::new();
+    let mut parsed: Vec<Option<Result<T, Diagnostic>>> = Vec::new();
     let workers = threads.min(pieces.len());
     if workers <= 1 {
-        parsed.extend(pieces.iter().map(|(_, f)| Some(parse_file(f))));
+        parsed.extend(pieces.iter().map(|(_, f)| Some(parse(f))));
     } else {
         let next = std::sync::atomic::AtomicUsize::new(0);
         let work = || {
@@ -53,12 +56,12 @@ pub(super) fn parse_files(
             loop {
                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some((_, f)) = pieces.get(k) else { break };
-                out.push((k, parse_file(f)));
+                out.push((k, parse(f)));
             }
             out
         };
         // The calling thread is one of the workers: what it parses stays in its own heap.
-        let done: Vec<Vec<(usize, Result<Body, Diagnostic>)>> = std::thread::scope(|s| {
+        let done: Vec<Vec<(usize, Result<T, Diagnostic>)>> = std::thread::scope(|s| {
             let handles: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
             let mut done = vec![work()];
             done.extend(
@@ -82,12 +85,12 @@ pub(super) fn parse_files(
         }
         let failed = group.iter().any(|(_, r)| !matches!(r, Some(Ok(_))));
         if failed && group.len() > 1 {
-            out.push((files[i].clone(), parse_file(&files[i])));
+            out.push((files[i].clone(), parse(&files[i])));
         } else {
             for (p, r) in group {
                 let r = match r {
                     Some(r) => r,
-                    None => parse_file(&files[i]),
+                    None => parse(&files[i]),
                 };
                 out.push((p, r));
             }

@@ -192,6 +192,47 @@ impl Loader<'_> {
     }
 }
 
+/// A top-level structure of a file as the loader takes it: a `resource` or `data` block
+/// already taken apart (with what that reported), or anything else.
+#[allow(clippy::large_enum_variant)] // one per top-level structure of a piece, moved on at once
+pub(super) enum Top {
+    Resource(Option<Box<Resource>>, Diagnostics),
+    Other(Structure),
+}
+
+/// Takes apart the `resource` and `data` blocks of `body` (of `file`, in module `path`) where
+/// it was parsed: they need nothing but themselves, and a configuration is mostly them. The
+/// rest waits, in order, for the loader.
+pub(super) fn prepare(path: &ModulePath, file: &Arc<SourceFile>, body: Body) -> Vec<Top> {
+    let mut cfg = Config::default();
+    let mut module = Module {
+        path: path.clone(),
+        ..Default::default()
+    };
+    let (mut diags, mut blocks) = (Diagnostics::new(), Vec::with_capacity(1));
+    let mut loader = Loader {
+        cfg: &mut cfg,
+        module: &mut module,
+        file,
+        diags: &mut diags,
+        blocks: &mut blocks,
+    };
+    let mut tops = Vec::with_capacity(body.len());
+    for s in body {
+        match s {
+            Structure::Block(b) if matches!(b.ident.as_str(), "resource" | "data") => {
+                loader.block(b);
+                tops.push(Top::Resource(
+                    loader.blocks.pop(),
+                    std::mem::take(loader.diags),
+                ));
+            }
+            other => tops.push(Top::Other(other)),
+        }
+    }
+    tops
+}
+
 /// Adds one module's `resource` and `data` blocks to the configuration in one sorted batch,
 /// reporting every block declared again after the first of its address.
 #[allow(clippy::vec_box)] // the boxes become the map's values: sorting moves pointers only
