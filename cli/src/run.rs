@@ -66,7 +66,13 @@ pub fn plan(
             crate::outln!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    hangar apply \"{}\"", path.display(), path.display());
         }
     }
-    Ok(if detailed && plan.has_changes() { 2 } else { 0 })
+    let code = if detailed && plan.has_changes() { 2 } else { 0 };
+    // The process exits next: the plan and the configuration are left to it rather than
+    // freed piece by piece (55-95 ms at 100k blocks); the session still releases its lock.
+    std::mem::forget(plan);
+    drop(session);
+    ws.close_at_exit();
+    Ok(code)
 }
 
 fn confirm(destroy: bool) -> Result<bool, CliError> {

@@ -226,6 +226,26 @@ impl Workspace {
         })
     }
 
+    /// Closes the workspace in a process about to exit: its runtime, plugins and backend are
+    /// shut down as when it is dropped, but the configuration and graph are left for the
+    /// operating system to reclaim with the process (freeing a 100k-block configuration piece
+    /// by piece costs tens of milliseconds at exit). Only for a process that ends next.
+    pub fn close_at_exit(self) {
+        let Workspace {
+            runtime,
+            cfg,
+            graph,
+            registry,
+            backend,
+            ..
+        } = self;
+        drop(backend);
+        drop(registry);
+        drop(runtime);
+        std::mem::forget(cfg);
+        std::mem::forget(graph);
+    }
+
     /// Runs `fut` to completion on the workspace's runtime. Call the operations API from
     /// plain threads (or `spawn_blocking`), never from inside an async task.
     pub(crate) fn block_on<F: std::future::Future>(&self, fut: F) -> Result<F::Output, Error> {
