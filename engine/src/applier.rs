@@ -491,7 +491,7 @@ impl Run<'_> {
             None => return None,
         };
         let config =
-            crate::planner::ignore_changes(config, before.as_ref(), &r.lifecycle.ignore_changes);
+            crate::planner::ignore_changes(config, before.as_ref(), &r.lifecycle().ignore_changes);
         let permit = self.sem.acquire().await.ok()?;
         if self.a.stop.load(Ordering::SeqCst) {
             return None;

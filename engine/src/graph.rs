@@ -317,7 +317,7 @@ impl Graph {
         let mut exprs = Vec::new();
         body_expressions(&r.body.body, &mut exprs);
         let meta = r.count.as_deref().into_iter().chain(r.for_each.as_deref());
-        let lifecycle = &r.lifecycle;
+        let lifecycle = r.lifecycle();
         let checks = lifecycle
             .preconditions
             .iter()
@@ -481,12 +481,12 @@ pub fn resource_exprs(r: &crate::config::Resource) -> Vec<Expr> {
     let mut exprs = body_exprs(&r.body);
     exprs.extend(r.count.as_deref().cloned());
     exprs.extend(r.for_each.as_deref().cloned());
-    exprs.extend(r.lifecycle.replace_triggered_by.iter().cloned());
+    exprs.extend(r.lifecycle().replace_triggered_by.iter().cloned());
     for c in r
-        .lifecycle
+        .lifecycle()
         .preconditions
         .iter()
-        .chain(&r.lifecycle.postconditions)
+        .chain(&r.lifecycle().postconditions)
     {
         exprs.push(c.condition.clone());
         exprs.push(c.error_message.clone());

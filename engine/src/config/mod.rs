@@ -369,10 +369,26 @@ pub struct Resource {
     pub depends_on: Vec<Expr>,
     /// Arguments and nested blocks, meta-arguments removed.
     pub body: BodyRef,
-    /// `lifecycle` settings.
-    pub lifecycle: Lifecycle,
+    /// The `lifecycle` block, if the resource has one (boxed: most have none, and a
+    /// configuration holds one `Resource` per block); read through [`Resource::lifecycle`].
+    pub lifecycle_block: Option<Box<Lifecycle>>,
     /// The block's header.
     pub decl: SourceRange,
+}
+
+impl Resource {
+    /// Its `lifecycle` settings (the defaults when it has no `lifecycle` block).
+    pub fn lifecycle(&self) -> &Lifecycle {
+        static DEFAULT: Lifecycle = Lifecycle {
+            create_before_destroy: false,
+            prevent_destroy: false,
+            ignore_changes: IgnoreChanges::None,
+            replace_triggered_by: Vec::new(),
+            preconditions: Vec::new(),
+            postconditions: Vec::new(),
+        };
+        self.lifecycle_block.as_deref().unwrap_or(&DEFAULT)
+    }
 }
 
 /// The `lifecycle` block.

@@ -253,7 +253,7 @@ pub fn checks(cfg: &Config, plan: &Plan) -> Vec<CheckResult> {
             }));
         }
         for r in cfg.resources.values().filter(|r| r.addr.module == *path) {
-            let l = &r.lifecycle;
+            let l = r.lifecycle();
             if l.preconditions.is_empty() && l.postconditions.is_empty() {
                 continue;
             }

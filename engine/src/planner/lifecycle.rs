@@ -23,7 +23,7 @@ pub(super) fn create_first(cfg: &Config, graph: &OrderedGraph) -> HashSet<NodeIn
     if !cfg
         .resources
         .values()
-        .any(|r| r.lifecycle.create_before_destroy)
+        .any(|r| r.lifecycle().create_before_destroy)
     {
         return out;
     }
@@ -32,7 +32,7 @@ pub(super) fn create_first(cfg: &Config, graph: &OrderedGraph) -> HashSet<NodeIn
         if !cfg
             .resources
             .get(a)
-            .is_some_and(|r| r.lifecycle.create_before_destroy)
+            .is_some_and(|r| r.lifecycle().create_before_destroy)
         {
             continue;
         }
@@ -52,7 +52,7 @@ impl Planner<'_> {
     /// plans any action, or an attribute of one whose planned value differs from its prior.
     pub(super) fn triggered_replace(&self, r: &Resource, module: &ModulePath) -> bool {
         use crate::plan_json::references::{expression_references, Step};
-        r.lifecycle.replace_triggered_by.iter().any(|e| {
+        r.lifecycle().replace_triggered_by.iter().any(|e| {
             expression_references(&e.expr).iter().any(|reference| {
                 let Some(resource) = &reference.resource else {
                     return false;

@@ -35,7 +35,7 @@ impl Planner<'_> {
         reason: Option<&str>,
         action: Action,
     ) -> Result<ResourceChange, Diagnostic> {
-        if action == Action::Delete && r.lifecycle.prevent_destroy {
+        if action == Action::Delete && r.lifecycle().prevent_destroy {
             return Err(prevent_destroy_error(r, &inst.to_string()));
         }
         let inst_text = inst.to_string();
@@ -115,7 +115,7 @@ fn orphan_resource(rec: &InstanceRecord) -> Resource {
             body: hcl_edit::structure::Body::new(),
             file: Arc::new(hangar_lang::SourceFile::new(String::new(), String::new())),
         },
-        lifecycle: Default::default(),
+        lifecycle_block: None,
         decl: Default::default(),
     }
 }

@@ -178,10 +178,11 @@ impl Planner<'_> {
             let Some(provider) = provider else {
                 continue;
             };
-            let config = super::ignore_changes(config, prior.as_ref(), &r.lifecycle.ignore_changes);
+            let config =
+                super::ignore_changes(config, prior.as_ref(), &r.lifecycle().ignore_changes);
             // Kept only where `replace_triggered_by` may plan the object again as new.
             let config_for_replace = (prior.is_some()
-                && !r.lifecycle.replace_triggered_by.is_empty())
+                && !r.lifecycle().replace_triggered_by.is_empty())
             .then(|| config.clone());
             let forced = match &prior {
                 Some(_)
@@ -278,7 +279,7 @@ impl Planner<'_> {
                 None => Action::Create,
                 Some(_)
                     if forced.is_none()
-                        && matches!(r.lifecycle.ignore_changes, IgnoreChanges::All) =>
+                        && matches!(r.lifecycle().ignore_changes, IgnoreChanges::All) =>
                 {
                     Action::NoOp
                 }
@@ -299,7 +300,7 @@ impl Planner<'_> {
                 }
                 Some(_) => Action::NoOp,
             };
-            if action.is_replace() && r.lifecycle.prevent_destroy {
+            if action.is_replace() && r.lifecycle().prevent_destroy {
                 diags.push(prevent_destroy_error(r, &key_text));
                 continue;
             }
@@ -361,6 +362,6 @@ impl Planner<'_> {
     ) -> Result<(), Diagnostics> {
         let scope = self.scope(names, module);
         let summary = "Resource precondition failed";
-        calls::conditions(&r.lifecycle.preconditions, &scope, base, summary)
+        calls::conditions(&r.lifecycle().preconditions, &scope, base, summary)
     }
 }

@@ -92,7 +92,7 @@ impl Session<'_> {
             sensitive_paths: hangar_core::json::sensitive_paths(&obj.attrs),
             dependencies: Vec::new(),
             region: obj.region.clone(),
-            create_before_destroy: r.lifecycle.create_before_destroy,
+            create_before_destroy: r.lifecycle().create_before_destroy,
             tainted: false,
             private: String::new(),
             schema_version: 0,

@@ -35,7 +35,7 @@ impl Loader<'_> {
                 body: Body::new(),
                 file: self.file.clone(),
             },
-            lifecycle: Lifecycle::default(),
+            lifecycle_block: None,
             decl,
         };
         // Sized to the block: a body grown by pushing keeps room for four 300-byte structures,
@@ -56,7 +56,7 @@ impl Loader<'_> {
                     _ => body.push(Structure::Attribute(a)),
                 },
                 Structure::Block(inner) if inner.ident.as_str() == "lifecycle" => {
-                    r.lifecycle = self.lifecycle(&inner);
+                    r.lifecycle_block = Some(Box::new(self.lifecycle(&inner)));
                 }
                 Structure::Block(inner) => body.push(Structure::Block(inner)),
             }

@@ -33,7 +33,7 @@ output "o" { value = terraform_data.a[0].id }
     assert_eq!(cfg.resources.len(), 2);
     let a = &cfg.resources[&ResourceAddr::managed("terraform_data", "a")];
     assert!(a.count.is_some());
-    assert!(a.lifecycle.create_before_destroy);
+    assert!(a.lifecycle().create_before_destroy);
     assert!(a.body.body.get_attribute("count").is_none());
     assert_eq!(a.provider.name, "terraform");
 }
