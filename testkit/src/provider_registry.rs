@@ -130,7 +130,11 @@ fn hex(b: &[u8]) -> String {
 ///
 /// Panics when the zip cannot be hashed (test support).
 pub fn h1(zip: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("hangar-h1-{}-{}", std::process::id(), hex(zip)));
+    // One file per call: tests hashing the same zip at once must not share (and remove) it.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("hangar-h1-{}-{n}-{}", std::process::id(), hex(zip)));
     std::fs::write(&dir, zip).expect("write the zip");
     let h = hangar_provider_plugin::install::hash::h1_zip(&dir).expect("h1 of the zip");
     let _ = std::fs::remove_file(&dir);
