@@ -13,6 +13,7 @@ use crate::calls;
 use crate::config::{IgnoreChanges, Resource};
 use crate::expand::expand;
 use crate::plan::{Action, PlanValue, ResourceChange};
+use crate::residency::gated::GatedProvider;
 use crate::scope::InstanceNames;
 
 /// What planning one module instance of a resource block found, to be recorded.
@@ -234,18 +235,8 @@ impl Planner<'_> {
                 replace.push("replace_triggered_by".into());
                 // The replacement is planned as a new object: what the provider computes is
                 // unknown again, as Terraform shows it.
-                let fresh = provider
-                    .plan(
-                        &key_text,
-                        schema,
-                        PlanRequest {
-                            type_name: r.addr.type_.clone(),
-                            prior: None,
-                            config: config_for_replace.clone(),
-                            private: Vec::new(),
-                        },
-                    )
-                    .await;
+                let fresh =
+                    plan_new(provider, &key_text, schema, r, config_for_replace.clone()).await;
                 match fresh {
                     Ok(f) => planned = f.planned,
                     Err(e) => {
@@ -259,19 +250,7 @@ impl Planner<'_> {
             }
             if let (Some(config), true) = (fresh_config, replace.is_empty()) {
                 // Planned as new: what the provider computes is unknown again.
-                if let Ok(fresh) = provider
-                    .plan(
-                        &key_text,
-                        schema,
-                        PlanRequest {
-                            type_name: r.addr.type_.clone(),
-                            prior: None,
-                            config,
-                            private: Vec::new(),
-                        },
-                    )
-                    .await
-                {
+                if let Ok(fresh) = plan_new(provider, &key_text, schema, r, config).await {
                     planned = fresh.planned;
                 }
             }
@@ -364,4 +343,22 @@ impl Planner<'_> {
         let summary = "Resource precondition failed";
         calls::conditions(&r.lifecycle().preconditions, &scope, base, summary)
     }
+}
+
+/// Plans `config` of instance `key` (of block `r`) as a new object: no prior value and no
+/// private data, so what the provider computes is unknown again.
+async fn plan_new(
+    provider: &GatedProvider,
+    key: &str,
+    schema: &hangar_provider::ResourceSchema,
+    r: &Resource,
+    config: Value,
+) -> Result<hangar_provider::PlanResponse, hangar_provider::ProviderError> {
+    let req = PlanRequest {
+        type_name: r.addr.type_.clone(),
+        prior: None,
+        config,
+        private: Vec::new(),
+    };
+    provider.plan(key, schema, req).await
 }
