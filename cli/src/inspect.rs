@@ -14,7 +14,7 @@ use hangar_engine::plan::Plan;
 use hangar_engine::workspace::Workspace;
 use hangar_state::StateDoc;
 
-use crate::render::{format_value, render_plan};
+use crate::render::{format_value, print_plan};
 use crate::{CliError, Env, RunFlags, StateCommand};
 
 fn redact(v: &Value) -> Value {
@@ -122,7 +122,7 @@ pub fn show(env: &mut Env, file: Option<&Path>, json: bool) -> Result<u8, CliErr
                 hangar_engine::plan_json::write_plan_json(&plan, w).map_err(std::io::Error::from)
             });
         } else {
-            crate::out::print(&render_plan(&plan, env.style));
+            print_plan(&plan, env.style);
         }
         return Ok(0);
     }

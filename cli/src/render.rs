@@ -157,18 +157,32 @@ fn observed(j: &serde_json::Value) -> Value {
     }
 }
 
-/// The whole plan as `hangar plan` prints it.
-pub fn render_plan(plan: &Plan, st: Style) -> String {
-    let mut out = render_observations(plan, st);
-    // About 200 bytes a change; sizing once spares copying a large plan while it grows.
-    out.reserve(plan.resource_changes.len() * 256);
+/// Prints the whole plan as `hangar plan` shows it, a chunk at a time: a plan of 100k changes
+/// is about 25 MB of text, which need not all be held at once.
+pub fn print_plan(plan: &Plan, st: Style) {
+    let mut out = String::with_capacity(2 * PRINT_CHUNK);
+    let mut print = |out: &mut String| {
+        crate::out::print(out);
+        out.clear();
+    };
+    render_into(plan, st, &mut out, &mut print);
+    print(&mut out);
+}
+
+/// How much rendered text [`print_plan`] gathers before printing it.
+const PRINT_CHUNK: usize = 64 * 1024;
+
+/// Renders `plan` onto `out`, handing `out` to `flush` (which may empty it) after each
+/// change once it holds more than [`PRINT_CHUNK`].
+fn render_into(plan: &Plan, st: Style, out: &mut String, flush: &mut dyn FnMut(&mut String)) {
+    out.push_str(&render_observations(plan, st));
     if plan.refresh_only {
         if plan.observations.is_empty() {
             out.push_str("\nNo changes. Your infrastructure still matches the configuration.\n");
         } else {
             out.push_str("\nThis is a refresh-only plan: applying it records the changes above in state and changes no infrastructure.\n");
         }
-        return out;
+        return;
     }
     let changes: Vec<&ResourceChange> = plan.resource_changes.iter().filter(|c| c.acts()).collect();
     let outputs: Vec<&OutputChange> = plan
@@ -183,7 +197,7 @@ pub fn render_plan(plan: &Plan, st: Style) -> String {
             "Hangar has compared your real infrastructure against your configuration and found\n\
              no differences, so no changes are needed.\n",
         );
-        return out;
+        return;
     }
     if !changes.is_empty() {
         let used: BTreeSet<Action> = changes
@@ -212,7 +226,10 @@ pub fn render_plan(plan: &Plan, st: Style) -> String {
         out.push_str("\nHangar will perform the following actions:\n");
         for c in &changes {
             out.push('\n');
-            render_change(&mut out, c, st);
+            render_change(out, c, st);
+            if out.len() > PRINT_CHUNK {
+                flush(out);
+            }
         }
         let (a, ch, d) = counts(plan);
         let imports = changes.iter().filter(|c| c.importing.is_some()).count();
@@ -262,7 +279,6 @@ pub fn render_plan(plan: &Plan, st: Style) -> String {
             let _ = writeln!(out, "  {} {:width$} = {line}", st.glyph(o.action), o.name);
         }
     }
-    out
 }
 
 /// The glyph right-aligned to three columns, as Terraform lays it out.

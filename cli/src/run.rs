@@ -16,7 +16,7 @@ use hangar_engine::plan::Plan;
 use hangar_engine::workspace::{Cancel, Mode};
 
 use crate::progress::{Bar, Lines};
-use crate::render::{render_plan, Style};
+use crate::render::{print_plan, Style};
 use crate::{CliError, Env, RunFlags};
 
 /// Prints the warnings a plan collected, to standard error.
@@ -57,7 +57,7 @@ pub fn plan(
                 .map_err(std::io::Error::from)
         });
     } else {
-        crate::out::print(&render_plan(&plan, env.style));
+        print_plan(&plan, env.style);
     }
     hangar_engine::timing::phase("render", started);
     if let Some(path) = out {
@@ -108,7 +108,7 @@ pub fn apply(
         None => {
             let plan = session.plan(mode, &Lines)?;
             warn(env, &plan);
-            crate::out::print(&render_plan(&plan, env.style));
+            print_plan(&plan, env.style);
             if !plan.has_changes() {
                 return Ok(0);
             }
