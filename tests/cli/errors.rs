@@ -135,6 +135,32 @@ module "m" {
 }
 
 #[test]
+fn a_large_file_parsed_in_pieces_reports_each_mistake_where_it_is_in_order() {
+    // About 600 KB: cut into pieces parsed (and their resource blocks taken apart) on every
+    // core. Line 1 is an argument no file takes; block r{i} holds lines 2+3i to 4+3i.
+    let mut text = String::from("x = 1\n");
+    for i in 0..12_000 {
+        text += &format!("resource \"terraform_data\" \"r{i}\" {{\n  input = \"{i}\"\n}}\n");
+    }
+    text += "resource \"terraform_data\" \"both\" {\n  count    = 1\n  for_each = {}\n}\n";
+    text += "resource \"terraform_data\" \"r5\" {\n}\n";
+    let w = work(&[("main.tf", &text)]);
+    let out = w.run(&["validate"]).expect(1);
+    let at = |what: &str| {
+        out.stderr
+            .find(what)
+            .unwrap_or_else(|| panic!("{what} in {}", out.stderr))
+    };
+    let unsupported = at("Unsupported argument");
+    let both = at("Invalid combination of \"count\" and \"for_each\"");
+    let duplicate = at("Duplicate resource \"terraform_data\" configuration");
+    assert!(unsupported < both && both < duplicate, "{}", out.stderr);
+    for place in ["main.tf:1:1", "main.tf:36002:1", "main.tf:36006:1"] {
+        assert!(out.stderr.contains(place), "{place} in {}", out.stderr);
+    }
+}
+
+#[test]
 fn invalid_count_is_refused() {
     let w = work(&[(
         "main.tf",

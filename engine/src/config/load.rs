@@ -255,10 +255,10 @@ impl Loader<'_> {
                     self.diags.extend(d);
                     self.blocks.extend(r);
                 }
-                resource::Top::Other(Structure::Attribute(a)) => {
-                    self.unsupported_argument(&a.key, &[])
-                }
-                resource::Top::Other(Structure::Block(b)) => self.block(b),
+                resource::Top::Other(s) => match *s {
+                    Structure::Attribute(a) => self.unsupported_argument(&a.key, &[]),
+                    Structure::Block(b) => self.block(b),
+                },
             }
         }
     }

@@ -15,6 +15,11 @@ use super::split;
 /// Files at least this large are split into pieces parsed in parallel.
 const SPLIT_BYTES: usize = 256 * 1024;
 
+/// A large file is cut into this many pieces per thread: the parser grows a piece's list of
+/// blocks by doubling, and what a piece left behind is reused by the thread's next piece
+/// rather than the whole list needing fresh memory at once (which a VM backs slowly).
+const PIECES_PER_THREAD: usize = 4;
+
 /// Parses every file, in parallel where there is more than one core: large files are cut at
 /// top-level block boundaries ([`split::split_points`]) and each piece parses on its own, with
 /// a [`SourceFile::part`] that keeps the whole file's positions. Each body is handed to
@@ -31,7 +36,8 @@ pub(super) fn parse_files<T: Send>(
     let mut pieces: Vec<(usize, Arc<SourceFile>)> = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let points = if threads > 1 && !f.is_translated() && f.text.len() >= SPLIT_BYTES {
-            split::split_points(&f.text, threads.min(f.text.len() / (SPLIT_BYTES / 2)))
+            let parts = (threads * PIECES_PER_THREAD).min(f.text.len() / (SPLIT_BYTES / 2));
+            split::split_points(&f.text, parts)
         } else {
             Vec::new()
         };

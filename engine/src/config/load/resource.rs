@@ -194,10 +194,10 @@ impl Loader<'_> {
 
 /// A top-level structure of a file as the loader takes it: a `resource` or `data` block
 /// already taken apart (with what that reported), or anything else.
-#[allow(clippy::large_enum_variant)] // one per top-level structure of a piece, moved on at once
 pub(super) enum Top {
     Resource(Option<Box<Resource>>, Diagnostics),
-    Other(Structure),
+    /// Boxed: a structure is 300 bytes, and a configuration is mostly resources.
+    Other(Box<Structure>),
 }
 
 /// Takes apart the `resource` and `data` blocks of `body` (of `file`, in module `path`) where
@@ -227,7 +227,7 @@ pub(super) fn prepare(path: &ModulePath, file: &Arc<SourceFile>, body: Body) -> 
                     std::mem::take(loader.diags),
                 ));
             }
-            other => tops.push(Top::Other(other)),
+            other => tops.push(Top::Other(Box::new(other))),
         }
     }
     tops
