@@ -20,6 +20,7 @@ mod install_remote;
 mod lifecycle;
 mod misbehave;
 mod mixed;
+mod parallel;
 mod registry_modules;
 mod residency;
 
@@ -39,6 +40,7 @@ fn main() {
     tests.extend(install_remote::tests());
     tests.extend(misbehave::tests());
     tests.extend(mixed::tests());
+    tests.extend(parallel::tests());
     tests.extend(aws::tests());
     tests.extend(aws_data_plane::tests());
     libtest_mimic::run(&args, tests).exit();
