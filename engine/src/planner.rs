@@ -3,10 +3,10 @@
 //! The walk visits nodes dependencies-first. A provider node configures its provider and then
 //! refreshes, in parallel, every recorded object that provider owns. A resource node expands
 //! its instances, evaluates each body against the schema, asks the provider for the planned
-//! state and chooses the [`Action`](crate::plan::Action); managed resource blocks that do not depend on each other
-//! are planned at once on every core (`schedule`). Recorded instances that configuration no
-//! longer has are planned for deletion. A node whose dependency failed is skipped, so one
-//! mistake gives one error, while independent mistakes are all reported.
+//! state and chooses the [`Action`](crate::plan::Action); managed resource blocks that do not
+//! depend on each other are planned at once on every core (`schedule`). Recorded instances
+//! that configuration no longer has are planned for deletion. A node whose dependency failed is
+//! skipped, so one mistake gives one error, while independent mistakes are all reported.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
