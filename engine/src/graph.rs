@@ -306,9 +306,10 @@ impl Graph {
         }
     }
 
-    /// What resource block `r` waits for, in the order its edges are added: its provider,
-    /// its module's expansion, what its expressions and `depends_on` reference.
-    fn resource_sources(&self, cfg: &Config, r: &Resource) -> Vec<NodeIndex> {
+    /// Resource block `r`'s node and what it waits for, in the order its edges are added: its
+    /// provider, its module's expansion, what its expressions and `depends_on` reference.
+    fn resource_sources(&self, cfg: &Config, r: &Resource) -> (NodeIndex, Vec<NodeIndex>) {
+        let i = self.index[&Node::Resource(r.addr.clone())];
         let mut out = Vec::new();
         out.extend(self.index.get(&Node::Provider(r.provider.clone())).copied());
         if !r.addr.module.is_root() {
@@ -332,37 +333,20 @@ impl Graph {
         self.referenced(cfg, module, all, false, &mut out);
         let depends_on = r.depends_on.iter().map(|e| &e.expr);
         self.referenced(cfg, module, depends_on, true, &mut out);
-        out
+        (i, out)
     }
 
     /// The edges of every resource block: found on every core for a large configuration
     /// (finding them reads only the graph's nodes), added here in the configuration's order.
     fn add_resource_edges(&mut self, cfg: &Config) {
         let resources: Vec<&Resource> = cfg.resources.values().map(|r| &**r).collect();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(resources.len() / MIN_RESOURCES_PER_THREAD)
-            .max(1);
-        let chunk = resources.len().div_ceil(threads).max(1);
+        let threads =
+            crate::cores::threads_for(resources.len(), MIN_RESOURCES_PER_THREAD, usize::MAX);
         let this = &*self;
-        let sources: Vec<Vec<NodeIndex>> = std::thread::scope(|s| {
-            let mut chunks = resources.chunks(chunk);
-            let first = chunks.next().unwrap_or_default();
-            let find = move |rs: &[&Resource]| -> Vec<Vec<NodeIndex>> {
-                rs.iter().map(|r| this.resource_sources(cfg, r)).collect()
-            };
-            let others: Vec<_> = chunks.map(|c| s.spawn(move || find(c))).collect();
-            let mut all = find(first);
-            for t in others {
-                match t.join() {
-                    Ok(found) => all.extend(found),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            all
+        let sources = crate::cores::map_chunks(&resources, threads, |rs| {
+            rs.iter().map(|r| this.resource_sources(cfg, r)).collect()
         });
-        for (r, froms) in resources.iter().zip(sources) {
-            let i = self.index[&Node::Resource(r.addr.clone())];
+        for (i, froms) in sources {
             for from in froms {
                 self.edge(from, i);
             }

@@ -24,6 +24,7 @@ pub mod applier;
 pub mod body;
 pub mod calls;
 pub mod config;
+pub mod cores;
 pub mod docs;
 pub mod drift;
 pub mod events;

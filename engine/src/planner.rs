@@ -331,7 +331,6 @@ impl<'a> Planner<'a> {
     }
 
     async fn visit(&mut self, idx: NodeIndex, node: Node) -> Result<(), Diagnostics> {
-        let base = self.cfg.dir.clone();
         match node {
             Node::Variable(m, _) if m.is_root() => Ok(()),
             Node::Variable(m, name) => calls::eval_input(self.cfg, &mut self.values, &m, &name),
@@ -393,7 +392,10 @@ impl<'a> Planner<'a> {
                 let plans = self.plan_node(idx, self.blocks[&addr]).await;
                 self.commit_node(plans)
             }
-            Node::Output(m, name) if m.is_root() => self.plan_output(&name, &base),
+            Node::Output(m, name) if m.is_root() => {
+                let base = self.cfg.dir.clone();
+                self.plan_output(&name, &base)
+            }
             Node::Output(m, name) => calls::eval_output(self.cfg, &mut self.values, &m, &name),
         }
     }

@@ -101,11 +101,11 @@ impl Planner<'_> {
         module: &ModulePath,
     ) -> Result<BlockPlan, Diagnostics> {
         let schema = self.schema_of(r, false)?;
-        let base = self.cfg.dir.clone();
+        let base = self.cfg.dir.as_path();
         let addr = r.addr.in_module(module);
         let expansion = {
             let names = InstanceNames::default();
-            expand(r, &self.scope(&names, module), &base)?
+            expand(r, &self.scope(&names, module), base)?
         };
         // Borrowed: threads planning at once would contend for the count of a shared `Arc`.
         let provider = self.providers.get(&r.provider);
@@ -165,14 +165,14 @@ impl Planner<'_> {
                 }
                 continue;
             }
-            let config = match self.instance_config(r, &schema.block, &names, module, &base) {
+            let config = match self.instance_config(r, &schema.block, &names, module, base) {
                 Ok(c) => c,
                 Err(d) => {
                     diags.extend(d);
                     continue;
                 }
             };
-            if let Err(d) = self.check_conditions(r, &names, module, &base) {
+            if let Err(d) = self.check_conditions(r, &names, module, base) {
                 diags.extend(d);
                 continue;
             }

@@ -15,16 +15,20 @@ use petgraph::graph::NodeIndex;
 
 use super::resource::NodePlans;
 use super::{FastMap, Planner};
+use crate::config::Resource;
 use crate::graph::Node;
 
 /// Fewer blocks than this per thread are planned on this thread: starting a thread costs
 /// about as much as planning a few dozen blocks.
 const MIN_BLOCKS_PER_THREAD: usize = 64;
 
-/// Managed resource nodes waiting to be planned, each with its place in the order.
+/// A pooled node: its place in the order, its index and its block.
+type Pooled<'a> = (usize, NodeIndex, &'a Resource);
+
+/// Managed resource nodes waiting to be planned.
 #[derive(Default)]
-pub(super) struct Pool {
-    nodes: Vec<(usize, NodeIndex)>,
+pub(super) struct Pool<'a> {
+    nodes: Vec<Pooled<'a>>,
     members: super::FastSet<NodeIndex>,
 }
 
@@ -40,7 +44,7 @@ impl Found {
     }
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     /// Visits every node of the graph dependencies-first; returns what was found, in order.
     pub(super) async fn walk(&mut self) -> Vec<Diagnostic> {
         let graph = self.graph;
@@ -52,9 +56,9 @@ impl Planner<'_> {
             .map(|b| b.to.resource.static_form())
             .collect();
         for (pos, (i, node)) in graph.order().enumerate() {
-            if poolable(node, &importing) {
+            if let Some(r) = self.poolable(node, &importing) {
                 pool.members.insert(i);
-                pool.nodes.push((pos, i));
+                pool.nodes.push((pos, i, r));
                 continue;
             }
             if graph.dependencies(i).any(|d| pool.members.contains(&d)) {
@@ -91,7 +95,7 @@ impl Planner<'_> {
     }
 
     /// Plans and records every pooled node, level by level.
-    async fn plan_pool(&mut self, pool: &mut Pool, found: &mut Found) {
+    async fn plan_pool(&mut self, pool: &mut Pool<'a>, found: &mut Found) {
         if pool.nodes.is_empty() {
             return;
         }
@@ -99,8 +103,8 @@ impl Planner<'_> {
         // A pooled node's level is one more than the highest of its pooled dependencies'; the
         // order puts those first.
         let mut levels: FastMap<NodeIndex, usize> = FastMap::default();
-        let mut by_level: Vec<Vec<(usize, NodeIndex)>> = Vec::new();
-        for &(pos, i) in &pool.nodes {
+        let mut by_level: Vec<Vec<Pooled<'a>>> = Vec::new();
+        for &(pos, i, r) in &pool.nodes {
             let level = graph
                 .dependencies(i)
                 .filter_map(|d| levels.get(&d).map(|l| l + 1))
@@ -110,12 +114,12 @@ impl Planner<'_> {
             if by_level.len() <= level {
                 by_level.resize_with(level + 1, Vec::new);
             }
-            by_level[level].push((pos, i));
+            by_level[level].push((pos, i, r));
         }
         pool.nodes.clear();
         pool.members.clear();
         for mut level in by_level {
-            level.retain(|&(_, i)| {
+            level.retain(|&(_, i, _)| {
                 let blocked = graph.dependencies(i).any(|d| self.failed.contains(&d));
                 if blocked {
                     self.failed.insert(i);
@@ -123,7 +127,7 @@ impl Planner<'_> {
                 !blocked
             });
             let plans = self.plan_level(&level).await;
-            for ((pos, i), plans) in level.into_iter().zip(plans) {
+            for ((pos, i, _), plans) in level.into_iter().zip(plans) {
                 let committed = self.commit_node(plans);
                 self.settle(pos, i, committed, found);
             }
@@ -132,62 +136,46 @@ impl Planner<'_> {
 
     /// Plans the blocks of `level` (independent of each other), on as many threads as the
     /// runtime and `-parallelism` allow; their plans in `level`'s order.
-    async fn plan_level(&self, level: &[(usize, NodeIndex)]) -> Vec<NodePlans> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(self.opts.parallelism.max(1))
-            .min(level.len() / MIN_BLOCKS_PER_THREAD);
+    async fn plan_level(&self, level: &[Pooled<'a>]) -> Vec<NodePlans> {
+        let threads =
+            crate::cores::threads_for(level.len(), MIN_BLOCKS_PER_THREAD, self.opts.parallelism);
         let handle = tokio::runtime::Handle::try_current()
             .ok()
             .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         match handle {
-            Some(handle) if threads > 1 => {
-                let chunk = level.len().div_ceil(threads);
-                // Blocking here is what `block_in_place` allows on a multi-thread runtime; each
-                // thread drives its blocks' provider calls with the runtime's handle.
-                tokio::task::block_in_place(|| {
-                    std::thread::scope(|s| {
-                        let mut chunks = level.chunks(chunk);
-                        let first = chunks.next().unwrap_or_default();
-                        let others: Vec<_> = chunks
-                            .map(|c| {
-                                let handle = handle.clone();
-                                s.spawn(move || handle.block_on(self.plan_blocks(c)))
-                            })
-                            .collect();
-                        let mut plans = handle.block_on(self.plan_blocks(first));
-                        for t in others {
-                            match t.join() {
-                                Ok(p) => plans.extend(p),
-                                Err(panic) => std::panic::resume_unwind(panic),
-                            }
-                        }
-                        plans
-                    })
-                })
-            }
+            // Blocking here is what `block_in_place` allows on a multi-thread runtime; each
+            // thread drives its blocks' provider calls with the runtime's handle.
+            Some(handle) if threads > 1 => tokio::task::block_in_place(|| {
+                crate::cores::map_chunks(level, threads, |c| handle.block_on(self.plan_blocks(c)))
+            }),
             _ => self.plan_blocks(level).await,
         }
     }
 
-    /// Plans `nodes` one after another.
-    async fn plan_blocks(&self, nodes: &[(usize, NodeIndex)]) -> Vec<NodePlans> {
-        let mut plans = Vec::with_capacity(nodes.len());
-        for &(_, i) in nodes {
-            // Only resource nodes are pooled.
-            if let Node::Resource(addr) = self.graph.node(i) {
-                plans.push(self.plan_node(i, self.blocks[addr]).await);
-            } else {
-                plans.push(Vec::new());
-            }
+    /// Plans `blocks` one after another.
+    async fn plan_blocks(&self, blocks: &[Pooled<'a>]) -> Vec<NodePlans> {
+        let mut plans = Vec::with_capacity(blocks.len());
+        for &(_, i, r) in blocks {
+            plans.push(self.plan_node(i, r).await);
         }
         plans
     }
-}
 
-/// Whether `node` can wait in the pool: a managed resource block not taking an `import`
-/// (importing reports progress, which stays in order). `importing`: the blocks imports target.
-fn poolable(node: &Node, importing: &super::FastSet<ResourceAddr>) -> bool {
-    matches!(node, Node::Resource(addr)
-        if addr.mode == ResourceMode::Managed && !importing.contains(addr))
+    /// `node`'s block if it can wait in the pool: a managed resource block not taking an
+    /// `import` (importing reports progress, which stays in order). `importing`: the blocks
+    /// imports target.
+    fn poolable(
+        &self,
+        node: &Node,
+        importing: &super::FastSet<ResourceAddr>,
+    ) -> Option<&'a Resource> {
+        match node {
+            Node::Resource(addr)
+                if addr.mode == ResourceMode::Managed && !importing.contains(addr) =>
+            {
+                Some(self.blocks[addr])
+            }
+            _ => None,
+        }
+    }
 }

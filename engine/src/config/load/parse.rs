@@ -31,7 +31,7 @@ pub(super) fn parse_files<T: Send>(
     prepare: &(dyn Fn(&Arc<SourceFile>, Body) -> T + Sync),
 ) -> Vec<(Arc<SourceFile>, Result<T, Diagnostic>)> {
     let parse = |f: &Arc<SourceFile>| parse_file(f).map(|body| prepare(f, body));
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = crate::cores::available();
     // (index of the file, the piece)
     let mut pieces: Vec<(usize, Arc<SourceFile>)> = Vec::new();
     for (i, f) in files.iter().enumerate() {
